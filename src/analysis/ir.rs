@@ -1,0 +1,342 @@
+//! The checked program: what `analysis` hands to `plan` and `eval`.
+//!
+//! Predicates are interned to `PredId`s, variables numbered per rule, and
+//! every rule, fact and query keeps the `Span` it came from so that later
+//! stages (provenance, diagnostics) can point back at the source. Nothing
+//! here is unchecked: every rule is safe, every arity consistent, and
+//! `strata` is a valid evaluation order.
+
+use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp, ConstantValue};
+use crate::syntax::span::Span;
+use serde::Serialize;
+
+/// Index into `Program::predicates`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PredId(pub u32);
+
+/// Index into `Rule::variables` (or `Query::variables`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct VarId(pub u32);
+
+/// Index into `Program::rules`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RuleId(pub u32);
+
+/// Index into `Program::facts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FactId(pub u32);
+
+/// A whole checked program.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Program {
+    /// Every predicate mentioned anywhere, by `PredId`.
+    pub predicates: Vec<Predicate>,
+    /// Ground clauses without a body, in source order (duplicates kept: each has its citations).
+    pub facts: Vec<Fact>,
+    /// Clauses with a body, by `RuleId`.
+    pub rules: Vec<Rule>,
+    /// Evaluation order: each stratum only reads lower strata, and itself positively.
+    pub strata: Vec<Stratum>,
+    /// Queries in file order.
+    pub queries: Vec<Query>,
+}
+
+impl Program {
+    /// The predicate behind `id`.
+    pub fn predicate(&self, id: PredId) -> &Predicate {
+        &self.predicates[id.0 as usize]
+    }
+
+    /// The rule behind `id`.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id.0 as usize]
+    }
+
+    /// Looks a predicate up by name.
+    pub fn predicate_id(&self, name: &str) -> Option<PredId> {
+        self.predicates
+            .iter()
+            .position(|predicate| predicate.name == name)
+            .map(|index| PredId(index as u32))
+    }
+}
+
+/// A predicate: name, arity, documentation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Predicate {
+    /// As written.
+    pub name: String,
+    /// Number of arguments.
+    pub arity: usize,
+    /// The `%%` block written before its first clause, if any.
+    pub doc: Option<PredicateDoc>,
+    /// True when some fact or rule defines it.
+    pub defined: bool,
+    /// Where it first appears.
+    pub first_use: Span,
+}
+
+/// A parsed `%%` documentation block.
+#[derive(Clone, Debug, Serialize)]
+pub struct PredicateDoc {
+    /// The first line, e.g. `mediates(Mediator: symbol, Talks: symbol)`.
+    pub signature: String,
+    /// Argument names and declared types (`symbol`, `string`, `int`, `date`) from the signature.
+    pub arguments: Vec<ArgumentDoc>,
+    /// The remaining lines: what it means.
+    pub description: Vec<String>,
+    /// The block.
+    pub span: Span,
+}
+
+/// One argument of a documented signature.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArgumentDoc {
+    /// `Mediator`
+    pub name: String,
+    /// `symbol`, `string`, `int`, `date` or `any`.
+    pub declared_type: Option<String>,
+}
+
+/// A base fact with its citations.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fact {
+    /// Its predicate.
+    pub predicate: PredId,
+    /// Its ground arguments.
+    pub values: Vec<ConstantValue>,
+    /// `@ "article": "quote"` annotations.
+    pub citations: Vec<Citation>,
+    /// The clause.
+    pub span: Span,
+}
+
+/// A rule `head :- body.`, checked safe.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rule {
+    /// The head predicate and its argument expressions.
+    pub head: Head,
+    /// The body in source order; `plan` chooses the evaluation order.
+    pub body: Vec<BodyLiteral>,
+    /// Variable names by `VarId`; anonymous variables get names like `_#3`.
+    pub variables: Vec<String>,
+    /// The clause as written.
+    pub span: Span,
+}
+
+/// `p(X, Y + 1)` in a head.
+#[derive(Clone, Debug, Serialize)]
+pub struct Head {
+    /// The derived predicate.
+    pub predicate: PredId,
+    /// One expression per argument; every variable in them is bound by the body.
+    pub args: Vec<Expr>,
+}
+
+/// A value computed from bound variables.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Expr {
+    /// A variable.
+    Var(VarId),
+    /// A constant.
+    Const(ConstantValue),
+    /// `lhs op rhs`
+    Binary {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// A built-in function applied to arguments.
+    Call {
+        /// Which function.
+        function: Function,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+}
+
+impl Expr {
+    /// Adds every variable of the expression to `out`.
+    pub fn collect_variables(&self, out: &mut Vec<VarId>) {
+        match self {
+            Expr::Var(var) => out.push(*var),
+            Expr::Const(_) => {}
+            Expr::Binary { lhs, rhs, .. } => {
+                lhs.collect_variables(out);
+                rhs.collect_variables(out);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|arg| arg.collect_variables(out)),
+        }
+    }
+}
+
+/// The built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Function {
+    /// `len(S)`: number of characters of a string or symbol.
+    Len,
+    /// `concat(A, B)`: a string; symbols and numbers are converted to text.
+    Concat,
+    /// `lower(S)`
+    Lower,
+    /// `upper(S)`
+    Upper,
+    /// `contains(S, Part)`: a filter when standing alone.
+    Contains,
+    /// `year(D)`
+    Year,
+    /// `month(D)`
+    Month,
+    /// `day(D)`
+    Day,
+    /// `weekday(D)`: the English day name as a symbol.
+    Weekday,
+}
+
+impl Function {
+    /// Looks a function up by name.
+    pub fn from_name(name: &str) -> Option<Function> {
+        Some(match name {
+            "len" => Function::Len,
+            "concat" => Function::Concat,
+            "lower" => Function::Lower,
+            "upper" => Function::Upper,
+            "contains" => Function::Contains,
+            "year" => Function::Year,
+            "month" => Function::Month,
+            "day" => Function::Day,
+            "weekday" => Function::Weekday,
+            _ => return None,
+        })
+    }
+
+    /// Its name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Len => "len",
+            Function::Concat => "concat",
+            Function::Lower => "lower",
+            Function::Upper => "upper",
+            Function::Contains => "contains",
+            Function::Year => "year",
+            Function::Month => "month",
+            Function::Day => "day",
+            Function::Weekday => "weekday",
+        }
+    }
+
+    /// Number of arguments it takes.
+    pub fn arity(self) -> usize {
+        match self {
+            Function::Concat | Function::Contains => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// One argument of a body atom.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Arg {
+    /// A variable (repeated variables in one atom mean equality).
+    Var(VarId),
+    /// A constant that the column must equal.
+    Const(ConstantValue),
+    /// `_`: matches anything, binds nothing.
+    Wildcard,
+}
+
+/// One literal of a rule or query body.
+#[derive(Clone, Debug, Serialize)]
+pub enum BodyLiteral {
+    /// `p(X, a, _)` or `not p(X, _)`.
+    Atom {
+        /// The predicate.
+        predicate: PredId,
+        /// Its arguments.
+        args: Vec<Arg>,
+        /// True for `not p(...)`.
+        negated: bool,
+        /// The literal as written.
+        span: Span,
+    },
+    /// `lhs op rhs`; an `=` whose one side is a variable not yet bound binds it.
+    Compare {
+        /// The operator.
+        op: CompareOp,
+        /// Left side.
+        lhs: Expr,
+        /// Right side.
+        rhs: Expr,
+        /// As written.
+        span: Span,
+    },
+    /// A standalone boolean built-in such as `contains(S, "x")`.
+    Filter {
+        /// The call (`Expr::Call`).
+        call: Expr,
+        /// As written.
+        span: Span,
+    },
+    /// `N = count : { ... }`
+    Aggregate(Aggregate),
+}
+
+impl BodyLiteral {
+    /// Where the literal is written.
+    pub fn span(&self) -> Span {
+        match self {
+            BodyLiteral::Atom { span, .. }
+            | BodyLiteral::Compare { span, .. }
+            | BodyLiteral::Filter { span, .. } => *span,
+            BodyLiteral::Aggregate(aggregate) => aggregate.span,
+        }
+    }
+}
+
+/// An aggregate literal with its grouping made explicit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Aggregate {
+    /// Receives the result.
+    pub result: VarId,
+    /// `count`, `sum`, `min`, `max`.
+    pub function: AggregateFunction,
+    /// The aggregated expression (`None` for `count`).
+    pub value: Option<Expr>,
+    /// The literals inside the braces; anonymous variables in them are given
+    /// fresh `VarId`s, so the aggregate ranges over distinct matches of the whole body.
+    pub body: Vec<BodyLiteral>,
+    /// Variables of the body that also occur outside the braces: the groups.
+    /// They are bound by the rest of the rule before the aggregate is looked up.
+    pub group_by: Vec<VarId>,
+    /// As written.
+    pub span: Span,
+}
+
+/// A set of predicates evaluated together to a fixpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stratum {
+    /// The predicates it defines.
+    pub predicates: Vec<PredId>,
+    /// The rules whose heads are among them.
+    pub rules: Vec<RuleId>,
+    /// True when some rule reads a predicate of this same stratum.
+    pub recursive: bool,
+}
+
+/// `?- body.` with its answer columns.
+#[derive(Clone, Debug, Serialize)]
+pub struct Query {
+    /// The conjunction.
+    pub body: Vec<BodyLiteral>,
+    /// Variable names by `VarId`.
+    pub variables: Vec<String>,
+    /// The answer columns: named variables not starting with `_`, in order of first appearance.
+    pub shown: Vec<VarId>,
+    /// The query as written, e.g. `?- mediates(M, T).`
+    pub text: String,
+    /// Where it is written.
+    pub span: Span,
+}

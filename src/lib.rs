@@ -1,0 +1,6 @@
+//! wirelog: a Datalog reasoning engine for the news.
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod diagnostic;
+pub mod syntax;

@@ -1,0 +1,1 @@
+//! Prints the surface tree back as source text, for `:rules`, `:save` and round-trip tests.
