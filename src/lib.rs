@@ -3,4 +3,5 @@
 
 pub mod analysis;
 pub mod diagnostic;
+pub mod eval;
 pub mod syntax;
