@@ -4,4 +4,6 @@
 pub mod analysis;
 pub mod diagnostic;
 pub mod eval;
+pub mod plan;
+pub mod present;
 pub mod syntax;

@@ -6,6 +6,8 @@
 /// A decoded value as users see it: integer, date, symbol or string.
 pub use crate::syntax::ast::ConstantValue as Value;
 
+pub mod value;
+
 /// The answers to one query, rows sorted and distinct.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Answer {
@@ -16,3 +18,7 @@ pub struct Answer {
     /// One row per distinct binding; for a yes/no query one empty row means yes, none means no.
     pub rows: Vec<Vec<Value>>,
 }
+
+pub mod database;
+pub mod fixpoint;
+pub mod operators;

@@ -1,0 +1,783 @@
+//! The fixpoint: one datafrog `Iteration` per stratum, semi-naive.
+//!
+//! Each planned conjunction becomes a `Pipeline` of datafrog `Variable`s: the
+//! predicates it reads, one keyed variable per join stage ("bindings so far,
+//! keyed by the next join's variables") and one index per stage ("the atom's
+//! tuples, keyed the same way"). Every round joins only what is new against
+//! what is known, datafrog's recent/stable discipline. datafrog 2.0.1's own
+//! operators cannot drop a tuple (its `from_join` and `from_map` emit
+//! exactly one output per input), and rules need filters, so the two
+//! operators in `operators` are filtered versions of them over the same
+//! `Variable`s; deduplication, the recent/stable bookkeeping and `changed()`
+//! are datafrog's.
+
+use super::database::Database;
+use super::operators::{join_into, map_into};
+use super::value::{Packed, Store, Tuple, ValueError};
+use crate::analysis::ir::{self, Arg, Expr, Function, PredId, RuleId};
+use crate::plan::{AggregatePlan, Check, ConjunctionPlan, ProgramPlan, Stage};
+use crate::syntax::ast::{AggregateFunction, ArithOp, CompareOp};
+use datafrog::{Iteration, Relation, Variable};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Bounds that stop a runaway program with an error instead of exhausting memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most tuples derived (including intermediate join results) in one evaluation.
+    pub max_tuples: usize,
+    /// Most rounds of one stratum's fixpoint.
+    pub max_rounds: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_tuples: 50_000_000,
+            max_rounds: 1_000_000,
+        }
+    }
+}
+
+/// How to evaluate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvalOptions {
+    /// The runaway limits.
+    pub limits: Limits,
+    /// Record each tuple's round, so explanations can rebuild shortest derivations.
+    pub record_rounds: bool,
+}
+
+/// Where an evaluation error happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// In a rule.
+    Rule(RuleId),
+    /// In the query with this index.
+    Query(usize),
+}
+
+/// Why evaluation stopped.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    /// Arithmetic overflow, division by zero, or a type mismatch seen only at run time.
+    #[error("{error}")]
+    Value {
+        /// What went wrong.
+        error: ValueError,
+        /// The rule or query computing it.
+        origin: Origin,
+    },
+    /// Too many tuples: probably a runaway recursion.
+    #[error("evaluation stopped after deriving {limit} tuples (the limit); a rule probably creates new values without end")]
+    TupleLimitExceeded {
+        /// The limit in force.
+        limit: usize,
+        /// A rule of the stratum that was running.
+        origin: Option<Origin>,
+    },
+    /// Too many rounds in one stratum.
+    #[error("evaluation stopped after {limit} rounds of one recursion (the limit); a rule probably creates new values without end")]
+    RoundLimitExceeded {
+        /// The limit in force.
+        limit: usize,
+        /// A rule of the stratum that was running.
+        origin: Option<Origin>,
+    },
+    /// Ctrl-C.
+    #[error("evaluation interrupted")]
+    Interrupted,
+    /// The plan did not fit the program (an internal error, reported rather than panicking).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl EvalError {
+    /// The rule or query involved, if known.
+    pub fn origin(&self) -> Option<Origin> {
+        match self {
+            EvalError::Value { origin, .. } => Some(*origin),
+            EvalError::TupleLimitExceeded { origin, .. } | EvalError::RoundLimitExceeded { origin, .. } => *origin,
+            EvalError::Interrupted | EvalError::Internal(_) => None,
+        }
+    }
+}
+
+/// Shared state of one evaluation.
+struct Context<'a> {
+    options: EvalOptions,
+    cancel: &'a AtomicBool,
+    n_derived: usize,
+    error: Option<EvalError>,
+}
+
+impl Context<'_> {
+    fn fail(&mut self, error: ValueError, origin: Origin) {
+        if self.error.is_none() {
+            self.error = Some(EvalError::Value { error, origin });
+        }
+    }
+
+    /// Counts new tuples and checks the limits and Ctrl-C; called once per round.
+    fn after_round(&mut self, n_new: usize, rounds: usize, origin: Option<Origin>) -> Result<(), EvalError> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(EvalError::Interrupted);
+        }
+        self.n_derived += n_new;
+        if self.n_derived > self.options.limits.max_tuples {
+            return Err(EvalError::TupleLimitExceeded {
+                limit: self.options.limits.max_tuples,
+                origin,
+            });
+        }
+        if rounds > self.options.limits.max_rounds {
+            return Err(EvalError::RoundLimitExceeded {
+                limit: self.options.limits.max_rounds,
+                origin,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates a checked, planned program from its facts: every stratum in order.
+pub fn evaluate(
+    program: &ir::Program,
+    plan: &ProgramPlan,
+    store: Store,
+    options: EvalOptions,
+    cancel: &AtomicBool,
+) -> Result<Database, EvalError> {
+    let mut database = Database::new(store, program.predicates.len(), options.record_rounds);
+    load_facts(program, &mut database);
+    let mut context = Context {
+        options,
+        cancel,
+        n_derived: 0,
+        error: None,
+    };
+    for stratum in &plan.strata {
+        evaluate_stratum(&mut database, &stratum.predicates, &stratum.rules, &mut context)?;
+    }
+    Ok(database)
+}
+
+/// Packs every base fact into its relation.
+fn load_facts(program: &ir::Program, database: &mut Database) {
+    let mut by_predicate: Vec<Vec<Tuple>> = vec![Vec::new(); program.predicates.len()];
+    for fact in &program.facts {
+        let tuple: Tuple = fact.values.iter().map(|value| database.store.pack(value)).collect();
+        if let Some(tuples) = by_predicate.get_mut(fact.predicate.0 as usize) {
+            tuples.push(tuple);
+        }
+    }
+    for (index, tuples) in by_predicate.into_iter().enumerate() {
+        if !tuples.is_empty() {
+            database.set_relation(PredId(index as u32), Relation::from_vec(tuples));
+        }
+    }
+}
+
+/// Runs the rules of one stratum to their fixpoint and stores the results.
+fn evaluate_stratum(
+    database: &mut Database,
+    predicates: &[PredId],
+    rules: &[crate::plan::RulePlan],
+    context: &mut Context<'_>,
+) -> Result<(), EvalError> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let mut iteration = Iteration::new();
+    let mut variables: HashMap<PredId, Variable<Tuple>> = HashMap::new();
+    for &predicate in predicates {
+        let variable = iteration.variable::<Tuple>(&format!("p{}", predicate.0));
+        variable.insert(Relation::from_vec(database.relation(predicate).to_vec()));
+        variables.insert(predicate, variable);
+    }
+    let mut pipelines = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let output = variables
+            .get(&rule.head)
+            .cloned()
+            .ok_or_else(|| EvalError::Internal("rule head outside its stratum".into()))?;
+        let origin = Origin::Rule(rule.rule);
+        pipelines.push(Pipeline::new(
+            &rule.body,
+            origin,
+            &mut iteration,
+            &mut variables,
+            database,
+            output,
+            &[],
+            context,
+        )?);
+    }
+    let first_origin = pipelines.first().map(|pipeline| pipeline.origin);
+    let mut rounds = 0;
+    while iteration.changed() {
+        rounds += 1;
+        let rank = database.next_rank();
+        let mut n_new = 0;
+        for &predicate in predicates {
+            if let Some(variable) = variables.get(&predicate) {
+                let recent = variable.recent.borrow();
+                n_new += recent.len();
+                database.record_round(predicate, rank, &recent);
+            }
+        }
+        for pipeline in &mut pipelines {
+            n_new += pipeline.step(database, context);
+        }
+        context.after_round(n_new, rounds, first_origin)?;
+    }
+    drop(pipelines);
+    for &predicate in predicates {
+        if let Some(variable) = variables.remove(&predicate) {
+            database.set_relation(predicate, variable.complete());
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates a conjunction over a complete database, optionally with seed
+/// values for `plan.seed`; returns the distinct outputs.
+pub fn evaluate_conjunction(
+    plan: &ConjunctionPlan,
+    origin: Origin,
+    database: &mut Database,
+    seed: &[Packed],
+    options: EvalOptions,
+    cancel: &AtomicBool,
+) -> Result<Vec<Tuple>, EvalError> {
+    let mut context = Context {
+        options,
+        cancel,
+        n_derived: 0,
+        error: None,
+    };
+    run_conjunction(plan, origin, database, seed, &mut context)
+}
+
+fn run_conjunction(
+    plan: &ConjunctionPlan,
+    origin: Origin,
+    database: &mut Database,
+    seed: &[Packed],
+    context: &mut Context<'_>,
+) -> Result<Vec<Tuple>, EvalError> {
+    let mut iteration = Iteration::new();
+    let mut variables = HashMap::new();
+    let output = iteration.variable::<Tuple>("answer");
+    let mut pipeline = Pipeline::new(
+        plan,
+        origin,
+        &mut iteration,
+        &mut variables,
+        database,
+        output.clone(),
+        seed,
+        context,
+    )?;
+    let mut rounds = 0;
+    while iteration.changed() {
+        rounds += 1;
+        let n_new = pipeline.step(database, context);
+        context.after_round(n_new, rounds, Some(origin))?;
+    }
+    drop(pipeline);
+    drop(variables);
+    Ok(output.complete().elements)
+}
+
+/// An expression with its constants already packed.
+#[derive(Clone, Debug)]
+enum Compiled {
+    Slot(usize),
+    Const(Packed),
+    Binary(ArithOp, Box<Compiled>, Box<Compiled>),
+    Call(Function, Vec<Compiled>),
+}
+
+fn compile(expr: &Expr, store: &mut Store) -> Compiled {
+    match expr {
+        Expr::Var(var) => Compiled::Slot(var.0 as usize),
+        Expr::Const(value) => Compiled::Const(store.pack(value)),
+        Expr::Binary { op, lhs, rhs } => {
+            Compiled::Binary(*op, Box::new(compile(lhs, store)), Box::new(compile(rhs, store)))
+        }
+        Expr::Call { function, args } => {
+            Compiled::Call(*function, args.iter().map(|arg| compile(arg, store)).collect())
+        }
+    }
+}
+
+fn run(expr: &Compiled, slots: &[Packed], store: &mut Store) -> Result<Packed, ValueError> {
+    match expr {
+        Compiled::Slot(slot) => Ok(slots.get(*slot).copied().unwrap_or_default()),
+        Compiled::Const(value) => Ok(*value),
+        Compiled::Binary(op, lhs, rhs) => {
+            let lhs = run(lhs, slots, store)?;
+            let rhs = run(rhs, slots, store)?;
+            store.arithmetic(*op, lhs, rhs)
+        }
+        Compiled::Call(function, args) => {
+            let mut values: Vec<Packed> = Vec::with_capacity(args.len());
+            for arg in args {
+                values.push(run(arg, slots, store)?);
+            }
+            store.call(*function, &values)
+        }
+    }
+}
+
+/// A check with constants packed and its look-up structures built.
+enum CompiledCheck {
+    Compare(CompareOp, Compiled, Compiled),
+    Assign(usize, Compiled),
+    Filter(Compiled),
+    /// The projection of the negated relation on its non-wildcard columns, sorted;
+    /// and how to build the probe from the slots.
+    Negation(Vec<Tuple>, Vec<Compiled>),
+    Aggregate(usize, usize),
+}
+
+/// The result table of one aggregate, or the means to compute groups on demand.
+struct AggregateTable {
+    plan: AggregatePlan,
+    values: HashMap<Tuple, Option<Packed>>,
+}
+
+impl AggregateTable {
+    fn build(
+        plan: &AggregatePlan,
+        origin: Origin,
+        database: &mut Database,
+        context: &mut Context<'_>,
+    ) -> Result<AggregateTable, EvalError> {
+        let mut table = AggregateTable {
+            plan: plan.clone(),
+            values: HashMap::new(),
+        };
+        if plan.independent {
+            let rows = run_conjunction(&plan.body, origin, database, &[], context)?;
+            let n_groups = plan.group_by.len();
+            let mut groups: HashMap<Tuple, Vec<Tuple>> = HashMap::new();
+            for row in rows {
+                let key: Tuple = row.iter().take(n_groups).copied().collect();
+                groups.entry(key).or_default().push(row);
+            }
+            for (key, rows) in groups {
+                let value = table.fold(&rows, &mut database.store).map_err(|error| EvalError::Value { error, origin })?;
+                table.values.insert(key, value);
+            }
+        }
+        Ok(table)
+    }
+
+    /// Folds the rows of one group: (group values, local values) each.
+    fn fold(&self, rows: &[Tuple], store: &mut Store) -> Result<Option<Packed>, ValueError> {
+        let value = self.plan.value.as_ref().map(|expr| compile(expr, store));
+        let output_vars: Vec<usize> = self
+            .plan
+            .body
+            .output
+            .iter()
+            .map(|expr| match expr {
+                Expr::Var(var) => var.0 as usize,
+                _ => 0,
+            })
+            .collect();
+        let mut slots = vec![Packed::default(); self.plan.body.n_slots];
+        let mut accumulator: Option<Packed> = None;
+        let mut count: i64 = 0;
+        for row in rows {
+            count += 1;
+            let Some(value) = &value else { continue };
+            for (&slot, &cell) in output_vars.iter().zip(row.iter()) {
+                if let Some(target) = slots.get_mut(slot) {
+                    *target = cell;
+                }
+            }
+            let item = run(value, &slots, store)?;
+            accumulator = Some(match (accumulator, self.plan.function) {
+                (None, _) => item,
+                (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
+                (Some(best), AggregateFunction::Min) => {
+                    if store.compare_op(CompareOp::Lt, item, best)? { item } else { best }
+                }
+                (Some(best), _) => {
+                    if store.compare_op(CompareOp::Gt, item, best)? { item } else { best }
+                }
+            });
+        }
+        Ok(match self.plan.function {
+            AggregateFunction::Count => Some(store.int(count)),
+            AggregateFunction::Sum => match accumulator {
+                Some(sum) if Store::value_type(sum) != super::value::ValueType::Integer => {
+                    return Err(ValueError::TypeMismatch {
+                        op: "sum".into(),
+                        lhs: Store::value_type(sum).name(),
+                        rhs: "nothing",
+                    });
+                }
+                Some(sum) => Some(sum),
+                None => Some(store.int(0)),
+            },
+            _ => accumulator,
+        })
+    }
+
+    fn lookup(
+        &mut self,
+        key: Tuple,
+        origin: Origin,
+        database: &mut Database,
+        context: &mut Context<'_>,
+    ) -> Result<Option<Packed>, EvalError> {
+        if let Some(value) = self.values.get(&key) {
+            return Ok(*value);
+        }
+        if self.plan.independent {
+            // No match for this group: the empty aggregate.
+            return Ok(match self.plan.function {
+                AggregateFunction::Count | AggregateFunction::Sum => Some(database.store.int(0)),
+                _ => None,
+            });
+        }
+        let rows = run_conjunction(&self.plan.body, origin, database, &key, context)?;
+        let value = self.fold(&rows, &mut database.store).map_err(|error| EvalError::Value { error, origin })?;
+        self.values.insert(key, value);
+        Ok(value)
+    }
+}
+
+/// One stage at run time.
+struct RuntimeStage {
+    /// The predicate's variable in this iteration.
+    input: Variable<Tuple>,
+    /// Bindings so far keyed for this stage; `None` when the stage scans its input directly.
+    left: Option<Variable<(Tuple, Tuple)>>,
+    /// The atom's tuples keyed for this stage; `None` for a scan.
+    index: Option<Variable<(Tuple, Tuple)>>,
+    constants: Vec<(usize, Packed)>,
+    checks: Vec<CompiledCheck>,
+}
+
+/// A planned conjunction wired to datafrog variables.
+struct Pipeline<'p> {
+    plan: &'p ConjunctionPlan,
+    origin: Origin,
+    stages: Vec<RuntimeStage>,
+    output: Variable<Tuple>,
+    output_exprs: Vec<Compiled>,
+    aggregates: Vec<AggregateTable>,
+    slots: Vec<Packed>,
+}
+
+impl<'p> Pipeline<'p> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        plan: &'p ConjunctionPlan,
+        origin: Origin,
+        iteration: &mut Iteration,
+        variables: &mut HashMap<PredId, Variable<Tuple>>,
+        database: &mut Database,
+        output: Variable<Tuple>,
+        seed: &[Packed],
+        context: &mut Context<'_>,
+    ) -> Result<Pipeline<'p>, EvalError> {
+        let mut aggregates = Vec::with_capacity(plan.aggregates.len());
+        for aggregate in &plan.aggregates {
+            aggregates.push(AggregateTable::build(aggregate, origin, database, context)?);
+        }
+        let mut stages = Vec::with_capacity(plan.stages.len());
+        let starts_from_seed = !plan.seed.is_empty() || !plan.seed_checks.is_empty();
+        for (index, stage) in plan.stages.iter().enumerate() {
+            let input = variables
+                .entry(stage.predicate)
+                .or_insert_with(|| {
+                    let variable = iteration.variable::<Tuple>(&format!("p{}", stage.predicate.0));
+                    variable.insert(Relation::from_vec(database.relation(stage.predicate).to_vec()));
+                    variable
+                })
+                .clone();
+            let scans = index == 0 && !starts_from_seed;
+            let (left, stage_index) = if scans {
+                (None, None)
+            } else {
+                (
+                    Some(iteration.variable::<(Tuple, Tuple)>(&format!("stage{index}"))),
+                    Some(iteration.variable::<(Tuple, Tuple)>(&format!("index{index}"))),
+                )
+            };
+            let constants = stage
+                .constant_columns
+                .iter()
+                .map(|(column, value)| (*column, database.store.pack(value)))
+                .collect();
+            let checks = compile_checks(&stage.checks, database);
+            stages.push(RuntimeStage {
+                input,
+                left,
+                index: stage_index,
+                constants,
+                checks,
+            });
+        }
+        let output_exprs = plan.output.iter().map(|expr| compile(expr, &mut database.store)).collect();
+        let mut pipeline = Pipeline {
+            plan,
+            origin,
+            stages,
+            output,
+            output_exprs,
+            aggregates,
+            slots: vec![Packed::default(); plan.n_slots],
+        };
+        if starts_from_seed || plan.stages.is_empty() {
+            pipeline.start_from_seed(seed, database, context)?;
+        }
+        Ok(pipeline)
+    }
+
+    /// Binds the seed, runs the seed checks, and feeds the first stage (or the output).
+    fn start_from_seed(&mut self, seed: &[Packed], database: &mut Database, context: &mut Context<'_>) -> Result<(), EvalError> {
+        for (var, &value) in self.plan.seed.iter().zip(seed) {
+            if let Some(slot) = self.slots.get_mut(var.0 as usize) {
+                *slot = value;
+            }
+        }
+        let seed_checks = compile_checks(&self.plan.seed_checks, database);
+        let mut slots = std::mem::take(&mut self.slots);
+        let passed = self.run_checks(&seed_checks, &mut slots, database, context);
+        let mut keyed = Vec::new();
+        let mut outputs = Vec::new();
+        if passed {
+            self.emit(0, &slots, &mut keyed, &mut outputs, database, context);
+        }
+        self.slots = slots;
+        if let Some(error) = context.error.take() {
+            return Err(error);
+        }
+        match self.stages.first().and_then(|stage| stage.left.as_ref()) {
+            Some(left) => left.insert(Relation::from_vec(keyed)),
+            None => self.output.insert(Relation::from_vec(outputs)),
+        }
+        Ok(())
+    }
+
+    /// One round: every stage joins what is new; returns how many tuples it produced.
+    fn step(&mut self, database: &mut Database, context: &mut Context<'_>) -> usize {
+        let mut n_produced = 0;
+        let mut slots = std::mem::take(&mut self.slots);
+        for index in 0..self.stages.len() {
+            let Some(plan_stage) = self.plan.stages.get(index) else { continue };
+            let mut keyed: Vec<(Tuple, Tuple)> = Vec::new();
+            let mut outputs: Vec<Tuple> = Vec::new();
+            let stage = &self.stages[index];
+            match (&stage.left, &stage.index) {
+                (Some(left), Some(stage_index)) => {
+                    // Keep the index in step with the atom's relation.
+                    let constants = stage.constants.clone();
+                    map_into(&stage.input, stage_index, |tuple, out| {
+                        if atom_matches(plan_stage, &constants, tuple) {
+                            out.push((
+                                plan_stage.key_columns.iter().map(|&column| tuple[column]).collect(),
+                                plan_stage.binds.iter().map(|&(column, _)| tuple[column]).collect(),
+                            ));
+                        }
+                    });
+                    let left = left.clone();
+                    let stage_index = stage_index.clone();
+                    join_into(&left, &stage_index, |key, carried, bound| {
+                        for (var, &value) in plan_stage.key.iter().zip(key.iter()) {
+                            slots[var.0 as usize] = value;
+                        }
+                        for (var, &value) in plan_stage.carried.iter().zip(carried.iter()) {
+                            slots[var.0 as usize] = value;
+                        }
+                        for (&(_, var), &value) in plan_stage.binds.iter().zip(bound.iter()) {
+                            slots[var.0 as usize] = value;
+                        }
+                        self.after_match(index, &mut slots, &mut keyed, &mut outputs, database, context);
+                    });
+                }
+                _ => {
+                    let input = stage.input.clone();
+                    let constants = stage.constants.clone();
+                    let recent = input.recent.borrow();
+                    for tuple in recent.iter() {
+                        if !atom_matches(plan_stage, &constants, tuple) {
+                            continue;
+                        }
+                        for &(column, var) in &plan_stage.binds {
+                            slots[var.0 as usize] = tuple[column];
+                        }
+                        self.after_match(index, &mut slots, &mut keyed, &mut outputs, database, context);
+                    }
+                }
+            }
+            n_produced += keyed.len() + outputs.len();
+            match self.stages.get(index + 1).and_then(|next| next.left.as_ref()) {
+                Some(next_left) => next_left.insert(Relation::from_vec(keyed)),
+                None => self.output.insert(Relation::from_vec(outputs)),
+            }
+        }
+        self.slots = slots;
+        n_produced
+    }
+
+    /// Runs the stage's checks and, if they pass, emits to the next stage or the output.
+    fn after_match(
+        &mut self,
+        index: usize,
+        slots: &mut [Packed],
+        keyed: &mut Vec<(Tuple, Tuple)>,
+        outputs: &mut Vec<Tuple>,
+        database: &mut Database,
+        context: &mut Context<'_>,
+    ) {
+        let checks = std::mem::take(&mut self.stages[index].checks);
+        let passed = self.run_checks(&checks, slots, database, context);
+        self.stages[index].checks = checks;
+        if passed {
+            self.emit(index + 1, slots, keyed, outputs, database, context);
+        }
+    }
+
+    /// Emits the current bindings to stage `next` (keyed) or, past the last stage, to the output.
+    fn emit(
+        &mut self,
+        next: usize,
+        slots: &[Packed],
+        keyed: &mut Vec<(Tuple, Tuple)>,
+        outputs: &mut Vec<Tuple>,
+        database: &mut Database,
+        context: &mut Context<'_>,
+    ) {
+        if let Some(stage) = self.plan.stages.get(next) {
+            keyed.push((
+                stage.key.iter().map(|var| slots[var.0 as usize]).collect(),
+                stage.carried.iter().map(|var| slots[var.0 as usize]).collect(),
+            ));
+            return;
+        }
+        let mut tuple = Tuple::with_capacity(self.output_exprs.len());
+        for expr in &self.output_exprs {
+            match run(expr, slots, &mut database.store) {
+                Ok(value) => tuple.push(value),
+                Err(error) => return context.fail(error, self.origin),
+            }
+        }
+        outputs.push(tuple);
+    }
+
+    fn run_checks(
+        &mut self,
+        checks: &[CompiledCheck],
+        slots: &mut [Packed],
+        database: &mut Database,
+        context: &mut Context<'_>,
+    ) -> bool {
+        for check in checks {
+            let outcome = match check {
+                CompiledCheck::Compare(op, lhs, rhs) => run(lhs, slots, &mut database.store)
+                    .and_then(|lhs| Ok((lhs, run(rhs, slots, &mut database.store)?)))
+                    .and_then(|(lhs, rhs)| database.store.compare_op(*op, lhs, rhs)),
+                CompiledCheck::Assign(slot, expr) => run(expr, slots, &mut database.store).map(|value| {
+                    slots[*slot] = value;
+                    true
+                }),
+                CompiledCheck::Filter(expr) => {
+                    run(expr, slots, &mut database.store).map(|value| database.store.as_int(value) == Some(1))
+                }
+                CompiledCheck::Negation(projection, probe) => {
+                    let mut key = Tuple::with_capacity(probe.len());
+                    let mut result = Ok(true);
+                    for expr in probe {
+                        match run(expr, slots, &mut database.store) {
+                            Ok(value) => key.push(value),
+                            Err(error) => result = Err(error),
+                        }
+                    }
+                    result.map(|_| projection.binary_search(&key).is_err())
+                }
+                CompiledCheck::Aggregate(index, result_slot) => {
+                    let Some(plan) = self.plan.aggregates.get(*index) else { return false };
+                    let key: Tuple = plan.group_by.iter().map(|var| slots[var.0 as usize]).collect();
+                    let Some(table) = self.aggregates.get_mut(*index) else { return false };
+                    match table.lookup(key, self.origin, database, context) {
+                        Ok(Some(value)) => {
+                            slots[*result_slot] = value;
+                            Ok(true)
+                        }
+                        Ok(None) => Ok(false),
+                        Err(error) => {
+                            if context.error.is_none() {
+                                context.error = Some(error);
+                            }
+                            return false;
+                        }
+                    }
+                }
+            };
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(error) => {
+                    context.fail(error, self.origin);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+fn atom_matches(stage: &Stage, constants: &[(usize, Packed)], tuple: &Tuple) -> bool {
+    tuple.len() == stage.args.len()
+        && constants.iter().all(|&(column, value)| tuple[column] == value)
+        && stage.equal_columns.iter().all(|&(a, b)| tuple[a] == tuple[b])
+}
+
+fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledCheck> {
+    checks
+        .iter()
+        .map(|check| match check {
+            Check::Compare { op, lhs, rhs } => {
+                CompiledCheck::Compare(*op, compile(lhs, &mut database.store), compile(rhs, &mut database.store))
+            }
+            Check::Assign { var, expr } => CompiledCheck::Assign(var.0 as usize, compile(expr, &mut database.store)),
+            Check::Filter(expr) => CompiledCheck::Filter(compile(expr, &mut database.store)),
+            Check::Negation { predicate, args } => {
+                let columns: Vec<usize> = args
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, arg)| !matches!(arg, Arg::Wildcard))
+                    .map(|(column, _)| column)
+                    .collect();
+                let mut projection: Vec<Tuple> = database
+                    .relation(*predicate)
+                    .iter()
+                    .map(|tuple| columns.iter().map(|&column| tuple[column]).collect())
+                    .collect();
+                projection.sort_unstable();
+                projection.dedup();
+                let probe = args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        Arg::Var(var) => Some(Compiled::Slot(var.0 as usize)),
+                        Arg::Const(value) => Some(Compiled::Const(database.store.pack(value))),
+                        Arg::Wildcard => None,
+                    })
+                    .collect();
+                CompiledCheck::Negation(projection, probe)
+            }
+            Check::Aggregate { index, result } => CompiledCheck::Aggregate(*index, result.0 as usize),
+        })
+        .collect()
+}

@@ -1,0 +1,442 @@
+//! Values as the evaluator stores them: one `u64` each, symbols and strings interned.
+//!
+//! A `Packed` value is a 3-bit tag and a 61-bit payload, so a tuple is a short
+//! run of machine words that sorts and compares without touching the heap.
+//! Integers that fit in 61 bits and dates are stored inline; symbols,
+//! strings and the rare large integer are indexes into the `Store`. The
+//! encoding is canonical (an integer has exactly one encoding), so two packed
+//! values are equal exactly when the values are. The order of `Packed` is an
+//! arbitrary total order used for storage; the order users see is
+//! `Store::compare`.
+
+use super::Value;
+use crate::analysis::ir::Function;
+use crate::syntax::ast::{ArithOp, CompareOp, Date};
+use smallvec::SmallVec;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// One interned value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Packed(u64);
+
+/// A tuple of packed values; up to three stay inline.
+pub type Tuple = SmallVec<[Packed; 3]>;
+
+const TAG_SHIFT: u32 = 61;
+const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
+const TAG_INT: u64 = 0;
+const TAG_BIG_INT: u64 = 1;
+const TAG_DATE: u64 = 2;
+const TAG_SYMBOL: u64 = 3;
+const TAG_STRING: u64 = 4;
+const SMALL_INT_MIN: i64 = -(1 << 60);
+const SMALL_INT_MAX: i64 = (1 << 60) - 1;
+
+/// The kind of a value, for type errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// 64-bit integer.
+    Integer,
+    /// Calendar date.
+    Date,
+    /// Symbol such as `qatar`.
+    Symbol,
+    /// Quoted string.
+    String,
+}
+
+impl ValueType {
+    /// The type's name as users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Integer => "integer",
+            ValueType::Date => "date",
+            ValueType::Symbol => "symbol",
+            ValueType::String => "string",
+        }
+    }
+}
+
+/// What can go wrong computing with values.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    /// Checked arithmetic overflowed 64 bits.
+    #[error("integer overflow in `{lhs} {op} {rhs}`")]
+    IntegerOverflow {
+        /// Left operand as text.
+        lhs: String,
+        /// Operator.
+        op: &'static str,
+        /// Right operand as text.
+        rhs: String,
+    },
+    /// `/` or `mod` by zero.
+    #[error("division by zero in `{lhs} {op} 0`")]
+    DivisionByZero {
+        /// Left operand as text.
+        lhs: String,
+        /// Operator.
+        op: &'static str,
+    },
+    /// Operands of types the operation does not accept.
+    #[error("cannot apply `{op}` to {lhs} and {rhs}")]
+    TypeMismatch {
+        /// Operator or function name.
+        op: String,
+        /// Left operand type.
+        lhs: &'static str,
+        /// Right operand type (or `nothing`).
+        rhs: &'static str,
+    },
+    /// A date moved outside years 1 to 9999.
+    #[error("date out of range (years 1 to 9999)")]
+    DateOutOfRange,
+}
+
+/// The interner behind packed symbols, strings and large integers.
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    texts: Vec<Box<str>>,
+    text_ids: HashMap<Box<str>, u32>,
+    big_ints: Vec<i64>,
+    big_int_ids: HashMap<i64, u32>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    fn intern_text(&mut self, text: &str) -> u64 {
+        if let Some(&id) = self.text_ids.get(text) {
+            return u64::from(id);
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(text.into());
+        self.text_ids.insert(text.into(), id);
+        u64::from(id)
+    }
+
+    /// Packs an integer.
+    pub fn int(&mut self, value: i64) -> Packed {
+        if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&value) {
+            return Packed((TAG_INT << TAG_SHIFT) | (value as u64 & PAYLOAD_MASK));
+        }
+        let id = match self.big_int_ids.get(&value) {
+            Some(&id) => id,
+            None => {
+                let id = self.big_ints.len() as u32;
+                self.big_ints.push(value);
+                self.big_int_ids.insert(value, id);
+                id
+            }
+        };
+        Packed((TAG_BIG_INT << TAG_SHIFT) | u64::from(id))
+    }
+
+    /// Packs a date given as days since 1970-01-01.
+    pub fn date_days(days: i64) -> Packed {
+        Packed((TAG_DATE << TAG_SHIFT) | (days as u64 & PAYLOAD_MASK))
+    }
+
+    /// Packs a symbol.
+    pub fn symbol(&mut self, name: &str) -> Packed {
+        Packed((TAG_SYMBOL << TAG_SHIFT) | self.intern_text(name))
+    }
+
+    /// Packs a string.
+    pub fn string(&mut self, text: &str) -> Packed {
+        Packed((TAG_STRING << TAG_SHIFT) | self.intern_text(text))
+    }
+
+    /// Packs any value.
+    pub fn pack(&mut self, value: &Value) -> Packed {
+        match value {
+            Value::Integer(number) => self.int(*number),
+            Value::Date(date) => Store::date_days(date.to_days()),
+            Value::Symbol(name) => self.symbol(name),
+            Value::String(text) => self.string(text),
+        }
+    }
+
+    /// The packed form of `value` if it was ever packed, without interning it.
+    pub fn lookup(&self, value: &Value) -> Option<Packed> {
+        match value {
+            Value::Integer(number) if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(number) => {
+                Some(Packed((TAG_INT << TAG_SHIFT) | (*number as u64 & PAYLOAD_MASK)))
+            }
+            Value::Integer(number) => self
+                .big_int_ids
+                .get(number)
+                .map(|&id| Packed((TAG_BIG_INT << TAG_SHIFT) | u64::from(id))),
+            Value::Date(date) => Some(Store::date_days(date.to_days())),
+            Value::Symbol(name) => self
+                .text_ids
+                .get(name.as_str())
+                .map(|&id| Packed((TAG_SYMBOL << TAG_SHIFT) | u64::from(id))),
+            Value::String(text) => self
+                .text_ids
+                .get(text.as_str())
+                .map(|&id| Packed((TAG_STRING << TAG_SHIFT) | u64::from(id))),
+        }
+    }
+
+    /// The type of a packed value.
+    pub fn value_type(value: Packed) -> ValueType {
+        match value.0 >> TAG_SHIFT {
+            TAG_INT | TAG_BIG_INT => ValueType::Integer,
+            TAG_DATE => ValueType::Date,
+            TAG_SYMBOL => ValueType::Symbol,
+            _ => ValueType::String,
+        }
+    }
+
+    fn payload_signed(value: Packed) -> i64 {
+        // Sign-extend the 61-bit payload.
+        ((value.0 << 3) as i64) >> 3
+    }
+
+    /// The integer, if `value` is one.
+    pub fn as_int(&self, value: Packed) -> Option<i64> {
+        match value.0 >> TAG_SHIFT {
+            TAG_INT => Some(Store::payload_signed(value)),
+            TAG_BIG_INT => self.big_ints.get((value.0 & PAYLOAD_MASK) as usize).copied(),
+            _ => None,
+        }
+    }
+
+    /// Days since 1970-01-01, if `value` is a date.
+    pub fn as_days(value: Packed) -> Option<i64> {
+        (value.0 >> TAG_SHIFT == TAG_DATE).then(|| Store::payload_signed(value))
+    }
+
+    /// The text of a symbol or string.
+    pub fn as_text(&self, value: Packed) -> Option<&str> {
+        match value.0 >> TAG_SHIFT {
+            TAG_SYMBOL | TAG_STRING => self.texts.get((value.0 & PAYLOAD_MASK) as usize).map(|text| &**text),
+            _ => None,
+        }
+    }
+
+    /// Decodes a packed value.
+    pub fn unpack(&self, value: Packed) -> Value {
+        match value.0 >> TAG_SHIFT {
+            TAG_INT | TAG_BIG_INT => Value::Integer(self.as_int(value).unwrap_or_default()),
+            TAG_DATE => Value::Date(
+                Store::as_days(value)
+                    .and_then(Date::from_days)
+                    .unwrap_or(Date { year: 1970, month: 1, day: 1 }),
+            ),
+            TAG_SYMBOL => Value::Symbol(self.as_text(value).unwrap_or_default().to_string()),
+            _ => Value::String(self.as_text(value).unwrap_or_default().to_string()),
+        }
+    }
+
+    /// The order users see: integers, dates, symbols, strings; each by value.
+    pub fn compare(&self, lhs: Packed, rhs: Packed) -> Ordering {
+        let rank = |value: Packed| match Store::value_type(value) {
+            ValueType::Integer => 0,
+            ValueType::Date => 1,
+            ValueType::Symbol => 2,
+            ValueType::String => 3,
+        };
+        rank(lhs).cmp(&rank(rhs)).then_with(|| match Store::value_type(lhs) {
+            ValueType::Integer => self.as_int(lhs).cmp(&self.as_int(rhs)),
+            ValueType::Date => Store::as_days(lhs).cmp(&Store::as_days(rhs)),
+            ValueType::Symbol | ValueType::String => self.as_text(lhs).cmp(&self.as_text(rhs)),
+        })
+    }
+
+    /// Evaluates a comparison; ordering values of different types is an error.
+    pub fn compare_op(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
+        match op {
+            CompareOp::Eq => return Ok(lhs == rhs),
+            CompareOp::Ne => return Ok(lhs != rhs),
+            _ => {}
+        }
+        let (lhs_type, rhs_type) = (Store::value_type(lhs), Store::value_type(rhs));
+        if lhs_type != rhs_type {
+            return Err(ValueError::TypeMismatch {
+                op: op.symbol().to_string(),
+                lhs: lhs_type.name(),
+                rhs: rhs_type.name(),
+            });
+        }
+        let ordering = self.compare(lhs, rhs);
+        Ok(match op {
+            CompareOp::Lt => ordering == Ordering::Less,
+            CompareOp::Le => ordering != Ordering::Greater,
+            CompareOp::Gt => ordering == Ordering::Greater,
+            _ => ordering != Ordering::Less,
+        })
+    }
+
+    /// Evaluates `lhs op rhs`: checked integer arithmetic and date shifting.
+    pub fn arithmetic(&mut self, op: ArithOp, lhs: Packed, rhs: Packed) -> Result<Packed, ValueError> {
+        let mismatch = || ValueError::TypeMismatch {
+            op: op.symbol().to_string(),
+            lhs: Store::value_type(lhs).name(),
+            rhs: Store::value_type(rhs).name(),
+        };
+        let overflow = |a: i64, b: i64| ValueError::IntegerOverflow {
+            lhs: a.to_string(),
+            op: op.symbol(),
+            rhs: b.to_string(),
+        };
+        match (self.as_int(lhs), self.as_int(rhs), Store::as_days(lhs), Store::as_days(rhs)) {
+            (Some(a), Some(b), _, _) => {
+                let result = match op {
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Sub => a.checked_sub(b),
+                    ArithOp::Mul => a.checked_mul(b),
+                    ArithOp::Div | ArithOp::Mod if b == 0 => {
+                        return Err(ValueError::DivisionByZero {
+                            lhs: a.to_string(),
+                            op: op.symbol(),
+                        });
+                    }
+                    // Division truncates toward zero; `mod` takes the sign of the divisor (Prolog's `mod`).
+                    ArithOp::Div => a.checked_div(b),
+                    ArithOp::Mod => a.checked_rem(b).map(|r| if r != 0 && (r < 0) != (b < 0) { r + b } else { r }),
+                };
+                result.map(|value| self.int(value)).ok_or_else(|| overflow(a, b))
+            }
+            (None, Some(shift), Some(days), _) => {
+                let moved = match op {
+                    ArithOp::Add => days.checked_add(shift),
+                    ArithOp::Sub => days.checked_sub(shift),
+                    _ => return Err(mismatch()),
+                };
+                Store::checked_date(moved)
+            }
+            (Some(shift), None, _, Some(days)) if op == ArithOp::Add => Store::checked_date(days.checked_add(shift)),
+            (None, None, Some(a), Some(b)) if op == ArithOp::Sub => Ok(self.int(a - b)),
+            _ => Err(mismatch()),
+        }
+    }
+
+    fn checked_date(days: Option<i64>) -> Result<Packed, ValueError> {
+        days.and_then(Date::from_days)
+            .map(|date| Store::date_days(date.to_days()))
+            .ok_or(ValueError::DateOutOfRange)
+    }
+
+    /// Text of a value for `concat`: symbols and strings as their text, numbers and dates as written.
+    fn display_text(&self, value: Packed) -> String {
+        match self.as_text(value) {
+            Some(text) => text.to_string(),
+            None => match self.unpack(value) {
+                Value::Integer(number) => number.to_string(),
+                Value::Date(date) => date.to_string(),
+                Value::Symbol(text) | Value::String(text) => text,
+            },
+        }
+    }
+
+    /// Applies a built-in function. `contains` yields the integer 1 or 0 (callers treat it as a test).
+    pub fn call(&mut self, function: Function, args: &[Packed]) -> Result<Packed, ValueError> {
+        let arg_type = |index: usize| args.get(index).map_or("nothing", |&value| Store::value_type(value).name());
+        let mismatch = || ValueError::TypeMismatch {
+            op: function.name().to_string(),
+            lhs: arg_type(0),
+            rhs: arg_type(1),
+        };
+        let first = *args.first().ok_or_else(mismatch)?;
+        match function {
+            Function::Len => {
+                let text = self.as_text(first).ok_or_else(mismatch)?;
+                let length = text.chars().count() as i64;
+                Ok(self.int(length))
+            }
+            Function::Concat => {
+                let second = *args.get(1).ok_or_else(mismatch)?;
+                let joined = self.display_text(first) + &self.display_text(second);
+                Ok(self.string(&joined))
+            }
+            Function::Lower | Function::Upper => {
+                let text = self.as_text(first).ok_or_else(mismatch)?;
+                let changed = if function == Function::Lower { text.to_lowercase() } else { text.to_uppercase() };
+                Ok(match Store::value_type(first) {
+                    ValueType::Symbol => self.symbol(&changed),
+                    _ => self.string(&changed),
+                })
+            }
+            Function::Contains => {
+                let second = *args.get(1).ok_or_else(mismatch)?;
+                let found = match (self.as_text(first), self.as_text(second)) {
+                    (Some(haystack), Some(needle)) => haystack.contains(needle),
+                    _ => return Err(mismatch()),
+                };
+                Ok(self.int(i64::from(found)))
+            }
+            Function::Year | Function::Month | Function::Day | Function::Weekday => {
+                let date = Store::as_days(first).and_then(Date::from_days).ok_or_else(mismatch)?;
+                Ok(match function {
+                    Function::Year => self.int(i64::from(date.year)),
+                    Function::Month => self.int(i64::from(date.month)),
+                    Function::Day => self.int(i64::from(date.day)),
+                    _ => self.symbol(date.weekday()),
+                })
+            }
+        }
+    }
+
+    /// Formats a packed value in Datalog syntax.
+    pub fn format(&self, value: Packed) -> String {
+        match self.unpack(value) {
+            Value::Integer(number) => number.to_string(),
+            Value::Date(date) => date.to_string(),
+            Value::Symbol(name) => name,
+            Value::String(text) => format!("{text:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_round_trip_across_the_whole_range() {
+        let mut store = Store::new();
+        for number in [0, 1, -1, SMALL_INT_MAX, SMALL_INT_MIN, SMALL_INT_MAX + 1, SMALL_INT_MIN - 1, i64::MAX, i64::MIN] {
+            let packed = store.int(number);
+            assert_eq!(store.as_int(packed), Some(number), "{number}");
+            assert_eq!(store.int(number), packed, "canonical encoding of {number}");
+        }
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        let mut store = Store::new();
+        let max = store.int(i64::MAX);
+        let one = store.int(1);
+        assert!(matches!(store.arithmetic(ArithOp::Add, max, one), Err(ValueError::IntegerOverflow { .. })));
+        let zero = store.int(0);
+        assert!(matches!(store.arithmetic(ArithOp::Div, one, zero), Err(ValueError::DivisionByZero { .. })));
+        let minus_seven = store.int(-7);
+        let two = store.int(2);
+        let remainder = store.arithmetic(ArithOp::Mod, minus_seven, two).unwrap();
+        assert_eq!(store.as_int(remainder), Some(1));
+        let quotient = store.arithmetic(ArithOp::Div, minus_seven, two).unwrap();
+        assert_eq!(store.as_int(quotient), Some(-3));
+    }
+
+    #[test]
+    fn dates_shift_and_subtract() {
+        let mut store = Store::new();
+        let day = |y, m, d| Store::date_days(Date::new(y, m, d).unwrap().to_days());
+        let three = store.int(3);
+        let shifted = store.arithmetic(ArithOp::Add, day(2025, 10, 29), three).unwrap();
+        assert_eq!(shifted, day(2025, 11, 1));
+        let gap = store.arithmetic(ArithOp::Sub, day(2025, 11, 1), day(2025, 10, 19)).unwrap();
+        assert_eq!(store.as_int(gap), Some(13));
+        let symbol = store.symbol("qatar");
+        assert!(store.arithmetic(ArithOp::Add, symbol, three).is_err());
+        assert!(store.compare_op(CompareOp::Lt, symbol, three).is_err());
+        let weekday = store.call(Function::Weekday, &[day(2025, 10, 29)]).unwrap();
+        assert_eq!(store.as_text(weekday), Some("wednesday"));
+    }
+}

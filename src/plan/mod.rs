@@ -1,0 +1,468 @@
+//! Planning: each rule body, query and aggregate body becomes a left-deep
+//! pipeline of join stages with the checks placed as early as their
+//! variables allow.
+//!
+//! Imports only `analysis::ir`. Atoms are joined in the order written (so a
+//! user controls the plan, as in Soufflé and in the benchmark programs);
+//! comparisons, assignments, negations and aggregate look-ups run right
+//! after the stage that binds their last variable. Each stage carries only
+//! the variables still needed later.
+
+use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
+use crate::syntax::ast::{AggregateFunction, CompareOp};
+
+/// The plan of a whole program.
+#[derive(Clone, Debug)]
+pub struct ProgramPlan {
+    /// One per `ir::Program::strata`, same order.
+    pub strata: Vec<StratumPlan>,
+    /// One per query, same order.
+    pub queries: Vec<ConjunctionPlan>,
+}
+
+/// The rules of one stratum.
+#[derive(Clone, Debug)]
+pub struct StratumPlan {
+    /// The predicates the stratum defines.
+    pub predicates: Vec<PredId>,
+    /// Its rules.
+    pub rules: Vec<RulePlan>,
+}
+
+/// One rule: a body pipeline whose output is the head tuple.
+#[derive(Clone, Debug)]
+pub struct RulePlan {
+    /// The rule.
+    pub rule: RuleId,
+    /// The derived predicate.
+    pub head: PredId,
+    /// The body; its `output` is the head's argument expressions.
+    pub body: ConjunctionPlan,
+}
+
+/// A conjunction as a pipeline of stages.
+#[derive(Clone, Debug)]
+pub struct ConjunctionPlan {
+    /// Number of variable slots (the rule's variable count).
+    pub n_slots: usize,
+    /// Variables bound before the first stage (an aggregate's groups, when correlated).
+    pub seed: Vec<VarId>,
+    /// Checks that need only seed variables and constants.
+    pub seed_checks: Vec<Check>,
+    /// The atoms in join order, each with the checks that follow it.
+    pub stages: Vec<Stage>,
+    /// What each match produces: head arguments, shown variables, or aggregate rows.
+    pub output: Vec<Expr>,
+    /// Aggregates referenced by `Check::Aggregate`.
+    pub aggregates: Vec<AggregatePlan>,
+}
+
+/// One positive atom joined with the bindings so far.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    /// The atom's predicate.
+    pub predicate: PredId,
+    /// Its arguments as written.
+    pub args: Vec<Arg>,
+    /// Bound variables the atom shares with earlier stages: the join key.
+    pub key: Vec<VarId>,
+    /// For each key variable, the atom column holding it.
+    pub key_columns: Vec<usize>,
+    /// Variables the atom binds: (column, variable), first occurrence only.
+    pub binds: Vec<(usize, VarId)>,
+    /// Conditions local to the atom: (column, constant) equalities.
+    pub constant_columns: Vec<(usize, crate::syntax::ast::ConstantValue)>,
+    /// Repeated variables inside the atom: (column, earlier column) equalities.
+    pub equal_columns: Vec<(usize, usize)>,
+    /// Bound non-key variables carried from the left side through this stage.
+    pub carried: Vec<VarId>,
+    /// Checks run once the stage's variables are bound.
+    pub checks: Vec<Check>,
+}
+
+/// A test or assignment on bound variables.
+#[derive(Clone, Debug)]
+pub enum Check {
+    /// `lhs op rhs` on bound values.
+    Compare {
+        /// Operator.
+        op: CompareOp,
+        /// Left.
+        lhs: Expr,
+        /// Right.
+        rhs: Expr,
+    },
+    /// `var = expr` binding `var`.
+    Assign {
+        /// The newly bound variable.
+        var: VarId,
+        /// Its value.
+        expr: Expr,
+    },
+    /// A boolean built-in such as `contains(S, P)`.
+    Filter(Expr),
+    /// `not p(args)`: no tuple of a lower stratum matches.
+    Negation {
+        /// The negated predicate.
+        predicate: PredId,
+        /// Its arguments: bound variables, constants or wildcards.
+        args: Vec<Arg>,
+    },
+    /// Looks up aggregate `index` for the current groups and binds `result`.
+    Aggregate {
+        /// Index into `ConjunctionPlan::aggregates`.
+        index: usize,
+        /// The variable receiving the value.
+        result: VarId,
+    },
+}
+
+/// An aggregate: its body is planned separately.
+#[derive(Clone, Debug)]
+pub struct AggregatePlan {
+    /// `count`, `sum`, `min`, `max`.
+    pub function: AggregateFunction,
+    /// The aggregated expression (over the body's variables).
+    pub value: Option<Expr>,
+    /// Group variables, bound outside.
+    pub group_by: Vec<VarId>,
+    /// True when the body binds every group variable itself, so all groups can
+    /// be computed in one pass; otherwise it is evaluated per group with the
+    /// group variables seeded.
+    pub independent: bool,
+    /// The body; its output is every variable of the body (group variables first).
+    pub body: ConjunctionPlan,
+}
+
+/// Planning fails only on programs analysis should have rejected.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// A literal whose variables never become bound.
+    #[error("literal cannot be scheduled: its variables are never bound")]
+    LiteralUnschedulable,
+}
+
+/// Plans every stratum and query of a checked program.
+pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
+    let mut strata = Vec::with_capacity(program.strata.len());
+    for stratum in &program.strata {
+        let mut rules = Vec::with_capacity(stratum.rules.len());
+        for &rule_id in &stratum.rules {
+            rules.push(plan_rule(program.rule(rule_id), rule_id)?);
+        }
+        strata.push(StratumPlan {
+            predicates: stratum.predicates.clone(),
+            rules,
+        });
+    }
+    let mut queries = Vec::with_capacity(program.queries.len());
+    for query in &program.queries {
+        let output = query.shown.iter().map(|&var| Expr::Var(var)).collect();
+        queries.push(plan_conjunction(&query.body, query.variables.len(), &[], output)?);
+    }
+    Ok(ProgramPlan { strata, queries })
+}
+
+/// Plans one rule.
+pub fn plan_rule(rule: &ir::Rule, rule_id: RuleId) -> Result<RulePlan, PlanError> {
+    Ok(RulePlan {
+        rule: rule_id,
+        head: rule.head.predicate,
+        body: plan_conjunction(&rule.body, rule.variables.len(), &[], rule.head.args.clone())?,
+    })
+}
+
+/// Plans a conjunction whose `seed` variables are bound on entry.
+pub fn plan_conjunction(
+    body: &[BodyLiteral],
+    n_slots: usize,
+    seed: &[VarId],
+    output: Vec<Expr>,
+) -> Result<ConjunctionPlan, PlanError> {
+    let mut bound = vec![false; n_slots];
+    for var in seed {
+        mark(&mut bound, *var);
+    }
+    let mut plan = ConjunctionPlan {
+        n_slots,
+        seed: seed.to_vec(),
+        seed_checks: Vec::new(),
+        stages: Vec::new(),
+        output,
+        aggregates: Vec::new(),
+    };
+    let mut pending: Vec<&BodyLiteral> = body.iter().collect();
+
+    // 1. Schedule what the seed already allows, then alternate: the next
+    //    positive atom in written order, then every check it makes ready.
+    let mut checks = take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
+    plan.seed_checks.append(&mut checks);
+    while let Some(position) = pending.iter().position(|literal| is_positive_atom(literal)) {
+        let BodyLiteral::Atom { predicate, args, .. } = pending.remove(position) else {
+            continue;
+        };
+        let mut stage = plan_stage(*predicate, args, &mut bound);
+        stage.checks = take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
+        plan.stages.push(stage);
+    }
+    if !pending.is_empty() {
+        return Err(PlanError::LiteralUnschedulable);
+    }
+
+    // 2. Liveness, backwards: a stage carries the non-key variables that a
+    //    later stage, check or the output still reads.
+    let mut live: Vec<VarId> = Vec::new();
+    for expr in &plan.output {
+        expr.collect_variables(&mut live);
+    }
+    for index in (0..plan.stages.len()).rev() {
+        let stage = &plan.stages[index];
+        let mut used = live.clone();
+        for check in &stage.checks {
+            check_variables(check, &mut used);
+            if let Check::Aggregate { index, .. } = check {
+                if let Some(aggregate) = plan.aggregates.get(*index) {
+                    used.extend(aggregate.group_by.iter().copied());
+                }
+            }
+        }
+        // Variables bound before this stage that are still used from here on.
+        let bound_here: Vec<VarId> = stage
+            .binds
+            .iter()
+            .map(|&(_, var)| var)
+            .chain(stage.checks.iter().filter_map(assigned_variable))
+            .collect();
+        let mut carried: Vec<VarId> = used
+            .iter()
+            .copied()
+            .filter(|var| !bound_here.contains(var) && !stage.key.contains(var))
+            .collect();
+        carried.sort();
+        carried.dedup();
+        let mut needed_before = carried.clone();
+        needed_before.extend(stage.key.iter().copied());
+        plan.stages[index].carried = carried;
+        live = needed_before;
+    }
+    Ok(plan)
+}
+
+fn mark(bound: &mut [bool], var: VarId) {
+    if let Some(slot) = bound.get_mut(var.0 as usize) {
+        *slot = true;
+    }
+}
+
+fn is_bound(bound: &[bool], var: VarId) -> bool {
+    bound.get(var.0 as usize).copied().unwrap_or(false)
+}
+
+fn is_positive_atom(literal: &BodyLiteral) -> bool {
+    matches!(literal, BodyLiteral::Atom { negated: false, .. })
+}
+
+fn plan_stage(predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {
+    let mut stage = Stage {
+        predicate,
+        args: args.to_vec(),
+        key: Vec::new(),
+        key_columns: Vec::new(),
+        binds: Vec::new(),
+        constant_columns: Vec::new(),
+        equal_columns: Vec::new(),
+        carried: Vec::new(),
+        checks: Vec::new(),
+    };
+    for (column, arg) in args.iter().enumerate() {
+        match arg {
+            Arg::Wildcard => {}
+            Arg::Const(value) => stage.constant_columns.push((column, value.clone())),
+            Arg::Var(var) => {
+                if let Some(index) = stage.key.iter().position(|key| key == var) {
+                    stage.equal_columns.push((column, stage.key_columns[index]));
+                } else if let Some(&(earlier, _)) = stage.binds.iter().find(|(_, bound_var)| bound_var == var) {
+                    stage.equal_columns.push((column, earlier));
+                } else if is_bound(bound, *var) {
+                    stage.key.push(*var);
+                    stage.key_columns.push(column);
+                } else {
+                    stage.binds.push((column, *var));
+                }
+            }
+        }
+    }
+    for &(_, var) in &stage.binds {
+        mark(bound, var);
+    }
+    stage
+}
+
+fn expr_bound(expr: &Expr, bound: &[bool]) -> bool {
+    let mut vars = Vec::new();
+    expr.collect_variables(&mut vars);
+    vars.iter().all(|&var| is_bound(bound, var))
+}
+
+fn args_bound(args: &[Arg], bound: &[bool]) -> bool {
+    args.iter().all(|arg| match arg {
+        Arg::Var(var) => is_bound(bound, *var),
+        _ => true,
+    })
+}
+
+/// Removes from `pending` every check that can run with the current bindings, in written order,
+/// repeating because an assignment can make another check ready.
+fn take_ready_checks(
+    pending: &mut Vec<&BodyLiteral>,
+    bound: &mut [bool],
+    aggregates: &mut Vec<AggregatePlan>,
+    n_slots: usize,
+) -> Result<Vec<Check>, PlanError> {
+    let mut checks = Vec::new();
+    loop {
+        let mut progressed = false;
+        let mut index = 0;
+        while index < pending.len() {
+            let check = match pending[index] {
+                BodyLiteral::Atom { negated: false, .. } => None,
+                BodyLiteral::Atom { predicate, args, .. } => {
+                    args_bound(args, bound).then(|| Check::Negation {
+                        predicate: *predicate,
+                        args: args.clone(),
+                    })
+                }
+                BodyLiteral::Filter { call, .. } => expr_bound(call, bound).then(|| Check::Filter(call.clone())),
+                BodyLiteral::Compare { op, lhs, rhs, .. } => compare_check(*op, lhs, rhs, bound),
+                BodyLiteral::Aggregate(aggregate) => {
+                    if aggregate.group_by.iter().all(|&var| is_bound(bound, var)) {
+                        let plan = plan_aggregate(aggregate, n_slots)?;
+                        aggregates.push(plan);
+                        Some(Check::Aggregate {
+                            index: aggregates.len() - 1,
+                            result: aggregate.result,
+                        })
+                    } else {
+                        None
+                    }
+                }
+            };
+            match check {
+                Some(check) => {
+                    if let Some(var) = assigned_variable(&check) {
+                        mark(bound, var);
+                    }
+                    checks.push(check);
+                    pending.remove(index);
+                    progressed = true;
+                }
+                None => index += 1,
+            }
+        }
+        if !progressed {
+            return Ok(checks);
+        }
+    }
+}
+
+fn compare_check(op: CompareOp, lhs: &Expr, rhs: &Expr, bound: &[bool]) -> Option<Check> {
+    let (lhs_bound, rhs_bound) = (expr_bound(lhs, bound), expr_bound(rhs, bound));
+    if lhs_bound && rhs_bound {
+        return Some(Check::Compare {
+            op,
+            lhs: lhs.clone(),
+            rhs: rhs.clone(),
+        });
+    }
+    if op != CompareOp::Eq {
+        return None;
+    }
+    match (lhs, rhs) {
+        (Expr::Var(var), expr) if rhs_bound => Some(Check::Assign {
+            var: *var,
+            expr: expr.clone(),
+        }),
+        (expr, Expr::Var(var)) if lhs_bound => Some(Check::Assign {
+            var: *var,
+            expr: expr.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<AggregatePlan, PlanError> {
+    let mut body_vars = Vec::new();
+    for literal in &aggregate.body {
+        literal_variables(literal, &mut body_vars);
+    }
+    if let Some(value) = &aggregate.value {
+        value.collect_variables(&mut body_vars);
+    }
+    let mut local: Vec<VarId> = body_vars
+        .iter()
+        .copied()
+        .filter(|var| !aggregate.group_by.contains(var))
+        .collect();
+    local.sort();
+    local.dedup();
+    let output: Vec<Expr> = aggregate.group_by.iter().chain(local.iter()).map(|&var| Expr::Var(var)).collect();
+    // Try the body on its own first: then one pass computes every group.
+    match plan_conjunction(&aggregate.body, n_slots, &[], output.clone()) {
+        Ok(body) => Ok(AggregatePlan {
+            function: aggregate.function,
+            value: aggregate.value.clone(),
+            group_by: aggregate.group_by.clone(),
+            independent: true,
+            body,
+        }),
+        Err(_) => Ok(AggregatePlan {
+            function: aggregate.function,
+            value: aggregate.value.clone(),
+            group_by: aggregate.group_by.clone(),
+            independent: false,
+            body: plan_conjunction(&aggregate.body, n_slots, &aggregate.group_by, output)?,
+        }),
+    }
+}
+
+fn literal_variables(literal: &BodyLiteral, out: &mut Vec<VarId>) {
+    match literal {
+        BodyLiteral::Atom { args, .. } => out.extend(args.iter().filter_map(|arg| match arg {
+            Arg::Var(var) => Some(*var),
+            _ => None,
+        })),
+        BodyLiteral::Compare { lhs, rhs, .. } => {
+            lhs.collect_variables(out);
+            rhs.collect_variables(out);
+        }
+        BodyLiteral::Filter { call, .. } => call.collect_variables(out),
+        BodyLiteral::Aggregate(aggregate) => {
+            out.push(aggregate.result);
+            out.extend(aggregate.group_by.iter().copied());
+        }
+    }
+}
+
+fn assigned_variable(check: &Check) -> Option<VarId> {
+    match check {
+        Check::Assign { var, .. } => Some(*var),
+        Check::Aggregate { result, .. } => Some(*result),
+        _ => None,
+    }
+}
+
+fn check_variables(check: &Check, out: &mut Vec<VarId>) {
+    match check {
+        Check::Compare { lhs, rhs, .. } => {
+            lhs.collect_variables(out);
+            rhs.collect_variables(out);
+        }
+        Check::Assign { expr, .. } => expr.collect_variables(out),
+        Check::Filter(expr) => expr.collect_variables(out),
+        Check::Negation { args, .. } => out.extend(args.iter().filter_map(|arg| match arg {
+            Arg::Var(var) => Some(*var),
+            _ => None,
+        })),
+        Check::Aggregate { .. } => {}
+    }
+}
