@@ -1,0 +1,578 @@
+//! Renders diagnostics: as ariadne reports for people, as JSON for programs.
+//!
+//! Owns the only place where a [`Span`]'s byte range becomes a line and a
+//! column. Detection happens elsewhere; this module never decides what is
+//! wrong, only how it looks. A span that does not fit its source (unknown
+//! source, past the end, inside a UTF-8 character) is dropped from the
+//! picture rather than trusted, so rendering cannot panic.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+use std::ops::Range;
+
+use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use serde_json::{Value as Json, json};
+
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::syntax::span::{SourceId, SourceMap, Span};
+
+/// The prefix that turns a diagnostic note into a `Help:` line instead of a `Note:` line.
+const HELP_PREFIX: &str = "help: ";
+
+/// Renders each diagnostic as a report, separated by blank lines.
+///
+/// Each report starts with `error[E202]: message` (or `warning[W101]: …`),
+/// then, when the diagnostic has a usable span, the location as
+/// `╭─[ file:line:column ]`, the source lines with the labelled spans
+/// underlined, and the notes. With `color` false the text has no ANSI codes.
+pub fn render_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let mut cache = SourceCache::new(sources);
+    let reports: Vec<String> = diagnostics
+        .iter()
+        .map(|diagnostic| render_with_cache(diagnostic, &mut cache, color))
+        .collect();
+    reports.join("\n")
+}
+
+/// Renders one diagnostic; see [`render_diagnostics`].
+pub fn render_diagnostic(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    render_with_cache(diagnostic, &mut SourceCache::new(sources), color)
+}
+
+/// A one-line count such as `2 errors, 1 warning`, or `None` when there is nothing to count.
+pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
+    let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let n_warnings = diagnostics.len() - n_errors;
+    let parts: Vec<String> = [
+        (n_errors, super::plural(n_errors, "error", "errors")),
+        (n_warnings, super::plural(n_warnings, "warning", "warnings")),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(_, text)| text)
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The diagnostics as a JSON array, one object per diagnostic.
+///
+/// Each object has `severity` (`"error"`/`"warning"`), `code`, `message`, the
+/// primary location as `file`, `line`, `column`, `end_line`, `end_column`
+/// (1-based, columns in characters, the end exclusive; `null` when there is
+/// no usable span), `labels` (each with the same location fields, `message`
+/// and `primary`) and `notes`.
+pub fn diagnostics_to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Json {
+    Json::Array(
+        diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic_to_json(diagnostic, sources))
+            .collect(),
+    )
+}
+
+fn diagnostic_to_json(diagnostic: &Diagnostic, sources: &SourceMap) -> Json {
+    let primary = diagnostic
+        .labels
+        .first()
+        .map(|label| location_to_json(label.span, sources))
+        .unwrap_or_else(|| location_to_json_missing(None));
+    let labels: Vec<Json> = diagnostic
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(label_idx, label)| {
+            let mut object = location_to_json(label.span, sources);
+            object["message"] = json!(label.message);
+            object["primary"] = json!(label_idx == 0);
+            object
+        })
+        .collect();
+    let mut object = json!({
+        "severity": severity_name(diagnostic.severity),
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+    });
+    for field in ["file", "line", "column", "end_line", "end_column"] {
+        object[field] = primary[field].clone();
+    }
+    object["labels"] = Json::Array(labels);
+    object["notes"] = json!(diagnostic.notes);
+    object
+}
+
+fn location_to_json(span: Span, sources: &SourceMap) -> Json {
+    let file = sources.get(span.source).map(|source| source.name.as_str());
+    if checked_range(span, sources).is_none() {
+        return location_to_json_missing(file);
+    }
+    let (line, column) = sources.line_column(span.source, span.start);
+    let (end_line, end_column) = sources.line_column(span.source, span.end);
+    json!({
+        "file": file,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+    })
+}
+
+fn location_to_json_missing(file: Option<&str>) -> Json {
+    json!({
+        "file": file,
+        "line": null,
+        "column": null,
+        "end_line": null,
+        "end_column": null,
+    })
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// The byte range of `span` if it can be shown: its source exists, it lies
+/// inside the text, and both ends fall on character boundaries.
+fn checked_range(span: Span, sources: &SourceMap) -> Option<Range<usize>> {
+    let text = &sources.get(span.source)?.text;
+    let range = span.range();
+    let fits = range.start <= range.end
+        && text.is_char_boundary(range.start)
+        && text.is_char_boundary(range.end);
+    fits.then_some(range)
+}
+
+/// Renders one diagnostic with ariadne, sharing parsed sources across reports.
+///
+/// 1. Keep the labels whose spans can be shown (see [`checked_range`]).
+/// 2. Let ariadne draw the source snippets and notes under a placeholder header.
+/// 3. Replace that header with our own `error[E202]: message`, because
+///    ariadne's `[E202] Error:` puts the code first and capitalises the kind.
+fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color: bool) -> String {
+    let header = render_header(diagnostic, color);
+    let labels: Vec<(&Label, Range<usize>, bool)> = diagnostic
+        .labels
+        .iter()
+        .enumerate()
+        .filter_map(|(label_idx, label)| {
+            let range = checked_range(label.span, cache.sources)?;
+            Some((label, range, label_idx == 0))
+        })
+        .collect();
+    let Some(report_span) = labels
+        .first()
+        .map(|(label, range, _)| (label.span.source, range.clone()))
+    else {
+        return render_without_labels(&header, &diagnostic.notes);
+    };
+    let mut labels = labels;
+    // Labels in one source are drawn in one section only when they are in
+    // source order, so sort by position with the report's own source first.
+    labels.sort_by_key(|(label, range, _)| {
+        (
+            label.span.source != report_span.0,
+            label.span.source,
+            range.start,
+        )
+    });
+
+    let kind = match diagnostic.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let primary_color = match diagnostic.severity {
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+    };
+    let config = Config::default()
+        .with_index_type(IndexType::Byte)
+        .with_color(color);
+    let mut builder = Report::build(kind, report_span).with_config(config);
+    for (label, range, is_primary) in labels {
+        // ariadne underlines only labels that have a message, so an empty
+        // primary label repeats the diagnostic's message under the caret.
+        let message = match (label.message.is_empty(), is_primary) {
+            (true, true) => diagnostic.message.as_str(),
+            _ => label.message.as_str(),
+        };
+        let mut ariadne_label = AriadneLabel::new((label.span.source, range)).with_message(message);
+        if color {
+            let label_color = if is_primary {
+                primary_color
+            } else {
+                Color::Blue
+            };
+            ariadne_label = ariadne_label.with_color(label_color);
+        }
+        builder.add_label(ariadne_label);
+    }
+    for note in &diagnostic.notes {
+        match note.strip_prefix(HELP_PREFIX) {
+            Some(help) => builder.add_help(help),
+            None => builder.add_note(note),
+        }
+    }
+
+    let mut bytes = Vec::new();
+    if builder.finish().write(&mut *cache, &mut bytes).is_err() {
+        return render_without_labels(&header, &diagnostic.notes);
+    }
+    let body = String::from_utf8_lossy(&bytes);
+    // Drop ariadne's own header line (the report has no message, so it is one line).
+    let body = body.split_once('\n').map_or("", |(_, rest)| rest);
+    // ariadne pads some lines with spaces; trailing blanks only get in the way of diffs.
+    let mut text = format!("{header}\n");
+    for line in body.lines() {
+        text.push_str(line.trim_end_matches(' '));
+        text.push('\n');
+    }
+    text
+}
+
+/// `error[E202]: message`, in bold red (yellow for warnings) when `color` is on.
+fn render_header(diagnostic: &Diagnostic, color: bool) -> String {
+    let kind = severity_name(diagnostic.severity);
+    if !color {
+        return format!("{kind}[{}]: {}", diagnostic.code, diagnostic.message);
+    }
+    let kind_color = match diagnostic.severity {
+        Severity::Error => "31",
+        Severity::Warning => "33",
+    };
+    format!(
+        "\x1b[1;{kind_color}m{kind}[{}]\x1b[0m\x1b[1m: {}\x1b[0m",
+        diagnostic.code, diagnostic.message
+    )
+}
+
+/// The header and the notes, for a diagnostic that points nowhere we can show.
+fn render_without_labels(header: &str, notes: &[String]) -> String {
+    let mut text = format!("{header}\n");
+    for note in notes {
+        match note.strip_prefix(HELP_PREFIX) {
+            Some(help) => text.push_str(&format!("  = help: {help}\n")),
+            None => text.push_str(&format!("  = note: {note}\n")),
+        }
+    }
+    text
+}
+
+/// Feeds ariadne the texts of a [`SourceMap`], each split into lines once.
+struct SourceCache<'a> {
+    sources: &'a SourceMap,
+    loaded: HashMap<SourceId, ariadne::Source<&'a str>>,
+}
+
+impl<'a> SourceCache<'a> {
+    fn new(sources: &'a SourceMap) -> SourceCache<'a> {
+        SourceCache {
+            sources,
+            loaded: HashMap::new(),
+        }
+    }
+}
+
+impl<'a> ariadne::Cache<SourceId> for SourceCache<'a> {
+    type Storage = &'a str;
+
+    fn fetch(&mut self, id: &SourceId) -> Result<&ariadne::Source<&'a str>, impl fmt::Debug> {
+        match self.loaded.entry(*id) {
+            Entry::Occupied(entry) => Ok(entry.into_mut()),
+            Entry::Vacant(entry) => match self.sources.get(*id) {
+                Some(source) => Ok(entry.insert(ariadne::Source::from(source.text.as_str()))),
+                None => Err(format!("no source {}", id.0)),
+            },
+        }
+    }
+
+    fn display<'b>(&self, id: &'b SourceId) -> Option<impl fmt::Display + 'b> {
+        Some(self.sources.name(*id).to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two sources: a rule file and a one-line REPL input.
+    fn sources() -> SourceMap {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "rules/talks.dl",
+            "% talks\nmediates(qatar, istanbul_talks).\nended(T) :- mediates(M, T), not agreed(X).\nhost(\"Türkiye\", istanbul_talks, Y).\n",
+        );
+        sources.add("<repl:1>", "?- mediates(Qatar, T).");
+        sources
+    }
+
+    /// A span covering the first occurrence of `needle` in source `source`.
+    fn span_of(sources: &SourceMap, source: u32, needle: &str) -> Span {
+        let id = SourceId(source);
+        let text = sources.get(id).map_or("", |source| source.text.as_str());
+        let start = text.find(needle).unwrap_or(0);
+        Span::new(id, start, start + needle.len())
+    }
+
+    fn check(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+        let text = render_diagnostics(diagnostics, sources, false);
+        assert!(!text.contains('\x1b'), "colour codes in {text}");
+        text
+    }
+
+    #[test]
+    fn error_with_one_label_shows_location_and_caret() {
+        let sources = sources();
+        let diagnostic =
+            Diagnostic::error("E202", "variable `X` is unsafe", span_of(&sources, 0, "X"))
+                .with_label_message("`X` appears only in a negated atom")
+                .with_note("help: bind `X` in a positive body atom, or replace it with `_`");
+        insta::assert_snapshot!(check(&[diagnostic], &sources), @r#"
+            error[E202]: variable `X` is unsafe
+               ╭─[ rules/talks.dl:3:40 ]
+               │
+             3 │ ended(T) :- mediates(M, T), not agreed(X).
+               │                                        ┬
+               │                                        ╰── `X` appears only in a negated atom
+               │
+               │ Help: bind `X` in a positive body atom, or replace it with `_`
+            ───╯
+            "#);
+    }
+
+    #[test]
+    fn utf8_before_the_span_keeps_the_caret_in_place() {
+        let sources = sources();
+        let diagnostic =
+            Diagnostic::error("E202", "variable `Y` is unsafe", span_of(&sources, 0, "Y"));
+        let text = check(&[diagnostic], &sources);
+        assert!(text.contains("rules/talks.dl:4:33"), "{text}");
+        insta::assert_snapshot!(text, @r#"
+            error[E202]: variable `Y` is unsafe
+               ╭─[ rules/talks.dl:4:33 ]
+               │
+             4 │ host("Türkiye", istanbul_talks, Y).
+               │                                 ┬
+               │                                 ╰── variable `Y` is unsafe
+            ───╯
+            "#);
+        let on_utf8 = Diagnostic::warning("W101", "a string", span_of(&sources, 0, "\"Türkiye\""))
+            .with_label_message("here");
+        insta::assert_snapshot!(check(&[on_utf8], &sources), @r#"
+            warning[W101]: a string
+               ╭─[ rules/talks.dl:4:6 ]
+               │
+             4 │ host("Türkiye", istanbul_talks, Y).
+               │      ────┬────
+               │          ╰────── here
+            ───╯
+            "#);
+    }
+
+    #[test]
+    fn several_labels_and_sources() {
+        let sources = sources();
+        let diagnostic = Diagnostic::error(
+            "E203",
+            "predicate `mediates` is used with 2 and 3 arguments",
+            span_of(&sources, 0, "mediates(M, T)"),
+        )
+        .with_label_message("2 arguments here")
+        .with_secondary(
+            span_of(&sources, 0, "mediates(qatar, istanbul_talks)"),
+            "first used here",
+        )
+        .with_secondary(span_of(&sources, 1, "mediates(Qatar, T)"), "and here")
+        .with_note("a predicate has one arity everywhere");
+        insta::assert_snapshot!(check(&[diagnostic], &sources), @r#"
+            error[E203]: predicate `mediates` is used with 2 and 3 arguments
+               ╭─[ rules/talks.dl:3:13 ]
+               │
+             2 │ mediates(qatar, istanbul_talks).
+               │ ───────────────┬───────────────
+               │                ╰───────────────── first used here
+             3 │ ended(T) :- mediates(M, T), not agreed(X).
+               │             ───────┬──────
+               │                    ╰──────── 2 arguments here
+               │
+               ├─[ <repl:1>:1:4 ]
+               │
+             1 │ ?- mediates(Qatar, T).
+               │    ─────────┬────────
+               │             ╰────────── and here
+               │
+               │ Note: a predicate has one arity everywhere
+            ───╯
+            "#);
+    }
+
+    #[test]
+    fn warnings_and_diagnostics_without_spans() {
+        let sources = sources();
+        let diagnostics = [
+            Diagnostic::warning(
+                "W102",
+                "variable `Qatar` matches anything",
+                span_of(&sources, 1, "Qatar"),
+            )
+            .with_note("help: did you mean the constant `qatar`?"),
+            Diagnostic::error_without_span("E401", "cannot read `missing.dl`: no such file")
+                .with_note("paths are relative to the current folder")
+                .with_note("help: check the spelling"),
+        ];
+        insta::assert_snapshot!(check(&diagnostics, &sources), @r#"
+            warning[W102]: variable `Qatar` matches anything
+               ╭─[ <repl:1>:1:13 ]
+               │
+             1 │ ?- mediates(Qatar, T).
+               │             ──┬──
+               │               ╰──── variable `Qatar` matches anything
+               │
+               │ Help: did you mean the constant `qatar`?
+            ───╯
+
+            error[E401]: cannot read `missing.dl`: no such file
+              = note: paths are relative to the current folder
+              = help: check the spelling
+            "#);
+    }
+
+    #[test]
+    fn spans_that_do_not_fit_fall_back_to_no_label() {
+        let sources = sources();
+        let text_len = sources
+            .get(SourceId(0))
+            .map_or(0, |source| source.text.len());
+        let inside_utf8 = span_of(&sources, 0, "ü").start as usize + 1;
+        let bad_spans = [
+            Span::new(SourceId(7), 0, 1),
+            Span::new(SourceId(0), text_len + 1, text_len + 5),
+            Span::new(SourceId(0), 5, 2),
+            Span::new(SourceId(0), inside_utf8, inside_utf8 + 2),
+            Span::new(SourceId(0), usize::MAX, usize::MAX),
+        ];
+        for span in bad_spans {
+            let diagnostic = Diagnostic::error("E101", "bad span", span);
+            assert_eq!(
+                check(std::slice::from_ref(&diagnostic), &sources),
+                "error[E101]: bad span\n"
+            );
+            let json = diagnostics_to_json(&[diagnostic], &sources);
+            assert_eq!(json[0]["line"], Json::Null);
+        }
+        // Empty spans, at the end of the text and at the start, still render.
+        for span in [Span::new(SourceId(1), 22, 22), Span::new(SourceId(0), 0, 0)] {
+            let text = check(&[Diagnostic::error("E101", "expected `.`", span)], &sources);
+            assert!(text.contains("╭─["), "{text}");
+        }
+    }
+
+    #[test]
+    fn arbitrary_spans_never_panic() {
+        let sources = sources();
+        let text_len = sources
+            .get(SourceId(0))
+            .map_or(0, |source| source.text.len());
+        for start in 0..=text_len + 1 {
+            for end in start..=(start + 12).min(text_len + 2) {
+                let span = Span::new(SourceId(0), start, end);
+                let diagnostic = Diagnostic::error("E101", "m", span)
+                    .with_secondary(Span::new(SourceId(0), end, start), "x");
+                render_diagnostics(std::slice::from_ref(&diagnostic), &sources, true);
+                diagnostics_to_json(&[diagnostic], &sources);
+            }
+        }
+    }
+
+    #[test]
+    fn colour_is_only_on_when_asked() {
+        let sources = sources();
+        let diagnostic = Diagnostic::error("E202", "m", span_of(&sources, 0, "X"));
+        assert!(render_diagnostic(&diagnostic, &sources, true).contains('\x1b'));
+        assert!(!render_diagnostic(&diagnostic, &sources, false).contains('\x1b'));
+    }
+
+    #[test]
+    fn json_has_positions_in_characters() {
+        let sources = sources();
+        let diagnostics = [
+            Diagnostic::error("E202", "variable `Y` is unsafe", span_of(&sources, 0, "Y"))
+                .with_secondary(span_of(&sources, 1, "Qatar"), "also")
+                .with_note("help: bind it"),
+            Diagnostic::error_without_span("E401", "no file"),
+        ];
+        let json = serde_json::to_string_pretty(&diagnostics_to_json(&diagnostics, &sources))
+            .unwrap_or_default();
+        insta::assert_snapshot!(json, @r#"
+            [
+              {
+                "code": "E202",
+                "column": 33,
+                "end_column": 34,
+                "end_line": 4,
+                "file": "rules/talks.dl",
+                "labels": [
+                  {
+                    "column": 33,
+                    "end_column": 34,
+                    "end_line": 4,
+                    "file": "rules/talks.dl",
+                    "line": 4,
+                    "message": "",
+                    "primary": true
+                  },
+                  {
+                    "column": 13,
+                    "end_column": 18,
+                    "end_line": 1,
+                    "file": "<repl:1>",
+                    "line": 1,
+                    "message": "also",
+                    "primary": false
+                  }
+                ],
+                "line": 4,
+                "message": "variable `Y` is unsafe",
+                "notes": [
+                  "help: bind it"
+                ],
+                "severity": "error"
+              },
+              {
+                "code": "E401",
+                "column": null,
+                "end_column": null,
+                "end_line": null,
+                "file": null,
+                "labels": [],
+                "line": null,
+                "message": "no file",
+                "notes": [],
+                "severity": "error"
+              }
+            ]
+            "#);
+    }
+
+    #[test]
+    fn summary_counts_by_severity() {
+        let span = Span::default();
+        let error = Diagnostic::error("E1", "e", span);
+        let warning = Diagnostic::warning("W1", "w", span);
+        let cases: Vec<(Vec<Diagnostic>, Option<&str>)> = vec![
+            (vec![], None),
+            (vec![error.clone()], Some("1 error")),
+            (vec![warning.clone()], Some("1 warning")),
+            (vec![warning.clone(), warning.clone()], Some("2 warnings")),
+            (
+                vec![error.clone(), warning, error],
+                Some("2 errors, 1 warning"),
+            ),
+        ];
+        for (diagnostics, expected) in cases {
+            assert_eq!(summary(&diagnostics).as_deref(), expected);
+        }
+    }
+}
