@@ -145,9 +145,23 @@ fn checked_range(span: Span, sources: &SourceMap) -> Option<Range<usize>> {
     fits.then_some(range)
 }
 
+/// The character range of `span`, for ariadne; `None` when it cannot be shown.
+///
+/// ariadne 0.6 has `IndexType::Byte`, but with it the location line of a
+/// label in a second source takes a character offset for a byte offset
+/// (wrong column, or a panic inside a UTF-8 character). Converting once here
+/// and running ariadne in character mode is correct for every source.
+fn char_range(span: Span, sources: &SourceMap) -> Option<Range<usize>> {
+    let range = checked_range(span, sources)?;
+    let text = &sources.get(span.source)?.text;
+    let start = text.get(..range.start)?.chars().count();
+    let length = text.get(range)?.chars().count();
+    Some(start..start + length)
+}
+
 /// Renders one diagnostic with ariadne, sharing parsed sources across reports.
 ///
-/// 1. Keep the labels whose spans can be shown (see [`checked_range`]).
+/// 1. Keep the labels whose spans can be shown, as character ranges (see [`char_range`]).
 /// 2. Let ariadne draw the source snippets and notes under a placeholder header.
 /// 3. Replace that header with our own `error[E202]: message`, because
 ///    ariadne's `[E202] Error:` puts the code first and capitalises the kind.
@@ -158,7 +172,7 @@ fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color
         .iter()
         .enumerate()
         .filter_map(|(label_idx, label)| {
-            let range = checked_range(label.span, cache.sources)?;
+            let range = char_range(label.span, cache.sources)?;
             Some((label, range, label_idx == 0))
         })
         .collect();
@@ -188,7 +202,7 @@ fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color
         Severity::Warning => Color::Yellow,
     };
     let config = Config::default()
-        .with_index_type(IndexType::Byte)
+        .with_index_type(IndexType::Char)
         .with_color(color);
     let mut builder = Report::build(kind, report_span).with_config(config);
     for (label, range, is_primary) in labels {
@@ -409,6 +423,15 @@ mod tests {
     }
 
     #[test]
+    fn utf8_in_a_second_source_keeps_its_column() {
+        let sources = sources();
+        let diagnostic = Diagnostic::error("E203", "m", span_of(&sources, 1, "Qatar"))
+            .with_secondary(span_of(&sources, 0, "Y"), "here");
+        let text = check(&[diagnostic], &sources);
+        assert!(text.contains("├─[ rules/talks.dl:4:33 ]"), "{text}");
+    }
+
+    #[test]
     fn warnings_and_diagnostics_without_spans() {
         let sources = sources();
         let diagnostics = [
@@ -481,7 +504,11 @@ mod tests {
                 let diagnostic = Diagnostic::error("E101", "m", span)
                     .with_secondary(Span::new(SourceId(0), end, start), "x");
                 render_diagnostics(std::slice::from_ref(&diagnostic), &sources, true);
-                diagnostics_to_json(&[diagnostic], &sources);
+                diagnostics_to_json(std::slice::from_ref(&diagnostic), &sources);
+                // The same span as a secondary label in another source.
+                let elsewhere = Diagnostic::error("E101", "m", span_of(&sources, 1, "Qatar"))
+                    .with_secondary(span, "x");
+                render_diagnostics(&[elsewhere], &sources, false);
             }
         }
     }
