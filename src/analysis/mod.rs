@@ -1,7 +1,161 @@
-//! Analysis: checks a parsed program and builds the `ir`.
+//! Analysis: checks parsed programs and builds the checked `ir`.
 //!
-//! Runs every check and collects every diagnostic rather than stopping at the
-//! first: arity, safety, types, stratification, undefined predicates,
-//! capitalised constants. Imports `syntax` and `diagnostic` only.
+//! Owns every static check and the lowering from `ast` to `ir`. It runs all
+//! of them and collects every diagnostic rather than stopping at the first:
+//! arity and documentation (`resolve`), safety (`safety`), stratification
+//! (`stratify`), types (`types`), and the warnings (`warnings`). Citations
+//! are checked separately (`citations`), because only `wirelog check` reads
+//! the articles. Imports `syntax` and `diagnostic` only; evaluates nothing.
+//!
+//! The pipeline inside `analyze`:
+//! 1. `resolve` interns predicates, attaches `%%` docs, lowers facts, rules and queries;
+//! 2. `safety` checks range restriction on the lowered rules and queries;
+//! 3. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
+//! 4. `types` infers column types and reports certain mismatches;
+//! 5. `warnings` reports undefined predicates, capitalised constants and singletons.
 
+pub mod citations;
+mod error;
 pub mod ir;
+mod resolve;
+mod safety;
+mod stratify;
+mod suggest;
+mod types;
+mod warnings;
+
+pub use error::CheckError;
+
+use crate::diagnostic::Diagnostic;
+use crate::syntax::ast;
+
+/// The result of `analyze`: the checked program and everything found on the way.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The checked program; partial when `diagnostics` holds errors, and then not to be evaluated.
+    pub program: ir::Program,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    /// True when some diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        crate::diagnostic::has_errors(&self.diagnostics)
+    }
+}
+
+/// Checks `programs`, given in load order (each include already expanded by
+/// the caller into its own program), and builds the checked program.
+///
+/// Every check runs, whatever the others found; the diagnostics come sorted
+/// by source and position.
+pub fn analyze(programs: &[&ast::Program]) -> Analysis {
+    let mut errors = Vec::new();
+    let resolved = resolve::resolve_programs(programs, &mut errors);
+    safety::check_safety(&resolved, &mut errors);
+    let mut program = resolved.program;
+    program.strata = stratify::stratify(&program, &mut errors);
+    types::check_types(programs, &program, &mut errors);
+    warnings::check_warnings(programs, &program, &mut errors);
+    errors.sort_by_key(|error| {
+        let span = error.span();
+        (span.source, span.start, span.end)
+    });
+    Analysis {
+        program,
+        diagnostics: errors.iter().map(CheckError::to_diagnostic).collect(),
+    }
+}
+
+/// Test helpers shared by the analysis modules' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Analysis, analyze};
+    use crate::syntax::parse_program;
+    use crate::syntax::span::SourceId;
+
+    /// Parses each text as its own program (`SourceId` = index) and analyses them together.
+    pub(crate) fn analyze_texts(texts: &[&str]) -> Analysis {
+        let programs: Vec<_> = texts
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                let (program, errors) = parse_program(SourceId(index as u32), text);
+                assert!(errors.is_empty(), "syntax errors in {text:?}: {errors:?}");
+                program
+            })
+            .collect();
+        let references: Vec<_> = programs.iter().collect();
+        analyze(&references)
+    }
+
+    /// The diagnostics as `CODE: message` lines, in order.
+    pub(crate) fn diagnostics(texts: &[&str]) -> Vec<String> {
+        analyze_texts(texts)
+            .diagnostics
+            .iter()
+            .map(|diagnostic| format!("{}: {}", diagnostic.code, diagnostic.message))
+            .collect()
+    }
+
+    /// Asserts that analysing `text` gives exactly the diagnostics `expected`,
+    /// each given as a prefix of its `CODE: message` line.
+    pub(crate) fn check(text: &str, expected: &[&str]) {
+        let found = diagnostics(&[text]);
+        let matches = found.len() == expected.len()
+            && found
+                .iter()
+                .zip(expected)
+                .all(|(line, prefix)| line.starts_with(prefix));
+        assert!(
+            matches,
+            "for\n{text}\nexpected {expected:#?}\nfound {found:#?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{analyze_texts, check};
+
+    #[test]
+    fn a_clean_program_has_no_diagnostics() {
+        check(
+            "mediates(qatar, istanbul_talks).\n\
+             mediates(turkey, istanbul_talks).\n\
+             talks(T) :- mediates(_, T).\n\
+             ?- talks(T).",
+            &[],
+        );
+    }
+
+    #[test]
+    fn every_check_runs_and_diagnostics_are_sorted() {
+        check(
+            "p(X) :- q(Y).\n\
+             r(a, b).\n\
+             r(X) :- p(X).\n\
+             s(X) :- p(X), not s(X).",
+            &[
+                "E202: variable `X` is unsafe",
+                "W001: predicate `q` is not defined",
+                "W003: variable `Y` is used only once",
+                "E201: predicate `r` is used with 2 and with 1 arguments",
+                "E203: predicate `s` depends on itself through negation",
+            ],
+        );
+    }
+
+    #[test]
+    fn several_programs_share_predicates() {
+        let analysis = analyze_texts(&["p(a).", "q(X) :- p(X).", "?- q(X)."]);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
+        assert_eq!(analysis.program.predicates.len(), 2);
+        assert_eq!(analysis.program.queries[0].text, "?- q(X).");
+    }
+}

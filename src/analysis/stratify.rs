@@ -1,0 +1,300 @@
+//! Stratification: the predicate dependency graph, its strongly connected
+//! components, and the evaluation order.
+//!
+//! Owns the rule that a predicate may not depend on itself through `not` or
+//! through an aggregate, and the construction of `ir::Program::strata`: one
+//! stratum per component, every predicate in exactly one, dependencies first.
+//! It reads the lowered rules and reports cycles; it changes no rule.
+
+use std::collections::VecDeque;
+
+use super::error::CheckError;
+use super::ir::{BodyLiteral, PredId, Program, RuleId, Stratum};
+use crate::syntax::span::Span;
+
+/// How a rule's head depends on a predicate of its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EdgeKind {
+    /// `h :- p.`
+    Positive,
+    /// `h :- not p.`
+    Negative,
+    /// `h :- N = count : { p }.` (also a negated atom inside an aggregate)
+    Aggregate,
+}
+
+/// `from` (a head) depends on `to` (a body predicate) through the literal at `span`.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    from: usize,
+    to: usize,
+    kind: EdgeKind,
+    span: Span,
+}
+
+/// Computes the strata of `program` and reports every component that has a
+/// negative or aggregate edge inside it.
+pub(crate) fn stratify(program: &Program, errors: &mut Vec<CheckError>) -> Vec<Stratum> {
+    let n_predicates = program.predicates.len();
+    let edges = dependency_edges(program);
+    let mut edges_by_from: Vec<Vec<usize>> = vec![Vec::new(); n_predicates];
+    for (edge_index, edge) in edges.iter().enumerate() {
+        if edge.from < n_predicates && edge.to < n_predicates {
+            edges_by_from[edge.from].push(edge_index);
+        }
+    }
+    let components = strongly_connected_components(n_predicates, &edges, &edges_by_from);
+    let mut component_of = vec![0; n_predicates];
+    for (component_index, component) in components.iter().enumerate() {
+        for &node in component {
+            component_of[node] = component_index;
+        }
+    }
+
+    // 1. Report one cycle per component that contains a non-positive edge.
+    let mut reported = vec![false; components.len()];
+    for edge in &edges {
+        let component = component_of[edge.from];
+        if edge.kind == EdgeKind::Positive
+            || component != component_of[edge.to]
+            || reported[component]
+        {
+            continue;
+        }
+        reported[component] = true;
+        errors.push(cycle_error(
+            program,
+            edge,
+            &edges,
+            &edges_by_from,
+            &component_of,
+        ));
+    }
+
+    // 2. One stratum per component; Tarjan emits dependencies first.
+    let mut rules_by_head: Vec<Vec<RuleId>> = vec![Vec::new(); n_predicates];
+    for (rule_index, rule) in program.rules.iter().enumerate() {
+        if let Some(rules) = rules_by_head.get_mut(rule.head.predicate.0 as usize) {
+            rules.push(RuleId(rule_index as u32));
+        }
+    }
+    components
+        .iter()
+        .enumerate()
+        .map(|(component_index, component)| {
+            let mut predicates: Vec<PredId> =
+                component.iter().map(|&node| PredId(node as u32)).collect();
+            predicates.sort_unstable();
+            let mut rules: Vec<RuleId> = component
+                .iter()
+                .flat_map(|&node| rules_by_head[node].iter().copied())
+                .collect();
+            rules.sort_unstable();
+            let recursive = edges.iter().any(|edge| {
+                component_of[edge.from] == component_index
+                    && component_of[edge.to] == component_index
+            });
+            Stratum {
+                predicates,
+                rules,
+                recursive,
+            }
+        })
+        .collect()
+}
+
+/// Every head → body dependency, in rule and literal order.
+fn dependency_edges(program: &Program) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for rule in &program.rules {
+        let from = rule.head.predicate.0 as usize;
+        for literal in &rule.body {
+            match literal {
+                BodyLiteral::Atom {
+                    predicate,
+                    negated,
+                    span,
+                    ..
+                } => edges.push(Edge {
+                    from,
+                    to: predicate.0 as usize,
+                    kind: if *negated {
+                        EdgeKind::Negative
+                    } else {
+                        EdgeKind::Positive
+                    },
+                    span: *span,
+                }),
+                BodyLiteral::Aggregate(aggregate) => {
+                    for inner in &aggregate.body {
+                        if let BodyLiteral::Atom {
+                            predicate, span, ..
+                        } = inner
+                        {
+                            edges.push(Edge {
+                                from,
+                                to: predicate.0 as usize,
+                                kind: EdgeKind::Aggregate,
+                                span: *span,
+                            });
+                        }
+                    }
+                }
+                BodyLiteral::Compare { .. } | BodyLiteral::Filter { .. } => {}
+            }
+        }
+    }
+    edges
+}
+
+/// Tarjan's algorithm, iterative so that long dependency chains cannot
+/// overflow the stack. Components come out in reverse topological order of
+/// the head → body edges, that is, each after everything it depends on.
+fn strongly_connected_components(
+    n_nodes: usize,
+    edges: &[Edge],
+    edges_by_from: &[Vec<usize>],
+) -> Vec<Vec<usize>> {
+    const UNVISITED: usize = usize::MAX;
+    let mut index_of = vec![UNVISITED; n_nodes];
+    let mut lowlink = vec![0; n_nodes];
+    let mut on_stack = vec![false; n_nodes];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next_index = 0;
+    for root in 0..n_nodes {
+        if index_of[root] != UNVISITED {
+            continue;
+        }
+        // Each frame is a node and how many of its edges have been followed.
+        let mut frames: Vec<(usize, usize)> = vec![(root, 0)];
+        index_of[root] = next_index;
+        lowlink[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (node, ref mut edge_position)) = frames.last_mut() {
+            if let Some(&edge_index) = edges_by_from[node].get(*edge_position) {
+                *edge_position += 1;
+                let next = edges[edge_index].to;
+                if index_of[next] == UNVISITED {
+                    index_of[next] = next_index;
+                    lowlink[next] = next_index;
+                    next_index += 1;
+                    stack.push(next);
+                    on_stack[next] = true;
+                    frames.push((next, 0));
+                } else if on_stack[next] {
+                    lowlink[node] = lowlink[node].min(index_of[next]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                lowlink[parent] = lowlink[parent].min(lowlink[node]);
+            }
+            if lowlink[node] == index_of[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
+}
+
+/// The error for a non-positive `edge` inside a component: the cycle through
+/// it (shortest path back, found breadth-first), with a label on every edge.
+fn cycle_error(
+    program: &Program,
+    bad_edge: &Edge,
+    edges: &[Edge],
+    edges_by_from: &[Vec<usize>],
+    component_of: &[usize],
+) -> CheckError {
+    let component = component_of[bad_edge.from];
+    let mut path = vec![*bad_edge];
+    if bad_edge.to != bad_edge.from {
+        // Breadth-first search from `to` back to `from` inside the component.
+        let mut came_by: Vec<Option<usize>> = vec![None; component_of.len()];
+        let mut queue = VecDeque::from([bad_edge.to]);
+        let mut seen = vec![false; component_of.len()];
+        seen[bad_edge.to] = true;
+        while let Some(node) = queue.pop_front() {
+            if node == bad_edge.from {
+                break;
+            }
+            for &edge_index in &edges_by_from[node] {
+                let next = edges[edge_index].to;
+                if component_of[next] == component && !seen[next] {
+                    seen[next] = true;
+                    came_by[next] = Some(edge_index);
+                    queue.push_back(next);
+                }
+            }
+        }
+        let mut back = Vec::new();
+        let mut node = bad_edge.from;
+        while node != bad_edge.to {
+            let Some(edge_index) = came_by[node] else {
+                break;
+            };
+            back.push(edges[edge_index]);
+            node = edges[edge_index].from;
+        }
+        back.reverse();
+        path.extend(back);
+    }
+    let name = |node: usize| {
+        program
+            .predicates
+            .get(node)
+            .map_or_else(|| format!("#{node}"), |predicate| predicate.name.clone())
+    };
+    let predicates: Vec<String> = path.iter().map(|edge| name(edge.from)).collect();
+    let mut labels: Vec<(Span, String)> = path
+        .iter()
+        .map(|edge| {
+            let (from, to) = (name(edge.from), name(edge.to));
+            let message = match edge.kind {
+                EdgeKind::Positive => format!("`{from}` uses `{to}` here"),
+                EdgeKind::Negative => format!("`{from}` negates `{to}` here"),
+                EdgeKind::Aggregate => format!("`{from}` aggregates over `{to}` here"),
+            };
+            (edge.span, message)
+        })
+        .collect();
+    // Other negations and aggregates inside the same component are involved too.
+    for edge in edges {
+        if edge.kind != EdgeKind::Positive
+            && component_of[edge.from] == component
+            && component_of[edge.to] == component
+            && !labels.iter().any(|(span, _)| *span == edge.span)
+        {
+            let (from, to) = (name(edge.from), name(edge.to));
+            let message = match edge.kind {
+                EdgeKind::Aggregate => format!("`{from}` aggregates over `{to}` here"),
+                _ => format!("`{from}` negates `{to}` here"),
+            };
+            labels.push((edge.span, message));
+        }
+    }
+    match bad_edge.kind {
+        EdgeKind::Aggregate => CheckError::AggregateCycle {
+            predicates,
+            edges: labels,
+            span: bad_edge.span,
+        },
+        _ => CheckError::NegationCycle {
+            predicates,
+            edges: labels,
+            span: bad_edge.span,
+        },
+    }
+}

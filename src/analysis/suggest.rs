@@ -1,0 +1,95 @@
+//! "Did you mean" suggestions: the closest known name to a misspelt one.
+//!
+//! Owns the notion of "close": an edit distance of at most two, or the same
+//! name once case and underscores are ignored. It knows nothing of
+//! predicates or functions; callers pass the candidate names.
+
+/// Levenshtein distance between two strings, counted in characters.
+pub(crate) fn edit_distance(left: &str, right: &str) -> usize {
+    let right_chars: Vec<char> = right.chars().collect();
+    let mut previous: Vec<usize> = (0..=right_chars.len()).collect();
+    let mut current = vec![0; right_chars.len() + 1];
+    for (left_index, left_char) in left.chars().enumerate() {
+        current[0] = left_index + 1;
+        for (right_index, right_char) in right_chars.iter().enumerate() {
+            let substitution = previous[right_index] + usize::from(left_char != *right_char);
+            let deletion = previous[right_index + 1] + 1;
+            let insertion = current[right_index] + 1;
+            current[right_index + 1] = substitution.min(deletion).min(insertion);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[right_chars.len()]
+}
+
+/// The name folded for loose comparison: lowercase, without underscores.
+pub(crate) fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|character| *character != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The candidate closest to `name`, if one is close enough to suggest.
+///
+/// Close means equal once folded, or within edit distance two, as long as the
+/// distance is smaller than the name itself (so `p` never suggests `q`). Ties
+/// go to the earlier candidate, so the answer is deterministic.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let folded = fold(name);
+    let length = name.chars().count();
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        let distance = if fold(candidate) == folded {
+            0
+        } else {
+            let distance = edit_distance(name, candidate);
+            if distance > 2 || distance >= length {
+                continue;
+            }
+            distance
+        };
+        if best.is_none_or(|(best_distance, _)| distance < best_distance) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(name: &str, candidates: &[&str], expected: Option<&str>) {
+        assert_eq!(
+            closest(name, candidates.iter().copied()),
+            expected,
+            "closest to {name} among {candidates:?}"
+        );
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        check("mediate", &["mediates", "blames"], Some("mediates"));
+        check("medaites", &["mediates"], Some("mediates"));
+        check("Mediates", &["mediates"], Some("mediates"));
+        check("closedon", &["closed_on", "closed"], Some("closed_on"));
+        check("p", &["q"], None);
+        check("blames", &["mediates"], None);
+        check("ab", &["ac", "ab"], Some("ac"));
+        check("talks", &[], None);
+    }
+
+    #[test]
+    fn distance_counts_characters() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("Türkiye", "Turkiye"), 1);
+    }
+}

@@ -1,0 +1,575 @@
+//! Value types: what can be known before evaluation, and the certain mismatches.
+//!
+//! Owns the inference of the set of possible types of every (predicate,
+//! column): from the facts, then to a fixpoint through the rules, where a
+//! variable takes the types its positive atoms allow (or, when no atom binds
+//! it, those of the expression it is bound to by `=`). It reports an error
+//! only where a mismatch is certain: an ordering comparison, arithmetic or a
+//! function whose operand types are all known and incompatible; `=` and `!=`
+//! between types that never meet are a warning. Unknown or mixed types are
+//! never reported: the evaluator checks every operation at run time too.
+//!
+//! It walks the surface tree rather than the `ir` because its messages point
+//! at sub-expressions, which the `ir` keeps no spans for; variable scoping
+//! follows `resolve` exactly (see `resolve::outside_names`).
+
+use std::collections::{HashMap, HashSet};
+
+use super::error::{CheckError, with_article};
+use super::ir::{Function, PredId, Program};
+use super::resolve::{outside_names, term_variables};
+use crate::syntax::ast::{
+    self, AggregateFunction, ArithOp, CompareOp, ConstantValue, Literal, Term,
+};
+
+/// A set of value types, as four bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Types(u8);
+
+impl Types {
+    const NONE: Types = Types(0);
+    const INT: Types = Types(1);
+    const DATE: Types = Types(2);
+    const SYMBOL: Types = Types(4);
+    const STRING: Types = Types(8);
+    const ALL: Types = Types(15);
+    const TEXT: Types = Types(4 | 8);
+
+    fn of(value: &ConstantValue) -> Types {
+        match value {
+            ConstantValue::Integer(_) => Types::INT,
+            ConstantValue::Date(_) => Types::DATE,
+            ConstantValue::Symbol(_) => Types::SYMBOL,
+            ConstantValue::String(_) => Types::STRING,
+        }
+    }
+
+    fn union(self, other: Types) -> Types {
+        Types(self.0 | other.0)
+    }
+
+    fn intersect(self, other: Types) -> Types {
+        Types(self.0 & other.0)
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// True when both are known and no value can be of both.
+    fn disjoint(self, other: Types) -> bool {
+        !self.is_empty() && !other.is_empty() && self.intersect(other).is_empty()
+    }
+
+    /// `an int`, `a symbol or a string`.
+    fn describe(self) -> String {
+        let names: Vec<String> = [
+            (Types::INT, "int"),
+            (Types::DATE, "date"),
+            (Types::SYMBOL, "symbol"),
+            (Types::STRING, "string"),
+        ]
+        .iter()
+        .filter(|(bit, _)| !self.intersect(*bit).is_empty())
+        .map(|(_, name)| with_article(name))
+        .collect();
+        if names.is_empty() {
+            "nothing".to_string()
+        } else {
+            names.join(" or ")
+        }
+    }
+}
+
+/// The name of a constant's type, as declared in `%%` signatures.
+fn type_name(value: &ConstantValue) -> &'static str {
+    match value {
+        ConstantValue::Integer(_) => "int",
+        ConstantValue::Date(_) => "date",
+        ConstantValue::Symbol(_) => "symbol",
+        ConstantValue::String(_) => "string",
+    }
+}
+
+/// The types `lhs op rhs` can have: `int op int` is an int, a date plus or
+/// minus an int is a date (`int + date` too), a date minus a date is an int.
+fn arithmetic(op: ArithOp, lhs: Types, rhs: Types) -> Types {
+    let has = |types: Types, bit: Types| !types.intersect(bit).is_empty();
+    let mut result = Types::NONE;
+    if has(lhs, Types::INT) && has(rhs, Types::INT) {
+        result = result.union(Types::INT);
+    }
+    match op {
+        ArithOp::Add => {
+            if (has(lhs, Types::DATE) && has(rhs, Types::INT))
+                || (has(lhs, Types::INT) && has(rhs, Types::DATE))
+            {
+                result = result.union(Types::DATE);
+            }
+        }
+        ArithOp::Sub => {
+            if has(lhs, Types::DATE) && has(rhs, Types::INT) {
+                result = result.union(Types::DATE);
+            }
+            if has(lhs, Types::DATE) && has(rhs, Types::DATE) {
+                result = result.union(Types::INT);
+            }
+        }
+        ArithOp::Mul | ArithOp::Div | ArithOp::Mod => {}
+    }
+    result
+}
+
+/// What a function accepts for each argument, and what it returns.
+fn signature(function: Function) -> (Types, Types) {
+    match function {
+        Function::Len => (Types::TEXT, Types::INT),
+        Function::Concat => (Types::ALL, Types::STRING),
+        Function::Lower | Function::Upper => (Types::TEXT, Types::TEXT),
+        Function::Contains => (Types::TEXT, Types::NONE),
+        Function::Year | Function::Month | Function::Day => (Types::DATE, Types::INT),
+        Function::Weekday => (Types::DATE, Types::SYMBOL),
+    }
+}
+
+/// Infers column types and reports certain mismatches in `programs`.
+pub(crate) fn check_types(
+    programs: &[&ast::Program],
+    program: &Program,
+    errors: &mut Vec<CheckError>,
+) {
+    let pred_by_name: HashMap<&str, PredId> = program
+        .predicates
+        .iter()
+        .enumerate()
+        .map(|(index, predicate)| (predicate.name.as_str(), PredId(index as u32)))
+        .collect();
+    let mut columns: Vec<Vec<Types>> = program
+        .predicates
+        .iter()
+        .map(|predicate| vec![Types::NONE; predicate.arity])
+        .collect();
+    for fact in &program.facts {
+        if let Some(row) = columns.get_mut(fact.predicate.0 as usize) {
+            for (column, value) in row.iter_mut().zip(&fact.values) {
+                *column = column.union(Types::of(value));
+            }
+        }
+    }
+    check_declared_types(programs, program, &pred_by_name, errors);
+
+    let rules: Vec<&ast::Clause> = programs
+        .iter()
+        .flat_map(|program| &program.items)
+        .filter_map(|item| match item {
+            ast::Item::Clause(clause) if !clause.is_fact() => Some(clause),
+            _ => None,
+        })
+        .collect();
+
+    // 1. Fixpoint: heads gain the types their bodies can produce. Column sets
+    //    only grow and have four bits each, so this terminates.
+    loop {
+        let mut changed = false;
+        for clause in &rules {
+            let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str()) else {
+                continue;
+            };
+            let mut checker = Checker::new(
+                &columns,
+                &pred_by_name,
+                Some(&clause.head),
+                &clause.body,
+                None,
+            );
+            let head_types: Vec<Types> = clause
+                .head
+                .args
+                .iter()
+                .map(|term| checker.term(term, None))
+                .collect();
+            if let Some(row) = columns.get_mut(head.0 as usize) {
+                for (column, types) in row.iter_mut().zip(head_types) {
+                    let grown = column.union(types);
+                    changed |= grown != *column;
+                    *column = grown;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    // 2. Report, once, with the final column types.
+    for program_ast in programs {
+        for item in &program_ast.items {
+            match item {
+                ast::Item::Clause(clause) if !clause.is_fact() => {
+                    let mut checker = Checker::new(
+                        &columns,
+                        &pred_by_name,
+                        Some(&clause.head),
+                        &clause.body,
+                        Some(&mut *errors),
+                    );
+                    for term in &clause.head.args {
+                        checker.term(term, None);
+                    }
+                    checker.literals(&clause.body, None);
+                }
+                ast::Item::Query(query) => {
+                    let mut checker = Checker::new(
+                        &columns,
+                        &pred_by_name,
+                        None,
+                        &query.body,
+                        Some(&mut *errors),
+                    );
+                    checker.literals(&query.body, None);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// E205: fact arguments against the `%%` declared types of their columns.
+fn check_declared_types(
+    programs: &[&ast::Program],
+    program: &Program,
+    pred_by_name: &HashMap<&str, PredId>,
+    errors: &mut Vec<CheckError>,
+) {
+    for clause in programs
+        .iter()
+        .flat_map(|program| &program.items)
+        .filter_map(|item| match item {
+            ast::Item::Clause(clause) if clause.is_fact() => Some(clause),
+            _ => None,
+        })
+    {
+        let Some(predicate) = pred_by_name
+            .get(clause.head.predicate.name.as_str())
+            .map(|id| program.predicate(*id))
+        else {
+            continue;
+        };
+        let Some(doc) = &predicate.doc else {
+            continue;
+        };
+        for (position, (term, argument)) in clause.head.args.iter().zip(&doc.arguments).enumerate()
+        {
+            let (Term::Constant(constant), Some(declared)) = (term, &argument.declared_type) else {
+                continue;
+            };
+            let found = type_name(&constant.value);
+            if declared != "any" && declared != found {
+                errors.push(CheckError::FactTypeMismatch {
+                    predicate: predicate.name.clone(),
+                    position: position + 1,
+                    declared: format!("{}: {declared}", argument.name),
+                    found: with_article(found),
+                    span: constant.span,
+                    doc: doc.span,
+                });
+            }
+        }
+    }
+}
+
+/// The types of one clause's variables, and the checks of its expressions.
+struct Checker<'a, 'e> {
+    columns: &'a [Vec<Types>],
+    pred_by_name: &'a HashMap<&'a str, PredId>,
+    outside: HashSet<&'a str>,
+    /// `(aggregate index for locals, name)` to types, as in `resolve`.
+    variables: HashMap<(Option<usize>, &'a str), Types>,
+    /// Where to report; `None` during the fixpoint.
+    errors: Option<&'e mut Vec<CheckError>>,
+}
+
+impl<'a, 'e> Checker<'a, 'e> {
+    fn new(
+        columns: &'a [Vec<Types>],
+        pred_by_name: &'a HashMap<&'a str, PredId>,
+        head: Option<&'a ast::Atom>,
+        body: &'a [Literal],
+        errors: Option<&'e mut Vec<CheckError>>,
+    ) -> Checker<'a, 'e> {
+        let mut checker = Checker {
+            columns,
+            pred_by_name,
+            outside: outside_names(head, body),
+            variables: HashMap::new(),
+            errors: None,
+        };
+        checker.infer_variables(body);
+        checker.errors = errors;
+        checker
+    }
+
+    fn key(&self, name: &'a str, aggregate: Option<usize>) -> (Option<usize>, &'a str) {
+        (aggregate.filter(|_| !self.outside.contains(name)), name)
+    }
+
+    /// Gives every variable its types: the intersection of the columns of
+    /// its positive atoms; failing those, the type of what `=` binds it to.
+    fn infer_variables(&mut self, body: &'a [Literal]) {
+        let mut atom_bound = HashSet::new();
+        self.constrain_by_atoms(body, None, &mut atom_bound);
+        // Each pass can bind one more link of an `=` chain.
+        for _ in 0..=body.len() {
+            let before = self.variables.clone();
+            self.bind_by_equations(body, None, &atom_bound);
+            if before == self.variables {
+                break;
+            }
+        }
+    }
+
+    fn constrain_by_atoms(
+        &mut self,
+        body: &'a [Literal],
+        aggregate: Option<usize>,
+        atom_bound: &mut HashSet<(Option<usize>, &'a str)>,
+    ) {
+        for (index, literal) in body.iter().enumerate() {
+            match literal {
+                Literal::Positive(atom) => {
+                    let row = self
+                        .pred_by_name
+                        .get(atom.predicate.name.as_str())
+                        .and_then(|id| self.columns.get(id.0 as usize));
+                    for (position, term) in atom.args.iter().enumerate() {
+                        let Term::Variable(ident) = term else {
+                            continue;
+                        };
+                        let column = row
+                            .and_then(|row| row.get(position))
+                            .copied()
+                            .unwrap_or(Types::ALL);
+                        let key = self.key(&ident.name, aggregate);
+                        atom_bound.insert(key);
+                        let entry = self.variables.entry(key).or_insert(Types::ALL);
+                        *entry = entry.intersect(column);
+                    }
+                }
+                Literal::Aggregate(inner) if aggregate.is_none() => {
+                    self.constrain_by_atoms(&inner.body, Some(index), atom_bound);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Binds the variables that no atom binds, the way `safety` does: by an
+    /// `=` whose other side is already known, or as an aggregate's result.
+    fn bind_by_equations(
+        &mut self,
+        body: &'a [Literal],
+        aggregate: Option<usize>,
+        atom_bound: &HashSet<(Option<usize>, &'a str)>,
+    ) {
+        for (index, literal) in body.iter().enumerate() {
+            match literal {
+                Literal::Comparison(comparison) if comparison.op == CompareOp::Eq => {
+                    for (side, other) in [
+                        (&comparison.lhs, &comparison.rhs),
+                        (&comparison.rhs, &comparison.lhs),
+                    ] {
+                        let Term::Variable(ident) = side else {
+                            continue;
+                        };
+                        let key = self.key(&ident.name, aggregate);
+                        if atom_bound.contains(&key)
+                            || self.variables.contains_key(&key)
+                            || !self.all_known(other, aggregate)
+                        {
+                            continue;
+                        }
+                        let types = self.term(other, aggregate);
+                        self.variables.insert(key, types);
+                    }
+                }
+                Literal::Aggregate(inner) if aggregate.is_none() => {
+                    self.bind_by_equations(&inner.body, Some(index), atom_bound);
+                    let key = self.key(&inner.result.name, None);
+                    if atom_bound.contains(&key) || self.variables.contains_key(&key) {
+                        continue;
+                    }
+                    let types = match (inner.function, &inner.value) {
+                        (AggregateFunction::Count | AggregateFunction::Sum, _) => Types::INT,
+                        (_, Some(value)) if self.all_known(value, Some(index)) => {
+                            self.term(value, Some(index))
+                        }
+                        (_, _) => continue,
+                    };
+                    self.variables.insert(key, types);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// True when every variable of `term` already has its types.
+    fn all_known(&self, term: &'a Term, aggregate: Option<usize>) -> bool {
+        let mut idents = Vec::new();
+        term_variables(term, &mut idents);
+        idents.iter().all(|ident| {
+            self.variables
+                .contains_key(&self.key(&ident.name, aggregate))
+        })
+    }
+
+    fn variable(&self, name: &'a str, aggregate: Option<usize>) -> Types {
+        self.variables
+            .get(&self.key(name, aggregate))
+            .copied()
+            .unwrap_or(Types::ALL)
+    }
+
+    fn report(&mut self, error: CheckError) {
+        if let Some(errors) = self.errors.as_deref_mut() {
+            errors.push(error);
+        }
+    }
+
+    /// The types `term` can have; reports certain mismatches inside it.
+    /// An empty set means "no value" and silences every check above it.
+    fn term(&mut self, term: &'a Term, aggregate: Option<usize>) -> Types {
+        match term {
+            Term::Variable(ident) => self.variable(&ident.name, aggregate),
+            Term::Anonymous(_) => Types::ALL,
+            Term::Constant(constant) => Types::of(&constant.value),
+            Term::Binary { op, lhs, rhs, span } => {
+                let lhs_types = self.term(lhs, aggregate);
+                let rhs_types = self.term(rhs, aggregate);
+                if lhs_types.is_empty() || rhs_types.is_empty() {
+                    return Types::NONE;
+                }
+                let result = arithmetic(*op, lhs_types, rhs_types);
+                if result.is_empty() {
+                    self.report(CheckError::TypeMismatch {
+                        message: format!(
+                            "cannot apply `{}` to {} and {}",
+                            op.symbol(),
+                            lhs_types.describe(),
+                            rhs_types.describe()
+                        ),
+                        span: *span,
+                        operands: vec![
+                            (lhs.span(), format!("this is {}", lhs_types.describe())),
+                            (rhs.span(), format!("this is {}", rhs_types.describe())),
+                        ],
+                    });
+                }
+                result
+            }
+            Term::Call(call) => self.call(call, aggregate),
+        }
+    }
+
+    fn call(&mut self, call: &'a ast::Call, aggregate: Option<usize>) -> Types {
+        let arg_types: Vec<Types> = call
+            .args
+            .iter()
+            .map(|arg| self.term(arg, aggregate))
+            .collect();
+        let Some(function) = Function::from_name(&call.function.name) else {
+            return Types::NONE;
+        };
+        let (accepts, returns) = signature(function);
+        let mut valid = true;
+        for (arg, types) in call.args.iter().zip(&arg_types) {
+            if types.disjoint(accepts) {
+                valid = false;
+                self.report(CheckError::TypeMismatch {
+                    message: format!(
+                        "`{}` expects {}, not {}",
+                        function.name(),
+                        accepts.describe(),
+                        types.describe()
+                    ),
+                    span: arg.span(),
+                    operands: Vec::new(),
+                });
+            }
+        }
+        if valid && arg_types.iter().all(|types| !types.is_empty()) {
+            match function {
+                // `lower` and `upper` keep the kind of text: a symbol stays a symbol.
+                Function::Lower | Function::Upper => arg_types
+                    .first()
+                    .map_or(returns, |types| types.intersect(Types::TEXT)),
+                _ => returns,
+            }
+        } else {
+            Types::NONE
+        }
+    }
+
+    fn literals(&mut self, body: &'a [Literal], aggregate: Option<usize>) {
+        for (index, literal) in body.iter().enumerate() {
+            match literal {
+                Literal::Positive(atom) | Literal::Negative { atom, .. } => {
+                    for term in &atom.args {
+                        self.term(term, aggregate);
+                    }
+                }
+                Literal::Comparison(comparison) => self.comparison(comparison, aggregate),
+                Literal::Builtin(call) => {
+                    self.call(call, aggregate);
+                }
+                Literal::Aggregate(inner) => {
+                    if aggregate.is_some() {
+                        continue;
+                    }
+                    if let Some(value) = &inner.value {
+                        let types = self.term(value, Some(index));
+                        if inner.function == AggregateFunction::Sum && types.disjoint(Types::INT) {
+                            self.report(CheckError::TypeMismatch {
+                                message: format!("`sum` adds integers, not {}", types.describe()),
+                                span: value.span(),
+                                operands: Vec::new(),
+                            });
+                        }
+                    }
+                    self.literals(&inner.body, Some(index));
+                }
+            }
+        }
+    }
+
+    fn comparison(&mut self, comparison: &'a ast::Comparison, aggregate: Option<usize>) {
+        let lhs = self.term(&comparison.lhs, aggregate);
+        let rhs = self.term(&comparison.rhs, aggregate);
+        if !lhs.disjoint(rhs) {
+            return;
+        }
+        let operands = vec![
+            (comparison.lhs.span(), format!("this is {}", lhs.describe())),
+            (comparison.rhs.span(), format!("this is {}", rhs.describe())),
+        ];
+        let error = match comparison.op {
+            CompareOp::Eq | CompareOp::Ne => CheckError::ComparisonConstant {
+                always: comparison.op == CompareOp::Ne,
+                lhs: lhs.describe(),
+                rhs: rhs.describe(),
+                span: comparison.span,
+                operands,
+            },
+            op => CheckError::TypeMismatch {
+                message: format!(
+                    "cannot compare {} with {} using `{}`",
+                    lhs.describe(),
+                    rhs.describe(),
+                    op.symbol()
+                ),
+                span: comparison.span,
+                operands,
+            },
+        };
+        self.report(error);
+    }
+}

@@ -1,0 +1,296 @@
+//! Warnings about programs that are valid but probably not what was meant.
+//!
+//! Owns `W001` (an atom naming a predicate nothing defines, with a "did you
+//! mean"), `W002` (a variable spelled like a known constant but for case:
+//! newcomers write proper nouns capitalised) and `W003` (a named variable used
+//! only once in a rule, as SWI-Prolog's singleton warning). It never rejects
+//! anything and runs after `safety`, so that a variable already reported as
+//! unsafe is not also reported as a singleton.
+
+use std::collections::{HashMap, HashSet};
+
+use super::error::CheckError;
+use super::ir::Program;
+use super::resolve::{literal_variables, outside_names, term_variables};
+use super::suggest;
+use crate::syntax::ast::{self, ConstantValue, Literal, Term};
+use crate::syntax::span::Span;
+
+/// Runs the three checks over every rule and query.
+pub(crate) fn check_warnings(
+    programs: &[&ast::Program],
+    program: &Program,
+    errors: &mut Vec<CheckError>,
+) {
+    let defined: Vec<&str> = program
+        .predicates
+        .iter()
+        .filter(|predicate| predicate.defined)
+        .map(|predicate| predicate.name.as_str())
+        .collect();
+    let constants = Constants::collect(programs);
+    let unsafe_spans: HashSet<Span> = errors
+        .iter()
+        .filter_map(|error| match error {
+            CheckError::VariableUnsafe { span, .. } => Some(*span),
+            _ => None,
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    for item in programs.iter().flat_map(|program| &program.items) {
+        let (head, body) = match item {
+            ast::Item::Clause(clause) if !clause.is_fact() => (Some(&clause.head), &clause.body),
+            ast::Item::Query(query) => (None, &query.body),
+            _ => continue,
+        };
+        check_undefined(body, program, &defined, &mut warnings);
+        let like_constants = check_like_constants(head, body, &constants, &mut warnings);
+        if head.is_some() {
+            check_singletons(head, body, &like_constants, &unsafe_spans, &mut warnings);
+        }
+    }
+    errors.extend(warnings);
+}
+
+/// W001 for every atom, negated or inside an aggregate, whose predicate nothing defines.
+fn check_undefined(
+    body: &[Literal],
+    program: &Program,
+    defined: &[&str],
+    warnings: &mut Vec<CheckError>,
+) {
+    for literal in body {
+        match literal {
+            Literal::Positive(atom) | Literal::Negative { atom, .. } => {
+                let name = atom.predicate.name.as_str();
+                let is_defined = program
+                    .predicate_id(name)
+                    .is_some_and(|id| program.predicate(id).defined);
+                if !is_defined {
+                    warnings.push(CheckError::PredicateUndefined {
+                        name: name.to_string(),
+                        suggestion: suggest::closest(name, defined.iter().copied())
+                            .map(str::to_string),
+                        span: atom.predicate.span,
+                    });
+                }
+            }
+            Literal::Aggregate(aggregate) => {
+                check_undefined(&aggregate.body, program, defined, warnings);
+            }
+            Literal::Comparison(_) | Literal::Builtin(_) => {}
+        }
+    }
+}
+
+/// The symbol constants of all the programs, for `W002`.
+struct Constants {
+    /// Folded spelling (lowercase, no underscores) to the constant as written.
+    by_folded: HashMap<String, String>,
+    /// `(predicate, column, symbol)` for every symbol argument of a fact.
+    in_columns: HashSet<(String, usize, String)>,
+}
+
+impl Constants {
+    fn collect(programs: &[&ast::Program]) -> Constants {
+        let mut constants = Constants {
+            by_folded: HashMap::new(),
+            in_columns: HashSet::new(),
+        };
+        for item in programs.iter().flat_map(|program| &program.items) {
+            match item {
+                ast::Item::Clause(clause) => {
+                    for (column, term) in clause.head.args.iter().enumerate() {
+                        if clause.is_fact()
+                            && let Term::Constant(constant) = term
+                            && let ConstantValue::Symbol(symbol) = &constant.value
+                        {
+                            constants.in_columns.insert((
+                                clause.head.predicate.name.clone(),
+                                column,
+                                symbol.clone(),
+                            ));
+                        }
+                        constants.add_term(term);
+                    }
+                    clause
+                        .body
+                        .iter()
+                        .for_each(|literal| constants.add_literal(literal));
+                }
+                ast::Item::Query(query) => {
+                    query
+                        .body
+                        .iter()
+                        .for_each(|literal| constants.add_literal(literal));
+                }
+                ast::Item::Include(_) | ast::Item::Doc(_) => {}
+            }
+        }
+        constants
+    }
+
+    fn add_term(&mut self, term: &Term) {
+        match term {
+            Term::Constant(constant) => {
+                if let ConstantValue::Symbol(symbol) = &constant.value {
+                    self.by_folded
+                        .entry(suggest::fold(symbol))
+                        .or_insert_with(|| symbol.clone());
+                }
+            }
+            Term::Binary { lhs, rhs, .. } => {
+                self.add_term(lhs);
+                self.add_term(rhs);
+            }
+            Term::Call(call) => call.args.iter().for_each(|arg| self.add_term(arg)),
+            Term::Variable(_) | Term::Anonymous(_) => {}
+        }
+    }
+
+    fn add_literal(&mut self, literal: &Literal) {
+        match literal {
+            Literal::Positive(atom) | Literal::Negative { atom, .. } => {
+                atom.args.iter().for_each(|term| self.add_term(term));
+            }
+            Literal::Comparison(comparison) => {
+                self.add_term(&comparison.lhs);
+                self.add_term(&comparison.rhs);
+            }
+            Literal::Builtin(call) => call.args.iter().for_each(|arg| self.add_term(arg)),
+            Literal::Aggregate(aggregate) => {
+                if let Some(value) = &aggregate.value {
+                    self.add_term(value);
+                }
+                aggregate
+                    .body
+                    .iter()
+                    .for_each(|inner| self.add_literal(inner));
+            }
+        }
+    }
+}
+
+/// W002: returns the names warned about, so `W003` does not repeat them.
+///
+/// A variable is reported when it folds to a known symbol and either occurs
+/// only once in its clause, or stands in an atom column where that symbol is
+/// a fact's value. A variable used several times elsewhere is a deliberate
+/// join (`Country` in `person(P, Country), borders(Country, C)`), even when
+/// some fact happens to use the symbol `country`.
+fn check_like_constants<'a>(
+    head: Option<&'a ast::Atom>,
+    body: &'a [Literal],
+    constants: &Constants,
+    warnings: &mut Vec<CheckError>,
+) -> HashSet<&'a str> {
+    let mut idents = Vec::new();
+    if let Some(head) = head {
+        head.args
+            .iter()
+            .for_each(|term| term_variables(term, &mut idents));
+    }
+    body.iter()
+        .for_each(|literal| literal_variables(literal, &mut idents));
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for ident in &idents {
+        *counts.entry(ident.name.as_str()).or_default() += 1;
+    }
+    let mut columns: Vec<(&str, String, usize)> = Vec::new();
+    collect_variable_columns(body, &mut columns);
+    let mut warned = HashSet::new();
+    for ident in &idents {
+        let name = ident.name.as_str();
+        if name.starts_with('_') || warned.contains(name) {
+            continue;
+        }
+        let Some(constant) = constants.by_folded.get(&suggest::fold(name)) else {
+            continue;
+        };
+        let single = counts.get(name).copied().unwrap_or(0) == 1;
+        let in_column = columns.iter().any(|(variable, predicate, column)| {
+            *variable == name
+                && constants
+                    .in_columns
+                    .contains(&(predicate.clone(), *column, constant.clone()))
+        });
+        if single || in_column {
+            warned.insert(name);
+            warnings.push(CheckError::VariableLikeConstant {
+                name: name.to_string(),
+                constant: constant.clone(),
+                span: ident.span,
+            });
+        }
+    }
+    warned
+}
+
+/// `(variable, predicate, column)` for every variable argument of a body atom.
+fn collect_variable_columns<'a>(body: &'a [Literal], out: &mut Vec<(&'a str, String, usize)>) {
+    for literal in body {
+        match literal {
+            Literal::Positive(atom) | Literal::Negative { atom, .. } => {
+                for (column, term) in atom.args.iter().enumerate() {
+                    if let Term::Variable(ident) = term {
+                        out.push((ident.name.as_str(), atom.predicate.name.clone(), column));
+                    }
+                }
+            }
+            Literal::Aggregate(aggregate) => collect_variable_columns(&aggregate.body, out),
+            Literal::Comparison(_) | Literal::Builtin(_) => {}
+        }
+    }
+}
+
+/// W003: named variables (not starting with `_`) that occur once in a rule.
+/// Variables local to an aggregate are counted within that aggregate.
+fn check_singletons<'a>(
+    head: Option<&'a ast::Atom>,
+    body: &'a [Literal],
+    already_warned: &HashSet<&str>,
+    unsafe_spans: &HashSet<Span>,
+    warnings: &mut Vec<CheckError>,
+) {
+    let outside = outside_names(head, body);
+    let mut occurrences: Vec<((Option<usize>, &str), Span)> = Vec::new();
+    let mut add = |idents: Vec<&'a ast::Ident>, scope: Option<usize>| {
+        for ident in idents {
+            let name = ident.name.as_str();
+            let scope = scope.filter(|_| !outside.contains(name));
+            occurrences.push(((scope, name), ident.span));
+        }
+    };
+    if let Some(head) = head {
+        let mut idents = Vec::new();
+        head.args
+            .iter()
+            .for_each(|term| term_variables(term, &mut idents));
+        add(idents, None);
+    }
+    for (index, literal) in body.iter().enumerate() {
+        let mut idents = Vec::new();
+        literal_variables(literal, &mut idents);
+        add(
+            idents,
+            matches!(literal, Literal::Aggregate(_)).then_some(index),
+        );
+    }
+    let mut counts: HashMap<(Option<usize>, &str), usize> = HashMap::new();
+    for (key, _) in &occurrences {
+        *counts.entry(*key).or_default() += 1;
+    }
+    for (key, span) in &occurrences {
+        let name = key.1;
+        if counts.get(key) == Some(&1)
+            && !name.starts_with('_')
+            && !already_warned.contains(name)
+            && !unsafe_spans.contains(span)
+        {
+            warnings.push(CheckError::VariableSingleton {
+                name: name.to_string(),
+                span: *span,
+            });
+        }
+    }
+}
