@@ -84,9 +84,10 @@ impl std::str::FromStr for Format {
 
 /// A value in Datalog syntax, as it would be written in a rule file.
 ///
-/// Symbols are bare, strings are quoted with `\"`, `\\` and `\n` escaped,
-/// dates are ISO `YYYY-MM-DD` and integers are decimal, so the text parses
-/// back to the same value.
+/// Symbols are bare, strings are quoted with `\"`, `\\`, `\n` and `\t`
+/// escaped, dates are ISO `YYYY-MM-DD` and integers are decimal, so the text
+/// parses back to the same value. This is the printer's `Display` for
+/// constants (`syntax::print`), named here for callers that render answers.
 ///
 /// ```
 /// use wirelog::eval::Value;
@@ -95,25 +96,7 @@ impl std::str::FromStr for Format {
 /// assert_eq!(format_value(&Value::String("say \"hi\"".into())), r#""say \"hi\"""#);
 /// ```
 pub fn format_value(value: &Value) -> String {
-    match value {
-        Value::Integer(integer) => integer.to_string(),
-        Value::Date(date) => date.to_string(),
-        Value::Symbol(symbol) => symbol.clone(),
-        Value::String(string) => {
-            let mut quoted = String::with_capacity(string.len() + 2);
-            quoted.push('"');
-            for character in string.chars() {
-                match character {
-                    '"' => quoted.push_str("\\\""),
-                    '\\' => quoted.push_str("\\\\"),
-                    '\n' => quoted.push_str("\\n"),
-                    other => quoted.push(other),
-                }
-            }
-            quoted.push('"');
-            quoted
-        }
-    }
+    value.to_string()
 }
 
 /// A value as plain text, without Datalog quoting: what CSV and JSON carry.
