@@ -168,6 +168,7 @@ mod tests {
                 "\"Türkiye\"",
                 "Türkiye",
             ),
+            (Some(Value::String("a\tb".into())), r#""a\tb""#, "a\tb"),
         ];
         for (value, datalog, raw) in cases {
             let value = value.expect("a valid test value");
