@@ -71,6 +71,7 @@ pub fn analyze(programs: &[&ast::Program]) -> Analysis {
 /// Test helpers shared by the analysis modules' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
+    use super::ir::{Arg, BodyLiteral, Expr, Program, Rule, VarId};
     use super::{Analysis, analyze};
     use crate::syntax::parse_program;
     use crate::syntax::span::SourceId;
@@ -97,6 +98,105 @@ pub(crate) mod testing {
             .iter()
             .map(|diagnostic| format!("{}: {}", diagnostic.code, diagnostic.message))
             .collect()
+    }
+
+    /// A rule or query body in a compact text form, for comparing lowerings:
+    /// `not p(X, _)`, `_#1 = (X + 1)`, `?contains(S, "a")`,
+    /// `N = count { p(X, _#2) } by [X]`.
+    pub(crate) fn render_body(
+        program: &Program,
+        variables: &[String],
+        body: &[BodyLiteral],
+    ) -> String {
+        let rendered: Vec<String> = body
+            .iter()
+            .map(|literal| render_literal(program, variables, literal))
+            .collect();
+        rendered.join(", ")
+    }
+
+    fn render_literal(program: &Program, variables: &[String], literal: &BodyLiteral) -> String {
+        let name = |var: &VarId| variables[var.0 as usize].clone();
+        match literal {
+            BodyLiteral::Atom {
+                predicate,
+                args,
+                negated,
+                ..
+            } => {
+                let args: Vec<String> = args
+                    .iter()
+                    .map(|arg| match arg {
+                        Arg::Var(var) => name(var),
+                        Arg::Const(value) => value.to_string(),
+                        Arg::Wildcard => "_".to_string(),
+                    })
+                    .collect();
+                format!(
+                    "{}{}({})",
+                    if *negated { "not " } else { "" },
+                    program.predicate(*predicate).name,
+                    args.join(", ")
+                )
+            }
+            BodyLiteral::Compare { op, lhs, rhs, .. } => format!(
+                "{} {} {}",
+                render_expr(variables, lhs),
+                op.symbol(),
+                render_expr(variables, rhs)
+            ),
+            BodyLiteral::Filter { call, .. } => format!("?{}", render_expr(variables, call)),
+            BodyLiteral::Aggregate(aggregate) => {
+                let value = aggregate
+                    .value
+                    .as_ref()
+                    .map(|value| format!(" {}", render_expr(variables, value)))
+                    .unwrap_or_default();
+                let groups: Vec<String> = aggregate.group_by.iter().map(name).collect();
+                format!(
+                    "{} = {}{} {{ {} }} by [{}]",
+                    name(&aggregate.result),
+                    aggregate.function.keyword(),
+                    value,
+                    render_body(program, variables, &aggregate.body),
+                    groups.join(", ")
+                )
+            }
+        }
+    }
+
+    pub(crate) fn render_expr(variables: &[String], expr: &Expr) -> String {
+        match expr {
+            Expr::Var(var) => variables[var.0 as usize].clone(),
+            Expr::Const(value) => value.to_string(),
+            Expr::Binary { op, lhs, rhs } => format!(
+                "({} {} {})",
+                render_expr(variables, lhs),
+                op.symbol(),
+                render_expr(variables, rhs)
+            ),
+            Expr::Call { function, args } => {
+                let args: Vec<String> =
+                    args.iter().map(|arg| render_expr(variables, arg)).collect();
+                format!("{}({})", function.name(), args.join(", "))
+            }
+        }
+    }
+
+    /// A rule as `head(args) :- body`.
+    pub(crate) fn render_rule(program: &Program, rule: &Rule) -> String {
+        let args: Vec<String> = rule
+            .head
+            .args
+            .iter()
+            .map(|arg| render_expr(&rule.variables, arg))
+            .collect();
+        format!(
+            "{}({}) :- {}",
+            program.predicate(rule.head.predicate).name,
+            args.join(", "),
+            render_body(program, &rule.variables, &rule.body)
+        )
     }
 
     /// Asserts that analysing `text` gives exactly the diagnostics `expected`,

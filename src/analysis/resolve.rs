@@ -705,6 +705,13 @@ fn parse_signature(line: &str) -> Result<(String, Vec<ArgumentDoc>), String> {
             && !DOC_TYPES.contains(&declared_type)
         {
             let hint = suggest::closest(declared_type, DOC_TYPES.iter().copied())
+                .or_else(|| {
+                    // `integer` for `int`, `str` for `string`.
+                    DOC_TYPES.iter().copied().find(|known| {
+                        declared_type.starts_with(known) || known.starts_with(declared_type)
+                    })
+                })
+                .filter(|_| !declared_type.is_empty())
                 .map(|close| format!("; did you mean `{close}`?"))
                 .unwrap_or_default();
             return Err(format!(
@@ -717,4 +724,320 @@ fn parse_signature(line: &str) -> Result<(String, Vec<ArgumentDoc>), String> {
         });
     }
     Ok((name.to_string(), arguments))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::{analyze_texts, check, render_body, render_rule};
+
+    /// Asserts that `text` has no errors and lowers to `expected` rules, then queries.
+    fn check_lowering(text: &str, expected: &[&str]) {
+        let analysis = analyze_texts(&[text]);
+        assert!(
+            !analysis.has_errors(),
+            "{text}\n{:#?}",
+            analysis.diagnostics
+        );
+        let program = &analysis.program;
+        let mut found: Vec<String> = program
+            .rules
+            .iter()
+            .map(|rule| render_rule(program, rule))
+            .collect();
+        found.extend(
+            program
+                .queries
+                .iter()
+                .map(|query| format!("?- {}", render_body(program, &query.variables, &query.body))),
+        );
+        assert_eq!(found, expected, "lowering of\n{text}");
+    }
+
+    #[test]
+    fn rules_lower_to_ir() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "p(a, b). q(a, b). h(X) :- p(X, _), not q(X, _).",
+                &["h(X) :- p(X, _), not q(X, _)"],
+            ),
+            (
+                "p(a, b, 2025-10-29). h(X, -3) :- p(X, a, 2025-10-29).",
+                &["h(X, -3) :- p(X, a, 2025-10-29)"],
+            ),
+            (
+                "p(1, a). h(Y) :- p(X + 1, Y), p(X, _).",
+                &["h(Y) :- p(_#1, Y), _#1 = (X + 1), p(X, _)"],
+            ),
+            (
+                "p(1). q(2). h(X) :- p(X), not q(X * 2).",
+                &["h(X) :- p(X), _#1 = (X * 2), not q(_#1)"],
+            ),
+            (
+                "p(\"a\"). h(S) :- p(S), contains(S, \"talks\").",
+                &["h(S) :- p(S), ?contains(S, \"talks\")"],
+            ),
+            (
+                "p(2025-10-29, \"a\"). h(D, L, Y + 1) :- p(D, S), L = len(S), Y = year(D).",
+                &["h(D, L, (Y + 1)) :- p(D, S), L = len(S), Y = year(D)"],
+            ),
+            (
+                "p(a). q(a, b). r(b). h(X, N) :- p(X), N = count : { q(X, _), r(_) }.",
+                &["h(X, N) :- p(X), N = count { q(X, _#1), r(_#2) } by [X]"],
+            ),
+            (
+                "q(a, b). r(a, b). h(N) :- N = count : { q(X, Y), not r(Y, _) }.",
+                &["h(N) :- N = count { q(X, Y), not r(Y, _) } by []"],
+            ),
+            (
+                "p(a). q(a, 1). h(X, S) :- p(X), S = sum K : { q(X, K) }.",
+                &["h(X, S) :- p(X), S = sum K { q(X, K) } by [X]"],
+            ),
+            (
+                "p(1). q(1). ?- N = count : { p(K) }, M = max K : { q(K) }.",
+                &["?- N = count { p(K) } by [], M = max K { q(K) } by []"],
+            ),
+        ];
+        for (text, expected) in cases {
+            check_lowering(text, expected);
+        }
+    }
+
+    #[test]
+    fn variables_are_numbered_in_order_of_first_appearance() {
+        let analysis = analyze_texts(&["p(a, b). q(a, 1).\n\
+             h(Y, X) :- p(X, Y), N = count : { q(X, K) }, N > 1, S = sum K : { q(Y, K) }, S > 0.\n\
+             ?- p(X, _Hidden), p(_, X), h(Z, X)."]);
+        assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+        let rule = &analysis.program.rules[0];
+        // `K` is local to each aggregate: two variables of the same name.
+        assert_eq!(rule.variables, ["Y", "X", "N", "K", "S", "K"]);
+        let query = &analysis.program.queries[0];
+        assert_eq!(query.variables, ["X", "_Hidden", "Z"]);
+        let shown: Vec<&str> = query
+            .shown
+            .iter()
+            .map(|var| query.variables[var.0 as usize].as_str())
+            .collect();
+        assert_eq!(shown, ["X", "Z"]);
+        assert_eq!(query.text, "?- p(X, _Hidden), p(_, X), h(Z, X).");
+    }
+
+    #[test]
+    fn predicates_are_interned_in_order_and_defined_by_facts_or_rules() {
+        let analysis = analyze_texts(&["b(1).\na(X) :- b(X), not c(X).\n?- d(X)."]);
+        let predicates: Vec<(&str, usize, bool)> = analysis
+            .program
+            .predicates
+            .iter()
+            .map(|predicate| (predicate.name.as_str(), predicate.arity, predicate.defined))
+            .collect();
+        assert_eq!(
+            predicates,
+            [
+                ("b", 1, true),
+                ("a", 1, true),
+                ("c", 1, false),
+                ("d", 1, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn facts_are_ground_and_kept_with_duplicates() {
+        let analysis = analyze_texts(&["p(qatar, -3, \"Doha\", 2025-10-19).\n\
+             p(qatar, -3, \"Doha\", 2025-10-19) @ \"002\": \"Doha\".\n\
+             done."]);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:#?}",
+            analysis.diagnostics
+        );
+        let facts = &analysis.program.facts;
+        assert_eq!(facts.len(), 3);
+        assert_eq!(facts[0].values, facts[1].values);
+        assert_eq!(facts[1].citations.len(), 1);
+        assert!(facts[2].values.is_empty());
+    }
+
+    #[test]
+    fn facts_and_rules_are_checked() {
+        let cases: &[(&str, &[&str])] = &[
+            ("p(X).", &["E206: fact is not ground: `X` is a variable"]),
+            ("p(a, _).", &["E206: fact is not ground: `_` is a variable"]),
+            (
+                "p(1 + 2).",
+                &["E208: fact arguments must be constants, not expressions"],
+            ),
+            (
+                "p(len(\"a\")).",
+                &["E208: fact arguments must be constants"],
+            ),
+            (
+                "q(a). p(X) :- q(X) @ \"002\": \"quote\".",
+                &["E209: citations are only allowed on facts, not on rules"],
+            ),
+            (
+                "q(a). p(X, _) :- q(X).",
+                &["E210: `_` cannot be used in a rule head"],
+            ),
+            (
+                "q(a). p(X) :- q(X), X != _.",
+                &["E210: `_` cannot be used in a comparison"],
+            ),
+            (
+                "q(1). p(X) :- q(X), Y = _ + 1, Y > 0.",
+                &["E210: `_` cannot be used in an expression"],
+            ),
+            (
+                "q(1). p(a). p(b). p(b, c).",
+                &["E201: predicate `p` is used with 1 and with 2 arguments"],
+            ),
+            (
+                "q(1). r(X) :- q(X, Y), q(Y). s(X) :- q(X, X).",
+                &["E201: predicate `q` is used with 1 and with 2 arguments"],
+            ),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
+        }
+    }
+
+    #[test]
+    fn arity_mismatch_points_at_both_uses() {
+        let analysis = analyze_texts(&["p(a).\nq(X) :- p(X, X)."]);
+        let diagnostic = &analysis.diagnostics[0];
+        let labels: Vec<(&str, &str)> = diagnostic
+            .labels
+            .iter()
+            .map(|label| {
+                let text = "p(a).\nq(X) :- p(X, X).";
+                (&text[label.span.range()], label.message.as_str())
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("p(X, X)", "2 arguments here"),
+                ("p(a)", "1 argument at its first use")
+            ]
+        );
+    }
+
+    #[test]
+    fn documentation_is_parsed_and_attached() {
+        let analysis = analyze_texts(&["%% mediates(Mediator: symbol, Talks: symbol)\n\
+             %% Mediator helped broker Talks.\n\
+             mediates(qatar, istanbul_talks).\n\
+             %% done\n\
+             done.\n\
+             %% talks(T: any, Note).\n\
+             talks(T, n) :- mediates(_, T)."]);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:#?}",
+            analysis.diagnostics
+        );
+        let program = &analysis.program;
+        let doc = |name: &str| {
+            program
+                .predicate_id(name)
+                .and_then(|id| program.predicate(id).doc.clone())
+        };
+        let mediates = doc("mediates").unwrap_or_else(|| panic!("mediates has no doc"));
+        assert_eq!(
+            mediates.signature,
+            "mediates(Mediator: symbol, Talks: symbol)"
+        );
+        assert_eq!(mediates.description, ["Mediator helped broker Talks."]);
+        let arguments: Vec<(&str, Option<&str>)> = mediates
+            .arguments
+            .iter()
+            .map(|argument| (argument.name.as_str(), argument.declared_type.as_deref()))
+            .collect();
+        assert_eq!(
+            arguments,
+            [("Mediator", Some("symbol")), ("Talks", Some("symbol"))]
+        );
+        assert!(doc("done").is_some_and(|doc| doc.arguments.is_empty()));
+        let talks = doc("talks").unwrap_or_else(|| panic!("talks has no doc"));
+        assert_eq!(talks.arguments[0].declared_type.as_deref(), Some("any"));
+        assert_eq!(talks.arguments[1].declared_type, None);
+    }
+
+    #[test]
+    fn documentation_problems_are_reported() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "%% mediates(M: symbol)\nmediates(qatar, talks).",
+                &[
+                    "E220: documentation describes `mediates/1` but the next clause defines `mediates/2`",
+                ],
+            ),
+            (
+                "%% blames(A, B)\nmediates(qatar, talks).",
+                &["E220: documentation describes `blames/2`"],
+            ),
+            (
+                "%% Who mediated which talks\nmediates(qatar, talks).",
+                &["E219: invalid signature in documentation: expected `name(Argument: type, ...)`"],
+            ),
+            (
+                "%% mediates(M: integer, T: symbol)\nmediates(1, talks).",
+                &[
+                    "E219: invalid signature in documentation: unknown type `integer` for `M`; did you mean `int`?",
+                ],
+            ),
+            (
+                "%% p(X)\n?- p(X).",
+                &[
+                    "W005: documentation block is not followed by a clause",
+                    "W001",
+                ],
+            ),
+            ("p(a).\n%% p(X)", &["W005"]),
+            (
+                "%% p(X)\np(a).\n%% p(Y)\np(b).",
+                &["W006: predicate `p` is already documented; this block is ignored"],
+            ),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
+        }
+    }
+
+    #[test]
+    fn functions_that_the_parser_cannot_produce_are_still_checked() {
+        use crate::analysis::analyze;
+        use crate::syntax::ast::{Item, Literal, Term};
+        use crate::syntax::{parse_program, span::SourceId};
+        let text = "q(\"a\"). p(S) :- q(S), contains(S, \"a\"), L = len(S), L > 0.";
+        let (mut program, errors) = parse_program(SourceId(0), text);
+        assert!(errors.is_empty());
+        let Some(Item::Clause(clause)) = program.items.get_mut(1) else {
+            panic!("no rule");
+        };
+        if let Some(Literal::Builtin(call)) = clause.body.get_mut(1) {
+            call.function.name = "len".to_string();
+        }
+        if let Some(Literal::Comparison(comparison)) = clause.body.get_mut(2)
+            && let Term::Call(call) = &mut comparison.rhs
+        {
+            call.function.name = "lenght".to_string();
+            call.args.push(Term::Anonymous(call.span));
+        }
+        let codes: Vec<String> = analyze(&[&program])
+            .diagnostics
+            .iter()
+            .map(|diagnostic| format!("{}: {}", diagnostic.code, diagnostic.message))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "E212: function `len` takes 1 argument, but 2 were given",
+                "E213: function `len` computes a value and cannot stand alone as a condition",
+                "E211: unknown function `lenght`",
+                "E210: `_` cannot be used in an expression",
+            ]
+        );
+    }
 }

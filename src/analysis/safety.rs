@@ -136,7 +136,7 @@ struct Checker<'a, 'e> {
 
 impl Checker<'_, '_> {
     fn check_clause(&mut self, head: Option<&[Expr]>, body: &[BodyLiteral]) {
-        let mut bound = bound_variables(body, &HashSet::new(), None);
+        let mut bound = bound_variables(body, &self.fresh_variables(), None);
         self.check_aggregate_results(body, &bound);
         // An aggregate whose grouping is unsafe is reported at the grouping
         // variable; its result is then taken as bound, to avoid a second error.
@@ -163,7 +163,7 @@ impl Checker<'_, '_> {
             if !bound.contains(&aggregate.result) {
                 continue;
             }
-            let without = bound_variables(body, &HashSet::new(), Some(index));
+            let without = bound_variables(body, &self.fresh_variables(), Some(index));
             if without.contains(&aggregate.result) {
                 self.errors.push(CheckError::AggregateResultBound {
                     name: self.name(aggregate.result),
@@ -215,7 +215,8 @@ impl Checker<'_, '_> {
                         aggregate.span,
                         "groups the aggregate but nothing outside the braces binds it",
                     );
-                    let groups: HashSet<VarId> = aggregate.group_by.iter().copied().collect();
+                    let mut groups = self.fresh_variables();
+                    groups.extend(aggregate.group_by.iter().copied());
                     let inner_bound = bound_variables(&aggregate.body, &groups, None);
                     if let Some(value) = &aggregate.value {
                         let mut vars = Vec::new();
@@ -233,15 +234,21 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// The fresh `_#n` variables, taken as bound: they stand for an
+    /// expression (whose own variables are checked where it is computed), for
+    /// `_` inside an aggregate (bound by its atom), or for a misplaced `_`
+    /// (already an error). Taking them as bound avoids a second, confusing error.
+    fn fresh_variables(&self) -> HashSet<VarId> {
+        (0..self.variables.len())
+            .filter(|&index| self.variables[index].starts_with("_#"))
+            .map(|index| VarId(index as u32))
+            .collect()
+    }
+
     /// Reports each of `vars` that is not in `bound`, at its occurrence inside `within`.
     fn require(&mut self, vars: &[VarId], bound: &HashSet<VarId>, within: Span, place: &str) {
         for var in vars {
-            // Fresh `_#n` variables stand for expressions or misplaced `_`:
-            // their own variables, or an earlier error, say what is wrong.
-            if bound.contains(var)
-                || self.name(*var).starts_with("_#")
-                || !self.reported.insert(*var)
-            {
+            if bound.contains(var) || !self.reported.insert(*var) {
                 continue;
             }
             self.errors.push(CheckError::VariableUnsafe {
