@@ -6,4 +6,5 @@ pub mod diagnostic;
 pub mod eval;
 pub mod plan;
 pub mod present;
+pub mod session;
 pub mod syntax;

@@ -22,7 +22,9 @@ impl Database {
     pub fn new(store: Store, n_predicates: usize, record_rounds: bool) -> Database {
         Database {
             store,
-            relations: (0..n_predicates).map(|_| Relation::from_vec(Vec::new())).collect(),
+            relations: (0..n_predicates)
+                .map(|_| Relation::from_vec(Vec::new()))
+                .collect(),
             rounds: record_rounds.then(|| vec![Vec::new(); n_predicates]),
             next_rank: 1,
         }
@@ -30,7 +32,9 @@ impl Database {
 
     /// The tuples of `predicate`, sorted.
     pub fn relation(&self, predicate: PredId) -> &[Tuple] {
-        self.relations.get(predicate.0 as usize).map_or(&[], |relation| &relation.elements)
+        self.relations
+            .get(predicate.0 as usize)
+            .map_or(&[], |relation| &relation.elements)
     }
 
     /// True when `tuple` holds.
@@ -72,7 +76,11 @@ impl Database {
         if batch.is_empty() {
             return;
         }
-        if let Some(per_predicate) = self.rounds.as_mut().and_then(|rounds| rounds.get_mut(predicate.0 as usize)) {
+        if let Some(per_predicate) = self
+            .rounds
+            .as_mut()
+            .and_then(|rounds| rounds.get_mut(predicate.0 as usize))
+        {
             per_predicate.push((rank, Relation::from_vec(batch.to_vec())));
         }
     }

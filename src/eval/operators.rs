@@ -51,8 +51,14 @@ fn join_sorted<Key: Ord, Left, Right>(
             std::cmp::Ordering::Less => left = gallop(left, |entry| entry.0 < right_first.0),
             std::cmp::Ordering::Greater => right = gallop(right, |entry| entry.0 < left_first.0),
             std::cmp::Ordering::Equal => {
-                let n_left = left.iter().take_while(|entry| entry.0 == left_first.0).count();
-                let n_right = right.iter().take_while(|entry| entry.0 == right_first.0).count();
+                let n_left = left
+                    .iter()
+                    .take_while(|entry| entry.0 == left_first.0)
+                    .count();
+                let n_right = right
+                    .iter()
+                    .take_while(|entry| entry.0 == right_first.0)
+                    .count();
                 for left_entry in &left[..n_left] {
                     for right_entry in &right[..n_right] {
                         logic(&left_entry.0, &left_entry.1, &right_entry.1);
@@ -93,7 +99,10 @@ mod tests {
     fn gallop_skips_exactly_the_prefix() {
         let values: Vec<u32> = (0..100).collect();
         for cut in 0..=100 {
-            assert_eq!(gallop(&values, |&value| value < cut).len(), 100 - cut as usize);
+            assert_eq!(
+                gallop(&values, |&value| value < cut).len(),
+                100 - cut as usize
+            );
         }
     }
 
@@ -103,6 +112,9 @@ mod tests {
         let right = [(1, 'x'), (3, 'y'), (4, 'z'), (4, 'w')];
         let mut pairs = Vec::new();
         join_sorted(&left, &right, &mut |key, l, r| pairs.push((*key, *l, *r)));
-        assert_eq!(pairs, vec![(1, 'a', 'x'), (1, 'b', 'x'), (4, 'd', 'z'), (4, 'd', 'w')]);
+        assert_eq!(
+            pairs,
+            vec![(1, 'a', 'x'), (1, 'b', 'x'), (4, 'd', 'z'), (4, 'd', 'w')]
+        );
     }
 }

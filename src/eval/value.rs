@@ -164,9 +164,9 @@ impl Store {
     /// The packed form of `value` if it was ever packed, without interning it.
     pub fn lookup(&self, value: &Value) -> Option<Packed> {
         match value {
-            Value::Integer(number) if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(number) => {
-                Some(Packed((TAG_INT << TAG_SHIFT) | (*number as u64 & PAYLOAD_MASK)))
-            }
+            Value::Integer(number) if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(number) => Some(
+                Packed((TAG_INT << TAG_SHIFT) | (*number as u64 & PAYLOAD_MASK)),
+            ),
             Value::Integer(number) => self
                 .big_int_ids
                 .get(number)
@@ -202,7 +202,10 @@ impl Store {
     pub fn as_int(&self, value: Packed) -> Option<i64> {
         match value.0 >> TAG_SHIFT {
             TAG_INT => Some(Store::payload_signed(value)),
-            TAG_BIG_INT => self.big_ints.get((value.0 & PAYLOAD_MASK) as usize).copied(),
+            TAG_BIG_INT => self
+                .big_ints
+                .get((value.0 & PAYLOAD_MASK) as usize)
+                .copied(),
             _ => None,
         }
     }
@@ -215,7 +218,10 @@ impl Store {
     /// The text of a symbol or string.
     pub fn as_text(&self, value: Packed) -> Option<&str> {
         match value.0 >> TAG_SHIFT {
-            TAG_SYMBOL | TAG_STRING => self.texts.get((value.0 & PAYLOAD_MASK) as usize).map(|text| &**text),
+            TAG_SYMBOL | TAG_STRING => self
+                .texts
+                .get((value.0 & PAYLOAD_MASK) as usize)
+                .map(|text| &**text),
             _ => None,
         }
     }
@@ -224,11 +230,13 @@ impl Store {
     pub fn unpack(&self, value: Packed) -> Value {
         match value.0 >> TAG_SHIFT {
             TAG_INT | TAG_BIG_INT => Value::Integer(self.as_int(value).unwrap_or_default()),
-            TAG_DATE => Value::Date(
-                Store::as_days(value)
-                    .and_then(Date::from_days)
-                    .unwrap_or(Date { year: 1970, month: 1, day: 1 }),
-            ),
+            TAG_DATE => Value::Date(Store::as_days(value).and_then(Date::from_days).unwrap_or(
+                Date {
+                    year: 1970,
+                    month: 1,
+                    day: 1,
+                },
+            )),
             TAG_SYMBOL => Value::Symbol(self.as_text(value).unwrap_or_default().to_string()),
             _ => Value::String(self.as_text(value).unwrap_or_default().to_string()),
         }
@@ -242,11 +250,13 @@ impl Store {
             ValueType::Symbol => 2,
             ValueType::String => 3,
         };
-        rank(lhs).cmp(&rank(rhs)).then_with(|| match Store::value_type(lhs) {
-            ValueType::Integer => self.as_int(lhs).cmp(&self.as_int(rhs)),
-            ValueType::Date => Store::as_days(lhs).cmp(&Store::as_days(rhs)),
-            ValueType::Symbol | ValueType::String => self.as_text(lhs).cmp(&self.as_text(rhs)),
-        })
+        rank(lhs)
+            .cmp(&rank(rhs))
+            .then_with(|| match Store::value_type(lhs) {
+                ValueType::Integer => self.as_int(lhs).cmp(&self.as_int(rhs)),
+                ValueType::Date => Store::as_days(lhs).cmp(&Store::as_days(rhs)),
+                ValueType::Symbol | ValueType::String => self.as_text(lhs).cmp(&self.as_text(rhs)),
+            })
     }
 
     /// Evaluates a comparison; ordering values of different types is an error.
@@ -274,7 +284,12 @@ impl Store {
     }
 
     /// Evaluates `lhs op rhs`: checked integer arithmetic and date shifting.
-    pub fn arithmetic(&mut self, op: ArithOp, lhs: Packed, rhs: Packed) -> Result<Packed, ValueError> {
+    pub fn arithmetic(
+        &mut self,
+        op: ArithOp,
+        lhs: Packed,
+        rhs: Packed,
+    ) -> Result<Packed, ValueError> {
         let mismatch = || ValueError::TypeMismatch {
             op: op.symbol().to_string(),
             lhs: Store::value_type(lhs).name(),
@@ -285,7 +300,12 @@ impl Store {
             op: op.symbol(),
             rhs: b.to_string(),
         };
-        match (self.as_int(lhs), self.as_int(rhs), Store::as_days(lhs), Store::as_days(rhs)) {
+        match (
+            self.as_int(lhs),
+            self.as_int(rhs),
+            Store::as_days(lhs),
+            Store::as_days(rhs),
+        ) {
             (Some(a), Some(b), _, _) => {
                 let result = match op {
                     ArithOp::Add => a.checked_add(b),
@@ -299,9 +319,17 @@ impl Store {
                     }
                     // Division truncates toward zero; `mod` takes the sign of the divisor (Prolog's `mod`).
                     ArithOp::Div => a.checked_div(b),
-                    ArithOp::Mod => a.checked_rem(b).map(|r| if r != 0 && (r < 0) != (b < 0) { r + b } else { r }),
+                    ArithOp::Mod => a.checked_rem(b).map(|r| {
+                        if r != 0 && (r < 0) != (b < 0) {
+                            r + b
+                        } else {
+                            r
+                        }
+                    }),
                 };
-                result.map(|value| self.int(value)).ok_or_else(|| overflow(a, b))
+                result
+                    .map(|value| self.int(value))
+                    .ok_or_else(|| overflow(a, b))
             }
             (None, Some(shift), Some(days), _) => {
                 let moved = match op {
@@ -311,7 +339,9 @@ impl Store {
                 };
                 Store::checked_date(moved)
             }
-            (Some(shift), None, _, Some(days)) if op == ArithOp::Add => Store::checked_date(days.checked_add(shift)),
+            (Some(shift), None, _, Some(days)) if op == ArithOp::Add => {
+                Store::checked_date(days.checked_add(shift))
+            }
             (None, None, Some(a), Some(b)) if op == ArithOp::Sub => Ok(self.int(a - b)),
             _ => Err(mismatch()),
         }
@@ -337,7 +367,10 @@ impl Store {
 
     /// Applies a built-in function. `contains` yields the integer 1 or 0 (callers treat it as a test).
     pub fn call(&mut self, function: Function, args: &[Packed]) -> Result<Packed, ValueError> {
-        let arg_type = |index: usize| args.get(index).map_or("nothing", |&value| Store::value_type(value).name());
+        let arg_type = |index: usize| {
+            args.get(index)
+                .map_or("nothing", |&value| Store::value_type(value).name())
+        };
         let mismatch = || ValueError::TypeMismatch {
             op: function.name().to_string(),
             lhs: arg_type(0),
@@ -357,7 +390,11 @@ impl Store {
             }
             Function::Lower | Function::Upper => {
                 let text = self.as_text(first).ok_or_else(mismatch)?;
-                let changed = if function == Function::Lower { text.to_lowercase() } else { text.to_uppercase() };
+                let changed = if function == Function::Lower {
+                    text.to_lowercase()
+                } else {
+                    text.to_uppercase()
+                };
                 Ok(match Store::value_type(first) {
                     ValueType::Symbol => self.symbol(&changed),
                     _ => self.string(&changed),
@@ -372,7 +409,9 @@ impl Store {
                 Ok(self.int(i64::from(found)))
             }
             Function::Year | Function::Month | Function::Day | Function::Weekday => {
-                let date = Store::as_days(first).and_then(Date::from_days).ok_or_else(mismatch)?;
+                let date = Store::as_days(first)
+                    .and_then(Date::from_days)
+                    .ok_or_else(mismatch)?;
                 Ok(match function {
                     Function::Year => self.int(i64::from(date.year)),
                     Function::Month => self.int(i64::from(date.month)),
@@ -401,7 +440,17 @@ mod tests {
     #[test]
     fn integers_round_trip_across_the_whole_range() {
         let mut store = Store::new();
-        for number in [0, 1, -1, SMALL_INT_MAX, SMALL_INT_MIN, SMALL_INT_MAX + 1, SMALL_INT_MIN - 1, i64::MAX, i64::MIN] {
+        for number in [
+            0,
+            1,
+            -1,
+            SMALL_INT_MAX,
+            SMALL_INT_MIN,
+            SMALL_INT_MAX + 1,
+            SMALL_INT_MIN - 1,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let packed = store.int(number);
             assert_eq!(store.as_int(packed), Some(number), "{number}");
             assert_eq!(store.int(number), packed, "canonical encoding of {number}");
@@ -413,9 +462,15 @@ mod tests {
         let mut store = Store::new();
         let max = store.int(i64::MAX);
         let one = store.int(1);
-        assert!(matches!(store.arithmetic(ArithOp::Add, max, one), Err(ValueError::IntegerOverflow { .. })));
+        assert!(matches!(
+            store.arithmetic(ArithOp::Add, max, one),
+            Err(ValueError::IntegerOverflow { .. })
+        ));
         let zero = store.int(0);
-        assert!(matches!(store.arithmetic(ArithOp::Div, one, zero), Err(ValueError::DivisionByZero { .. })));
+        assert!(matches!(
+            store.arithmetic(ArithOp::Div, one, zero),
+            Err(ValueError::DivisionByZero { .. })
+        ));
         let minus_seven = store.int(-7);
         let two = store.int(2);
         let remainder = store.arithmetic(ArithOp::Mod, minus_seven, two).unwrap();
@@ -429,9 +484,13 @@ mod tests {
         let mut store = Store::new();
         let day = |y, m, d| Store::date_days(Date::new(y, m, d).unwrap().to_days());
         let three = store.int(3);
-        let shifted = store.arithmetic(ArithOp::Add, day(2025, 10, 29), three).unwrap();
+        let shifted = store
+            .arithmetic(ArithOp::Add, day(2025, 10, 29), three)
+            .unwrap();
         assert_eq!(shifted, day(2025, 11, 1));
-        let gap = store.arithmetic(ArithOp::Sub, day(2025, 11, 1), day(2025, 10, 19)).unwrap();
+        let gap = store
+            .arithmetic(ArithOp::Sub, day(2025, 11, 1), day(2025, 10, 19))
+            .unwrap();
         assert_eq!(store.as_int(gap), Some(13));
         let symbol = store.symbol("qatar");
         assert!(store.arithmetic(ArithOp::Add, symbol, three).is_err());

@@ -158,7 +158,12 @@ pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
     let mut queries = Vec::with_capacity(program.queries.len());
     for query in &program.queries {
         let output = query.shown.iter().map(|&var| Expr::Var(var)).collect();
-        queries.push(plan_conjunction(&query.body, query.variables.len(), &[], output)?);
+        queries.push(plan_conjunction(
+            &query.body,
+            query.variables.len(),
+            &[],
+            output,
+        )?);
     }
     Ok(ProgramPlan { strata, queries })
 }
@@ -168,7 +173,12 @@ pub fn plan_rule(rule: &ir::Rule, rule_id: RuleId) -> Result<RulePlan, PlanError
     Ok(RulePlan {
         rule: rule_id,
         head: rule.head.predicate,
-        body: plan_conjunction(&rule.body, rule.variables.len(), &[], rule.head.args.clone())?,
+        body: plan_conjunction(
+            &rule.body,
+            rule.variables.len(),
+            &[],
+            rule.head.args.clone(),
+        )?,
     })
 }
 
@@ -198,7 +208,10 @@ pub fn plan_conjunction(
     let mut checks = take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
     plan.seed_checks.append(&mut checks);
     while let Some(position) = pending.iter().position(|literal| is_positive_atom(literal)) {
-        let BodyLiteral::Atom { predicate, args, .. } = pending.remove(position) else {
+        let BodyLiteral::Atom {
+            predicate, args, ..
+        } = pending.remove(position)
+        else {
             continue;
         };
         let mut stage = plan_stage(*predicate, args, &mut bound);
@@ -281,7 +294,9 @@ fn plan_stage(predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {
             Arg::Var(var) => {
                 if let Some(index) = stage.key.iter().position(|key| key == var) {
                     stage.equal_columns.push((column, stage.key_columns[index]));
-                } else if let Some(&(earlier, _)) = stage.binds.iter().find(|(_, bound_var)| bound_var == var) {
+                } else if let Some(&(earlier, _)) =
+                    stage.binds.iter().find(|(_, bound_var)| bound_var == var)
+                {
                     stage.equal_columns.push((column, earlier));
                 } else if is_bound(bound, *var) {
                     stage.key.push(*var);
@@ -326,13 +341,15 @@ fn take_ready_checks(
         while index < pending.len() {
             let check = match pending[index] {
                 BodyLiteral::Atom { negated: false, .. } => None,
-                BodyLiteral::Atom { predicate, args, .. } => {
-                    args_bound(args, bound).then(|| Check::Negation {
-                        predicate: *predicate,
-                        args: args.clone(),
-                    })
+                BodyLiteral::Atom {
+                    predicate, args, ..
+                } => args_bound(args, bound).then(|| Check::Negation {
+                    predicate: *predicate,
+                    args: args.clone(),
+                }),
+                BodyLiteral::Filter { call, .. } => {
+                    expr_bound(call, bound).then(|| Check::Filter(call.clone()))
                 }
-                BodyLiteral::Filter { call, .. } => expr_bound(call, bound).then(|| Check::Filter(call.clone())),
                 BodyLiteral::Compare { op, lhs, rhs, .. } => compare_check(*op, lhs, rhs, bound),
                 BodyLiteral::Aggregate(aggregate) => {
                     if aggregate.group_by.iter().all(|&var| is_bound(bound, var)) {
@@ -405,7 +422,12 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
         .collect();
     local.sort();
     local.dedup();
-    let output: Vec<Expr> = aggregate.group_by.iter().chain(local.iter()).map(|&var| Expr::Var(var)).collect();
+    let output: Vec<Expr> = aggregate
+        .group_by
+        .iter()
+        .chain(local.iter())
+        .map(|&var| Expr::Var(var))
+        .collect();
     // Try the body on its own first: then one pass computes every group.
     match plan_conjunction(&aggregate.body, n_slots, &[], output.clone()) {
         Ok(body) => Ok(AggregatePlan {

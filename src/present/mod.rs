@@ -14,6 +14,7 @@
 pub mod csv;
 pub mod diagnostics;
 pub mod json;
+pub mod schema;
 pub mod table;
 
 use crate::eval::Value;

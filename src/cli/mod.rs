@@ -1,0 +1,221 @@
+//! The command line: `run`, `check`, `schema` and `repl`. Uses only the library's public API.
+
+mod repl;
+
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use wirelog::diagnostic::Diagnostic;
+use wirelog::eval::fixpoint::Limits;
+use wirelog::present::{self, Format};
+use wirelog::session::{Session, SessionOptions};
+
+/// wirelog: a Datalog reasoning engine for the news.
+///
+/// With no command, opens a REPL on the bundled news knowledge base.
+#[derive(Parser, Debug)]
+#[command(name = "wirelog", version, about, long_about = None)]
+pub struct Arguments {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    limits: LimitArguments,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate files and print the answers to every query, in file order.
+    Run {
+        /// Output format.
+        #[arg(long, short, default_value = "table")]
+        format: String,
+        /// Show how each answer was derived, down to the cited sentences.
+        #[arg(long)]
+        explain: bool,
+        /// Print every row of long answers (tables only; CSV and JSON are always complete).
+        #[arg(long)]
+        all: bool,
+        /// The rule files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Parse and run every check, including citations, without answering queries.
+    Check {
+        /// The rule files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the documented predicates (of the bundled knowledge base when no file is given).
+    Schema {
+        /// The rule files.
+        files: Vec<PathBuf>,
+    },
+    /// Open a REPL on the given files.
+    Repl {
+        /// Also load the bundled news knowledge base.
+        #[arg(long)]
+        news: bool,
+        /// The rule files.
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+struct LimitArguments {
+    /// Stop evaluation after deriving this many tuples (runaway recursion guard).
+    #[arg(long, global = true, default_value_t = Limits::default().max_tuples)]
+    max_tuples: usize,
+    /// Stop a recursion after this many rounds.
+    #[arg(long, global = true, default_value_t = Limits::default().max_rounds)]
+    max_rounds: usize,
+}
+
+/// Runs the command; returns the process exit code.
+pub fn run(arguments: Arguments) -> i32 {
+    let limits = Limits {
+        max_tuples: arguments.limits.max_tuples,
+        max_rounds: arguments.limits.max_rounds,
+    };
+    match arguments.command {
+        None => repl::start(limits, true, &[]),
+        Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
+        Some(Command::Run {
+            format,
+            explain,
+            all,
+            files,
+        }) => run_files(limits, &format, explain, all, &files),
+        Some(Command::Check { files }) => check_files(limits, &files),
+        Some(Command::Schema { files }) => schema(limits, &files),
+    }
+}
+
+/// True when diagnostics on stderr may be coloured.
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let rendered = present::render_diagnostics(diagnostics, session.sources(), stderr_color());
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(rendered.as_bytes());
+    if let Some(summary) = present::summary(diagnostics) {
+        let _ = writeln!(stderr, "{summary}");
+    }
+}
+
+fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[PathBuf]) -> i32 {
+    let format: Format = match format.parse() {
+        Ok(format) => format,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return 2;
+        }
+    };
+    let mut session = Session::new(SessionOptions {
+        limits,
+        record_rounds: explain,
+        ..SessionOptions::default()
+    });
+    let accepted = match session.load_files(files) {
+        Ok(accepted) => accepted,
+        Err(rejected) => {
+            print_diagnostics(&session, &rejected.diagnostics);
+            return 1;
+        }
+    };
+    print_diagnostics(&session, &accepted.warnings);
+    let answers = match session.answers() {
+        Ok(answers) => answers,
+        Err(rejected) => {
+            print_diagnostics(&session, &rejected.diagnostics);
+            return 1;
+        }
+    };
+    let output = match format {
+        Format::Json => present::render_json(&answers),
+        Format::Csv => present::render_csv_answers(&answers),
+        Format::Table => {
+            let options = present::TableOptions {
+                max_rows: if all { None } else { Some(1000) },
+                more_rows_hint: Some("use --all to show them".into()),
+                ..present::TableOptions::default()
+            };
+            answers
+                .iter()
+                .map(|answer| {
+                    format!(
+                        "{}\n{}",
+                        answer.query,
+                        present::render_table(answer, &options)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    let _ = explain;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    0
+}
+
+fn check_files(limits: Limits, files: &[PathBuf]) -> i32 {
+    let mut session = Session::new(SessionOptions {
+        limits,
+        check_only: true,
+        ..SessionOptions::default()
+    });
+    match session.load_files(files) {
+        Ok(accepted) => {
+            let mut diagnostics = accepted.warnings;
+            let citation_problems = session.check_citations();
+            let failed = !citation_problems.is_empty();
+            diagnostics.extend(citation_problems);
+            print_diagnostics(&session, &diagnostics);
+            if failed {
+                return 1;
+            }
+            if let Some(program) = session.program() {
+                let n_citations: usize =
+                    program.facts.iter().map(|fact| fact.citations.len()).sum();
+                println!(
+                    "ok: {} facts, {} rules, {} queries, {} citations verified",
+                    program.facts.len(),
+                    program.rules.len(),
+                    program.queries.len(),
+                    n_citations
+                );
+            }
+            0
+        }
+        Err(rejected) => {
+            print_diagnostics(&session, &rejected.diagnostics);
+            1
+        }
+    }
+}
+
+fn schema(limits: Limits, files: &[PathBuf]) -> i32 {
+    let mut session = Session::new(SessionOptions {
+        limits,
+        check_only: true,
+        ..SessionOptions::default()
+    });
+    let loaded = if files.is_empty() {
+        session.load_news()
+    } else {
+        session.load_files(files)
+    };
+    if let Err(rejected) = loaded {
+        print_diagnostics(&session, &rejected.diagnostics);
+        return 1;
+    }
+    if let Some(program) = session.program() {
+        print!("{}", present::schema::render_schema(program, None));
+    }
+    0
+}

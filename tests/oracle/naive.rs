@@ -1,0 +1,256 @@
+//! A naive bottom-up Datalog evaluator, small enough to be obviously correct.
+//!
+//! It knows nothing of wirelog: programs are built from its own types, and
+//! `print` writes them in wirelog's syntax. Evaluation applies every rule of
+//! a level to the whole database until nothing changes, level by level;
+//! bodies are matched by nested loops over all tuples.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// A term of an atom or comparison.
+#[derive(Clone, Debug)]
+pub enum Term {
+    /// Variable number `n`, printed `Vn`.
+    Var(usize),
+    /// An integer constant.
+    Const(i64),
+    /// `_`
+    Anonymous,
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug)]
+pub enum CompareOp {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+}
+
+/// A body literal.
+#[derive(Clone, Debug)]
+pub enum Literal {
+    /// `p(terms)`
+    Positive(usize, Vec<Term>),
+    /// `not p(terms)`
+    Negative(usize, Vec<Term>),
+    /// `lhs op rhs`
+    Compare(CompareOp, Term, Term),
+    /// `V = count : { p(terms) }`, binding variable `result`.
+    Count(usize, usize, Vec<Term>),
+}
+
+/// `head :- body.`
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Head predicate and its terms (variables bound by the body, or constants).
+    pub head: (usize, Vec<Term>),
+    /// Body literals; positive atoms first, so a left-to-right reading is safe.
+    pub body: Vec<Literal>,
+}
+
+/// A whole program.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// Predicates: (name, arity, level). A rule of level `l` reads levels `<= l`
+    /// positively and levels `< l` under negation or counting.
+    pub predicates: Vec<(String, usize, usize)>,
+    /// Base facts.
+    pub facts: Vec<(usize, Vec<i64>)>,
+    /// Rules.
+    pub rules: Vec<Rule>,
+}
+
+/// A tuple of integers.
+pub type Tuple = Vec<i64>;
+
+impl Program {
+    /// The program in wirelog's syntax, with one query `?- p(V0, ..).` per predicate.
+    pub fn print(&self) -> String {
+        let mut out = String::new();
+        for (predicate, values) in &self.facts {
+            let args: Vec<String> = values.iter().map(i64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "{}({}).",
+                self.predicates[*predicate].0,
+                args.join(", ")
+            );
+        }
+        for rule in &self.rules {
+            let body: Vec<String> = rule
+                .body
+                .iter()
+                .map(|literal| self.print_literal(literal))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{} :- {}.",
+                self.print_atom(rule.head.0, &rule.head.1),
+                body.join(", ")
+            );
+        }
+        for (index, (_, arity, _)) in self.predicates.iter().enumerate() {
+            let args: Vec<Term> = (0..*arity).map(Term::Var).collect();
+            let _ = writeln!(out, "?- {}.", self.print_atom(index, &args));
+        }
+        out
+    }
+
+    fn print_atom(&self, predicate: usize, terms: &[Term]) -> String {
+        let args: Vec<String> = terms.iter().map(print_term).collect();
+        format!("{}({})", self.predicates[predicate].0, args.join(", "))
+    }
+
+    fn print_literal(&self, literal: &Literal) -> String {
+        match literal {
+            Literal::Positive(predicate, terms) => self.print_atom(*predicate, terms),
+            Literal::Negative(predicate, terms) => {
+                format!("not {}", self.print_atom(*predicate, terms))
+            }
+            Literal::Compare(op, lhs, rhs) => {
+                let op = match op {
+                    CompareOp::Eq => "=",
+                    CompareOp::Ne => "!=",
+                    CompareOp::Lt => "<",
+                    CompareOp::Le => "<=",
+                };
+                format!("{} {op} {}", print_term(lhs), print_term(rhs))
+            }
+            Literal::Count(result, predicate, terms) => {
+                format!(
+                    "V{result} = count : {{ {} }}",
+                    self.print_atom(*predicate, terms)
+                )
+            }
+        }
+    }
+
+    /// Evaluates the program; returns every predicate's relation.
+    pub fn evaluate(&self) -> Vec<BTreeSet<Tuple>> {
+        let mut database: Vec<BTreeSet<Tuple>> = vec![BTreeSet::new(); self.predicates.len()];
+        for (predicate, values) in &self.facts {
+            database[*predicate].insert(values.clone());
+        }
+        let max_level = self.predicates.iter().map(|p| p.2).max().unwrap_or(0);
+        for level in 0..=max_level {
+            loop {
+                let mut changed = false;
+                for rule in self
+                    .rules
+                    .iter()
+                    .filter(|rule| self.predicates[rule.head.0].2 == level)
+                {
+                    for binding in self.matches(&rule.body, &database) {
+                        let tuple: Tuple = rule
+                            .head
+                            .1
+                            .iter()
+                            .map(|term| value(term, &binding))
+                            .collect();
+                        changed |= database[rule.head.0].insert(tuple);
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
+        database
+    }
+
+    /// Every binding (variable number → value) satisfying the body.
+    fn matches(&self, body: &[Literal], database: &[BTreeSet<Tuple>]) -> Vec<Vec<Option<i64>>> {
+        let mut bindings = vec![vec![None; 16]];
+        for literal in body {
+            let mut next = Vec::new();
+            for binding in bindings {
+                match literal {
+                    Literal::Positive(predicate, terms) => {
+                        for tuple in &database[*predicate] {
+                            if let Some(extended) = unify(terms, tuple, &binding) {
+                                next.push(extended);
+                            }
+                        }
+                    }
+                    Literal::Negative(predicate, terms) => {
+                        if !database[*predicate]
+                            .iter()
+                            .any(|tuple| unify(terms, tuple, &binding).is_some())
+                        {
+                            next.push(binding);
+                        }
+                    }
+                    Literal::Compare(op, lhs, rhs) => {
+                        let (a, b) = (value(lhs, &binding), value(rhs, &binding));
+                        let holds = match op {
+                            CompareOp::Eq => a == b,
+                            CompareOp::Ne => a != b,
+                            CompareOp::Lt => a < b,
+                            CompareOp::Le => a <= b,
+                        };
+                        if holds {
+                            next.push(binding);
+                        }
+                    }
+                    Literal::Count(result, predicate, terms) => {
+                        // Distinct matches of the atom, with the variables bound outside fixed.
+                        let mut distinct = BTreeSet::new();
+                        for tuple in &database[*predicate] {
+                            if unify(terms, tuple, &binding).is_some() {
+                                distinct.insert(tuple.clone());
+                            }
+                        }
+                        let mut extended = binding;
+                        extended[*result] = Some(distinct.len() as i64);
+                        next.push(extended);
+                    }
+                }
+            }
+            bindings = next;
+        }
+        bindings
+    }
+}
+
+fn print_term(term: &Term) -> String {
+    match term {
+        Term::Var(n) => format!("V{n}"),
+        Term::Const(value) => value.to_string(),
+        Term::Anonymous => "_".to_string(),
+    }
+}
+
+fn value(term: &Term, binding: &[Option<i64>]) -> i64 {
+    match term {
+        Term::Var(n) => binding[*n].expect("generator binds every variable it reads"),
+        Term::Const(value) => *value,
+        Term::Anonymous => unreachable!("no anonymous variable in a head or comparison"),
+    }
+}
+
+/// Extends `binding` so that `terms` match `tuple`, if possible.
+fn unify(terms: &[Term], tuple: &[i64], binding: &[Option<i64>]) -> Option<Vec<Option<i64>>> {
+    if terms.len() != tuple.len() {
+        return None;
+    }
+    let mut extended = binding.to_vec();
+    for (term, &cell) in terms.iter().zip(tuple) {
+        match term {
+            Term::Anonymous => {}
+            Term::Const(value) if *value == cell => {}
+            Term::Const(_) => return None,
+            Term::Var(n) => match extended[*n] {
+                Some(bound) if bound != cell => return None,
+                Some(_) => {}
+                None => extended[*n] = Some(cell),
+            },
+        }
+    }
+    Some(extended)
+}
