@@ -79,21 +79,21 @@ pub struct Accepted {
 }
 
 /// The evaluated state.
-struct Model {
-    program: ir::Program,
-    plan: ProgramPlan,
-    database: Database,
+pub(crate) struct Model {
+    pub(crate) program: ir::Program,
+    pub(crate) plan: ProgramPlan,
+    pub(crate) database: Database,
 }
 
 /// A wirelog session.
 pub struct Session {
-    sources: SourceMap,
-    units: Vec<Unit>,
-    n_inputs: usize,
-    options: SessionOptions,
-    model: Option<Model>,
-    cancel: Arc<AtomicBool>,
-    repl_counter: usize,
+    pub(crate) sources: SourceMap,
+    pub(crate) units: Vec<Unit>,
+    pub(crate) n_inputs: usize,
+    pub(crate) options: SessionOptions,
+    pub(crate) model: Option<Model>,
+    pub(crate) cancel: Arc<AtomicBool>,
+    pub(crate) repl_counter: usize,
 }
 
 impl Default for Session {
