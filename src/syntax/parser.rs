@@ -1119,7 +1119,7 @@ impl<'t> Parser<'t> {
         ))
     }
 
-    /// `count`, `sum`, `min` or `max` at `input`, not followed by `(`.
+    /// `count`, `sum`, `min` or `max` at `input`.
     fn aggregate_keyword(&self, input: &'t str) -> Option<(&'t str, ast::AggregateFunction)> {
         let (after, word) = lower_name(input).ok()?;
         let function = match word {
@@ -1129,9 +1129,8 @@ impl<'t> Parser<'t> {
             "max" => ast::AggregateFunction::Max,
             _ => return None,
         };
-        if self.skip_trivia(after).starts_with('(') {
-            return None;
-        }
+        // `sum (K + 1) * 2 : { ... }` is an aggregate: none of the four
+        // names is a function, so a `(` after one never starts a call.
         Some((after, function))
     }
 
@@ -1788,6 +1787,10 @@ mod tests {
             (
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa(X) bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.",
                 "E101 50..99 `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`: expected `.`, `:-` or a citation `@` after the head, found symbol `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb…`",
+            ),
+            (
+                "p(X) :- N = count(X).",
+                "E101 17..18 `(`: expected `:` after `count`, found `(`",
             ),
             // E102 and E103: strings.
             (

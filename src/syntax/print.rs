@@ -252,3 +252,303 @@ impl Display for ast::Item {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_program;
+    use crate::syntax::span::{SourceId, Span};
+    use proptest::prelude::*;
+
+    /// Words the parser reads as keywords or built-in functions in some
+    /// position; generated names avoid them so that every tree prints unambiguously.
+    const RESERVED: &[&str] = &[
+        "not", "mod", "count", "sum", "min", "max", "len", "concat", "lower", "upper", "contains",
+        "year", "month", "day", "weekday",
+    ];
+
+    fn ident(name: String) -> ast::Ident {
+        ast::Ident {
+            name,
+            span: Span::default(),
+        }
+    }
+
+    fn lower_name() -> impl Strategy<Value = String> {
+        "[a-z][a-zA-Z0-9_]{0,6}".prop_filter("reserved", |name| !RESERVED.contains(&name.as_str()))
+    }
+
+    fn variable_name() -> impl Strategy<Value = String> {
+        prop_oneof!["[A-Z][a-zA-Z0-9_]{0,5}", "_[a-zA-Z0-9_]{1,5}"]
+    }
+
+    /// Any string, or one made of the characters printing must escape or keep apart.
+    fn string_value() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "[a\"\\\\\n\t\r é%.@:]{0,12}"]
+    }
+
+    fn constant_value() -> impl Strategy<Value = ast::ConstantValue> {
+        prop_oneof![
+            any::<i64>().prop_map(ast::ConstantValue::Integer),
+            (1i32..=9999, 1u32..=12, 1u32..=31).prop_filter_map(
+                "not a date",
+                |(year, month, day)| {
+                    ast::Date::new(year, month, day).map(ast::ConstantValue::Date)
+                }
+            ),
+            lower_name().prop_map(ast::ConstantValue::Symbol),
+            string_value().prop_map(ast::ConstantValue::String),
+        ]
+    }
+
+    fn term() -> impl Strategy<Value = ast::Term> {
+        let leaf = prop_oneof![
+            variable_name().prop_map(|name| ast::Term::Variable(ident(name))),
+            Just(ast::Term::Anonymous(Span::default())),
+            constant_value().prop_map(|value| ast::Term::Constant(ast::Constant {
+                value,
+                span: Span::default()
+            })),
+        ];
+        leaf.prop_recursive(4, 24, 3, |inner| {
+            let op = prop_oneof![
+                Just(ast::ArithOp::Add),
+                Just(ast::ArithOp::Sub),
+                Just(ast::ArithOp::Mul),
+                Just(ast::ArithOp::Div),
+                Just(ast::ArithOp::Mod),
+            ];
+            prop_oneof![
+                (op, inner.clone(), inner.clone()).prop_map(|(op, lhs, rhs)| ast::Term::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                    span: Span::default(),
+                }),
+                (
+                    proptest::sample::select(ast::BUILTIN_FUNCTIONS),
+                    proptest::collection::vec(inner, 0..3)
+                )
+                    .prop_map(|(name, args)| ast::Term::Call(call(name, args))),
+            ]
+        })
+    }
+
+    fn call(name: &str, args: Vec<ast::Term>) -> ast::Call {
+        ast::Call {
+            function: ident(name.to_string()),
+            args,
+            span: Span::default(),
+        }
+    }
+
+    fn atom() -> impl Strategy<Value = ast::Atom> {
+        (lower_name(), proptest::collection::vec(term(), 0..4)).prop_map(|(name, args)| ast::Atom {
+            predicate: ident(name),
+            args,
+            span: Span::default(),
+        })
+    }
+
+    fn literal() -> impl Strategy<Value = ast::Literal> {
+        let compare_op = prop_oneof![
+            Just(ast::CompareOp::Eq),
+            Just(ast::CompareOp::Ne),
+            Just(ast::CompareOp::Lt),
+            Just(ast::CompareOp::Le),
+            Just(ast::CompareOp::Gt),
+            Just(ast::CompareOp::Ge),
+        ];
+        let flat = prop_oneof![
+            atom().prop_map(ast::Literal::Positive),
+            atom().prop_map(|atom| ast::Literal::Negative {
+                atom,
+                span: Span::default()
+            }),
+            (term(), compare_op, term()).prop_map(|(lhs, op, rhs)| {
+                ast::Literal::Comparison(ast::Comparison {
+                    lhs,
+                    op,
+                    rhs,
+                    span: Span::default(),
+                })
+            }),
+            (term(), term())
+                .prop_map(|(text, part)| ast::Literal::Builtin(call("contains", vec![text, part]))),
+        ];
+        flat.prop_recursive(2, 8, 3, |inner| {
+            let function = prop_oneof![
+                Just(ast::AggregateFunction::Count),
+                Just(ast::AggregateFunction::Sum),
+                Just(ast::AggregateFunction::Min),
+                Just(ast::AggregateFunction::Max),
+            ];
+            (
+                variable_name(),
+                function,
+                term(),
+                proptest::collection::vec(inner, 1..3),
+            )
+                .prop_map(|(result, function, value, body)| {
+                    ast::Literal::Aggregate(ast::Aggregate {
+                        result: ident(result),
+                        function,
+                        value: (function != ast::AggregateFunction::Count).then_some(value),
+                        body,
+                        span: Span::default(),
+                    })
+                })
+        })
+    }
+
+    fn string_literal() -> impl Strategy<Value = ast::StringLiteral> {
+        string_value().prop_map(|value| ast::StringLiteral {
+            value,
+            span: Span::default(),
+        })
+    }
+
+    fn item() -> impl Strategy<Value = ast::Item> {
+        let citation =
+            (string_literal(), string_literal()).prop_map(|(article, quote)| ast::Citation {
+                article,
+                quote,
+                span: Span::default(),
+            });
+        let clause = (
+            atom(),
+            proptest::collection::vec(literal(), 0..4),
+            proptest::collection::vec(citation, 0..3),
+        )
+            .prop_map(|(head, body, citations)| {
+                ast::Item::Clause(ast::Clause {
+                    head,
+                    body,
+                    citations,
+                    span: Span::default(),
+                })
+            });
+        let query = proptest::collection::vec(literal(), 1..4).prop_map(|body| {
+            ast::Item::Query(ast::Query {
+                body,
+                span: Span::default(),
+            })
+        });
+        let include = prop_oneof![
+            string_value().prop_map(ast::IncludeTarget::Path),
+            "[a-z][a-z0-9_]{0,8}".prop_map(ast::IncludeTarget::Bundled),
+        ]
+        .prop_map(|target| {
+            ast::Item::Include(ast::Include {
+                target,
+                span: Span::default(),
+            })
+        });
+        // The parser trims a doc line's trailing whitespace and cannot see line breaks in it.
+        let doc_line =
+            "[^\n\r]{0,20}".prop_filter("trailing whitespace", |line| line.trim_end() == line);
+        let doc = proptest::collection::vec(doc_line, 1..4).prop_map(|lines| {
+            ast::Item::Doc(ast::DocBlock {
+                lines,
+                span: Span::default(),
+            })
+        });
+        prop_oneof![4 => clause, 2 => query, 1 => include, 1 => doc]
+    }
+
+    /// The tree as JSON with every span replaced by `null`.
+    fn without_spans(program: &ast::Program) -> serde_json::Value {
+        fn strip(value: &mut serde_json::Value) {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    let is_span = fields.len() == 3
+                        && ["source", "start", "end"]
+                            .iter()
+                            .all(|key| fields.contains_key(*key));
+                    if is_span {
+                        *value = serde_json::Value::Null;
+                        return;
+                    }
+                    for field in fields.values_mut() {
+                        strip(field);
+                    }
+                }
+                serde_json::Value::Array(elements) => elements.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        let mut value = serde_json::to_value(program).unwrap_or(serde_json::Value::Null);
+        strip(&mut value);
+        value
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn printed_programs_parse_back_to_the_same_tree(items in proptest::collection::vec(item(), 0..6)) {
+            let program = ast::Program { items };
+            let text = print_program(&program);
+            let (parsed, errors) = parse_program(SourceId(0), &text);
+            prop_assert!(errors.is_empty(), "errors {:?} in\n{}", errors, text);
+            prop_assert_eq!(without_spans(&parsed), without_spans(&program), "text:\n{}", text);
+        }
+    }
+
+    fn check(input: &str, expected: &str) {
+        let (program, errors) = parse_program(SourceId(0), input);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(print_program(&program), expected, "input: {input:?}");
+    }
+
+    #[test]
+    fn layout() {
+        let cases = [
+            (
+                "p(X):-q(X,Y),not r(Y),X!=Y.",
+                "p(X) :- q(X, Y), not r(Y), X != Y.\n",
+            ),
+            (
+                "p(\"a\\\"b\\\\c\\nd\\te\").",
+                "p(\"a\\\"b\\\\c\\nd\\te\").\n",
+            ),
+            (
+                "p(X) :- X = (1+2)*(3-4) mod 5, Y = 1-(2+3).",
+                "p(X) :- X = (1 + 2) * (3 - 4) mod 5, Y = 1 - (2 + 3).\n",
+            ),
+            (
+                "p(S) :- S = sum (K + 1) * 2 : { q(K) }.",
+                "p(S) :- S = sum (K + 1) * 2 : { q(K) }.\n",
+            ),
+            (
+                "m(a) @\"002\":\"q\" @ \"003\" : \"r\" .",
+                "m(a)\n    @ \"002\": \"q\"\n    @ \"003\": \"r\".\n",
+            ),
+            (
+                "#include\"x.dl\".#include < news >.",
+                "#include \"x.dl\".\n#include <news>.\n",
+            ),
+            ("%% a\n%% b\n\n%% c\np.", "%% a\n%% b\n\n%% c\np.\n"),
+            ("p(2025-01-05, -7, d, _).", "p(2025-01-05, -7, d, _).\n"),
+        ];
+        for (input, expected) in cases {
+            check(input, expected);
+        }
+    }
+
+    #[test]
+    fn constants_display_as_written() {
+        let date = ast::Date::new(2025, 10, 29)
+            .map_or(ast::ConstantValue::Integer(0), ast::ConstantValue::Date);
+        assert_eq!(date.to_string(), "2025-10-29");
+        assert_eq!(ast::ConstantValue::Integer(-3).to_string(), "-3");
+        assert_eq!(
+            ast::ConstantValue::Symbol("qatar".into()).to_string(),
+            "qatar"
+        );
+        assert_eq!(
+            ast::ConstantValue::String("Khawaja \"Asif\"\n".into()).to_string(),
+            "\"Khawaja \\\"Asif\\\"\\n\""
+        );
+    }
+}
