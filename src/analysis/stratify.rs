@@ -298,3 +298,143 @@ fn cycle_error(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::{analyze_texts, check};
+
+    /// The strata of `text` as predicate names, `*` marking recursive ones.
+    fn strata(text: &str) -> Vec<String> {
+        let analysis = analyze_texts(&[text]);
+        let program = &analysis.program;
+        program
+            .strata
+            .iter()
+            .map(|stratum| {
+                let names: Vec<&str> = stratum
+                    .predicates
+                    .iter()
+                    .map(|id| program.predicate(*id).name.as_str())
+                    .collect();
+                format!(
+                    "{}{}",
+                    names.join(" "),
+                    if stratum.recursive { " *" } else { "" }
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn strata_come_in_dependency_order() {
+        let cases: &[(&str, &[&str])] = &[
+            ("edge(a, b).", &["edge"]),
+            (
+                "path(X, Y) :- edge(X, Y).\n\
+                 path(X, Z) :- path(X, Y), edge(Y, Z).\n\
+                 edge(a, b).",
+                &["edge", "path *"],
+            ),
+            (
+                // Mutual recursion is one stratum.
+                "even(0).\n\
+                 odd(Y) :- even(X), Y = X + 1, Y < 10.\n\
+                 even(Y) :- odd(X), Y = X + 1, Y < 10.",
+                &["even odd *"],
+            ),
+            (
+                // A negation chain: each stratum after the one it negates.
+                "c(X) :- base(X), not b(X).\n\
+                 b(X) :- base(X), not a(X).\n\
+                 a(X) :- base(X), X > 1.\n\
+                 base(1). base(2).",
+                &["base", "a", "b", "c"],
+            ),
+            (
+                "n(N) :- N = count : { p(_) }.\n\
+                 p(a).\n\
+                 q(X) :- p(X), not r(X).",
+                &["p", "n", "r", "q"],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(strata(text), *expected, "strata of\n{text}");
+        }
+    }
+
+    #[test]
+    fn every_predicate_is_in_exactly_one_stratum() {
+        let analysis =
+            analyze_texts(&["a(X) :- b(X), not c(X). b(1). d(X) :- a(X), d(X). e(2). ?- f(X)."]);
+        let program = &analysis.program;
+        let mut seen: Vec<u32> = program
+            .strata
+            .iter()
+            .flat_map(|stratum| stratum.predicates.iter().map(|id| id.0))
+            .collect();
+        seen.sort_unstable();
+        let all: Vec<u32> = (0..program.predicates.len() as u32).collect();
+        assert_eq!(seen, all);
+        let rules: usize = program
+            .strata
+            .iter()
+            .map(|stratum| stratum.rules.len())
+            .sum();
+        assert_eq!(rules, program.rules.len());
+    }
+
+    #[test]
+    fn cycles_through_negation_or_aggregates_are_errors() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "p(X) :- q(X), not p(X). q(1).",
+                &["E203: predicate `p` depends on itself through negation"],
+            ),
+            (
+                "win(X) :- move(X, Y), not win(Y). move(a, b).",
+                &["E203: predicate `win` depends on itself through negation"],
+            ),
+            (
+                "a(X) :- base(X), not b(X).\n\
+                 b(X) :- c(X).\n\
+                 c(X) :- a(X).\n\
+                 base(1).",
+                &["E203: predicates `a`, `b`, `c` depend on each other through negation"],
+            ),
+            (
+                "total(N) :- N = count : { total(_) }.",
+                &["E207: predicate `total` depends on itself through an aggregate"],
+            ),
+            (
+                "a(X, N) :- b(X), N = sum K : { c(X, K) }.\n\
+                 c(X, K) :- a(X, K).\n\
+                 b(1).",
+                &["E207: predicates `a`, `c` depend on each other through an aggregate"],
+            ),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
+        }
+    }
+
+    #[test]
+    fn a_cycle_labels_each_edge_and_notes_the_path() {
+        let text = "a(X) :- base(X), not b(X).\nb(X) :- c(X).\nc(X) :- a(X).\nbase(1).";
+        let analysis = analyze_texts(&[text]);
+        let diagnostic = &analysis.diagnostics[0];
+        let labels: Vec<(&str, &str)> = diagnostic
+            .labels
+            .iter()
+            .map(|label| (&text[label.span.range()], label.message.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("not b(X)", "`a` negates `b` here"),
+                ("c(X)", "`b` uses `c` here"),
+                ("a(X)", "`c` uses `a` here"),
+            ]
+        );
+        assert_eq!(diagnostic.notes[0], "cycle: `a` → `b` → `c` → `a`");
+    }
+}

@@ -573,3 +573,151 @@ impl<'a, 'e> Checker<'a, 'e> {
         self.report(error);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::check;
+
+    /// Facts every case may read: `country/1` symbols, `day/1` dates,
+    /// `toll/2` symbol and int, `name/1` strings, `mixed/1` int or symbol.
+    const FACTS: &str = "country(qatar). on(2025-10-19). toll(qatar, 58). name(\"Doha\").\n\
+                         mixed(1). mixed(a).\n";
+
+    fn check_types(rules: &str, expected: &[&str]) {
+        check(&format!("{FACTS}{rules}"), expected);
+    }
+
+    #[test]
+    fn well_typed_programs_pass() {
+        let cases = [
+            "h(Y) :- toll(_, X), Y = X + 1, Y > 10.",
+            "h(E) :- on(D), E = D + 7, E > 2025-10-20.",
+            "h(N) :- on(D), N = D - 2025-01-01, N >= 0.",
+            "h(N) :- on(D), N = 3 + D, N != D.",
+            "h(Y, M, W) :- on(D), Y = year(D), M = month(D), W = weekday(D), W = sunday, M < 12.",
+            "h(S) :- name(N), S = concat(N, 1), len(S) > 2.",
+            "h(S) :- country(C), S = upper(C), S != qatar.",
+            "h(S) :- name(N), S = lower(N), contains(S, \"doha\").",
+            "h(C) :- country(C), C < zambia.",
+            "h(X) :- mixed(X), X > 0.",
+            "h(X) :- mixed(X), X < b.",
+            "h(X) :- undefined_pred(X), X > 0, X < a.",
+            "h(T) :- T = sum K : { toll(_, K) }, T > 0.",
+            "h(M) :- M = max D : { on(D) }, M > 2025-01-01.",
+            "?- toll(C, N), N > 50, C != turkey.",
+        ];
+        for rules in cases {
+            let expected: &[&str] = if rules.contains("undefined_pred") {
+                &["W001"]
+            } else {
+                &[]
+            };
+            check_types(rules, expected);
+        }
+    }
+
+    #[test]
+    fn certain_mismatches_are_errors() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "h(C) :- country(C), C > 3.",
+                &["E204: cannot compare a symbol with an int using `>`"],
+            ),
+            (
+                "h(X) :- X = \"a\" + 1.",
+                &["E204: cannot apply `+` to a string and an int"],
+            ),
+            (
+                "h(E) :- on(D), E = D * 2.",
+                &["E204: cannot apply `*` to a date and an int"],
+            ),
+            (
+                "h(E) :- on(D), E = 3 - D.",
+                &["E204: cannot apply `-` to an int and a date"],
+            ),
+            (
+                "h(Y) :- country(C), Y = year(C).",
+                &["E204: `year` expects a date, not a symbol"],
+            ),
+            (
+                "h(L) :- toll(_, N), L = len(N).",
+                &["E204: `len` expects a symbol or a string, not an int"],
+            ),
+            (
+                "h(D) :- on(D), contains(D, \"10\").",
+                &["E204: `contains` expects a symbol or a string, not a date"],
+            ),
+            (
+                "h(X + 1) :- country(X).",
+                &["E204: cannot apply `+` to a symbol and an int"],
+            ),
+            (
+                "h(T) :- T = sum C : { country(C) }.",
+                &["E204: `sum` adds integers, not a symbol"],
+            ),
+            (
+                // Types flow through rules: `g` holds dates.
+                "g(D) :- on(D). h(D) :- g(D), D > 5.",
+                &["E204: cannot compare a date with an int using `>`"],
+            ),
+            (
+                "h(N) :- on(D), N = D - 1, M = N + 1, M < 3.",
+                &["E204: cannot compare a date with an int using `<`"],
+            ),
+            (
+                "?- toll(C, N), N > zero.",
+                &["E204: cannot compare an int with a symbol using `>`"],
+            ),
+        ];
+        for (rules, expected) in cases {
+            check_types(rules, expected);
+        }
+    }
+
+    #[test]
+    fn equality_between_different_types_is_a_warning() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "h(C) :- country(C), C = \"qatar\".",
+                &["W004: this comparison is always false: a symbol and a string are never equal"],
+            ),
+            (
+                "h(C) :- toll(C, N), N != \"58\".",
+                &["W004: this comparison is always true: an int and a string are never equal"],
+            ),
+            (
+                "h(X) :- X = 1, X = a.",
+                &["W004: this comparison is always false: an int and a symbol are never equal"],
+            ),
+        ];
+        for (rules, expected) in cases {
+            check_types(rules, expected);
+        }
+    }
+
+    #[test]
+    fn facts_must_match_declared_types() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "%% closed(Crossing: symbol, Date: date)\nclosed(torkham, 2025-10-12).",
+                &[],
+            ),
+            (
+                "%% closed(Crossing: symbol, Date: date)\nclosed(torkham, \"12 October\").",
+                &["E205: argument 2 of `closed` is declared `Date: date` but this is a string"],
+            ),
+            (
+                "%% closed(Crossing, Date: any)\nclosed(\"Torkham\", 12).",
+                &[],
+            ),
+            (
+                "%% closed(Crossing: symbol, Date: date)\nclosed(torkham, 2025-10-12).\n\
+                 closed(chaman, 12).",
+                &["E205: argument 2 of `closed` is declared `Date: date` but this is an int"],
+            ),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
+        }
+    }
+}
