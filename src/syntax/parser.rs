@@ -423,8 +423,7 @@ fn describe_token(rest: &str) -> (String, usize) {
             }
         }
         '0'..='9' | '-' if starts_term(rest) => {
-            if let Ok((after, text)) = date_shape(rest) {
-                let _ = after;
+            if let Ok((_, text)) = date_shape(rest) {
                 return (format!("date `{text}`"), text.len());
             }
             match integer_shape(rest) {
