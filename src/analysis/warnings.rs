@@ -173,7 +173,7 @@ impl Constants {
 
 /// W002: returns the names warned about, so `W003` does not repeat them.
 ///
-/// A variable is reported when it folds to a known symbol and either occurs
+/// A variable of two letters or more is reported when it folds to a known symbol and either occurs
 /// only once in its clause, or stands in an atom column where that symbol is
 /// a fact's value. A variable used several times elsewhere is a deliberate
 /// join (`Country` in `person(P, Country), borders(Country, C)`), even when
@@ -201,7 +201,9 @@ fn check_like_constants<'a>(
     let mut warned = HashSet::new();
     for ident in &idents {
         let name = ident.name.as_str();
-        if name.starts_with('_') || warned.contains(name) {
+        // One letter is the textbook variable (`edge(A, B)` beside the
+        // constants `a` and `b`), never a capitalised proper noun.
+        if name.starts_with('_') || name.chars().count() < 2 || warned.contains(name) {
             continue;
         }
         let Some(constant) = constants.by_folded.get(&suggest::fold(name)) else {
@@ -291,6 +293,101 @@ fn check_singletons<'a>(
                 name: name.to_string(),
                 span: *span,
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::{analyze_texts, check};
+
+    #[test]
+    fn undefined_predicates_are_reported_with_suggestions() {
+        let cases: &[(&str, &[&str])] = &[
+            ("mediates(qatar, t).\n?- mediates(M, T).", &[]),
+            (
+                "mediates(qatar, t).\n?- mediate(M, T).",
+                &["W001: predicate `mediate` is not defined by any fact or rule"],
+            ),
+            (
+                "p(a).\nh(X) :- p(X), not blocked(X).",
+                &["W001: predicate `blocked` is not defined"],
+            ),
+            (
+                "p(a).\nh(N) :- N = count : { p(X), q(X) }.",
+                &["W001: predicate `q` is not defined"],
+            ),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
+        }
+        let analysis = analyze_texts(&["closed_on(torkham, 2025-10-12).\n?- closedOn(C, D)."]);
+        assert_eq!(
+            analysis.diagnostics[0].labels[0].message,
+            "did you mean `closed_on`?"
+        );
+        let analysis = analyze_texts(&["mediates(a, b).\n?- blames(A, B)."]);
+        assert_eq!(analysis.diagnostics[0].notes, ["this atom never matches"]);
+    }
+
+    #[test]
+    fn variables_spelled_like_constants_are_reported() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "mediates(qatar, istanbul_talks).\n?- mediates(Qatar, T).",
+                &["W002: variable `Qatar` matches anything; did you mean the constant `qatar`?"],
+            ),
+            (
+                "mediates(qatar, istanbul_talks).\n?- mediates(M, IstanbulTalks).",
+                &[
+                    "W002: variable `IstanbulTalks` matches anything; did you mean the constant `istanbul_talks`?",
+                ],
+            ),
+            (
+                "mediates(qatar, t).\nby_qatar(T) :- mediates(Qatar, T).",
+                &["W002: variable `Qatar` matches anything"],
+            ),
+            (
+                // Used twice but in a column where `qatar` is a value.
+                "mediates(qatar, t).\nh(Qatar) :- mediates(Qatar, _).",
+                &["W002: variable `Qatar` matches anything"],
+            ),
+            (
+                // A join variable that merely shares its name with a symbol.
+                "kind(pakistan, country).\nborders(pakistan, afghanistan).\n\
+                 h(Country) :- borders(Country, _), kind(Country, _).",
+                &[],
+            ),
+            ("mediates(qatar, t).\n?- mediates(_Qatar, T).", &[]),
+            ("edge(a, b).\n?- edge(A, B).", &[]),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
+        }
+    }
+
+    #[test]
+    fn singleton_variables_are_reported() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "p(a, b).\nh(X) :- p(X, Y).",
+                &["W003: variable `Y` is used only once; write `_Y` or `_` if that is intended"],
+            ),
+            ("p(a, b).\nh(X) :- p(X, _Y).", &[]),
+            ("p(a, b).\nh(X) :- p(X, _).", &[]),
+            (
+                "p(a, b).\nh(X, N) :- p(X, _), N = count : { p(X, Y) }.",
+                &["W003: variable `Y` is used only once"],
+            ),
+            (
+                "p(a, 1).\nh(X, S) :- p(X, _), S = sum K : { p(X, K) }.",
+                &[],
+            ),
+            // Queries show their variables: a single use is normal there.
+            ("p(a, b).\n?- p(X, Y).", &[]),
+        ];
+        for (text, expected) in cases {
+            check(text, expected);
         }
     }
 }
