@@ -451,16 +451,19 @@ impl CheckError {
                          move the negated or aggregated part out of the recursion",
                     )
             }
-            CheckError::TypeMismatch { operands, .. } => {
-                let mut diagnostic = base;
-                for (span, message) in operands {
-                    diagnostic = diagnostic.with_secondary(*span, message.clone());
+            // The operands carry the labels: the first is the primary one, so
+            // the caret sits under a value and says what type it has.
+            CheckError::TypeMismatch { operands, .. }
+            | CheckError::ComparisonConstant { operands, .. } => {
+                let Some(((first_span, first_message), rest)) = operands.split_first() else {
+                    return base;
+                };
+                let mut diagnostic = Diagnostic {
+                    labels: Vec::new(),
+                    ..base
                 }
-                diagnostic
-            }
-            CheckError::ComparisonConstant { operands, .. } => {
-                let mut diagnostic = base;
-                for (span, message) in operands {
+                .with_secondary(*first_span, first_message.clone());
+                for (span, message) in rest {
                     diagnostic = diagnostic.with_secondary(*span, message.clone());
                 }
                 diagnostic
@@ -533,7 +536,9 @@ impl CheckError {
                 Some(name) => base.with_label_message(format!("did you mean `{name}`?")),
                 None => base.with_note("this atom never matches"),
             },
-            CheckError::VariableLikeConstant { constant, .. } => base.with_note(format!(
+            CheckError::VariableLikeConstant { constant, .. } => base
+                .with_label_message(format!("a variable, not the constant `{constant}`"))
+                .with_note(format!(
                 "variables start with an uppercase letter or `_`; constants are lowercase, like `{constant}`"
             )),
             CheckError::DocDuplicate { first, .. } => {
@@ -542,8 +547,8 @@ impl CheckError {
             CheckError::FunctionArityMismatch { .. }
             | CheckError::AggregateNested { .. }
             | CheckError::QuoteEmpty { .. }
-            | CheckError::VariableSingleton { .. }
             | CheckError::DocOrphan { .. } => base,
+            CheckError::VariableSingleton { .. } => base.with_label_message("used only once"),
         }
     }
 }

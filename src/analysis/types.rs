@@ -492,7 +492,7 @@ impl<'a, 'e> Checker<'a, 'e> {
                         types.describe()
                     ),
                     span: arg.span(),
-                    operands: Vec::new(),
+                    operands: vec![(arg.span(), format!("this is {}", types.describe()))],
                 });
             }
         }
@@ -531,7 +531,10 @@ impl<'a, 'e> Checker<'a, 'e> {
                             self.report(CheckError::TypeMismatch {
                                 message: format!("`sum` adds integers, not {}", types.describe()),
                                 span: value.span(),
-                                operands: Vec::new(),
+                                operands: vec![(
+                                    value.span(),
+                                    format!("this is {}", types.describe()),
+                                )],
                             });
                         }
                     }
