@@ -254,9 +254,8 @@ impl Session {
         queries: &[ast::Query],
         n_clauses: usize,
     ) -> Result<Vec<Answer>, ()> {
-        if has_errors(diagnostics) {
-            return Err(());
-        }
+        // Analysis runs even after syntax errors, on the items that parsed, so one
+        // pass reports every problem; nothing is evaluated then.
         let mut programs: Vec<&ast::Program> =
             self.units.iter().map(|unit| &unit.program).collect();
         programs.extend(new_units.iter().map(|unit| &unit.program));
@@ -682,8 +681,9 @@ impl<'s> Pending<'s> {
                 (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
                     self.load_bundled(path, Some(span), input)
                 }
-                (IncludeTarget::Path(path), UnitOrigin::File(including)) => {
-                    let base = including
+                (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
+                    // Relative to the including file, reported as the user would write it.
+                    let base = Path::new(name)
                         .parent()
                         .map(Path::to_path_buf)
                         .unwrap_or_default();
