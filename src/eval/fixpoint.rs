@@ -69,7 +69,9 @@ pub enum EvalError {
         origin: Origin,
     },
     /// Too many tuples: probably a runaway recursion.
-    #[error("evaluation stopped after deriving {limit} tuples (the limit); a rule probably creates new values without end")]
+    #[error(
+        "evaluation stopped after deriving {limit} tuples (the limit); a rule probably creates new values without end"
+    )]
     TupleLimitExceeded {
         /// The limit in force.
         limit: usize,
@@ -77,7 +79,9 @@ pub enum EvalError {
         origin: Option<Origin>,
     },
     /// Too many rounds in one stratum.
-    #[error("evaluation stopped after {limit} rounds of one recursion (the limit); a rule probably creates new values without end")]
+    #[error(
+        "evaluation stopped after {limit} rounds of one recursion (the limit); a rule probably creates new values without end"
+    )]
     RoundLimitExceeded {
         /// The limit in force.
         limit: usize,
@@ -97,7 +101,8 @@ impl EvalError {
     pub fn origin(&self) -> Option<Origin> {
         match self {
             EvalError::Value { origin, .. } => Some(*origin),
-            EvalError::TupleLimitExceeded { origin, .. } | EvalError::RoundLimitExceeded { origin, .. } => *origin,
+            EvalError::TupleLimitExceeded { origin, .. }
+            | EvalError::RoundLimitExceeded { origin, .. } => *origin,
             EvalError::Interrupted | EvalError::Internal(_) => None,
         }
     }
@@ -119,7 +124,12 @@ impl Context<'_> {
     }
 
     /// Counts new tuples and checks the limits and Ctrl-C; called once per round.
-    fn after_round(&mut self, n_new: usize, rounds: usize, origin: Option<Origin>) -> Result<(), EvalError> {
+    fn after_round(
+        &mut self,
+        n_new: usize,
+        rounds: usize,
+        origin: Option<Origin>,
+    ) -> Result<(), EvalError> {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -160,7 +170,12 @@ pub fn evaluate(
         error: None,
     };
     for stratum in &plan.strata {
-        evaluate_stratum(&mut database, &stratum.predicates, &stratum.rules, &mut context)?;
+        evaluate_stratum(
+            &mut database,
+            &stratum.predicates,
+            &stratum.rules,
+            &mut context,
+        )?;
     }
     Ok(database)
 }
@@ -169,7 +184,11 @@ pub fn evaluate(
 fn load_facts(program: &ir::Program, database: &mut Database) {
     let mut by_predicate: Vec<Vec<Tuple>> = vec![Vec::new(); program.predicates.len()];
     for fact in &program.facts {
-        let tuple: Tuple = fact.values.iter().map(|value| database.store.pack(value)).collect();
+        let tuple: Tuple = fact
+            .values
+            .iter()
+            .map(|value| database.store.pack(value))
+            .collect();
         if let Some(tuples) = by_predicate.get_mut(fact.predicate.0 as usize) {
             tuples.push(tuple);
         }
@@ -306,12 +325,15 @@ fn compile(expr: &Expr, store: &mut Store) -> Compiled {
     match expr {
         Expr::Var(var) => Compiled::Slot(var.0 as usize),
         Expr::Const(value) => Compiled::Const(store.pack(value)),
-        Expr::Binary { op, lhs, rhs } => {
-            Compiled::Binary(*op, Box::new(compile(lhs, store)), Box::new(compile(rhs, store)))
-        }
-        Expr::Call { function, args } => {
-            Compiled::Call(*function, args.iter().map(|arg| compile(arg, store)).collect())
-        }
+        Expr::Binary { op, lhs, rhs } => Compiled::Binary(
+            *op,
+            Box::new(compile(lhs, store)),
+            Box::new(compile(rhs, store)),
+        ),
+        Expr::Call { function, args } => Compiled::Call(
+            *function,
+            args.iter().map(|arg| compile(arg, store)).collect(),
+        ),
     }
 }
 
@@ -371,7 +393,9 @@ impl AggregateTable {
                 groups.entry(key).or_default().push(row);
             }
             for (key, rows) in groups {
-                let value = table.fold(&rows, &mut database.store).map_err(|error| EvalError::Value { error, origin })?;
+                let value = table
+                    .fold(&rows, &mut database.store)
+                    .map_err(|error| EvalError::Value { error, origin })?;
                 table.values.insert(key, value);
             }
         }
@@ -407,10 +431,18 @@ impl AggregateTable {
                 (None, _) => item,
                 (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
                 (Some(best), AggregateFunction::Min) => {
-                    if store.compare_op(CompareOp::Lt, item, best)? { item } else { best }
+                    if store.compare_op(CompareOp::Lt, item, best)? {
+                        item
+                    } else {
+                        best
+                    }
                 }
                 (Some(best), _) => {
-                    if store.compare_op(CompareOp::Gt, item, best)? { item } else { best }
+                    if store.compare_op(CompareOp::Gt, item, best)? {
+                        item
+                    } else {
+                        best
+                    }
                 }
             });
         }
@@ -449,7 +481,9 @@ impl AggregateTable {
             });
         }
         let rows = run_conjunction(&self.plan.body, origin, database, &key, context)?;
-        let value = self.fold(&rows, &mut database.store).map_err(|error| EvalError::Value { error, origin })?;
+        let value = self
+            .fold(&rows, &mut database.store)
+            .map_err(|error| EvalError::Value { error, origin })?;
         self.values.insert(key, value);
         Ok(value)
     }
@@ -496,24 +530,58 @@ impl<'p> Pipeline<'p> {
         }
         let mut stages = Vec::with_capacity(plan.stages.len());
         let starts_from_seed = !plan.seed.is_empty() || !plan.seed_checks.is_empty();
+        let mut bound_before: Vec<ir::VarId> = plan.seed.clone();
+        bound_before.extend(plan.seed_checks.iter().filter_map(|check| match check {
+            Check::Assign { var, .. } => Some(*var),
+            Check::Aggregate { result, .. } => Some(*result),
+            _ => None,
+        }));
         for (index, stage) in plan.stages.iter().enumerate() {
             let input = variables
                 .entry(stage.predicate)
                 .or_insert_with(|| {
                     let variable = iteration.variable::<Tuple>(&format!("p{}", stage.predicate.0));
-                    variable.insert(Relation::from_vec(database.relation(stage.predicate).to_vec()));
+                    variable.insert(Relation::from_vec(
+                        database.relation(stage.predicate).to_vec(),
+                    ));
                     variable
                 })
                 .clone();
             let scans = index == 0 && !starts_from_seed;
+            // Deduplicating a variable against everything it holds is the main
+            // cost of a round. A keyed variable only ever receives tuples
+            // derived from new tuples of a deduplicated predicate, so it needs
+            // it only where it projects columns away (and two different inputs
+            // could then meet in one output); every cycle still passes through
+            // a deduplicated predicate variable, so the fixpoint terminates.
+            let keeps_all_bindings = bound_before
+                .iter()
+                .all(|var| stage.key.contains(var) || stage.carried.contains(var));
+            let keeps_all_columns = !stage.args.iter().any(|arg| matches!(arg, Arg::Wildcard));
             let (left, stage_index) = if scans {
                 (None, None)
             } else {
+                let left_name = format!("stage{index}");
+                let index_name = format!("index{index}");
                 (
-                    Some(iteration.variable::<(Tuple, Tuple)>(&format!("stage{index}"))),
-                    Some(iteration.variable::<(Tuple, Tuple)>(&format!("index{index}"))),
+                    Some(if keeps_all_bindings {
+                        iteration.variable_indistinct::<(Tuple, Tuple)>(&left_name)
+                    } else {
+                        iteration.variable::<(Tuple, Tuple)>(&left_name)
+                    }),
+                    Some(if keeps_all_columns {
+                        iteration.variable_indistinct::<(Tuple, Tuple)>(&index_name)
+                    } else {
+                        iteration.variable::<(Tuple, Tuple)>(&index_name)
+                    }),
                 )
             };
+            bound_before.extend(stage.binds.iter().map(|&(_, var)| var));
+            bound_before.extend(stage.checks.iter().filter_map(|check| match check {
+                Check::Assign { var, .. } => Some(*var),
+                Check::Aggregate { result, .. } => Some(*result),
+                _ => None,
+            }));
             let constants = stage
                 .constant_columns
                 .iter()
@@ -528,7 +596,11 @@ impl<'p> Pipeline<'p> {
                 checks,
             });
         }
-        let output_exprs = plan.output.iter().map(|expr| compile(expr, &mut database.store)).collect();
+        let output_exprs = plan
+            .output
+            .iter()
+            .map(|expr| compile(expr, &mut database.store))
+            .collect();
         let mut pipeline = Pipeline {
             plan,
             origin,
@@ -545,7 +617,12 @@ impl<'p> Pipeline<'p> {
     }
 
     /// Binds the seed, runs the seed checks, and feeds the first stage (or the output).
-    fn start_from_seed(&mut self, seed: &[Packed], database: &mut Database, context: &mut Context<'_>) -> Result<(), EvalError> {
+    fn start_from_seed(
+        &mut self,
+        seed: &[Packed],
+        database: &mut Database,
+        context: &mut Context<'_>,
+    ) -> Result<(), EvalError> {
         for (var, &value) in self.plan.seed.iter().zip(seed) {
             if let Some(slot) = self.slots.get_mut(var.0 as usize) {
                 *slot = value;
@@ -575,7 +652,9 @@ impl<'p> Pipeline<'p> {
         let mut n_produced = 0;
         let mut slots = std::mem::take(&mut self.slots);
         for index in 0..self.stages.len() {
-            let Some(plan_stage) = self.plan.stages.get(index) else { continue };
+            let Some(plan_stage) = self.plan.stages.get(index) else {
+                continue;
+            };
             let mut keyed: Vec<(Tuple, Tuple)> = Vec::new();
             let mut outputs: Vec<Tuple> = Vec::new();
             let stage = &self.stages[index];
@@ -586,8 +665,16 @@ impl<'p> Pipeline<'p> {
                     map_into(&stage.input, stage_index, |tuple, out| {
                         if atom_matches(plan_stage, &constants, tuple) {
                             out.push((
-                                plan_stage.key_columns.iter().map(|&column| tuple[column]).collect(),
-                                plan_stage.binds.iter().map(|&(column, _)| tuple[column]).collect(),
+                                plan_stage
+                                    .key_columns
+                                    .iter()
+                                    .map(|&column| tuple[column])
+                                    .collect(),
+                                plan_stage
+                                    .binds
+                                    .iter()
+                                    .map(|&(column, _)| tuple[column])
+                                    .collect(),
                             ));
                         }
                     });
@@ -603,7 +690,14 @@ impl<'p> Pipeline<'p> {
                         for (&(_, var), &value) in plan_stage.binds.iter().zip(bound.iter()) {
                             slots[var.0 as usize] = value;
                         }
-                        self.after_match(index, &mut slots, &mut keyed, &mut outputs, database, context);
+                        self.after_match(
+                            index,
+                            &mut slots,
+                            &mut keyed,
+                            &mut outputs,
+                            database,
+                            context,
+                        );
                     });
                 }
                 _ => {
@@ -617,12 +711,23 @@ impl<'p> Pipeline<'p> {
                         for &(column, var) in &plan_stage.binds {
                             slots[var.0 as usize] = tuple[column];
                         }
-                        self.after_match(index, &mut slots, &mut keyed, &mut outputs, database, context);
+                        self.after_match(
+                            index,
+                            &mut slots,
+                            &mut keyed,
+                            &mut outputs,
+                            database,
+                            context,
+                        );
                     }
                 }
             }
             n_produced += keyed.len() + outputs.len();
-            match self.stages.get(index + 1).and_then(|next| next.left.as_ref()) {
+            match self
+                .stages
+                .get(index + 1)
+                .and_then(|next| next.left.as_ref())
+            {
                 Some(next_left) => next_left.insert(Relation::from_vec(keyed)),
                 None => self.output.insert(Relation::from_vec(outputs)),
             }
@@ -662,7 +767,11 @@ impl<'p> Pipeline<'p> {
         if let Some(stage) = self.plan.stages.get(next) {
             keyed.push((
                 stage.key.iter().map(|var| slots[var.0 as usize]).collect(),
-                stage.carried.iter().map(|var| slots[var.0 as usize]).collect(),
+                stage
+                    .carried
+                    .iter()
+                    .map(|var| slots[var.0 as usize])
+                    .collect(),
             ));
             return;
         }
@@ -688,13 +797,14 @@ impl<'p> Pipeline<'p> {
                 CompiledCheck::Compare(op, lhs, rhs) => run(lhs, slots, &mut database.store)
                     .and_then(|lhs| Ok((lhs, run(rhs, slots, &mut database.store)?)))
                     .and_then(|(lhs, rhs)| database.store.compare_op(*op, lhs, rhs)),
-                CompiledCheck::Assign(slot, expr) => run(expr, slots, &mut database.store).map(|value| {
-                    slots[*slot] = value;
-                    true
-                }),
-                CompiledCheck::Filter(expr) => {
-                    run(expr, slots, &mut database.store).map(|value| database.store.as_int(value) == Some(1))
+                CompiledCheck::Assign(slot, expr) => {
+                    run(expr, slots, &mut database.store).map(|value| {
+                        slots[*slot] = value;
+                        true
+                    })
                 }
+                CompiledCheck::Filter(expr) => run(expr, slots, &mut database.store)
+                    .map(|value| database.store.as_int(value) == Some(1)),
                 CompiledCheck::Negation(projection, probe) => {
                     let mut key = Tuple::with_capacity(probe.len());
                     let mut result = Ok(true);
@@ -707,9 +817,17 @@ impl<'p> Pipeline<'p> {
                     result.map(|_| projection.binary_search(&key).is_err())
                 }
                 CompiledCheck::Aggregate(index, result_slot) => {
-                    let Some(plan) = self.plan.aggregates.get(*index) else { return false };
-                    let key: Tuple = plan.group_by.iter().map(|var| slots[var.0 as usize]).collect();
-                    let Some(table) = self.aggregates.get_mut(*index) else { return false };
+                    let Some(plan) = self.plan.aggregates.get(*index) else {
+                        return false;
+                    };
+                    let key: Tuple = plan
+                        .group_by
+                        .iter()
+                        .map(|var| slots[var.0 as usize])
+                        .collect();
+                    let Some(table) = self.aggregates.get_mut(*index) else {
+                        return false;
+                    };
                     match table.lookup(key, self.origin, database, context) {
                         Ok(Some(value)) => {
                             slots[*result_slot] = value;
@@ -740,18 +858,27 @@ impl<'p> Pipeline<'p> {
 
 fn atom_matches(stage: &Stage, constants: &[(usize, Packed)], tuple: &Tuple) -> bool {
     tuple.len() == stage.args.len()
-        && constants.iter().all(|&(column, value)| tuple[column] == value)
-        && stage.equal_columns.iter().all(|&(a, b)| tuple[a] == tuple[b])
+        && constants
+            .iter()
+            .all(|&(column, value)| tuple[column] == value)
+        && stage
+            .equal_columns
+            .iter()
+            .all(|&(a, b)| tuple[a] == tuple[b])
 }
 
 fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledCheck> {
     checks
         .iter()
         .map(|check| match check {
-            Check::Compare { op, lhs, rhs } => {
-                CompiledCheck::Compare(*op, compile(lhs, &mut database.store), compile(rhs, &mut database.store))
+            Check::Compare { op, lhs, rhs } => CompiledCheck::Compare(
+                *op,
+                compile(lhs, &mut database.store),
+                compile(rhs, &mut database.store),
+            ),
+            Check::Assign { var, expr } => {
+                CompiledCheck::Assign(var.0 as usize, compile(expr, &mut database.store))
             }
-            Check::Assign { var, expr } => CompiledCheck::Assign(var.0 as usize, compile(expr, &mut database.store)),
             Check::Filter(expr) => CompiledCheck::Filter(compile(expr, &mut database.store)),
             Check::Negation { predicate, args } => {
                 let columns: Vec<usize> = args
@@ -777,7 +904,9 @@ fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledChec
                     .collect();
                 CompiledCheck::Negation(projection, probe)
             }
-            Check::Aggregate { index, result } => CompiledCheck::Aggregate(*index, result.0 as usize),
+            Check::Aggregate { index, result } => {
+                CompiledCheck::Aggregate(*index, result.0 as usize)
+            }
         })
         .collect()
 }
