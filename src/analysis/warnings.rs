@@ -28,6 +28,7 @@ pub(crate) fn check_warnings(
         .filter(|predicate| predicate.defined)
         .map(|predicate| predicate.name.as_str())
         .collect();
+    let defined_set: HashSet<&str> = defined.iter().copied().collect();
     let constants = Constants::collect(programs);
     let unsafe_spans: HashSet<Span> = errors
         .iter()
@@ -43,7 +44,7 @@ pub(crate) fn check_warnings(
             ast::Item::Query(query) => (None, &query.body),
             _ => continue,
         };
-        check_undefined(body, program, &defined, &mut warnings);
+        check_undefined(body, &defined_set, &defined, &mut warnings);
         let like_constants = check_like_constants(head, body, &constants, &mut warnings);
         if head.is_some() {
             check_singletons(head, body, &like_constants, &unsafe_spans, &mut warnings);
@@ -55,28 +56,26 @@ pub(crate) fn check_warnings(
 /// W001 for every atom, negated or inside an aggregate, whose predicate nothing defines.
 fn check_undefined(
     body: &[Literal],
-    program: &Program,
-    defined: &[&str],
+    defined: &HashSet<&str>,
+    candidates: &[&str],
     warnings: &mut Vec<CheckError>,
 ) {
     for literal in body {
         match literal {
             Literal::Positive(atom) | Literal::Negative { atom, .. } => {
                 let name = atom.predicate.name.as_str();
-                let is_defined = program
-                    .predicate_id(name)
-                    .is_some_and(|id| program.predicate(id).defined);
+                let is_defined = defined.contains(&name);
                 if !is_defined {
                     warnings.push(CheckError::PredicateUndefined {
                         name: name.to_string(),
-                        suggestion: suggest::closest(name, defined.iter().copied())
+                        suggestion: suggest::closest(name, candidates.iter().copied())
                             .map(str::to_string),
                         span: atom.predicate.span,
                     });
                 }
             }
             Literal::Aggregate(aggregate) => {
-                check_undefined(&aggregate.body, program, defined, warnings);
+                check_undefined(&aggregate.body, defined, candidates, warnings);
             }
             Literal::Comparison(_) | Literal::Builtin(_) => {}
         }
