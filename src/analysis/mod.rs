@@ -259,3 +259,100 @@ mod tests {
         assert_eq!(analysis.program.queries[0].text, "?- q(X).");
     }
 }
+
+/// Properties of `analyze` on random programs: it never panics, and when it
+/// accepts a program the strata are a valid evaluation order.
+#[cfg(test)]
+mod properties {
+    use super::ir::{BodyLiteral, PredId};
+    use super::testing::analyze_texts;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    fn term() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("X".to_string()),
+            Just("Y".to_string()),
+            Just("Z".to_string()),
+            Just("_".to_string()),
+            Just("a".to_string()),
+            Just("1".to_string()),
+            Just("2025-10-29".to_string()),
+            Just("\"s\"".to_string()),
+            Just("X + 1".to_string()),
+        ]
+    }
+
+    fn atom() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec!["p", "q", "r", "s"]),
+            prop::collection::vec(term(), 0..3),
+        )
+            .prop_map(|(name, args)| format!("{name}({})", args.join(", ")))
+    }
+
+    fn literal() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => atom(),
+            1 => atom().prop_map(|atom| format!("not {atom}")),
+            1 => (term(), prop::sample::select(vec!["=", "!=", "<", ">="]), term())
+                .prop_map(|(lhs, op, rhs)| format!("{lhs} {op} {rhs}")),
+            1 => prop::collection::vec(atom(), 1..3)
+                .prop_map(|atoms| format!("N = count : {{ {} }}", atoms.join(", "))),
+        ]
+    }
+
+    fn clause() -> impl Strategy<Value = String> {
+        prop_oneof![
+            atom().prop_map(|head| format!("{head}.")),
+            (atom(), prop::collection::vec(literal(), 1..4))
+                .prop_map(|(head, body)| format!("{head} :- {}.", body.join(", "))),
+            prop::collection::vec(literal(), 1..3)
+                .prop_map(|body| format!("?- {}.", body.join(", "))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn accepted_programs_have_valid_strata(clauses in prop::collection::vec(clause(), 1..8)) {
+            let text = clauses.join("\n");
+            let analysis = analyze_texts(&[&text]);
+            let program = &analysis.program;
+            let mut stratum_of: HashMap<PredId, usize> = HashMap::new();
+            for (index, stratum) in program.strata.iter().enumerate() {
+                for predicate in &stratum.predicates {
+                    prop_assert!(stratum_of.insert(*predicate, index).is_none());
+                }
+            }
+            prop_assert_eq!(stratum_of.len(), program.predicates.len());
+            if analysis.has_errors() {
+                return Ok(());
+            }
+            for (index, stratum) in program.strata.iter().enumerate() {
+                for rule_id in &stratum.rules {
+                    let rule = program.rule(*rule_id);
+                    prop_assert_eq!(stratum_of[&rule.head.predicate], index);
+                    for literal in &rule.body {
+                        let (atoms, strict) = match literal {
+                            BodyLiteral::Atom { predicate, negated, .. } => (vec![*predicate], *negated),
+                            BodyLiteral::Aggregate(aggregate) => (
+                                aggregate.body.iter().filter_map(|inner| match inner {
+                                    BodyLiteral::Atom { predicate, .. } => Some(*predicate),
+                                    _ => None,
+                                }).collect(),
+                                true,
+                            ),
+                            _ => continue,
+                        };
+                        for predicate in atoms {
+                            let read = stratum_of[&predicate];
+                            prop_assert!(read < index || (!strict && read == index), "{}", text);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
