@@ -58,12 +58,16 @@ pub enum CheckError {
         operands: Vec<(Span, String)>,
     },
     /// `E205`: a fact argument that contradicts the `%%` declared type.
-    #[error("argument {position} of `{predicate}` is declared `{declared}` but this is {found}")]
+    #[error(
+        "argument {position} (`{argument}`) of `{predicate}` is declared `{declared}` but this is {found}"
+    )]
     FactTypeMismatch {
         /// The predicate.
         predicate: String,
         /// 1-based argument position.
         position: usize,
+        /// The argument's name in the signature.
+        argument: String,
         /// The declared type.
         declared: String,
         /// The constant's type, with its article ("a symbol").
@@ -509,7 +513,7 @@ impl CheckError {
             CheckError::AggregateResultBound { name, .. } => base.with_note(format!(
                 "give the aggregate a fresh variable and compare it: `M = count : {{ ... }}, M = {name}`"
             )),
-            CheckError::DocSignatureInvalid { .. } => base.with_note(
+            CheckError::DocSignatureInvalid { .. } => base.with_label_message("not a signature").with_note(
                 "the first `%%` line is the signature, e.g. `%% mediates(Mediator: symbol, Talks: symbol)`; \
                  types are `symbol`, `string`, `int`, `date` or `any`",
             ),

@@ -268,7 +268,8 @@ fn check_declared_types(
                 errors.push(CheckError::FactTypeMismatch {
                     predicate: predicate.name.clone(),
                     position: position + 1,
-                    declared: format!("{}: {declared}", argument.name),
+                    argument: argument.name.clone(),
+                    declared: declared.clone(),
                     found: with_article(found),
                     span: constant.span,
                     doc: doc.span,
@@ -707,7 +708,7 @@ mod tests {
             ),
             (
                 "%% closed(Crossing: symbol, Date: date)\nclosed(torkham, \"12 October\").",
-                &["E205: argument 2 of `closed` is declared `Date: date` but this is a string"],
+                &["E205: argument 2 (`Date`) of `closed` is declared `date` but this is a string"],
             ),
             (
                 "%% closed(Crossing, Date: any)\nclosed(\"Torkham\", 12).",
@@ -716,7 +717,7 @@ mod tests {
             (
                 "%% closed(Crossing: symbol, Date: date)\nclosed(torkham, 2025-10-12).\n\
                  closed(chaman, 12).",
-                &["E205: argument 2 of `closed` is declared `Date: date` but this is an int"],
+                &["E205: argument 2 (`Date`) of `closed` is declared `date` but this is an int"],
             ),
         ];
         for (text, expected) in cases {
