@@ -404,7 +404,7 @@ impl Session {
             .filter(|unit| unit.input != last_input)
             .cloned()
             .collect();
-        let saved_units = std::mem::replace(&mut self.units, Vec::new());
+        let saved_units = std::mem::take(&mut self.units);
         let saved_model = self.model.take();
         match self.commit(kept, Vec::new(), Vec::new()) {
             Ok(_) => Some(Ok(n_clauses)),
@@ -567,8 +567,8 @@ impl<'s> Pending<'s> {
 
     fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize) {
         let fail = |message: String| match included_at {
-            Some(span) => Diagnostic::error("E401", message, span),
-            None => Diagnostic::error_without_span("E401", message),
+            Some(span) => Diagnostic::error("E410", message, span),
+            None => Diagnostic::error_without_span("E410", message),
         };
         let canonical = match std::fs::canonicalize(path) {
             Ok(canonical) => canonical,
@@ -629,8 +629,8 @@ impl<'s> Pending<'s> {
                 format!("no file `{name}` in the bundled knowledge base")
             };
             self.diagnostics.push(match included_at {
-                Some(span) => Diagnostic::error("E402", message, span),
-                None => Diagnostic::error_without_span("E402", message),
+                Some(span) => Diagnostic::error("E411", message, span),
+                None => Diagnostic::error_without_span("E411", message),
             });
             return;
         };
@@ -672,7 +672,7 @@ impl<'s> Pending<'s> {
                 }
                 (IncludeTarget::Bundled(library), _) => self.diagnostics.push(
                     Diagnostic::error(
-                        "E402",
+                        "E411",
                         format!("unknown bundled library `<{library}>`"),
                         span,
                     )

@@ -5,6 +5,9 @@ use super::value::{Store, Tuple};
 use crate::analysis::ir::PredId;
 use datafrog::Relation;
 
+/// Per predicate, the batches of tuples new in each recorded round: (rank, batch).
+type RoundLog = Vec<Vec<(u64, Relation<Tuple>)>>;
+
 /// Every relation of an evaluated program.
 #[derive(Default)]
 pub struct Database {
@@ -12,7 +15,7 @@ pub struct Database {
     pub store: Store,
     relations: Vec<Relation<Tuple>>,
     /// Per predicate, the tuples new in each recorded round, as (rank, batch).
-    rounds: Option<Vec<Vec<(u64, Relation<Tuple>)>>>,
+    rounds: Option<RoundLog>,
     next_rank: u64,
 }
 

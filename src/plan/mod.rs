@@ -233,10 +233,10 @@ pub fn plan_conjunction(
         let mut used = live.clone();
         for check in &stage.checks {
             check_variables(check, &mut used);
-            if let Check::Aggregate { index, .. } = check {
-                if let Some(aggregate) = plan.aggregates.get(*index) {
-                    used.extend(aggregate.group_by.iter().copied());
-                }
+            if let Check::Aggregate { index, .. } = check
+                && let Some(aggregate) = plan.aggregates.get(*index)
+            {
+                used.extend(aggregate.group_by.iter().copied());
             }
         }
         // Variables bound before this stage that are still used from here on.
