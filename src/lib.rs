@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod commands;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;

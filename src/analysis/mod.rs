@@ -20,7 +20,7 @@ pub mod ir;
 mod resolve;
 mod safety;
 mod stratify;
-mod suggest;
+pub(crate) mod suggest;
 mod types;
 mod warnings;
 

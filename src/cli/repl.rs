@@ -1,11 +1,455 @@
-//! The REPL (placeholder until the rustyline front end lands).
+//! The interactive REPL: rustyline in front of `wirelog::commands`.
+//!
+//! Owns the terminal side only: reading lines (history, completion, hints,
+//! colours through a rustyline `Helper`), gathering the lines of a clause
+//! until its final `.`, routing Ctrl-C, and printing what
+//! [`Shell`](wirelog::commands::Shell) returns. Everything that can be
+//! decided without a terminal lives in the library's `commands` module.
+//!
+//! Multi-line input is gathered here rather than by a rustyline `Validator`:
+//! rustyline shows no prompt on continuation lines (its continuation-prompt
+//! support was reverted upstream), and a visible `...` prompt tells people
+//! the clause is still open, as SWI-Prolog's `|` and psql's `-#` do.
 
-use std::path::PathBuf;
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::{Hint, Hinter};
+use rustyline::history::{FileHistory, History};
+use rustyline::validate::Validator;
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+use wirelog::commands::edit::{self, Completion, Vocabulary};
+use wirelog::commands::{Reply, Screen, Shell, is_command};
 use wirelog::eval::fixpoint::Limits;
+use wirelog::present;
+use wirelog::session::{Session, SessionOptions};
+
+/// The prompt for a new input.
+const PROMPT: &str = "wirelog> ";
+/// The prompt while a clause is still open (as wide as `PROMPT`).
+const CONTINUATION: &str = "     ... ";
+/// Entries kept in the history file.
+const HISTORY_SIZE: usize = 5000;
 
 /// Opens the REPL; returns the exit code.
 pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
-    let _ = (limits, news, files);
-    eprintln!("the REPL is not available yet");
-    1
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let interactive = std::io::stdin().is_terminal();
+    let mut session = Session::new(SessionOptions {
+        limits,
+        record_rounds: true,
+        ..SessionOptions::default()
+    });
+    let mut shell = Shell::new();
+    shell.color = std::io::stderr().is_terminal() && !no_color;
+    install_interrupt_handler(&session);
+
+    let started = Instant::now();
+    let mut loaded: Vec<String> = Vec::new();
+    if news {
+        match session.load_news() {
+            Ok(_) => loaded.push("the news knowledge base".to_string()),
+            Err(rejected) => {
+                print_errors(&present::render_diagnostics(
+                    &rejected.diagnostics,
+                    session.sources(),
+                    shell.color,
+                ));
+                print_errors("the news knowledge base was not loaded\n");
+            }
+        }
+    }
+    if !files.is_empty() {
+        let names: Vec<String> = files
+            .iter()
+            .map(|file| format!("`{}`", file.display()))
+            .collect();
+        match session.load_files(files) {
+            Ok(accepted) => {
+                print_errors(&present::render_diagnostics(
+                    &accepted.warnings,
+                    session.sources(),
+                    shell.color,
+                ));
+                loaded.push(names.join(", "));
+            }
+            Err(rejected) => {
+                // Like SWI-Prolog: report, then open the REPL without the bad files.
+                let mut errors = present::render_diagnostics(
+                    &rejected.diagnostics,
+                    session.sources(),
+                    shell.color,
+                );
+                if let Some(summary) = present::summary(&rejected.diagnostics) {
+                    errors.push_str(&format!("\n{summary}\n"));
+                }
+                errors.push_str(&format!(
+                    "{} not loaded; fix the errors and `:load` again\n",
+                    names.join(", ")
+                ));
+                print_errors(&errors);
+            }
+        }
+    }
+    if interactive {
+        print_banner(&session, &loaded, started);
+    }
+
+    let mut editor = match build_editor(no_color) {
+        Ok(editor) => editor,
+        Err(error) => {
+            eprintln!("error: cannot open the terminal: {error}");
+            return 1;
+        }
+    };
+    let history = history_path();
+    if let Some(path) = &history {
+        load_history(&mut editor, path);
+    }
+
+    let mut repl = Repl {
+        session,
+        shell,
+        editor,
+        history,
+        pending: String::new(),
+    };
+    repl.run()
+}
+
+/// The REPL's running state.
+struct Repl {
+    session: Session,
+    shell: Shell,
+    editor: Editor<ReplHelper, FileHistory>,
+    history: Option<PathBuf>,
+    /// The lines of a clause typed so far, waiting for its final `.`.
+    pending: String,
+}
+
+/// What to do after a line.
+enum Flow {
+    Continue,
+    Quit,
+}
+
+impl Repl {
+    fn run(&mut self) -> i32 {
+        loop {
+            let vocabulary = Vocabulary::of(&self.session);
+            if let Some(helper) = self.editor.helper_mut() {
+                helper.pending = self.pending.clone();
+                helper.vocabulary = vocabulary;
+            }
+            let prompt = if self.pending.is_empty() {
+                PROMPT
+            } else {
+                CONTINUATION
+            };
+            match self.editor.readline(prompt) {
+                Ok(buffer) => {
+                    // Pasted text may hold several lines: take them one by one, as if typed.
+                    for line in buffer.split('\n') {
+                        if let Flow::Quit = self.line(line) {
+                            return 0;
+                        }
+                    }
+                }
+                Err(ReadlineError::Interrupted) => {
+                    if self.pending.is_empty() {
+                        println!("(Ctrl-D or :quit leaves)");
+                    } else {
+                        self.pending.clear();
+                        println!("(input abandoned)");
+                    }
+                }
+                Err(ReadlineError::Eof) => {
+                    if !self.pending.is_empty() {
+                        println!("(input abandoned)");
+                    }
+                    return 0;
+                }
+                Err(error) => {
+                    eprintln!("error: cannot read input: {error}");
+                    return 1;
+                }
+            }
+        }
+    }
+
+    /// Handles one line: a command, or part of a Datalog input.
+    fn line(&mut self, line: &str) -> Flow {
+        if self.pending.is_empty() {
+            if is_command(line) {
+                return self.submit(line.trim().to_string());
+            }
+            if edit::is_blank(line) {
+                return Flow::Continue;
+            }
+            self.pending = line.to_string();
+        } else {
+            self.pending.push('\n');
+            self.pending.push_str(line);
+            if line.trim().is_empty() {
+                println!("(the clause ends at its final `.`; Ctrl-C abandons it)");
+            }
+        }
+        if edit::is_complete(&self.pending) {
+            let input = std::mem::take(&mut self.pending);
+            return self.submit(input);
+        }
+        Flow::Continue
+    }
+
+    /// Records a complete input in the history and runs it.
+    fn submit(&mut self, input: String) -> Flow {
+        self.remember(&input);
+        if let Some((width, height)) = self.editor.dimensions() {
+            self.shell.screen = Screen {
+                width: Some(usize::from(width)),
+                height: Some(usize::from(height)),
+            };
+        }
+        let reply = self.shell.run(&mut self.session, &input);
+        print_reply(&reply);
+        if reply.quit {
+            Flow::Quit
+        } else {
+            Flow::Continue
+        }
+    }
+
+    /// Adds an input to the history and writes it out at once, so a crash loses nothing.
+    fn remember(&mut self, input: &str) {
+        if !matches!(self.editor.add_history_entry(input), Ok(true)) {
+            return;
+        }
+        let Some(path) = &self.history else {
+            return;
+        };
+        let written = if path.exists() {
+            self.editor.append_history(path)
+        } else {
+            self.editor.save_history(path)
+        };
+        if let Err(error) = written {
+            eprintln!(
+                "warning: cannot write the history to `{}`: {error}",
+                path.display()
+            );
+            self.history = None;
+        }
+    }
+}
+
+fn print_reply(reply: &Reply) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(reply.output.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
+    print_errors(&reply.errors);
+}
+
+fn print_errors(text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = stderr.write_all(b"\n");
+    }
+    let _ = stderr.flush();
+}
+
+fn print_banner(session: &Session, loaded: &[String], started: Instant) {
+    println!(
+        "wirelog {}: Datalog over the news",
+        env!("CARGO_PKG_VERSION")
+    );
+    match session.program() {
+        Some(program) if !loaded.is_empty() => {
+            let n_predicates = program
+                .predicates
+                .iter()
+                .filter(|predicate| predicate.defined)
+                .count();
+            println!(
+                "loaded {}: {} predicates, {} facts, {} rules ({})",
+                loaded.join(" and "),
+                n_predicates,
+                program.facts.len(),
+                program.rules.len(),
+                present::table::format_elapsed(started.elapsed())
+            );
+        }
+        _ => println!("an empty session: type facts and rules, or `:load FILE`"),
+    }
+    println!("ask with `?- mediates(M, T).`, add facts and rules ending in `.`");
+    println!("`:help` shows the commands and examples; Ctrl-D leaves");
+}
+
+/// Sends Ctrl-C during an evaluation to the session's cancel flag.
+///
+/// While rustyline reads a line the terminal is in raw mode and Ctrl-C
+/// arrives as a key (abandon the input); only while an input is evaluated
+/// does it arrive as SIGINT, and then it stops the evaluation, which leaves
+/// the session as it was. The session resets the flag when the next
+/// evaluation starts, so a stray Ctrl-C between inputs does no harm.
+fn install_interrupt_handler(session: &Session) {
+    let cancel = session.cancel_flag();
+    if let Err(error) = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed)) {
+        eprintln!("warning: Ctrl-C cannot interrupt evaluations: {error}");
+    }
+}
+
+fn build_editor(no_color: bool) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .history_ignore_dups(true)?
+        .history_ignore_space(true)
+        .max_history_size(HISTORY_SIZE)?
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor = Editor::with_config(config)?;
+    editor.set_helper(Some(ReplHelper {
+        vocabulary: Vocabulary::default(),
+        pending: String::new(),
+        color: !no_color,
+        files: FilenameCompleter::new(),
+    }));
+    Ok(editor)
+}
+
+/// Where the history lives: `$WIRELOG_HISTORY` (empty: no history file),
+/// else `$XDG_DATA_HOME/wirelog/history`, else `~/.local/share/wirelog/history`.
+fn history_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("WIRELOG_HISTORY") {
+        return (!path.is_empty()).then(|| PathBuf::from(path));
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|value| !value.is_empty())
+                .map(|home| Path::new(&home).join(".local").join("share"))
+        })?;
+    Some(data.join("wirelog").join("history"))
+}
+
+fn load_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) {
+    if let Some(folder) = path.parent()
+        && !folder.as_os_str().is_empty()
+        && let Err(error) = std::fs::create_dir_all(folder)
+    {
+        eprintln!(
+            "warning: no history: cannot create `{}`: {error}",
+            folder.display()
+        );
+        return;
+    }
+    if path.exists()
+        && let Err(error) = editor.load_history(path)
+    {
+        eprintln!(
+            "warning: cannot read the history `{}`: {error}",
+            path.display()
+        );
+    }
+    let _ = editor.history_mut().set_max_len(HISTORY_SIZE);
+}
+
+/// The rustyline helper: completion, hints and colours from `commands::edit`.
+struct ReplHelper {
+    vocabulary: Vocabulary,
+    /// Earlier lines of the clause being typed, for completing its variables.
+    pending: String,
+    color: bool,
+    files: FilenameCompleter,
+}
+
+impl Helper for ReplHelper {}
+
+/// Rustyline checks nothing: lines are gathered into clauses by `Repl::line`.
+impl Validator for ReplHelper {}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _context: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        Ok(match self.vocabulary.complete(&self.pending, line, pos) {
+            Completion::Words { start, words } => (
+                start,
+                words
+                    .into_iter()
+                    .map(|word| Pair {
+                        display: word.clone(),
+                        replacement: word,
+                    })
+                    .collect(),
+            ),
+            Completion::Path { start } => {
+                let (path_start, candidates) = self.files.complete_path(line, pos)?;
+                (path_start.max(start), candidates)
+            }
+            Completion::None => (pos, Vec::new()),
+        })
+    }
+}
+
+/// A hint shown in grey and never inserted: it describes, it is not text to type.
+struct DisplayHint(String);
+
+impl Hint for DisplayHint {
+    fn display(&self) -> &str {
+        &self.0
+    }
+
+    fn completion(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Hinter for ReplHelper {
+    type Hint = DisplayHint;
+
+    fn hint(&self, line: &str, pos: usize, _context: &Context<'_>) -> Option<DisplayHint> {
+        // Arguments of a clause continued from earlier lines are not tracked; hint the current line only.
+        self.vocabulary.hint(line, pos).map(DisplayHint)
+    }
+}
+
+impl Highlighter for ReplHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if self.color {
+            Cow::Owned(edit::highlight(line))
+        } else {
+            Cow::Borrowed(line)
+        }
+    }
+
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.color {
+            Cow::Owned(format!("\x1b[90m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
+        }
+    }
+
+    fn highlight_char(&self, line: &str, _pos: usize, kind: CmdKind) -> bool {
+        // An edit can recolour the whole line (a `"` opens a string), so repaint it;
+        // moving the cursor changes no colour.
+        self.color && kind == CmdKind::Other && !line.is_empty()
+    }
 }

@@ -1,0 +1,709 @@
+//! Line-editing aids for the REPL: when an input is complete, what Tab
+//! offers, the hint after the cursor, and the colours of the input line.
+//!
+//! Everything here works on plain strings and a [`Vocabulary`] snapshot of
+//! the session, so it can be tested without a terminal; the binary's
+//! rustyline helper only forwards to it. It must never evaluate or change
+//! the session. The lexer is deliberately forgiving: it classifies any text,
+//! including half-typed clauses, and the parser stays the judge of what is
+//! valid.
+
+use crate::session::Session;
+use crate::syntax::ast::BUILTIN_FUNCTIONS;
+use std::ops::Range;
+
+/// What a piece of the input line is, for completion and colouring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `X`, `Talks`, `_Who`, `_`
+    Variable,
+    /// A lowercase identifier: predicate, symbol or function.
+    Name,
+    /// `not`, `mod`, `count`, `sum`, `min`, `max`
+    Keyword,
+    /// `58`, `-3` (the digits), `2025-10-29`
+    Number,
+    /// `"…"` with its closing quote.
+    String,
+    /// `"…` up to the end of the line: the parser will report it.
+    StringUnterminated,
+    /// `% …` to the end of the line.
+    Comment,
+    /// `:-`
+    Neck,
+    /// `?-`
+    QueryMark,
+    /// The `.` that ends a clause.
+    Dot,
+    /// `#include`
+    Directive,
+    /// Any other character: parentheses, commas, operators, `@`.
+    Punct,
+    /// Spaces, tabs and newlines.
+    Space,
+}
+
+/// One token: its kind and byte range in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// What it is.
+    pub kind: TokenKind,
+    /// Where it is, in bytes.
+    pub range: Range<usize>,
+}
+
+/// The words that are keywords somewhere in the grammar.
+const KEYWORDS: &[&str] = &["not", "mod", "count", "sum", "min", "max"];
+
+/// Splits text into tokens, never failing: every byte belongs to one token.
+///
+/// Strings and comments end at the end of their line, as in the parser, so a
+/// `.` or `%` inside a string and a `.` inside a comment are not mistaken for
+/// the end of a clause.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let byte = bytes[start];
+        let next = bytes.get(start + 1).copied();
+        let identifier_end = |from: usize| {
+            text[from..]
+                .find(|character: char| !(character.is_ascii_alphanumeric() || character == '_'))
+                .map_or(text.len(), |offset| from + offset)
+        };
+        let (kind, end) = match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                let end = text[start..]
+                    .find(|character: char| !matches!(character, ' ' | '\t' | '\n' | '\r'))
+                    .map_or(text.len(), |offset| start + offset);
+                (TokenKind::Space, end)
+            }
+            b'%' => {
+                let end = text[start..]
+                    .find('\n')
+                    .map_or(text.len(), |offset| start + offset);
+                (TokenKind::Comment, end)
+            }
+            b'"' => string_token(bytes, start),
+            b':' if next == Some(b'-') => (TokenKind::Neck, start + 2),
+            b'?' if next == Some(b'-') => (TokenKind::QueryMark, start + 2),
+            b'.' => (TokenKind::Dot, start + 1),
+            b'#' if next.is_some_and(|next| next.is_ascii_alphabetic()) => {
+                (TokenKind::Directive, identifier_end(start + 1))
+            }
+            b'A'..=b'Z' | b'_' => (TokenKind::Variable, identifier_end(start)),
+            b'a'..=b'z' => {
+                let end = identifier_end(start);
+                let kind = if KEYWORDS.contains(&&text[start..end]) {
+                    TokenKind::Keyword
+                } else {
+                    TokenKind::Name
+                };
+                (kind, end)
+            }
+            b'0'..=b'9' => {
+                // Digits, and the `-` of a date when a digit follows it.
+                let mut end = start;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_digit()
+                        || (bytes[end] == b'-'
+                            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)))
+                {
+                    end += 1;
+                }
+                (TokenKind::Number, end)
+            }
+            _ => {
+                let width = text[start..].chars().next().map_or(1, char::len_utf8);
+                (TokenKind::Punct, start + width)
+            }
+        };
+        tokens.push(Token {
+            kind,
+            range: start..end,
+        });
+        start = end;
+    }
+    tokens
+}
+
+/// A string token starting at the `"` at `start`: up to the closing quote, or
+/// to the end of the line when there is none.
+fn string_token(bytes: &[u8], start: usize) -> (TokenKind, usize) {
+    let mut index = start + 1;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => return (TokenKind::String, index + 1),
+            b'\n' => return (TokenKind::StringUnterminated, index),
+            b'\\' if bytes.get(index + 1).is_some_and(|next| *next != b'\n') => index += 2,
+            _ => index += 1,
+        }
+    }
+    (TokenKind::StringUnterminated, bytes.len())
+}
+
+/// The tokens that carry meaning: no spaces, no comments.
+fn significant(text: &str) -> impl Iterator<Item = Token> {
+    tokenize(text)
+        .into_iter()
+        .filter(|token| !matches!(token.kind, TokenKind::Space | TokenKind::Comment))
+}
+
+/// True when the text holds nothing but spaces and comments.
+pub fn is_blank(text: &str) -> bool {
+    significant(text).next().is_none()
+}
+
+/// True when a Datalog input is ready to be submitted: its last token
+/// (ignoring spaces and comments) is the `.` that ends a clause.
+///
+/// A line that ends inside an unterminated string also counts as complete,
+/// so the parser can point at the missing quote instead of the REPL waiting
+/// for a `.` that the user believes they typed.
+///
+/// ```
+/// use wirelog::commands::edit::is_complete;
+/// assert!(is_complete("p(a)."));
+/// assert!(!is_complete("h(X) :- p(X),"));
+/// assert!(!is_complete(r#"said(x, "ends here.")"#));
+/// assert!(!is_complete("p(a) % done."));
+/// ```
+pub fn is_complete(text: &str) -> bool {
+    match significant(text).last() {
+        None => true,
+        Some(token) => matches!(token.kind, TokenKind::Dot | TokenKind::StringUnterminated),
+    }
+}
+
+/// The distinct named variables of a text, in order of first appearance.
+pub fn variables(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for token in significant(text) {
+        let name = &text[token.range];
+        if token.kind == TokenKind::Variable
+            && name != "_"
+            && !names.iter().any(|seen| seen == name)
+        {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// The input line with ANSI colours: variables, strings, numbers and dates,
+/// comments, `:-` and `?-`, keywords, and a command's name.
+///
+/// Only escape codes are added, so the display width is unchanged (rustyline
+/// needs that to place the cursor).
+pub fn highlight(line: &str) -> String {
+    const RESET: &str = "\x1b[0m";
+    let command = super::is_command(line);
+    let mut out = String::with_capacity(line.len() * 2);
+    for (index, token) in tokenize(line).into_iter().enumerate() {
+        let text = &line[token.range.clone()];
+        let colour = match token.kind {
+            _ if command => {
+                // The command's name in bold; its argument (a path, a fact) plain.
+                if index <= 2 && token.kind != TokenKind::Space {
+                    Some("\x1b[1m")
+                } else {
+                    None
+                }
+            }
+            TokenKind::Variable => Some("\x1b[33m"),
+            TokenKind::String | TokenKind::StringUnterminated => Some("\x1b[32m"),
+            TokenKind::Number => Some("\x1b[36m"),
+            TokenKind::Comment => Some("\x1b[90m"),
+            TokenKind::Neck | TokenKind::QueryMark => Some("\x1b[1;35m"),
+            TokenKind::Keyword | TokenKind::Directive => Some("\x1b[34m"),
+            TokenKind::Dot => Some("\x1b[1m"),
+            TokenKind::Name | TokenKind::Punct | TokenKind::Space => None,
+        };
+        match colour {
+            Some(colour) => {
+                out.push_str(colour);
+                out.push_str(text);
+                out.push_str(RESET);
+            }
+            None => out.push_str(text),
+        }
+    }
+    out
+}
+
+/// What the session knows that completion and hints need: predicate names
+/// and their argument lists. A snapshot, rebuilt after each input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    /// Every predicate of the session's program, sorted by name.
+    pub predicates: Vec<Signature>,
+}
+
+/// A predicate's name and a short description of each argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    /// `mediates`
+    pub name: String,
+    /// `Mediator: symbol`, `Talks: symbol`; numbered `#1`, `#2` when undocumented.
+    pub arguments: Vec<String>,
+}
+
+impl Vocabulary {
+    /// The predicates of the session's program (empty before anything loaded).
+    pub fn of(session: &Session) -> Vocabulary {
+        let Some(program) = session.program() else {
+            return Vocabulary::default();
+        };
+        let mut predicates: Vec<Signature> = program
+            .predicates
+            .iter()
+            .map(|predicate| {
+                let documented = predicate
+                    .doc
+                    .as_ref()
+                    .filter(|doc| doc.arguments.len() == predicate.arity);
+                let arguments = match documented {
+                    Some(doc) => doc
+                        .arguments
+                        .iter()
+                        .map(|argument| match argument.declared_type.as_deref() {
+                            Some(declared) if declared != "any" => {
+                                format!("{}: {declared}", argument.name)
+                            }
+                            _ => argument.name.clone(),
+                        })
+                        .collect(),
+                    None => (1..=predicate.arity).map(|n| format!("#{n}")).collect(),
+                };
+                Signature {
+                    name: predicate.name.clone(),
+                    arguments,
+                }
+            })
+            .collect();
+        predicates.sort_by(|a, b| a.name.cmp(&b.name));
+        Vocabulary { predicates }
+    }
+
+    /// The signature of `name`, if the session knows it.
+    pub fn signature(&self, name: &str) -> Option<&Signature> {
+        self.predicates
+            .iter()
+            .find(|signature| signature.name == name)
+    }
+
+    /// What Tab offers at byte `pos` of `line`, given the earlier lines
+    /// `pending` of an unfinished clause.
+    pub fn complete(&self, pending: &str, line: &str, pos: usize) -> Completion {
+        let pos = floor_char_boundary(line, pos);
+        let before = &line[..pos];
+        if pending.is_empty() && super::is_command(before) {
+            return self.complete_command(before);
+        }
+        // No completion inside a string or a comment.
+        let context = format!("{pending}{before}");
+        if tokenize(&context).last().is_some_and(|token| {
+            matches!(
+                token.kind,
+                TokenKind::Comment | TokenKind::StringUnterminated
+            )
+        }) {
+            return Completion::None;
+        }
+        let start = word_start(before);
+        let word = &before[start..];
+        let words: Vec<String> = if word.starts_with(|c: char| c.is_ascii_uppercase() || c == '_') {
+            // Variables typed anywhere in this input, except the one being typed.
+            let rest = &line[pos..];
+            let word_end = pos + word_start_end(rest);
+            let whole = format!("{pending}{}{}", &line[..start], &line[word_end..]);
+            variables(&whole)
+                .into_iter()
+                .filter(|name| name.starts_with(word) && name != word)
+                .collect()
+        } else {
+            let names = self
+                .predicates
+                .iter()
+                .map(|signature| signature.name.as_str())
+                .chain(BUILTIN_FUNCTIONS.iter().copied())
+                .chain(KEYWORDS.iter().copied());
+            let mut words: Vec<String> = names
+                .filter(|name| name.starts_with(word))
+                .map(str::to_string)
+                .collect();
+            words.sort();
+            words.dedup();
+            words
+        };
+        if words.is_empty() {
+            Completion::None
+        } else {
+            Completion::Words { start, words }
+        }
+    }
+
+    /// Completion within a command line: the command's name, then its argument.
+    fn complete_command(&self, before: &str) -> Completion {
+        let colon = before.find(':').unwrap_or(0);
+        let after_colon = &before[colon + 1..];
+        let name_end = after_colon
+            .find(char::is_whitespace)
+            .map(|offset| colon + 1 + offset);
+        let Some(name_end) = name_end else {
+            let words: Vec<String> = super::COMMANDS
+                .iter()
+                .filter(|info| info.name.starts_with(after_colon))
+                .map(|info| format!(":{}", info.name))
+                .collect();
+            return if words.is_empty() {
+                Completion::None
+            } else {
+                Completion::Words {
+                    start: colon,
+                    words,
+                }
+            };
+        };
+        let command = &before[colon + 1..name_end];
+        let Some(info) = super::resolve_command(command).ok() else {
+            return Completion::None;
+        };
+        let argument_start = before[name_end..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(before.len(), |offset| name_end + offset);
+        let argument = &before[argument_start..];
+        match info.argument {
+            super::Argument::Path => Completion::Path {
+                start: argument_start,
+            },
+            super::Argument::Predicate | super::Argument::Fact => {
+                if argument.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                    return Completion::None;
+                }
+                let words: Vec<String> = self
+                    .predicates
+                    .iter()
+                    .filter(|signature| signature.name.starts_with(argument))
+                    .map(|signature| signature.name.clone())
+                    .collect();
+                Completion::words(argument_start, words)
+            }
+            super::Argument::Format => Completion::words(
+                argument_start,
+                ["table", "csv", "json"]
+                    .into_iter()
+                    .filter(|name| name.starts_with(argument))
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            super::Argument::Command => {
+                let argument = argument.trim_start_matches(':');
+                Completion::words(
+                    argument_start,
+                    super::COMMANDS
+                        .iter()
+                        .filter(|info| info.name.starts_with(argument))
+                        .map(|info| info.name.to_string())
+                        .collect(),
+                )
+            }
+            super::Argument::None => Completion::None,
+        }
+    }
+
+    /// The grey text shown after the cursor: the remaining arguments of the
+    /// atom being typed (`mediates(qatar, ` hints `Talks: symbol)`), or the
+    /// rest of a command's name and its usage. Only at the end of the line.
+    pub fn hint(&self, line: &str, pos: usize) -> Option<String> {
+        if pos != line.len() || line.is_empty() {
+            return None;
+        }
+        if super::is_command(line) {
+            let name = line.trim_start().trim_start_matches(':');
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return None;
+            }
+            let mut matching = super::COMMANDS
+                .iter()
+                .filter(|info| info.name.starts_with(name));
+            let info = matching.next()?;
+            if matching.next().is_some() && info.name != name {
+                return None;
+            }
+            let rest = &info.name[name.len()..];
+            let hint = if info.usage.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{rest} {}", info.usage)
+            };
+            return (!hint.is_empty()).then_some(hint);
+        }
+        // Find the innermost open parenthesis and the name before it.
+        let mut open: Vec<(Option<String>, usize)> = Vec::new();
+        let mut last_name: Option<String> = None;
+        for token in tokenize(line) {
+            let text = &line[token.range.clone()];
+            match (token.kind, text) {
+                (TokenKind::Space, _) => continue,
+                (TokenKind::Comment | TokenKind::StringUnterminated, _) => return None,
+                (TokenKind::Punct, "(") => open.push((last_name.take(), 0)),
+                (TokenKind::Punct, ")") => {
+                    open.pop();
+                }
+                (TokenKind::Punct, ",") => {
+                    if let Some((_, n_commas)) = open.last_mut() {
+                        *n_commas += 1;
+                    }
+                }
+                (TokenKind::Dot, _) => open.clear(),
+                _ => {}
+            }
+            last_name = (token.kind == TokenKind::Name).then(|| text.to_string());
+        }
+        let (Some(name), n_commas) = open.pop()? else {
+            return None;
+        };
+        let signature = self.signature(&name)?;
+        let remaining = signature.arguments.get(n_commas..)?;
+        if remaining.is_empty() {
+            return None;
+        }
+        // After a comma the user is about to type; after a partial argument, add the separator.
+        let typed_argument = line.trim_end().ends_with(['(', ',']);
+        let (first, rest) = if typed_argument {
+            (remaining.to_vec(), Vec::new())
+        } else {
+            (Vec::new(), remaining.get(1..).unwrap_or_default().to_vec())
+        };
+        let mut hint = String::new();
+        if typed_argument {
+            if line.ends_with(',') {
+                hint.push(' ');
+            }
+            hint.push_str(&first.join(", "));
+        } else if !rest.is_empty() {
+            hint.push_str(", ");
+            hint.push_str(&rest.join(", "));
+        }
+        hint.push(')');
+        Some(hint)
+    }
+}
+
+/// What Tab can offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Completion {
+    /// Replace the text from byte `start` to the cursor with one of `words`.
+    Words {
+        /// Where the word being completed starts.
+        start: usize,
+        /// The candidates, each a whole word.
+        words: Vec<String>,
+    },
+    /// A file name starting at byte `start` (after `:load` and `:save`).
+    Path {
+        /// Where the path starts.
+        start: usize,
+    },
+    /// Nothing to offer.
+    None,
+}
+
+impl Completion {
+    fn words(start: usize, words: Vec<String>) -> Completion {
+        if words.is_empty() {
+            Completion::None
+        } else {
+            Completion::Words { start, words }
+        }
+    }
+}
+
+/// Where the identifier ending at the end of `text` starts.
+fn word_start(text: &str) -> usize {
+    text.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |index| index + 1)
+}
+
+/// Length of the identifier characters at the start of `text`.
+fn word_start_end(text: &str) -> usize {
+    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len())
+}
+
+/// The largest char boundary not after `pos`.
+fn floor_char_boundary(text: &str, pos: usize) -> usize {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted by name, as `Vocabulary::of` makes it.
+    fn vocabulary() -> Vocabulary {
+        Vocabulary {
+            predicates: vec![
+                Signature {
+                    name: "blames".into(),
+                    arguments: vec!["A".into(), "B".into(), "E".into()],
+                },
+                Signature {
+                    name: "mediated".into(),
+                    arguments: vec!["#1".into()],
+                },
+                Signature {
+                    name: "mediates".into(),
+                    arguments: vec!["Mediator: symbol".into(), "Talks: symbol".into()],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn completeness_follows_the_final_dot() {
+        let cases: &[(&str, bool)] = &[
+            ("", true),
+            ("   ", true),
+            ("% only a comment", true),
+            ("p(a).", true),
+            ("p(a).  % with a comment", true),
+            ("p(a)", false),
+            ("h(X) :-\n  p(X),", false),
+            ("h(X) :-\n  p(X).", true),
+            ("?- p(X)", false),
+            (r#"said(x, "a. b")"#, false),
+            (r#"said(x, "a. b")."#, true),
+            (r#"said(x, "quote \" and . inside")."#, true),
+            ("p(a) % the end.", false),
+            ("p(a). q(", false),
+            ("p(a). q(b).", true),
+            (r#"said(x, "unterminated"#, true),
+            ("#include \"x.dl\".", true),
+            ("p(2025-10-29).", true),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(is_complete(text), *expected, "input {text:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_cover_every_byte() {
+        let text = "h(X) :- p(X, \"Türkiye\"), not q(_Y), N = count : { r(_) }, D = 2025-10-29 + 1. % ok\n?- h(é).";
+        let tokens = tokenize(text);
+        let mut expected_start = 0;
+        for token in &tokens {
+            assert_eq!(token.range.start, expected_start);
+            expected_start = token.range.end;
+        }
+        assert_eq!(expected_start, text.len());
+        let kinds: Vec<TokenKind> = tokens
+            .iter()
+            .filter(|token| token.kind != TokenKind::Space)
+            .map(|token| token.kind)
+            .collect();
+        assert!(kinds.contains(&TokenKind::Neck));
+        assert!(kinds.contains(&TokenKind::QueryMark));
+        assert!(kinds.contains(&TokenKind::Comment));
+        assert!(kinds.contains(&TokenKind::Keyword));
+        let date = tokens
+            .iter()
+            .find(|token| token.kind == TokenKind::Number)
+            .map(|token| &text[token.range.clone()]);
+        assert_eq!(date, Some("2025-10-29"));
+    }
+
+    #[test]
+    fn variables_in_order_without_anonymous() {
+        assert_eq!(
+            variables("h(X, Y) :- p(X, _), q(Y, _Z, \"Quoted W\"). % V"),
+            vec!["X", "Y", "_Z"]
+        );
+    }
+
+    #[test]
+    fn highlighting_keeps_the_text() {
+        for line in [
+            "h(X) :- p(X, \"a\"), not q(X). % c",
+            ":load rules/x.dl",
+            "?- closed(C, 2025-10-12).",
+            "\"unterminated",
+        ] {
+            let highlighted = highlight(line);
+            let mut plain = String::new();
+            let mut in_escape = false;
+            for character in highlighted.chars() {
+                match character {
+                    '\x1b' => in_escape = true,
+                    'm' if in_escape => in_escape = false,
+                    _ if in_escape => {}
+                    _ => plain.push(character),
+                }
+            }
+            assert_eq!(plain, line);
+        }
+        assert!(highlight("p(X).").contains("\x1b[33mX\x1b[0m"));
+    }
+
+    fn check_completion(pending: &str, line: &str, expected: Completion) {
+        assert_eq!(
+            vocabulary().complete(pending, line, line.len()),
+            expected,
+            "line {line:?}"
+        );
+    }
+
+    #[test]
+    fn completes_predicates_variables_and_commands() {
+        let words = |start: usize, words: &[&str]| Completion::Words {
+            start,
+            words: words.iter().map(|word| word.to_string()).collect(),
+        };
+        check_completion("", "?- med", words(3, &["mediated", "mediates"]));
+        check_completion("", "?- mediates(M, T), bl", words(19, &["blames"]));
+        check_completion("", "h(Talks) :- mediates(M, T", words(24, &["Talks"]));
+        check_completion("h(Mediator) :-\n", "  p(Me", words(4, &["Mediator"]));
+        check_completion("", "?- no", words(3, &["not"]));
+        check_completion("", ":sc", words(0, &[":schema"]));
+        check_completion("", ":w", words(0, &[":why", ":whynot"]));
+        check_completion("", ":facts med", words(7, &["mediated", "mediates"]));
+        check_completion("", ":load ru", Completion::Path { start: 6 });
+        check_completion("", ":format j", words(8, &["json"]));
+        check_completion("", "said(x, \"med", Completion::None);
+        check_completion("", "p(a). % med", Completion::None);
+        check_completion("", ":nosuch x", Completion::None);
+    }
+
+    #[test]
+    fn hints_show_remaining_arguments_and_command_usage() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("?- mediates(", Some("Mediator: symbol, Talks: symbol)")),
+            ("?- mediates(qatar,", Some(" Talks: symbol)")),
+            ("?- mediates(qatar, ", Some("Talks: symbol)")),
+            ("?- mediates(qat", Some(", Talks: symbol)")),
+            ("?- mediates(qatar, T", Some(")")),
+            ("?- mediates(qatar, T)", None),
+            ("?- unknown(", None),
+            ("?- blames(A, len(", None),
+            (":sch", Some("ema [PREDICATE]")),
+            (":undo", None),
+            (":und", Some("o")),
+            (":s", None),
+            ("p(a). % mediates(", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(
+                vocabulary().hint(line, line.len()).as_deref(),
+                *expected,
+                "line {line:?}"
+            );
+        }
+        assert_eq!(vocabulary().hint("?- mediates(", 2), None);
+    }
+}
