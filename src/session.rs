@@ -94,6 +94,8 @@ pub struct Session {
     pub(crate) model: Option<Model>,
     pub(crate) cancel: Arc<AtomicBool>,
     pub(crate) repl_counter: usize,
+    /// How the last evaluation reused the previous model, when it could.
+    pub(crate) last_strata_report: Option<fixpoint::StrataReport>,
 }
 
 impl Default for Session {
@@ -113,6 +115,7 @@ impl Session {
             model: None,
             cancel: Arc::new(AtomicBool::new(false)),
             repl_counter: 0,
+            last_strata_report: None,
         }
     }
 
@@ -149,6 +152,13 @@ impl Session {
     /// Mutable access to the relations (explanations evaluate conjunctions against them).
     pub fn database_mut(&mut self) -> Option<&mut Database> {
         self.model.as_mut().map(|model| &mut model.database)
+    }
+
+    /// How the last input's evaluation went: `None` when the model was
+    /// evaluated from scratch, otherwise how many strata were reused, updated
+    /// incrementally or recomputed.
+    pub fn last_strata_report(&self) -> Option<fixpoint::StrataReport> {
+        self.last_strata_report
     }
 
     /// The session's evaluation options.
@@ -303,12 +313,51 @@ impl Session {
         let mut fresh = None;
         let database = match (&mut self.model, only_queries) {
             (Some(model), true) => &mut model.database,
+            (Some(model), false) if same_predicates(&model.program, &program) => {
+                // Only additions: bring the old model up to date instead of starting over.
+                let new_facts: Vec<usize> = program
+                    .facts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, fact)| new_sources.contains(&fact.span.source))
+                    .map(|(index, _)| index)
+                    .collect();
+                let new_rules: Vec<ir::RuleId> = program
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| new_sources.contains(&rule.span.source))
+                    .map(|(index, _)| ir::RuleId(index as u32))
+                    .collect();
+                let addition = fixpoint::Addition {
+                    old: &model.database,
+                    new_facts: &new_facts,
+                    new_rules: &new_rules,
+                };
+                match fixpoint::evaluate_incremental(
+                    &program,
+                    &plan,
+                    addition,
+                    options,
+                    &self.cancel,
+                ) {
+                    Ok((database, report)) => {
+                        self.last_strata_report = Some(report);
+                        fresh.insert(database)
+                    }
+                    Err(error) => {
+                        diagnostics.push(eval_diagnostic(&error, &program));
+                        return Err(());
+                    }
+                }
+            }
             _ => {
                 let store = self
                     .model
                     .as_ref()
                     .map(|model| model.database.store.clone())
                     .unwrap_or_default();
+                self.last_strata_report = None;
                 match fixpoint::evaluate(&program, &plan, store, options, &self.cancel) {
                     Ok(database) => fresh.insert(database),
                     Err(error) => {
@@ -494,6 +543,17 @@ fn answer_query(
             })
             .collect(),
     })
+}
+
+/// True when `new` keeps every predicate of `old` under the same id, so the
+/// old model's relations can be reused by id.
+fn same_predicates(old: &ir::Program, new: &ir::Program) -> bool {
+    old.predicates.len() <= new.predicates.len()
+        && old
+            .predicates
+            .iter()
+            .zip(&new.predicates)
+            .all(|(before, after)| before.name == after.name && before.arity == after.arity)
 }
 
 /// Turns an evaluation error into a diagnostic pointing at the rule or query involved.

@@ -211,6 +211,81 @@ fn compare(seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Loads the program in several inputs (as a REPL user would type it), so all
+/// but the first are evaluated incrementally, then asks every query.
+fn engine_answers_in_steps(text: &str, cut: usize) -> Result<(Vec<Vec<Vec<i64>>>, usize), String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let clauses: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| !line.starts_with("?-"))
+        .collect();
+    let queries: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| line.starts_with("?-"))
+        .collect();
+    let mut session = Session::default();
+    let mut n_incremental = 0;
+    let cut = cut.min(clauses.len());
+    let (first, rest) = clauses.split_at(cut);
+    let mut inputs: Vec<String> = vec![first.join("\n")];
+    inputs.extend(rest.iter().map(|clause| clause.to_string()));
+    for input in inputs {
+        session
+            .load_text(&input)
+            .map_err(|rejected| format!("{:#?}", rejected.diagnostics))?;
+        if let Some(report) = session.last_strata_report() {
+            n_incremental += report.incremental;
+        }
+    }
+    let accepted = session
+        .load_text(&queries.join("\n"))
+        .map_err(|rejected| format!("{:#?}", rejected.diagnostics))?;
+    let answers = accepted
+        .answers
+        .iter()
+        .map(|answer| {
+            answer
+                .rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|value| {
+                            if let Value::Integer(number) = value {
+                                *number
+                            } else {
+                                i64::MIN
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    Ok((answers, n_incremental))
+}
+
+fn compare_incremental(seed: u64, cut: usize) -> Result<usize, TestCaseError> {
+    let program = generate(seed);
+    let text = program.print();
+    let expected = program.evaluate();
+    let (answers, n_incremental) = engine_answers_in_steps(&text, cut)
+        .map_err(|error| TestCaseError::fail(format!("rejected:\n{text}\n{error}")))?;
+    for (index, (answer, relation)) in answers.iter().zip(&expected).enumerate() {
+        let expected_rows: Vec<Vec<i64>> = relation.iter().cloned().collect();
+        prop_assert_eq!(
+            answer,
+            &expected_rows,
+            "predicate {} of\n{} (first input: {} clauses)",
+            program.predicates[index].0,
+            text,
+            cut
+        );
+    }
+    Ok(n_incremental)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -218,6 +293,27 @@ proptest! {
     fn engine_agrees_with_the_naive_evaluator(seed in any::<u64>()) {
         compare(seed)?;
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn incremental_evaluation_agrees_with_the_naive_evaluator(seed in any::<u64>(), cut in 0usize..20) {
+        compare_incremental(seed, cut)?;
+    }
+}
+
+#[test]
+fn incremental_evaluation_is_actually_used() {
+    // A test of the incremental path that cannot silently fall back to full evaluation.
+    let n_incremental: usize = (0..50)
+        .map(|seed| compare_incremental(seed, 3).unwrap_or(0))
+        .sum();
+    assert!(
+        n_incremental > 100,
+        "only {n_incremental} strata were updated incrementally"
+    );
 }
 
 #[test]

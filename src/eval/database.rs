@@ -74,6 +74,26 @@ impl Database {
         rank
     }
 
+    /// Continues the ranks after those of `old`, so what is derived now ranks after what was known.
+    pub(crate) fn continue_ranks_after(&mut self, old: &Database) {
+        self.next_rank = self.next_rank.max(old.next_rank);
+    }
+
+    /// Takes over `old`'s recorded rounds of `predicate`.
+    pub(crate) fn copy_rounds_from(&mut self, old: &Database, predicate: PredId) {
+        let index = predicate.0 as usize;
+        let batches = old
+            .rounds
+            .as_ref()
+            .and_then(|rounds| rounds.get(index))
+            .cloned();
+        if let (Some(rounds), Some(batches)) = (self.rounds.as_mut(), batches)
+            && let Some(slot) = rounds.get_mut(index)
+        {
+            *slot = batches;
+        }
+    }
+
     /// Records the tuples that became new for `predicate` in the round `rank`.
     pub(crate) fn record_round(&mut self, predicate: PredId, rank: u64, batch: &[Tuple]) {
         if batch.is_empty() {
