@@ -48,5 +48,6 @@ pub mod diagnostic;
 pub mod eval;
 pub mod plan;
 pub mod present;
+pub mod provenance;
 pub mod session;
 pub mod syntax;

@@ -108,8 +108,15 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
 }
 
 fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[PathBuf]) -> i32 {
+    // `dot` exists only for explanations.
+    let dot = format.trim().eq_ignore_ascii_case("dot");
+    if dot && !explain {
+        eprintln!("error: `--format dot` draws explanations: add `--explain`");
+        return 2;
+    }
     let format: Format = match format.parse() {
         Ok(format) => format,
+        Err(_) if dot => Format::Table,
         Err(error) => {
             eprintln!("error: {error}");
             return 2;
@@ -157,10 +164,68 @@ fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[Pa
                 .join("\n")
         }
     };
-    let _ = explain;
+    let output = if explain {
+        match explained_output(&mut session, &answers, format, dot, all) {
+            Ok(output) => output,
+            Err(rejected) => {
+                print_diagnostics(&session, &rejected.diagnostics);
+                return 1;
+            }
+        }
+    } else {
+        output
+    };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
     0
+}
+
+/// Most answer rows explained per query by `run --explain`.
+const MAX_EXPLAINED_ROWS: usize = 20;
+
+/// The answers with the explanation of each row (`run --explain`).
+fn explained_output(
+    session: &mut Session,
+    answers: &[wirelog::eval::Answer],
+    format: Format,
+    dot: bool,
+    all: bool,
+) -> Result<String, wirelog::session::Rejected> {
+    use wirelog::present::explain;
+    use wirelog::provenance::{ExplainOptions, explain_answers};
+    let explanations = explain_answers(
+        session,
+        answers,
+        MAX_EXPLAINED_ROWS,
+        &ExplainOptions::default(),
+    )?;
+    if dot {
+        return Ok(explain::render_explanations_dot(answers, &explanations));
+    }
+    Ok(match format {
+        Format::Json => explain::render_json_with_explanations(answers, &explanations),
+        Format::Csv => present::render_csv_answers(answers),
+        Format::Table => {
+            let options = present::TableOptions {
+                max_rows: if all { None } else { Some(1000) },
+                more_rows_hint: Some("use --all to show them".into()),
+                ..present::TableOptions::default()
+            };
+            answers
+                .iter()
+                .zip(&explanations)
+                .map(|(answer, explanation)| {
+                    format!(
+                        "{}\n{}{}",
+                        answer.query,
+                        present::render_table(answer, &options),
+                        explain::render_explanations_text(answer, explanation)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    })
 }
 
 fn check_files(limits: Limits, files: &[PathBuf]) -> i32 {

@@ -13,6 +13,7 @@
 
 pub mod csv;
 pub mod diagnostics;
+pub mod explain;
 pub mod json;
 pub mod schema;
 pub mod table;

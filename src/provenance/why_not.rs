@@ -1,0 +1,539 @@
+//! Why a fact does not hold: for each rule that could derive it, the first
+//! body literal that fails.
+//!
+//! Owns the prefix search. With the head's values bound, the rule body is
+//! taken in the order the planner joins it; growing prefixes are evaluated
+//! until one has no match left. The literal that emptied it is the
+//! blocker, and the matches of the prefix before it are the closest
+//! candidate bindings a student can inspect. Like the rest of
+//! `provenance`, it renders nothing.
+
+use super::search::{Explainer, bindings_of, collapse_whitespace, literal_variables};
+use super::{Binding, fact_text};
+use crate::analysis::ir::{Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
+use crate::eval::Value;
+use crate::eval::fixpoint::{self, EvalError, Origin};
+use crate::eval::value::{Packed, Tuple};
+use crate::plan;
+use crate::syntax::ast::CompareOp;
+use serde::Serialize;
+
+/// Why a fact does not hold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WhyNot {
+    /// The fact asked about, in Datalog syntax.
+    pub fact: String,
+    /// What was found.
+    pub outcome: WhyNotOutcome,
+}
+
+/// The finding of `why_not`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WhyNotOutcome {
+    /// It does hold (ask `:why`).
+    Holds,
+    /// The predicate has no rules, and no such fact is stated.
+    NoSuchFact {
+        /// Facts of the same predicate differing in one argument.
+        close_facts: Vec<String>,
+    },
+    /// The predicate has rules; none derives the fact.
+    NotDerived {
+        /// One per rule of the predicate, in program order.
+        attempts: Vec<RuleAttempt>,
+        /// Stated facts of the same predicate differing in one argument.
+        close_facts: Vec<String>,
+    },
+}
+
+/// What happened when one rule was tried.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleAttempt {
+    /// The rule as written, whitespace collapsed.
+    pub rule: String,
+    /// Index into `ir::Program::rules`.
+    pub rule_index: u32,
+    /// The file it is written in.
+    pub file: String,
+    /// Its first line.
+    pub line: usize,
+    /// Why it does not derive the fact.
+    pub verdict: Verdict,
+}
+
+/// Why one rule does not derive the fact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The head cannot produce the fact (a different constant, a repeated variable).
+    HeadMismatch {
+        /// Which argument disagrees.
+        reason: String,
+    },
+    /// A body literal has no match for any candidate binding.
+    Blocked(Blocked),
+    /// Every literal matches, but the head computes a different value.
+    HeadComputesOther {
+        /// What the head computes.
+        reason: String,
+    },
+}
+
+/// The literal that blocks a rule, with the bindings that reached it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Blocked {
+    /// The literals before it, in the order evaluated, each as written; all had matches.
+    pub held: Vec<String>,
+    /// The blocking literal as written.
+    pub blocker: String,
+    /// What kind of literal it is.
+    pub kind: BlockerKind,
+    /// The blocking literal with the closest candidate's values substituted.
+    pub instantiated: String,
+    /// Up to `ExplainOptions::max_candidates` bindings that satisfied everything before it.
+    pub candidates: Vec<Vec<Binding>>,
+    /// How many candidate bindings there were.
+    pub n_candidates: usize,
+    /// For a negation, the facts that match it; for a missing fact, stated
+    /// facts differing from it in one argument.
+    pub evidence: Vec<String>,
+}
+
+/// The kinds of blocking literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockerKind {
+    /// A positive atom with no matching fact.
+    MissingFact,
+    /// `not p(..)` where some `p` fact matches.
+    Negation,
+    /// A comparison or filter that is false.
+    Comparison,
+    /// An aggregate with no group for these bindings.
+    Aggregate,
+}
+
+/// How many close facts or blocking facts are listed.
+const MAX_EVIDENCE: usize = 5;
+
+/// How many candidate bindings are searched for one with close facts.
+const MAX_CANDIDATES_SEARCHED: usize = 50;
+
+impl Explainer<'_> {
+    /// See [`super::why_not`].
+    pub(super) fn why_not(
+        &mut self,
+        predicate: PredId,
+        values: &[Value],
+    ) -> Result<WhyNot, EvalError> {
+        let program = self.program;
+        let name = program.predicate(predicate).name.clone();
+        let fact = fact_text(&name, values);
+        let tuple: Tuple = values.iter().map(|value| self.pack(value)).collect();
+        if self.database.contains(predicate, &tuple) {
+            return Ok(WhyNot {
+                fact,
+                outcome: WhyNotOutcome::Holds,
+            });
+        }
+        let pattern: Vec<Option<Packed>> = tuple.iter().copied().map(Some).collect();
+        let close_facts = self.close_facts(predicate, &pattern);
+        let rules = self
+            .rules_by_head
+            .get(&predicate)
+            .cloned()
+            .unwrap_or_default();
+        if rules.is_empty() {
+            return Ok(WhyNot {
+                fact,
+                outcome: WhyNotOutcome::NoSuchFact { close_facts },
+            });
+        }
+        let mut attempts = Vec::with_capacity(rules.len());
+        for rule_id in rules {
+            attempts.push(self.attempt(rule_id, &tuple)?);
+        }
+        Ok(WhyNot {
+            fact,
+            outcome: WhyNotOutcome::NotDerived {
+                attempts,
+                close_facts,
+            },
+        })
+    }
+
+    /// Tries one rule: unify its head with the fact, then find the blocking literal.
+    fn attempt(&mut self, rule_id: RuleId, tuple: &Tuple) -> Result<RuleAttempt, EvalError> {
+        let program = self.program;
+        let rule = program.rule(rule_id);
+        let (file, line) = self.location(rule.span);
+        let mut attempt = RuleAttempt {
+            rule: collapse_whitespace(self.sources.snippet(rule.span)),
+            rule_index: rule_id.0,
+            file,
+            line,
+            verdict: Verdict::HeadMismatch {
+                reason: String::new(),
+            },
+        };
+        // 1. Unify the head with the fact: bind variables, compare constants.
+        let n_slots = rule.variables.len();
+        let mut seed_vars: Vec<VarId> = Vec::new();
+        let mut seed_values: Vec<Packed> = Vec::new();
+        let mut computed = Vec::new();
+        for (column, (arg, &value)) in rule.head.args.iter().zip(tuple.iter()).enumerate() {
+            match arg {
+                Expr::Var(var) => match seed_vars.iter().position(|seeded| seeded == var) {
+                    Some(index) if seed_values[index] != value => {
+                        let name = rule.variables.get(var.0 as usize).cloned();
+                        attempt.verdict = Verdict::HeadMismatch {
+                            reason: format!(
+                                "the head repeats `{}`, but the fact has {} and {}",
+                                name.unwrap_or_default(),
+                                self.format(seed_values[index]),
+                                self.format(value)
+                            ),
+                        };
+                        return Ok(attempt);
+                    }
+                    Some(_) => {}
+                    None => {
+                        seed_vars.push(*var);
+                        seed_values.push(value);
+                    }
+                },
+                Expr::Const(constant) => {
+                    if self.database.store.lookup(constant) != Some(value) {
+                        attempt.verdict = Verdict::HeadMismatch {
+                            reason: format!(
+                                "argument {} of the head is {constant}, but the fact has {}",
+                                column + 1,
+                                self.format(value)
+                            ),
+                        };
+                        return Ok(attempt);
+                    }
+                }
+                other => computed.push(other.clone()),
+            }
+        }
+        // 2. Evaluate growing prefixes of the body in planned order.
+        let order = planned_order(&rule.body, &seed_vars, n_slots);
+        let mut bound: Vec<VarId> = seed_vars.clone();
+        let mut previous_vars = seed_vars.clone();
+        let mut previous_rows: Vec<Tuple> = vec![seed_values.iter().copied().collect()];
+        let mut prefix: Vec<BodyLiteral> = Vec::with_capacity(order.len());
+        for (position, &literal_index) in order.iter().enumerate() {
+            let Some(literal) = rule.body.get(literal_index) else {
+                continue;
+            };
+            prefix.push(literal.clone());
+            literal_variables(literal, &mut bound);
+            bound.sort();
+            bound.dedup();
+            let output: Vec<Expr> = bound.iter().map(|&var| Expr::Var(var)).collect();
+            let Ok(plan) = plan::plan_conjunction(&prefix, n_slots, &seed_vars, output) else {
+                continue;
+            };
+            let rows = fixpoint::evaluate_conjunction(
+                &plan,
+                Origin::Rule(rule_id),
+                self.database,
+                &seed_values,
+                self.eval_options,
+                self.cancel,
+            )?;
+            if rows.is_empty() {
+                let held = order[..position]
+                    .iter()
+                    .filter_map(|&index| rule.body.get(index))
+                    .map(|literal| self.literal_text(literal))
+                    .collect();
+                let blocked = self.blocked(
+                    literal,
+                    held,
+                    &rule.variables,
+                    &previous_vars,
+                    &previous_rows,
+                );
+                attempt.verdict = Verdict::Blocked(blocked);
+                return Ok(attempt);
+            }
+            previous_vars = bound.clone();
+            previous_rows = rows;
+        }
+        let reason = if computed.is_empty() {
+            "every literal of the body matches".to_string()
+        } else {
+            let bindings = bindings_of(
+                &previous_vars,
+                previous_rows.first().map_or(&[][..], |row| &row[..]),
+                n_slots,
+            );
+            let texts: Vec<String> = computed
+                .iter()
+                .map(|expr| self.expr_text(expr, &rule.variables, &bindings))
+                .collect();
+            format!(
+                "the body matches, but the head computes {} instead",
+                texts.join(", ")
+            )
+        };
+        attempt.verdict = Verdict::HeadComputesOther { reason };
+        Ok(attempt)
+    }
+
+    /// Describes the blocking literal for the closest candidate bindings.
+    fn blocked(
+        &mut self,
+        literal: &BodyLiteral,
+        held: Vec<String>,
+        names: &[String],
+        vars: &[VarId],
+        rows: &[Tuple],
+    ) -> Blocked {
+        let n_slots = names.len();
+        let candidates: Vec<Vec<Option<Packed>>> = rows
+            .iter()
+            .map(|row| bindings_of(vars, row, n_slots))
+            .collect();
+        let kind = match literal {
+            BodyLiteral::Atom { negated: false, .. } => BlockerKind::MissingFact,
+            BodyLiteral::Atom { .. } => BlockerKind::Negation,
+            BodyLiteral::Compare { .. } | BodyLiteral::Filter { .. } => BlockerKind::Comparison,
+            BodyLiteral::Aggregate(_) => BlockerKind::Aggregate,
+        };
+        // The closest candidate: for a missing fact, the first with a stated
+        // fact differing in one argument; otherwise the first.
+        let mut closest = 0;
+        let mut evidence = Vec::new();
+        if let BodyLiteral::Atom {
+            predicate, args, ..
+        } = literal
+        {
+            for (index, bindings) in candidates.iter().enumerate().take(MAX_CANDIDATES_SEARCHED) {
+                let pattern = self.pattern(args, bindings);
+                let found = if kind == BlockerKind::Negation {
+                    self.matching_facts(*predicate, &pattern)
+                } else {
+                    self.close_facts(*predicate, &pattern)
+                };
+                if !found.is_empty() {
+                    closest = index;
+                    evidence = found;
+                    break;
+                }
+            }
+        }
+        let empty = Vec::new();
+        let chosen = candidates.get(closest).unwrap_or(&empty);
+        let instantiated = match literal {
+            BodyLiteral::Atom {
+                predicate,
+                args,
+                negated,
+                ..
+            } => {
+                let text = self.atom_text(*predicate, args, names, chosen);
+                if *negated {
+                    format!("not {text}")
+                } else {
+                    text
+                }
+            }
+            BodyLiteral::Compare { op, lhs, rhs, .. } => format!(
+                "{} {} {}",
+                self.expr_text(lhs, names, chosen),
+                op.symbol(),
+                self.expr_text(rhs, names, chosen)
+            ),
+            BodyLiteral::Filter { call, .. } => self.expr_text(call, names, chosen),
+            BodyLiteral::Aggregate(_) => self.literal_text(literal),
+        };
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        if closest < order.len() {
+            order.remove(closest);
+            order.insert(0, closest);
+        }
+        let shown = order
+            .iter()
+            .take(self.options.max_candidates)
+            .filter_map(|&index| candidates.get(index))
+            .map(|bindings| self.named_bindings(names, bindings))
+            .filter(|bindings| !bindings.is_empty())
+            .collect();
+        Blocked {
+            held,
+            blocker: self.literal_text(literal),
+            kind,
+            instantiated,
+            candidates: shown,
+            n_candidates: candidates.len(),
+            evidence,
+        }
+    }
+
+    /// The atom's columns: a value where a variable is bound or a constant stands, else free.
+    fn pattern(&self, args: &[Arg], bindings: &[Option<Packed>]) -> Vec<Option<Packed>> {
+        args.iter()
+            .map(|arg| match arg {
+                Arg::Var(var) => bindings.get(var.0 as usize).copied().flatten(),
+                Arg::Const(value) => self.database.store.lookup(value),
+                Arg::Wildcard => None,
+            })
+            .collect()
+    }
+
+    /// Facts of `predicate` matching `pattern` exactly.
+    fn matching_facts(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
+        self.facts_where(predicate, pattern, 0)
+    }
+
+    /// Facts of `predicate` that differ from `pattern` in exactly one fixed column.
+    pub(super) fn close_facts(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
+        self.facts_where(predicate, pattern, 1)
+    }
+
+    fn facts_where(
+        &self,
+        predicate: PredId,
+        pattern: &[Option<Packed>],
+        n_differences: usize,
+    ) -> Vec<String> {
+        let name = &self.program.predicate(predicate).name;
+        self.database
+            .relation(predicate)
+            .iter()
+            .filter(|tuple| {
+                tuple.len() == pattern.len()
+                    && pattern
+                        .iter()
+                        .zip(tuple.iter())
+                        .filter(|(wanted, value)| wanted.is_some_and(|wanted| wanted != **value))
+                        .count()
+                        == n_differences
+            })
+            .take(MAX_EVIDENCE)
+            .map(|tuple| {
+                let values: Vec<Value> = tuple
+                    .iter()
+                    .map(|&value| self.database.store.unpack(value))
+                    .collect();
+                fact_text(name, &values)
+            })
+            .collect()
+    }
+}
+
+/// The order in which the planner evaluates `body` with `seed` bound: the
+/// checks ready at the start, then each positive atom in written order
+/// followed by every check it makes ready (mirrors `plan::plan_conjunction`).
+fn planned_order(body: &[BodyLiteral], seed: &[VarId], n_slots: usize) -> Vec<usize> {
+    let mut bound = vec![false; n_slots];
+    for var in seed {
+        if let Some(slot) = bound.get_mut(var.0 as usize) {
+            *slot = true;
+        }
+    }
+    let mut pending: Vec<usize> = (0..body.len()).collect();
+    let mut order = Vec::with_capacity(body.len());
+    take_ready(body, &mut pending, &mut bound, &mut order);
+    while let Some(position) = pending.iter().position(|&index| {
+        matches!(
+            body.get(index),
+            Some(BodyLiteral::Atom { negated: false, .. })
+        )
+    }) {
+        let index = pending.remove(position);
+        if let Some(BodyLiteral::Atom { args, .. }) = body.get(index) {
+            for arg in args {
+                if let Arg::Var(var) = arg {
+                    mark(&mut bound, *var);
+                }
+            }
+        }
+        order.push(index);
+        take_ready(body, &mut pending, &mut bound, &mut order);
+    }
+    order.extend(pending);
+    order
+}
+
+fn mark(bound: &mut [bool], var: VarId) {
+    if let Some(slot) = bound.get_mut(var.0 as usize) {
+        *slot = true;
+    }
+}
+
+fn is_bound(bound: &[bool], var: VarId) -> bool {
+    bound.get(var.0 as usize).copied().unwrap_or(false)
+}
+
+fn expr_bound(expr: &Expr, bound: &[bool]) -> bool {
+    let mut vars = Vec::new();
+    expr.collect_variables(&mut vars);
+    vars.iter().all(|&var| is_bound(bound, var))
+}
+
+/// Moves every check that can run now from `pending` to `order`, repeating
+/// because an assignment can make another check ready.
+fn take_ready(
+    body: &[BodyLiteral],
+    pending: &mut Vec<usize>,
+    bound: &mut [bool],
+    order: &mut Vec<usize>,
+) {
+    loop {
+        let mut progressed = false;
+        let mut position = 0;
+        while position < pending.len() {
+            let index = pending[position];
+            let (ready, binds) = match body.get(index) {
+                Some(BodyLiteral::Atom {
+                    negated: true,
+                    args,
+                    ..
+                }) => (
+                    args.iter().all(|arg| match arg {
+                        Arg::Var(var) => is_bound(bound, *var),
+                        _ => true,
+                    }),
+                    None,
+                ),
+                Some(BodyLiteral::Filter { call, .. }) => (expr_bound(call, bound), None),
+                Some(BodyLiteral::Compare { op, lhs, rhs, .. }) => {
+                    let (lhs_bound, rhs_bound) = (expr_bound(lhs, bound), expr_bound(rhs, bound));
+                    match (lhs, rhs) {
+                        _ if lhs_bound && rhs_bound => (true, None),
+                        (Expr::Var(var), _) if *op == CompareOp::Eq && rhs_bound => {
+                            (true, Some(*var))
+                        }
+                        (_, Expr::Var(var)) if *op == CompareOp::Eq && lhs_bound => {
+                            (true, Some(*var))
+                        }
+                        _ => (false, None),
+                    }
+                }
+                Some(BodyLiteral::Aggregate(aggregate)) => (
+                    aggregate.group_by.iter().all(|&var| is_bound(bound, var)),
+                    Some(aggregate.result),
+                ),
+                _ => (false, None),
+            };
+            if ready {
+                if let Some(var) = binds {
+                    mark(bound, var);
+                }
+                order.push(index);
+                pending.remove(position);
+                progressed = true;
+            } else {
+                position += 1;
+            }
+        }
+        if !progressed {
+            return;
+        }
+    }
+}
