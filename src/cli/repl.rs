@@ -312,7 +312,6 @@ fn build_editor(no_color: bool) -> rustyline::Result<Editor<ReplHelper, FileHist
     let config = Config::builder()
         .auto_add_history(false)
         .history_ignore_dups(true)?
-        .history_ignore_space(true)
         .max_history_size(HISTORY_SIZE)?
         .completion_type(CompletionType::List)
         .build();
