@@ -261,3 +261,237 @@ fn every_answer_of_every_example_has_a_checked_derivation() {
     }
     assert!(n_rows > 20, "only {n_rows} rows explained");
 }
+
+#[test]
+fn the_checker_rejects_a_forged_step() {
+    let mut session = news_session();
+    let derivation =
+        provenance::why(&mut session, "failed_mediated_talks(istanbul_talks)").expect("holds");
+    let Support::Rule(mut step) = derivation.support.clone() else {
+        panic!("a derived fact");
+    };
+    // Claim the rule matched a different outcome: the re-check must notice.
+    step.children[1].values[1] = Value::Symbol("ceasefire_agreed".into());
+    let forged = Derivation {
+        support: Support::Rule(step),
+        ..derivation
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut checker = Checker {
+            session: &mut session,
+            seen: Vec::new(),
+            require_citations: true,
+            n_steps: 0,
+        };
+        checker.node(&forged, &mut Vec::new());
+    }));
+    assert!(outcome.is_err(), "a forged derivation passed the re-check");
+}
+
+fn why_text(fact: &str) -> String {
+    let mut session = news_session();
+    match provenance::why(&mut session, fact) {
+        Ok(derivation) => render_why_text(&derivation),
+        Err(rejected) => {
+            wirelog::present::render_diagnostics(&rejected.diagnostics, session.sources(), false)
+        }
+    }
+}
+
+fn why_not_text(fact: &str) -> String {
+    let mut session = news_session();
+    match provenance::why_not(&mut session, fact) {
+        Ok(why_not) => render_why_not_text(&why_not),
+        Err(rejected) => {
+            wirelog::present::render_diagnostics(&rejected.diagnostics, session.sources(), false)
+        }
+    }
+}
+
+// Golden forms of a few answers of the knowledge base.
+
+#[test]
+fn why_text_of_the_design_card_question() {
+    insta::assert_snapshot!(why_text("failed_mediated_talks(istanbul_talks)"));
+}
+
+#[test]
+fn why_text_of_a_recursive_chain_is_the_shortest() {
+    insta::assert_snapshot!(why_text("leads_to(kabul_explosions, trade_losses)."));
+}
+
+#[test]
+fn why_text_shows_negations_and_comparisons() {
+    insta::assert_snapshot!(
+        "negation",
+        why_text("undenied_accusation(taliban_government, pakistan, harbouring_militants)")
+    );
+    insta::assert_snapshot!(
+        "comparison",
+        why_text("days_between(kabul_explosions, doha_ceasefire, 10)")
+    );
+}
+
+#[test]
+fn why_json_and_dot_of_the_design_card_question() {
+    let mut session = news_session();
+    let derivation =
+        provenance::why(&mut session, "failed_mediated_talks(istanbul_talks)").expect("holds");
+    let json = render_why_json(&derivation);
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(parsed["support"]["kind"], "rule");
+    insta::assert_snapshot!("json", json);
+    let dot = render_why_dot(&derivation);
+    assert!(dot.starts_with("digraph explanation {") && dot.ends_with("}\n"));
+    insta::assert_snapshot!("dot", dot);
+}
+
+#[test]
+fn why_rejects_what_it_cannot_explain() {
+    insta::assert_snapshot!(
+        "rejections",
+        [
+            "failed_mediated_talks(doha_talks)",
+            "failed_mediatd_talks(doha_talks)",
+            "days_between(kabul_explosions, istanbul_talks, N)",
+            "failed_mediated_talks(a, b)",
+            "?- failed_mediated_talks(T).",
+            "",
+        ]
+        .iter()
+        .map(|fact| format!("== :why {fact}\n{}", why_text(fact)))
+        .collect::<Vec<_>>()
+        .join("\n")
+    );
+}
+
+#[test]
+fn why_not_finds_the_blocking_literal() {
+    let cases = [
+        // A missing fact: doha_talks ended with a ceasefire.
+        "failed_mediated_talks(doha_talks)",
+        // A negation: Pakistan denies this charge.
+        "undenied_accusation(taliban_government, pakistan, violating_airspace)",
+        // A recursive predicate: no chain starts at the strikes.
+        "leads_to(pakistani_strikes, afghan_attacks_on_posts)",
+        // A predicate with only facts.
+        "mediates(china, istanbul_talks)",
+        // It holds.
+        "mediates(qatar, istanbul_talks_nov)",
+        // A head that cannot fit: side(C, C) needs equal arguments.
+        "side(qatar, pakistan)",
+    ];
+    insta::assert_snapshot!(
+        cases
+            .iter()
+            .map(|fact| format!("== :whynot {fact}\n{}", why_not_text(fact)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn why_not_verdicts_name_the_blocker() {
+    let mut session = news_session();
+    let why_not =
+        provenance::why_not(&mut session, "failed_mediated_talks(doha_talks)").expect("a fact");
+    let WhyNotOutcome::NotDerived { attempts, .. } = &why_not.outcome else {
+        panic!("not derived: {why_not:?}");
+    };
+    let Verdict::Blocked(blocked) = &attempts[0].verdict else {
+        panic!("blocked: {attempts:?}");
+    };
+    assert_eq!(blocked.instantiated, "outcome(doha_talks, no_agreement)");
+    assert_eq!(blocked.held, vec!["mediates(_, T)".to_string()]);
+    assert_eq!(
+        blocked.evidence.first().map(String::as_str),
+        Some("outcome(doha_talks, ceasefire_agreed)")
+    );
+    let why_not = provenance::why_not(
+        &mut session,
+        "undenied_accusation(taliban_government, pakistan, allowing_us_drones)",
+    )
+    .expect("a fact");
+    let WhyNotOutcome::NotDerived { attempts, .. } = &why_not.outcome else {
+        panic!("not derived: {why_not:?}");
+    };
+    let Verdict::Blocked(blocked) = &attempts[0].verdict else {
+        panic!("blocked: {attempts:?}");
+    };
+    assert_eq!(blocked.kind, provenance::BlockerKind::Negation);
+    assert_eq!(
+        blocked.evidence,
+        vec!["denies(pakistan, allowing_us_drones)".to_string()]
+    );
+}
+
+/// A session on a small program typed as text.
+fn text_session(text: &str) -> Session {
+    let mut session = Session::new(SessionOptions::default());
+    session.load_text(text).expect("the program loads");
+    session
+}
+
+#[test]
+fn shared_sub_proofs_are_shown_once() {
+    let mut session = text_session("e(a). t(X) :- e(X). both(X) :- t(X), t(X).");
+    let derivation = provenance::why(&mut session, "both(a)").expect("holds");
+    let Support::Rule(step) = &derivation.support else {
+        panic!("derived");
+    };
+    assert!(matches!(step.children[0].support, Support::Rule(_)));
+    assert_eq!(step.children[1].support, Support::SeeAbove);
+    assert!(render_why_text(&derivation).contains("t(a)  (see above)"));
+}
+
+#[test]
+fn deep_trees_are_cut_with_a_note() {
+    let program = "edge(1, 2). edge(2, 3). edge(3, 4). edge(4, 5). edge(5, 6).
+        path(X, Y) :- edge(X, Y).
+        path(X, Z) :- edge(X, Y), path(Y, Z).";
+    let mut session = text_session(program);
+    let options = ExplainOptions {
+        max_depth: 2,
+        ..ExplainOptions::default()
+    };
+    let derivation = provenance::why_with(&mut session, "path(1, 6)", &options).expect("holds");
+    let text = render_why_text(&derivation);
+    assert!(
+        text.contains("… 3 more levels not shown; ask `:why path(3, 6)`"),
+        "{text}"
+    );
+    // Unlimited, the chain has five rule steps and is re-checked.
+    let derivation = provenance::why_with(&mut session, "path(1, 6)", &deep()).expect("holds");
+    let mut checker = Checker {
+        session: &mut session,
+        seen: Vec::new(),
+        require_citations: false,
+        n_steps: 0,
+    };
+    checker.node(&derivation, &mut Vec::new());
+    assert_eq!(checker.n_steps, 5);
+}
+
+#[test]
+fn recursion_takes_the_shortest_derivation() {
+    // path(1, 3) holds through the direct edge and through 2; the direct edge is shorter.
+    let mut session = text_session(
+        "edge(1, 2). edge(2, 3). edge(1, 3).
+         path(X, Y) :- edge(X, Y).
+         path(X, Z) :- path(X, Y), edge(Y, Z).",
+    );
+    let derivation = provenance::why(&mut session, "path(1, 3)").expect("holds");
+    let Support::Rule(step) = &derivation.support else {
+        panic!("derived");
+    };
+    assert_eq!(step.rule, "path(X, Y) :- edge(X, Y).");
+}
+
+#[test]
+fn explanations_work_without_rounds_recorded_up_front() {
+    // The session was evaluated without rounds: the first `why` records them.
+    let mut session = text_session("p(1). q(X) :- p(X).");
+    assert!(!session.database().expect("evaluated").records_rounds());
+    provenance::why(&mut session, "q(1)").expect("holds");
+    assert!(session.database().expect("evaluated").records_rounds());
+}

@@ -151,17 +151,23 @@ fn check_lines(step: &Step) -> Vec<String> {
         lines.push(format!("✓ {comparison}"));
     }
     for aggregate in &step.aggregates {
-        let mut line = format!("✓ {} gives {}", aggregate.text, aggregate.result);
-        if !aggregate.contributing.is_empty() {
-            let _ = write!(line, ", from {}", aggregate.contributing.join(", "));
-            let more = aggregate
-                .n_matches
-                .saturating_sub(aggregate.contributing.len());
-            if more > 0 {
-                let _ = write!(line, " and {more} more");
-            }
+        if aggregate.contributing.is_empty() {
+            lines.push(format!("✓ {} gives {}", aggregate.text, aggregate.result));
+            continue;
         }
-        lines.push(line);
+        lines.push(format!(
+            "✓ {} gives {}, from:",
+            aggregate.text, aggregate.result
+        ));
+        for fact in &aggregate.contributing {
+            lines.push(format!("    {fact}"));
+        }
+        let more = aggregate
+            .n_matches
+            .saturating_sub(aggregate.contributing.len());
+        if more > 0 {
+            lines.push(format!("    and {more} more"));
+        }
     }
     lines
 }
@@ -475,7 +481,7 @@ pub fn render_why_not_text(why_not: &WhyNot) -> String {
 
 fn write_close_facts(out: &mut String, close_facts: &[String], before: &str) {
     if !close_facts.is_empty() {
-        let _ = writeln!(out, "{before}stated facts close to it:");
+        let _ = writeln!(out, "{before}facts close to it that do hold:");
         for fact in close_facts {
             let _ = writeln!(out, "  {fact}");
         }

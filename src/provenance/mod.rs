@@ -113,7 +113,8 @@ pub struct Step {
     pub children: Vec<Derivation>,
     /// `no `denies(pakistan, harbouring_militants)` matched`, one per negation.
     pub negations: Vec<String>,
-    /// Each comparison or filter with the values substituted, e.g. `2025-10-09 < 2025-10-12`.
+    /// Each comparison or filter as written, then with the values
+    /// substituted, e.g. `DA < DB: 2025-10-09 < 2025-10-12`.
     pub comparisons: Vec<String>,
     /// Each aggregate with its value and the facts that contributed.
     pub aggregates: Vec<AggregateNote>,

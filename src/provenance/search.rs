@@ -507,15 +507,19 @@ impl<'s> Explainer<'s> {
                 }
                 BodyLiteral::Atom { .. } => {}
                 BodyLiteral::Compare { op, lhs, rhs, .. } => {
-                    step.comparisons.push(format!(
+                    let instantiated = format!(
                         "{} {} {}",
                         self.expr_text(lhs, names, bindings),
                         op.symbol(),
                         self.expr_text(rhs, names, bindings)
-                    ));
+                    );
+                    step.comparisons
+                        .push(self.written_and_instantiated(literal, instantiated));
                 }
                 BodyLiteral::Filter { call, .. } => {
-                    step.comparisons.push(self.expr_text(call, names, bindings));
+                    let instantiated = self.expr_text(call, names, bindings);
+                    step.comparisons
+                        .push(self.written_and_instantiated(literal, instantiated));
                 }
                 BodyLiteral::Aggregate(aggregate) => {
                     let note = self.aggregate_note(aggregate, names, bindings)?;
@@ -524,6 +528,16 @@ impl<'s> Explainer<'s> {
             }
         }
         Ok(())
+    }
+
+    /// `DA < DB: 2025-10-09 < 2025-10-12`, or just the text when nothing was substituted.
+    fn written_and_instantiated(&self, literal: &BodyLiteral, instantiated: String) -> String {
+        let written = self.literal_text(literal);
+        if written.is_empty() || written == instantiated {
+            instantiated
+        } else {
+            format!("{written}: {instantiated}")
+        }
     }
 
     fn aggregate_note(

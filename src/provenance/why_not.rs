@@ -138,7 +138,7 @@ impl Explainer<'_> {
             });
         }
         let pattern: Vec<Option<Packed>> = tuple.iter().copied().map(Some).collect();
-        let close_facts = self.close_facts(predicate, &pattern);
+        let close_facts = self.close_facts(predicate, &pattern, &[]);
         let rules = self
             .rules_by_head
             .get(&predicate)
@@ -312,12 +312,18 @@ impl Explainer<'_> {
             predicate, args, ..
         } = literal
         {
+            let constant_columns: Vec<usize> = args
+                .iter()
+                .enumerate()
+                .filter(|(_, arg)| matches!(arg, Arg::Const(_)))
+                .map(|(column, _)| column)
+                .collect();
             for (index, bindings) in candidates.iter().enumerate().take(MAX_CANDIDATES_SEARCHED) {
                 let pattern = self.pattern(args, bindings);
                 let found = if kind == BlockerKind::Negation {
                     self.matching_facts(*predicate, &pattern)
                 } else {
-                    self.close_facts(*predicate, &pattern)
+                    self.close_facts(*predicate, &pattern, &constant_columns)
                 };
                 if !found.is_empty() {
                     closest = index;
@@ -387,42 +393,53 @@ impl Explainer<'_> {
 
     /// Facts of `predicate` matching `pattern` exactly.
     fn matching_facts(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
-        self.facts_where(predicate, pattern, 0)
-    }
-
-    /// Facts of `predicate` that differ from `pattern` in exactly one fixed column.
-    pub(super) fn close_facts(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
-        self.facts_where(predicate, pattern, 1)
-    }
-
-    fn facts_where(
-        &self,
-        predicate: PredId,
-        pattern: &[Option<Packed>],
-        n_differences: usize,
-    ) -> Vec<String> {
-        let name = &self.program.predicate(predicate).name;
         self.database
             .relation(predicate)
             .iter()
-            .filter(|tuple| {
-                tuple.len() == pattern.len()
-                    && pattern
-                        .iter()
-                        .zip(tuple.iter())
-                        .filter(|(wanted, value)| wanted.is_some_and(|wanted| wanted != **value))
-                        .count()
-                        == n_differences
-            })
+            .filter(|tuple| differing_columns(pattern, tuple).is_some_and(|c| c.is_empty()))
             .take(MAX_EVIDENCE)
-            .map(|tuple| {
-                let values: Vec<Value> = tuple
-                    .iter()
-                    .map(|&value| self.database.store.unpack(value))
-                    .collect();
-                fact_text(name, &values)
-            })
+            .map(|tuple| self.tuple_text(predicate, tuple))
             .collect()
+    }
+
+    /// Facts of `predicate` that differ from `pattern` in exactly one fixed
+    /// column, those differing where the rule wrote a constant (`preferred`)
+    /// first. Nothing when fewer than two columns are fixed: then every fact
+    /// would be "close".
+    pub(super) fn close_facts(
+        &self,
+        predicate: PredId,
+        pattern: &[Option<Packed>],
+        preferred: &[usize],
+    ) -> Vec<String> {
+        if pattern.iter().filter(|wanted| wanted.is_some()).count() < 2 {
+            return Vec::new();
+        }
+        let mut close: Vec<(bool, &Tuple)> = self
+            .database
+            .relation(predicate)
+            .iter()
+            .filter_map(
+                |tuple| match differing_columns(pattern, tuple)?.as_slice() {
+                    [column] => Some((!preferred.contains(column), tuple)),
+                    _ => None,
+                },
+            )
+            .collect();
+        close.sort_by_key(|(later, _)| *later);
+        close
+            .into_iter()
+            .take(MAX_EVIDENCE)
+            .map(|(_, tuple)| self.tuple_text(predicate, tuple))
+            .collect()
+    }
+
+    fn tuple_text(&self, predicate: PredId, tuple: &Tuple) -> String {
+        let values: Vec<Value> = tuple
+            .iter()
+            .map(|&value| self.database.store.unpack(value))
+            .collect();
+        fact_text(&self.program.predicate(predicate).name, &values)
     }
 }
 
@@ -536,4 +553,17 @@ fn take_ready(
             return;
         }
     }
+}
+
+/// The fixed columns of `pattern` where `tuple` differs; `None` when the arities differ.
+fn differing_columns(pattern: &[Option<Packed>], tuple: &Tuple) -> Option<Vec<usize>> {
+    (tuple.len() == pattern.len()).then(|| {
+        pattern
+            .iter()
+            .zip(tuple.iter())
+            .enumerate()
+            .filter(|(_, (wanted, value))| wanted.is_some_and(|wanted| wanted != **value))
+            .map(|(column, _)| column)
+            .collect()
+    })
 }
