@@ -17,7 +17,8 @@ use crate::analysis::ir::{PredId, Program};
 use crate::analysis::suggest;
 use crate::diagnostic::Diagnostic;
 use crate::eval::Answer;
-use crate::present::{self, Format, FormatUnknown, TableOptions, schema};
+use crate::present::{self, Format, FormatUnknown, TableOptions, explain, schema};
+use crate::provenance;
 use crate::session::{Session, UnitOrigin};
 use crate::syntax::ast::Item;
 use std::io::Write as _;
@@ -363,6 +364,7 @@ Examples on the news knowledge base:
   ?- N = count : { blames(_, _, E) }, blames(_, _, E).    an aggregate
   blamed(X) :- blames(_, X, _).                 add a rule...
   ?- blamed(pakistan).                          ...and ask a yes/no question
+  :why failed_mediated_talks(istanbul_talks)    how an answer holds, with its sources
 ";
 
 const HELP_KEYS: &str = "
@@ -535,9 +537,24 @@ impl Shell {
             Command::Schema(predicate) => show_schema(session, predicate.as_deref()),
             Command::Facts(predicate) => self.facts(session, predicate),
             Command::Rules(predicate) => show_rules(session, predicate.as_deref()),
-            Command::Why(_) | Command::WhyNot(_) => Reply::error(
-                "explanations are not available yet in this build; `:rules PREDICATE` shows how a predicate is derived",
-            ),
+            Command::Why(fact) => match provenance::why(session, fact) {
+                Ok(derivation) => Reply::output(match self.format {
+                    Format::Json => explain::render_why_json(&derivation),
+                    Format::Table | Format::Csv => explain::render_why_text(&derivation),
+                }),
+                Err(rejected) => {
+                    Reply::error(self.render_diagnostics(session, &rejected.diagnostics))
+                }
+            },
+            Command::WhyNot(fact) => match provenance::why_not(session, fact) {
+                Ok(why_not) => Reply::output(match self.format {
+                    Format::Json => explain::render_why_not_json(&why_not),
+                    Format::Table | Format::Csv => explain::render_why_not_text(&why_not),
+                }),
+                Err(rejected) => {
+                    Reply::error(self.render_diagnostics(session, &rejected.diagnostics))
+                }
+            },
             Command::Undo => undo(session),
             Command::Save(path) => save(session, path),
             Command::Format(None) => Reply::output(format!(
@@ -1216,11 +1233,29 @@ mod tests {
         );
         assert_eq!(shell.run(&mut session, "  % a comment"), Reply::default());
         assert!(shell.run(&mut session, ":quit").quit);
+    }
+
+    #[test]
+    fn why_and_whynot_explain() {
+        let (mut shell, mut session) = shell_session(
+            "edge(a, b). edge(b, c).\n\
+             path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).",
+        );
+        let reply = shell.run(&mut session, ":why path(a, c).");
+        assert!(reply.errors.is_empty(), "{reply:?}");
+        assert!(reply.output.starts_with("path(a, c)"), "{}", reply.output);
+        assert!(reply.output.contains("edge(b, c)"), "{}", reply.output);
+        let reply = shell.run(&mut session, ":why path(c, a)");
+        assert!(reply.errors.contains(":whynot"), "{reply:?}");
+        let reply = shell.run(&mut session, ":whynot path(c, a)");
+        assert!(reply.errors.is_empty(), "{reply:?}");
+        assert!(reply.output.contains("path(c, a)"), "{}", reply.output);
+        shell.run(&mut session, ":format json");
+        let reply = shell.run(&mut session, ":why edge(a, b)");
         assert!(
-            shell
-                .run(&mut session, ":why p(a)")
-                .errors
-                .contains("not available")
+            reply.output.trim_start().starts_with('{'),
+            "{}",
+            reply.output
         );
     }
 }

@@ -273,6 +273,18 @@ fn history_survives_a_restart() {
 }
 
 #[test]
+fn why_shows_the_derivation_down_to_the_citations() {
+    let folder = Folder::new("why");
+    let mut repl = Repl::start(&folder, &[]);
+    repl.line(":why failed_mediated_talks(istanbul_talks)");
+    repl.expect("rule failed_mediated_talks(T) :-");
+    repl.expect("ended without agreement");
+    repl.expect(PROMPT);
+    repl.ask(":whynot mediates(egypt, istanbul_talks)", "does not hold");
+    repl.leave();
+}
+
+#[test]
 fn an_unknown_command_suggests_the_closest() {
     let folder = Folder::new("unknown");
     let mut repl = Repl::start(&folder, &["repl"]);
