@@ -1236,6 +1236,33 @@ mod tests {
     }
 
     #[test]
+    fn strange_inputs_get_an_answer_not_a_panic() {
+        let (mut shell, mut session) = shell_session("p(a).");
+        for input in [
+            ":facts é/x",
+            ":facts p/9",
+            ":rules p/abc",
+            ":schema ((",
+            ":why ((",
+            ":why p(X)",
+            ":whynot é",
+            ":save .",
+            ":load \"\"",
+            ":help :",
+            "?- p(\"unterminated",
+            "p(a) :- .",
+            "?- .",
+        ] {
+            let reply = shell.run(&mut session, input);
+            assert!(
+                !reply.output.is_empty() || !reply.errors.is_empty(),
+                "no reply to {input:?}"
+            );
+        }
+        assert_eq!(session.own_clauses(), vec!["p(a)."]);
+    }
+
+    #[test]
     fn why_and_whynot_explain() {
         let (mut shell, mut session) = shell_session(
             "edge(a, b). edge(b, c).\n\

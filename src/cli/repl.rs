@@ -86,7 +86,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
                     shell.color,
                 );
                 if let Some(summary) = present::summary(&rejected.diagnostics) {
-                    errors.push_str(&format!("\n{summary}\n"));
+                    errors.push_str(&format!("{summary}\n"));
                 }
                 errors.push_str(&format!(
                     "{} not loaded; fix the errors and `:load` again\n",

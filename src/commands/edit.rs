@@ -523,8 +523,10 @@ impl Completion {
 
 /// Where the identifier ending at the end of `text` starts.
 fn word_start(text: &str) -> usize {
-    text.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |index| index + 1)
+    text.char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(index, c)| index + c.len_utf8())
 }
 
 /// Length of the identifier characters at the start of `text`.
@@ -617,6 +619,39 @@ mod tests {
             .find(|token| token.kind == TokenKind::Number)
             .map(|token| &text[token.range.clone()]);
         assert_eq!(date, Some("2025-10-29"));
+    }
+
+    #[test]
+    fn no_panic_at_any_cursor_position() {
+        let lines = [
+            "",
+            ":",
+            ": ",
+            ":load ",
+            ":facts é",
+            "?- mediates(\"Tür\\é",
+            "h(X) :- p(X, \"a\\",
+            "p(é, ü) :- q(Ä). % ç",
+            "((((,,,))))",
+            "?- mediates(qatar, T), blames(",
+            "#",
+            "#include <news>.",
+            "\"\\\n\"",
+            "X_1 = 2025-1-",
+        ];
+        let vocabulary = vocabulary();
+        for line in lines {
+            let _ = (is_complete(line), is_blank(line), variables(line));
+            assert_eq!(
+                tokenize(line).last().map_or(0, |token| token.range.end),
+                line.len()
+            );
+            let _ = highlight(line);
+            for pos in 0..=line.len() + 1 {
+                let _ = vocabulary.complete(line, line, pos);
+                let _ = vocabulary.hint(line, pos);
+            }
+        }
     }
 
     #[test]
