@@ -38,7 +38,10 @@ fn workloads() -> Vec<(String, String)> {
     }
     if found.is_empty() {
         let rules = "path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n?- N = count : { path(_, _) }.\n";
-        found.push(("tc on a random graph (800 nodes, 2400 edges)".into(), format!("{}{rules}", random_edges(800, 2400))));
+        found.push((
+            "tc on a random graph (800 nodes, 2400 edges)".into(),
+            format!("{}{rules}", random_edges(800, 2400)),
+        ));
     }
     found
 }
@@ -49,7 +52,9 @@ fn time(text: &str, record_rounds: bool) -> Duration {
         record_rounds,
         ..SessionOptions::default()
     });
-    session.load_named_text("bench.dl", text).expect("the workload evaluates");
+    session
+        .load_named_text("bench.dl", text)
+        .expect("the workload evaluates");
     start.elapsed()
 }
 
@@ -69,6 +74,9 @@ fn main() {
             on.push(time(&text, true));
         }
         let (off, on) = (median(off), median(on));
-        println!("{name:<48} rounds not recorded {off:>8.3} s   recorded {on:>8.3} s   ratio {:.2}", on / off);
+        println!(
+            "{name:<48} rounds not recorded {off:>8.3} s   recorded {on:>8.3} s   ratio {:.2}",
+            on / off
+        );
     }
 }

@@ -17,7 +17,11 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 fn show(label: &str, samples: Vec<Duration>) {
     let n = samples.len();
     let min = samples.iter().min().copied().unwrap_or_default();
-    println!("{label:<58} median {:>8.2} ms   min {:>8.2} ms   ({n} runs)", median(samples).as_secs_f64() * 1e3, min.as_secs_f64() * 1e3);
+    println!(
+        "{label:<58} median {:>8.2} ms   min {:>8.2} ms   ({n} runs)",
+        median(samples).as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
 }
 
 fn main() {
@@ -45,7 +49,9 @@ fn main() {
             let fact = format!("closed(bench_crossing_{day}, 2025-11-21).");
             let start = Instant::now();
             session.load_text(&fact).expect("the fact is accepted");
-            let accepted = session.load_text("?- closed(C, D).").expect("the query runs");
+            let accepted = session
+                .load_text("?- closed(C, D).")
+                .expect("the query runs");
             assert!(!accepted.answers.is_empty());
             start.elapsed()
         })
@@ -61,7 +67,10 @@ fn main() {
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .env("WIRELOG_HISTORY", std::env::temp_dir().join("wirelog-bench-history"))
+                .env(
+                    "WIRELOG_HISTORY",
+                    std::env::temp_dir().join("wirelog-bench-history"),
+                )
                 .spawn()
                 .expect("wirelog starts");
             if let Some(mut stdin) = child.stdin.take() {
@@ -71,5 +80,8 @@ fn main() {
             start.elapsed()
         })
         .collect();
-    show("`wirelog` start-up to first prompt, then :quit (process)", samples);
+    show(
+        "`wirelog` start-up to first prompt, then :quit (process)",
+        samples,
+    );
 }

@@ -16,7 +16,10 @@ fn wirelog(path: &Path) -> (String, String, i32) {
         .map(|args| args.split_whitespace().map(str::to_string).collect())
         .unwrap_or_else(|| vec!["run".to_string()]);
     let directory = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let output = Command::new(env!("CARGO_BIN_EXE_wirelog"))
         .args(&arguments)
         .arg(&file_name)
@@ -45,9 +48,18 @@ fn ok_files_answer_without_diagnostics() {
 fn err_files_report_errors() {
     insta::glob!("golden/err/*.dl", |path| {
         let (stdout, stderr, code) = wirelog(path);
-        assert!(stderr.contains("error["), "an error expected for {}:\n{stderr}", path.display());
+        assert!(
+            stderr.contains("error["),
+            "an error expected for {}:\n{stderr}",
+            path.display()
+        );
         assert_eq!(code, 1, "exit code 1 for {}", path.display());
-        assert_eq!(stdout, "", "nothing on stdout when a file is rejected: {}", path.display());
+        assert_eq!(
+            stdout,
+            "",
+            "nothing on stdout when a file is rejected: {}",
+            path.display()
+        );
         insta::assert_snapshot!(stderr);
     });
 }

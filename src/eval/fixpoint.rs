@@ -327,10 +327,10 @@ pub fn evaluate_incremental(
                 &mut context,
             )?;
             for &predicate in &stratum.predicates {
-                if database.relation(predicate).len() > old.relation(predicate).len() {
-                    if let Some(slot) = grown.get_mut(predicate.0 as usize) {
-                        *slot = true;
-                    }
+                if database.relation(predicate).len() > old.relation(predicate).len()
+                    && let Some(slot) = grown.get_mut(predicate.0 as usize)
+                {
+                    *slot = true;
                 }
             }
             report.incremental += 1;
