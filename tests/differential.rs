@@ -159,7 +159,7 @@ fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
     }
 }
 
-fn engine_answers(text: &str) -> Result<Vec<Vec<Vec<i64>>>, String> {
+fn engine_answers(text: &str) -> Result<Rows, String> {
     let mut session = Session::default();
     let accepted = session
         .load_named_text("generated.dl", text)
@@ -213,7 +213,10 @@ fn compare(seed: u64) -> Result<(), TestCaseError> {
 
 /// Loads the program in several inputs (as a REPL user would type it), so all
 /// but the first are evaluated incrementally, then asks every query.
-fn engine_answers_in_steps(text: &str, cut: usize) -> Result<(Vec<Vec<Vec<i64>>>, usize), String> {
+/// Each query's rows, as integers.
+type Rows = Vec<Vec<Vec<i64>>>;
+
+fn engine_answers_in_steps(text: &str, cut: usize) -> Result<(Rows, usize), String> {
     let lines: Vec<&str> = text.lines().collect();
     let clauses: Vec<&str> = lines
         .iter()
