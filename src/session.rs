@@ -8,10 +8,10 @@
 
 use crate::analysis::{self, ir};
 use crate::diagnostic::{Diagnostic, has_errors};
+use crate::eval::Answer;
 use crate::eval::database::Database;
 use crate::eval::fixpoint::{self, EvalError, EvalOptions, Limits, Origin};
-use crate::eval::value::{Store, Tuple};
-use crate::eval::{Answer, Value};
+use crate::eval::value::Store;
 use crate::plan::{self, ProgramPlan};
 use crate::syntax::ast::{self, IncludeTarget, Item};
 use crate::syntax::parse_program;
@@ -478,8 +478,22 @@ impl Session {
             .collect()
     }
 
-    /// Answers one query text against the current model without changing the session.
+    /// Answers a query such as `?- mediates(M, T).` against the current model.
+    /// Text that is not a single query is refused, so this never changes the session.
     pub fn query(&mut self, text: &str) -> Result<Accepted, Rejected> {
+        let (program, _) = parse_program(SourceId(u32::MAX), text);
+        let adds_something = program
+            .items
+            .iter()
+            .any(|item| matches!(item, Item::Clause(_) | Item::Include(_)));
+        if adds_something {
+            return Err(Rejected {
+                diagnostics: vec![Diagnostic::error_without_span(
+                    "E412",
+                    "expected a query such as `?- p(X).`",
+                )],
+            });
+        }
         self.load_text(text)
     }
 
@@ -487,17 +501,6 @@ impl Session {
     pub fn check_citations(&self) -> Vec<Diagnostic> {
         match self.program() {
             Some(program) => analysis::citations::check_citations(program, BUNDLED_SEEDS),
-            None => Vec::new(),
-        }
-    }
-
-    /// Decodes a tuple of `predicate` for display.
-    pub fn decode(&self, tuple: &Tuple) -> Vec<Value> {
-        match self.database() {
-            Some(database) => tuple
-                .iter()
-                .map(|&value| database.store.unpack(value))
-                .collect(),
             None => Vec::new(),
         }
     }
