@@ -105,10 +105,14 @@ fn write_node(out: &mut String, node: &Derivation, first: &str, rest: &str) {
             ("", details, &step.children)
         }
         Support::SeeAbove => ("  (see above)", Vec::new(), &[]),
-        Support::Cut { hidden_levels } => (
+        Support::Cut {
+            hidden_levels,
+            at_least,
+        } => (
             "",
             vec![format!(
-                "… {} not shown; ask `:why {}`",
+                "… {}{} not shown; ask `:why {}`",
+                if *at_least { "at least " } else { "" },
                 super::plural(*hidden_levels, "more level", "more levels"),
                 node.fact
             )],
@@ -383,10 +387,14 @@ impl DotWriter {
                     let _ = writeln!(self.body, "  {child_id} -> {rule_id};");
                 }
             }
-            Support::Cut { hidden_levels } => {
+            Support::Cut {
+                hidden_levels,
+                at_least,
+            } => {
                 let note = self.fresh("n");
                 let label = format!(
-                    "… {} not shown",
+                    "… {}{} not shown",
+                    if *at_least { "at least " } else { "" },
                     super::plural(*hidden_levels, "more level", "more levels")
                 );
                 let _ = writeln!(

@@ -18,6 +18,7 @@
 //! a recursive predicate, follows the fewest rounds.
 
 mod search;
+mod solve;
 mod why_not;
 
 use crate::analysis::ir::PredId;
@@ -88,6 +89,8 @@ pub enum Support {
     Cut {
         /// How many more levels of rule steps its derivation has.
         hidden_levels: usize,
+        /// True when counting stopped: there are at least `hidden_levels`.
+        at_least: bool,
     },
     /// No derivation could be rebuilt (not expected for a fact that holds).
     Unexplained {

@@ -5,6 +5,8 @@
 //! subtree heights, facts already shown). It reads the database and the
 //! program and changes nothing but the store's interner.
 
+use super::solve::{eval_expr, solve_body};
+use super::why_not::planned_order;
 use super::{
     AggregateNote, Binding, CitedQuote, Derivation, ExplainOptions, Location, Step, Support,
     fact_text,
@@ -19,6 +21,16 @@ use crate::session::{BUNDLED_SEEDS, Rejected, eval_diagnostic};
 use crate::syntax::span::{SourceMap, Span};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
+
+/// Most rule instances considered per rule and goal.
+const MAX_MATCHES: usize = 10_000;
+
+/// Levels counted below a cut before the note says "at least".
+const MAX_HIDDEN_LEVELS_COUNTED: usize = 64;
+
+/// The deepest tree built, whatever the options say, so the recursion stays
+/// well within the stack.
+const MAX_DEPTH: usize = 256;
 
 /// A rule body planned with the head's variables bound on entry.
 pub(super) struct SeededRule {
@@ -58,6 +70,8 @@ pub(crate) struct Explainer<'s> {
     seeded: HashMap<RuleId, Option<SeededRule>>,
     choices: HashMap<(PredId, Tuple), Option<Choice>>,
     heights: HashMap<(PredId, Tuple), usize>,
+    /// Set when a height count reached its budget.
+    height_capped: bool,
     shown: HashSet<(PredId, Tuple)>,
 }
 
@@ -96,6 +110,7 @@ impl<'s> Explainer<'s> {
             seeded: HashMap::new(),
             choices: HashMap::new(),
             heights: HashMap::new(),
+            height_capped: false,
             shown: HashSet::new(),
         }
     }
@@ -139,28 +154,48 @@ impl<'s> Explainer<'s> {
         let Some(query) = program.queries.get(query_index) else {
             return Ok(None);
         };
-        let outer = outer_variables(&query.body, &[]);
-        let output = outer.iter().map(|&var| Expr::Var(var)).collect();
-        let Ok(plan) =
-            plan::plan_conjunction(&query.body, query.variables.len(), &query.shown, output)
-        else {
-            return Ok(None);
-        };
+        let n_slots = query.variables.len();
         let seed: Vec<Packed> = row
             .iter()
             .map(|value| self.database.store.pack(value))
             .collect();
-        let rows = fixpoint::evaluate_conjunction(
-            &plan,
-            Origin::Query(query_index),
+        let mut seed_bindings = vec![None; n_slots];
+        for (var, value) in query.shown.iter().zip(seed.iter()) {
+            if let Some(slot) = seed_bindings.get_mut(var.0 as usize) {
+                *slot = Some(*value);
+            }
+        }
+        let order = planned_order(&query.body, &query.shown, n_slots);
+        let solutions = match solve_body(
+            &query.body,
+            &order,
+            seed_bindings,
             self.database,
-            &seed,
-            self.eval_options,
-            self.cancel,
-        )?;
+            MAX_MATCHES,
+        ) {
+            Some(solutions) => solutions,
+            None => {
+                let outer = outer_variables(&query.body, &[]);
+                let output = outer.iter().map(|&var| Expr::Var(var)).collect();
+                let Ok(plan) = plan::plan_conjunction(&query.body, n_slots, &query.shown, output)
+                else {
+                    return Ok(None);
+                };
+                fixpoint::evaluate_conjunction(
+                    &plan,
+                    Origin::Query(query_index),
+                    self.database,
+                    &seed,
+                    self.eval_options,
+                    self.cancel,
+                )?
+                .iter()
+                .map(|values| bindings_of(&outer, values, n_slots))
+                .collect()
+            }
+        };
         let mut best: Option<(u64, Instance)> = None;
-        for values in rows {
-            let bindings = bindings_of(&outer, &values, query.variables.len());
+        for bindings in solutions {
             let Some(children) = self.instantiate_children(&query.body, &bindings, None) else {
                 continue;
             };
@@ -225,9 +260,12 @@ impl<'s> Explainer<'s> {
             node.support = support;
             return Ok(node);
         }
-        if depth >= self.options.max_depth {
+        if depth >= self.options.max_depth.min(MAX_DEPTH) {
+            self.height_capped = false;
+            let hidden_levels = self.height(predicate, tuple, MAX_HIDDEN_LEVELS_COUNTED)?;
             node.support = Support::Cut {
-                hidden_levels: self.height(predicate, tuple)?,
+                hidden_levels,
+                at_least: std::mem::take(&mut self.height_capped),
             };
             return Ok(node);
         }
@@ -292,8 +330,15 @@ impl<'s> Explainer<'s> {
         })
     }
 
-    /// How many rule steps the chosen derivation of a tuple has below it.
-    fn height(&mut self, predicate: PredId, tuple: &Tuple) -> Result<usize, EvalError> {
+    /// How many levels of rule steps the chosen derivation of a tuple has,
+    /// counting at most `budget` (deeper ones report `budget` and set
+    /// `height_capped`). Bounded so a long chain cannot exhaust the stack.
+    fn height(
+        &mut self,
+        predicate: PredId,
+        tuple: &Tuple,
+        budget: usize,
+    ) -> Result<usize, EvalError> {
         let key = (predicate, tuple.clone());
         if let Some(&height) = self.heights.get(&key) {
             return Ok(height);
@@ -305,15 +350,26 @@ impl<'s> Explainer<'s> {
         if self.facts_by_value.contains_key(&(predicate, values)) {
             return Ok(0);
         }
+        if budget == 0 {
+            self.height_capped = true;
+            return Ok(0);
+        }
         // Marks the goal in progress, so an unexpected cycle ends instead of looping.
         self.heights.insert(key.clone(), 1);
+        let capped_before = std::mem::take(&mut self.height_capped);
         let mut height = 1;
         if let Some(choice) = self.choose(predicate, tuple)? {
             for (child_predicate, child_tuple) in &choice.children {
-                height = height.max(1 + self.height(*child_predicate, child_tuple)?);
+                height = height.max(1 + self.height(*child_predicate, child_tuple, budget - 1)?);
             }
         }
-        self.heights.insert(key, height);
+        if self.height_capped {
+            // Only exact heights are remembered.
+            self.heights.remove(&key);
+        } else {
+            self.heights.insert(key, height);
+        }
+        self.height_capped |= capped_before;
         Ok(height)
     }
 
@@ -391,6 +447,38 @@ impl<'s> Explainer<'s> {
             }
         }
         let outer = seeded.outer.clone();
+        let goal_rank = self.database.rank_of(rule.head.predicate, tuple);
+        // The quick matcher first; bodies with aggregates go through the evaluator.
+        let mut seed_bindings = vec![None; rule.variables.len()];
+        for (var, value) in seeded.plan.seed.iter().zip(seed.iter()) {
+            if let Some(slot) = seed_bindings.get_mut(var.0 as usize) {
+                *slot = Some(*value);
+            }
+        }
+        let order = planned_order(&rule.body, &seeded.plan.seed, rule.variables.len());
+        if let Some(solutions) = solve_body(
+            &rule.body,
+            &order,
+            seed_bindings,
+            self.database,
+            MAX_MATCHES,
+        ) {
+            let mut matches = Vec::new();
+            for bindings in solutions {
+                let head_fits =
+                    rule.head.args.iter().zip(tuple.iter()).all(|(arg, value)| {
+                        eval_expr(arg, &bindings, self.database) == Some(*value)
+                    });
+                if !head_fits {
+                    continue;
+                }
+                if let Some(children) = self.instantiate_children(&rule.body, &bindings, goal_rank)
+                {
+                    matches.push((bindings, children));
+                }
+            }
+            return Ok(matches);
+        }
         let rows = fixpoint::evaluate_conjunction(
             &seeded.plan,
             Origin::Rule(rule_id),
@@ -399,7 +487,6 @@ impl<'s> Explainer<'s> {
             self.eval_options,
             self.cancel,
         )?;
-        let goal_rank = self.database.rank_of(rule.head.predicate, tuple);
         let mut matches = Vec::new();
         for row in rows {
             if row.get(outer.len()..) != Some(&tuple[..]) {

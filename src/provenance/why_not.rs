@@ -446,7 +446,7 @@ impl Explainer<'_> {
 /// The order in which the planner evaluates `body` with `seed` bound: the
 /// checks ready at the start, then each positive atom in written order
 /// followed by every check it makes ready (mirrors `plan::plan_conjunction`).
-fn planned_order(body: &[BodyLiteral], seed: &[VarId], n_slots: usize) -> Vec<usize> {
+pub(super) fn planned_order(body: &[BodyLiteral], seed: &[VarId], n_slots: usize) -> Vec<usize> {
     let mut bound = vec![false; n_slots];
     for var in seed {
         if let Some(slot) = bound.get_mut(var.0 as usize) {
