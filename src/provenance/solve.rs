@@ -88,13 +88,12 @@ impl Solver<'_> {
                 for tuple in candidates {
                     let mut newly_bound = Vec::new();
                     for (arg, &value) in args.iter().zip(tuple.iter()) {
-                        if let Arg::Var(var) = arg {
-                            if let Some(slot) = bindings.get_mut(var.0 as usize) {
-                                if slot.is_none() {
-                                    *slot = Some(value);
-                                    newly_bound.push(*var);
-                                }
-                            }
+                        if let Arg::Var(var) = arg
+                            && let Some(slot) = bindings.get_mut(var.0 as usize)
+                            && slot.is_none()
+                        {
+                            *slot = Some(value);
+                            newly_bound.push(*var);
                         }
                     }
                     self.step(position + 1, bindings);
@@ -112,10 +111,10 @@ impl Solver<'_> {
                 let lhs_value = self.eval(lhs, bindings);
                 let rhs_value = self.eval(rhs, bindings);
                 match (lhs_value, rhs_value) {
-                    (Some(Ok(lhs)), Some(Ok(rhs))) => {
-                        if self.database.store.compare_op(*op, lhs, rhs) == Ok(true) {
-                            self.step(position + 1, bindings);
-                        }
+                    (Some(Ok(lhs)), Some(Ok(rhs)))
+                        if self.database.store.compare_op(*op, lhs, rhs) == Ok(true) =>
+                    {
+                        self.step(position + 1, bindings);
                     }
                     (None, Some(Ok(value))) if *op == CompareOp::Eq => {
                         self.assign(lhs, value, position, bindings);
@@ -127,10 +126,10 @@ impl Solver<'_> {
                 }
             }
             BodyLiteral::Filter { call, .. } => {
-                if let Some(Ok(value)) = self.eval(call, bindings) {
-                    if self.database.store.as_int(value) == Some(1) {
-                        self.step(position + 1, bindings);
-                    }
+                if let Some(Ok(value)) = self.eval(call, bindings)
+                    && self.database.store.as_int(value) == Some(1)
+                {
+                    self.step(position + 1, bindings);
                 }
             }
             BodyLiteral::Aggregate(_) => {}
