@@ -495,3 +495,128 @@ fn explanations_work_without_rounds_recorded_up_front() {
     provenance::why(&mut session, "q(1)").expect("holds");
     assert!(session.database().expect("evaluated").records_rounds());
 }
+
+#[test]
+fn odd_inputs_are_rejected_without_panicking() {
+    let mut session = news_session();
+    let inputs = [
+        "",
+        ".",
+        "p(",
+        "(",
+        "\"",
+        "1",
+        "?-",
+        "a :- b.",
+        "x(1) @ \"000\": \"q\".",
+        "failed_mediated_talks(istanbul_talks). extra(1).",
+        "failed_mediated_talks()",
+        "failed_mediated_talks(1 + 2)",
+        "failed_mediated_talks(_)",
+        "leads_to(\"a\", 2025-01-01)",
+        "weekday_check(a, b, c, d)",
+        "not failed_mediated_talks(x)",
+        "   ",
+        "p(a,,b)",
+    ];
+    for input in inputs {
+        // Any outcome is fine; none may panic.
+        let _ = provenance::why(&mut session, input);
+        let _ = provenance::why_not(&mut session, input);
+    }
+    let mut empty = Session::new(SessionOptions::default());
+    assert!(provenance::why(&mut empty, "p(a)").is_err());
+    assert!(provenance::why_not(&mut empty, "p(a)").is_err());
+}
+
+fn wirelog(arguments: &[&str]) -> (String, String, i32) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .args(arguments)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the wirelog binary runs");
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        output.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn run_explain_prints_each_row_with_its_tree() {
+    let (stdout, stderr, code) = wirelog(&["run", "--explain", "examples/08_explanations.dl"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(
+        stdout.contains("why Talks = istanbul_talks:\nfailed_mediated_talks(istanbul_talks)\n")
+    );
+    assert!(stdout.contains("why yes:\nleads_to(kabul_explosions, trade_losses)\n"));
+    assert!(stdout.contains("✓ no `denies(pakistan, harbouring_militants)` matched"));
+}
+
+#[test]
+fn run_explain_json_aligns_explanations_with_rows() {
+    let (stdout, _, code) = wirelog(&[
+        "run",
+        "--explain",
+        "--format",
+        "json",
+        "examples/08_explanations.dl",
+    ]);
+    assert_eq!(code, 0);
+    let answers: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let answers = answers.as_array().expect("an array");
+    assert_eq!(answers.len(), 3);
+    for answer in answers {
+        let rows = answer["rows"].as_array().expect("rows");
+        let explanations = answer["explanations"].as_array().expect("explanations");
+        assert_eq!(rows.len(), explanations.len());
+        for (row, explanation) in rows.iter().zip(explanations) {
+            assert_eq!(row, &explanation["row"]);
+            assert!(
+                explanation["step"]["children"]
+                    .as_array()
+                    .is_some_and(|c| !c.is_empty())
+            );
+        }
+    }
+}
+
+#[test]
+fn run_explain_dot_is_one_digraph() {
+    let (stdout, _, code) = wirelog(&[
+        "run",
+        "--explain",
+        "--format",
+        "dot",
+        "examples/08_explanations.dl",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("digraph explanation {\n") && stdout.ends_with("}\n"));
+    assert_eq!(stdout.matches("digraph").count(), 1);
+    // Every label is a closed string: unescaped quotes come in pairs on each line.
+    for line in stdout.lines() {
+        let unescaped = line.replace("\\\\", "").replace("\\\"", "");
+        assert_eq!(unescaped.matches('"').count() % 2, 0, "{line}");
+    }
+    // Where Graphviz is installed, it must accept the graph.
+    if let Ok(mut child) = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    {
+        use std::io::Write;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(stdout.as_bytes())
+                .expect("dot reads the graph");
+        }
+        assert!(
+            child.wait().expect("dot runs").success(),
+            "dot rejected:\n{stdout}"
+        );
+    }
+    let (_, stderr, code) = wirelog(&["run", "--format", "dot", "examples/08_explanations.dl"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--explain"), "{stderr}");
+}

@@ -532,3 +532,59 @@ fn write_blocked(out: &mut String, blocked: &Blocked) {
         let _ = writeln!(out, "      {heading}: {}", blocked.evidence.join(", "));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_strings_escape_what_dot_would_misread() {
+        let cases = [
+            ("plain", "\"plain\""),
+            ("say \"hi\"", "\"say \\\"hi\\\"\""),
+            ("back\\slash", "\"back\\\\slash\""),
+            ("two\nlines", "\"two\\nlines\""),
+            ("Türkiye", "\"Türkiye\""),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(dot_string(text), expected);
+        }
+    }
+
+    #[test]
+    fn a_cut_and_a_shared_proof_render_as_notes() {
+        let leaf = |fact: &str, support: Support| Derivation {
+            fact: fact.to_string(),
+            predicate: "p".to_string(),
+            values: Vec::new(),
+            support,
+        };
+        let root = leaf(
+            "q",
+            Support::Rule(Step {
+                rule: "q :- p, p.".to_string(),
+                rule_index: Some(0),
+                file: "t.dl".to_string(),
+                line: 2,
+                bindings: Vec::new(),
+                children: vec![
+                    leaf(
+                        "p",
+                        Support::Cut {
+                            hidden_levels: 3,
+                            at_least: false,
+                        },
+                    ),
+                    leaf("p", Support::SeeAbove),
+                ],
+                negations: vec!["no `r` matched".to_string()],
+                comparisons: Vec::new(),
+                aggregates: Vec::new(),
+            }),
+        );
+        assert_eq!(
+            render_why_text(&root),
+            "q\n│  rule q :- p, p. (t.dl:2)\n│  ✓ no `r` matched\n├─ p\n│     … 3 more levels not shown; ask `:why p`\n└─ p  (see above)\n"
+        );
+    }
+}

@@ -251,3 +251,37 @@ pub(super) fn eval_expr(
     };
     solver.eval(expr, bindings)?.ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::value::Store;
+
+    fn int(value: i64) -> Packed {
+        Store::new().int(value)
+    }
+
+    /// `matching` over a sorted relation agrees with a plain filter.
+    fn check(pattern: &[Option<i64>], expected: &[[i64; 2]]) {
+        let relation: Vec<Tuple> = [[1, 1], [1, 2], [2, 1], [2, 3], [3, 2]]
+            .iter()
+            .map(|row| row.iter().map(|&value| int(value)).collect())
+            .collect();
+        let pattern: Vec<Option<Packed>> = pattern.iter().map(|value| value.map(int)).collect();
+        let found: Vec<Tuple> = matching(&relation, &pattern).cloned().collect();
+        let expected: Vec<Tuple> = expected
+            .iter()
+            .map(|row| row.iter().map(|&value| int(value)).collect())
+            .collect();
+        assert_eq!(found, expected, "pattern {pattern:?}");
+    }
+
+    #[test]
+    fn matching_uses_the_bound_prefix_and_filters_the_rest() {
+        check(&[Some(2), None], &[[2, 1], [2, 3]]);
+        check(&[None, Some(2)], &[[1, 2], [3, 2]]);
+        check(&[Some(1), Some(2)], &[[1, 2]]);
+        check(&[Some(4), None], &[]);
+        check(&[None, None], &[[1, 1], [1, 2], [2, 1], [2, 3], [3, 2]]);
+    }
+}
