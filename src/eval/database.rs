@@ -52,6 +52,14 @@ impl Database {
         }
     }
 
+    /// Moves a relation out (an empty one stays), to read it while the database is borrowed mutably.
+    pub(crate) fn take_relation(&mut self, predicate: PredId) -> Relation<Tuple> {
+        self.relations
+            .get_mut(predicate.0 as usize)
+            .map(|slot| std::mem::replace(slot, Relation::from_vec(Vec::new())))
+            .unwrap_or_else(|| Relation::from_vec(Vec::new()))
+    }
+
     /// Number of predicates.
     pub fn n_predicates(&self) -> usize {
         self.relations.len()

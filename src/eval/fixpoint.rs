@@ -18,6 +18,7 @@ use crate::analysis::ir::{self, Arg, Expr, Function, PredId, RuleId};
 use crate::plan::{AggregatePlan, Check, ConjunctionPlan, ProgramPlan, Stage};
 use crate::syntax::ast::{AggregateFunction, ArithOp, CompareOp};
 use datafrog::{Iteration, Relation, Variable};
+use rustc_hash::FxHashSet;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -617,6 +618,16 @@ fn run_conjunction(
     seed: &[Packed],
     context: &mut Context<'_>,
 ) -> Result<Vec<Tuple>, EvalError> {
+    let single_scan = plan.seed.is_empty()
+        && plan.seed_checks.is_empty()
+        && plan.stages.len() == 1
+        && plan
+            .aggregates
+            .iter()
+            .all(|aggregate| aggregate.independent);
+    if single_scan {
+        return scan_conjunction(plan, origin, database, context);
+    }
     let mut iteration = Iteration::new();
     let mut variables = HashMap::new();
     let output = iteration.variable::<Tuple>("answer");
@@ -639,6 +650,62 @@ fn run_conjunction(
     drop(pipeline);
     drop(variables);
     Ok(output.complete().elements)
+}
+
+/// A one-atom conjunction over a complete relation (most queries and
+/// aggregate bodies): scanned in place, with no datafrog variable and no copy.
+fn scan_conjunction(
+    plan: &ConjunctionPlan,
+    origin: Origin,
+    database: &mut Database,
+    context: &mut Context<'_>,
+) -> Result<Vec<Tuple>, EvalError> {
+    let Some(stage) = plan.stages.first() else {
+        return Ok(Vec::new());
+    };
+    let mut iteration = Iteration::new();
+    let mut variables = HashMap::new();
+    // An empty stand-in, so the pipeline does not copy the relation it will read in place.
+    variables.insert(stage.predicate, iteration.variable::<Tuple>("scan"));
+    let output = iteration.variable::<Tuple>("answer");
+    let mut pipeline = Pipeline::new(
+        plan,
+        origin,
+        &mut iteration,
+        &mut variables,
+        database,
+        output,
+        Some(&[]),
+        context,
+    )?;
+    let constants = pipeline
+        .stages
+        .first()
+        .map(|runtime| runtime.constants.clone())
+        .unwrap_or_default();
+    // Checks were compiled above and independent aggregates computed, so nothing
+    // reads this relation while it is out of the database.
+    let relation = database.take_relation(stage.predicate);
+    let mut slots = vec![Packed::default(); plan.n_slots];
+    let mut keyed = Vec::new();
+    let mut outputs = Vec::new();
+    for tuple in relation.iter() {
+        if !atom_matches(stage, &constants, tuple) {
+            continue;
+        }
+        for &(column, var) in &stage.binds {
+            slots[var.0 as usize] = tuple[column];
+        }
+        pipeline.after_match(0, &mut slots, &mut keyed, &mut outputs, database, context);
+        if context.error.is_some() {
+            break;
+        }
+    }
+    database.set_relation(stage.predicate, relation);
+    context.after_round(outputs.len(), 1, Some(origin))?;
+    outputs.sort_unstable();
+    outputs.dedup();
+    Ok(outputs)
 }
 
 /// An expression with its constants already packed.
@@ -692,7 +759,7 @@ enum CompiledCheck {
     Filter(Compiled),
     /// The projection of the negated relation on its non-wildcard columns, sorted;
     /// and how to build the probe from the slots.
-    Negation(Vec<Tuple>, Vec<Compiled>),
+    Negation(FxHashSet<Tuple>, Vec<Compiled>),
     Aggregate(usize, usize),
 }
 
@@ -713,7 +780,10 @@ impl AggregateTable {
             plan: plan.clone(),
             values: HashMap::new(),
         };
-        if plan.independent {
+        if let Some(n_tuples) = counts_whole_relation(plan, database) {
+            let count = database.store.int(n_tuples as i64);
+            table.values.insert(Tuple::new(), Some(count));
+        } else if plan.independent {
             let rows = run_conjunction(&plan.body, origin, database, &[], context)?;
             let n_groups = plan.group_by.len();
             let mut groups: HashMap<Tuple, Vec<Tuple>> = HashMap::new();
@@ -816,6 +886,23 @@ impl AggregateTable {
         self.values.insert(key, value);
         Ok(value)
     }
+}
+
+/// `N = count : { p(X, Y) }` with distinct variables and nothing else counts
+/// the tuples of `p`: the relation's length, without scanning it.
+fn counts_whole_relation(plan: &AggregatePlan, database: &Database) -> Option<usize> {
+    let body = &plan.body;
+    let [stage] = body.stages.as_slice() else {
+        return None;
+    };
+    let plain = plan.function == AggregateFunction::Count
+        && plan.group_by.is_empty()
+        && body.seed_checks.is_empty()
+        && stage.checks.is_empty()
+        && stage.constant_columns.is_empty()
+        && stage.equal_columns.is_empty()
+        && stage.binds.len() == stage.args.len();
+    plain.then(|| database.relation(stage.predicate).len())
 }
 
 /// One stage at run time.
@@ -1173,7 +1260,7 @@ impl<'p> Pipeline<'p> {
                             Err(error) => result = Err(error),
                         }
                     }
-                    result.map(|_| projection.binary_search(&key).is_err())
+                    result.map(|_| !projection.contains(&key))
                 }
                 CompiledCheck::Aggregate(index, result_slot) => {
                     let Some(plan) = self.plan.aggregates.get(*index) else {
@@ -1246,13 +1333,11 @@ fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledChec
                     .filter(|(_, arg)| !matches!(arg, Arg::Wildcard))
                     .map(|(column, _)| column)
                     .collect();
-                let mut projection: Vec<Tuple> = database
+                let projection: FxHashSet<Tuple> = database
                     .relation(*predicate)
                     .iter()
                     .map(|tuple| columns.iter().map(|&column| tuple[column]).collect())
                     .collect();
-                projection.sort_unstable();
-                projection.dedup();
                 let probe = args
                     .iter()
                     .filter_map(|arg| match arg {
