@@ -212,3 +212,9 @@ proptest! {
         parse_without_panic(&format!("p(X) :- q(X, \"a\"), {text}"));
     }
 }
+
+#[test]
+fn a_string_token_ending_in_an_escaped_newline_is_described_on_one_line() {
+    // Found by the proptest above: `"\` then a line break made a two-line message.
+    parse_without_panic(".\"\\\n");
+}

@@ -393,11 +393,16 @@ fn update_stratum(
             variables.insert(predicate, variable);
         }
     }
+    // Lower predicates that grew have new tuples to join, like the stratum's own.
+    let changing = |predicate: PredId| {
+        stratum.predicates.contains(&predicate)
+            || grown.get(predicate.0 as usize).copied().unwrap_or(false)
+    };
     let mut pipelines = Vec::with_capacity(stratum.rules.len());
     for rule in &stratum.rules {
         let origin = Origin::Rule(rule.rule);
         std::mem::swap(&mut old_view.store, &mut database.store);
-        let primed = prime(&rule.body, origin, old_view, context);
+        let primed = prime(&rule.body, origin, old_view, &changing, context);
         std::mem::swap(&mut old_view.store, &mut database.store);
         let (stages, output) = primed?;
         let head = variables
@@ -412,6 +417,7 @@ fn update_stratum(
             database,
             head.clone(),
             None,
+            &changing,
             context,
         )?;
         pipeline.prime(stages);
@@ -443,6 +449,7 @@ fn prime(
     plan: &ConjunctionPlan,
     origin: Origin,
     view: &mut Database,
+    changing: &dyn Fn(PredId) -> bool,
     context: &mut Context<'_>,
 ) -> Result<(Vec<PrimedStage>, Relation<Tuple>), EvalError> {
     let mut iteration = Iteration::new();
@@ -456,6 +463,7 @@ fn prime(
         view,
         output.clone(),
         Some(&[]),
+        changing,
         context,
     )?;
     let mut rounds = 0;
@@ -541,6 +549,7 @@ fn evaluate_stratum(
             database,
             output,
             Some(&[]),
+            &|predicate| predicates.contains(&predicate),
             context,
         )?);
     }
@@ -639,6 +648,7 @@ fn run_conjunction(
         database,
         output.clone(),
         Some(seed),
+        &|_| false,
         context,
     )?;
     let mut rounds = 0;
@@ -652,8 +662,9 @@ fn run_conjunction(
     Ok(output.complete().elements)
 }
 
-/// A one-atom conjunction over a complete relation (most queries and
-/// aggregate bodies): scanned in place, with no datafrog variable and no copy.
+/// A conjunction over complete relations (queries, aggregate bodies): the
+/// first atom's relation is scanned in place and every later atom probed, with
+/// no datafrog variable and no copy.
 fn scan_conjunction(
     plan: &ConjunctionPlan,
     origin: Origin,
@@ -676,6 +687,7 @@ fn scan_conjunction(
         database,
         output,
         Some(&[]),
+        &|_| false,
         context,
     )?;
     let constants = pipeline
@@ -687,7 +699,7 @@ fn scan_conjunction(
     // reads this relation while it is out of the database.
     let relation = database.take_relation(stage.predicate);
     let mut slots = vec![Packed::default(); plan.n_slots];
-    let mut keyed = Vec::new();
+    let mut pending = vec![Vec::new(); plan.stages.len()];
     let mut outputs = Vec::new();
     for tuple in relation.iter() {
         if !atom_matches(stage, &constants, tuple) {
@@ -696,7 +708,7 @@ fn scan_conjunction(
         for &(column, var) in &stage.binds {
             slots[var.0 as usize] = tuple[column];
         }
-        pipeline.after_match(0, &mut slots, &mut keyed, &mut outputs, database, context);
+        pipeline.after_match(0, &mut slots, &mut pending, &mut outputs, database, context);
         if context.error.is_some() {
             break;
         }
@@ -907,12 +919,15 @@ fn counts_whole_relation(plan: &AggregatePlan, database: &Database) -> Option<us
 
 /// One stage at run time.
 struct RuntimeStage {
-    /// The predicate's variable in this iteration.
-    input: Variable<Tuple>,
-    /// Bindings so far keyed for this stage; `None` when the stage scans its input directly.
+    /// The predicate's variable in this iteration; `None` for a probe.
+    input: Option<Variable<Tuple>>,
+    /// Bindings so far keyed for this stage; `None` for a scan or a probe.
     left: Option<Variable<(Tuple, Tuple)>>,
-    /// The atom's tuples keyed for this stage; `None` for a scan.
+    /// The atom's tuples keyed for this stage; `None` for a scan or a probe.
     index: Option<Variable<(Tuple, Tuple)>>,
+    /// For an atom whose relation cannot change during this evaluation: its
+    /// tuples as (key, bound values), sorted, probed by each new binding.
+    probe: Option<Vec<(Tuple, Tuple)>>,
     constants: Vec<(usize, Packed)>,
     checks: Vec<CompiledCheck>,
 }
@@ -938,6 +953,7 @@ impl<'p> Pipeline<'p> {
         database: &mut Database,
         output: Variable<Tuple>,
         seed: Option<&[Packed]>,
+        changing: &dyn Fn(PredId) -> bool,
         context: &mut Context<'_>,
     ) -> Result<Pipeline<'p>, EvalError> {
         let mut aggregates = Vec::with_capacity(plan.aggregates.len());
@@ -947,12 +963,39 @@ impl<'p> Pipeline<'p> {
         let mut stages = Vec::with_capacity(plan.stages.len());
         let starts_from_seed = !plan.seed.is_empty() || !plan.seed_checks.is_empty();
         let mut bound_before: Vec<ir::VarId> = plan.seed.clone();
-        bound_before.extend(plan.seed_checks.iter().filter_map(|check| match check {
-            Check::Assign { var, .. } => Some(*var),
-            Check::Aggregate { result, .. } => Some(*result),
-            _ => None,
-        }));
+        bound_before.extend(assigned_variables(&plan.seed_checks));
         for (index, stage) in plan.stages.iter().enumerate() {
+            let scans = index == 0 && !starts_from_seed;
+            let constants: Vec<(usize, Packed)> = stage
+                .constant_columns
+                .iter()
+                .map(|(column, value)| (*column, database.store.pack(value)))
+                .collect();
+            // A later atom over a relation that stays the same during this
+            // evaluation (a lower stratum) is probed in place: no keyed
+            // variables, no stored intermediate bindings.
+            if !scans && !changing(stage.predicate) {
+                let mut entries: Vec<(Tuple, Tuple)> = database
+                    .relation(stage.predicate)
+                    .iter()
+                    .filter(|tuple| atom_matches(stage, &constants, tuple))
+                    .map(|tuple| keyed_entry(stage, tuple))
+                    .collect();
+                entries.sort_unstable();
+                entries.dedup();
+                bound_before.extend(stage.binds.iter().map(|&(_, var)| var));
+                bound_before.extend(assigned_variables(&stage.checks));
+                let checks = compile_checks(&stage.checks, database);
+                stages.push(RuntimeStage {
+                    input: None,
+                    left: None,
+                    index: None,
+                    probe: Some(entries),
+                    constants,
+                    checks,
+                });
+                continue;
+            }
             let input = variables
                 .entry(stage.predicate)
                 .or_insert_with(|| {
@@ -993,21 +1036,13 @@ impl<'p> Pipeline<'p> {
                 )
             };
             bound_before.extend(stage.binds.iter().map(|&(_, var)| var));
-            bound_before.extend(stage.checks.iter().filter_map(|check| match check {
-                Check::Assign { var, .. } => Some(*var),
-                Check::Aggregate { result, .. } => Some(*result),
-                _ => None,
-            }));
-            let constants = stage
-                .constant_columns
-                .iter()
-                .map(|(column, value)| (*column, database.store.pack(value)))
-                .collect();
+            bound_before.extend(assigned_variables(&stage.checks));
             let checks = compile_checks(&stage.checks, database);
             stages.push(RuntimeStage {
-                input,
+                input: Some(input),
                 left,
                 index: stage_index,
+                probe: None,
                 constants,
                 checks,
             });
@@ -1077,55 +1112,60 @@ impl<'p> Pipeline<'p> {
         let seed_checks = compile_checks(&self.plan.seed_checks, database);
         let mut slots = std::mem::take(&mut self.slots);
         let passed = self.run_checks(&seed_checks, &mut slots, database, context);
-        let mut keyed = Vec::new();
+        let mut pending = vec![Vec::new(); self.stages.len()];
         let mut outputs = Vec::new();
         if passed {
-            self.emit(0, &slots, &mut keyed, &mut outputs, database, context);
+            self.emit(0, &mut slots, &mut pending, &mut outputs, database, context);
         }
         self.slots = slots;
         if let Some(error) = context.error.take() {
             return Err(error);
         }
-        match self.stages.first().and_then(|stage| stage.left.as_ref()) {
-            Some(left) => left.insert(Relation::from_vec(keyed)),
-            None => self.output.insert(Relation::from_vec(outputs)),
-        }
+        self.flush(pending, outputs);
         Ok(())
     }
 
-    /// One round: every stage joins what is new; returns how many tuples it produced.
+    /// Hands what a round produced to the variables that take it: keyed
+    /// bindings to their join stage, results to the output. Returns how many.
+    fn flush(&self, pending: Vec<Vec<(Tuple, Tuple)>>, outputs: Vec<Tuple>) -> usize {
+        let mut n_produced = outputs.len();
+        for (stage, keyed) in self.stages.iter().zip(pending) {
+            n_produced += keyed.len();
+            if let Some(left) = &stage.left {
+                left.insert(Relation::from_vec(keyed));
+            }
+        }
+        self.output.insert(Relation::from_vec(outputs));
+        n_produced
+    }
+
+    /// One round: every scan and join stage processes what is new (probe
+    /// stages run inside them); returns how many tuples it produced.
     fn step(&mut self, database: &mut Database, context: &mut Context<'_>) -> usize {
-        let mut n_produced = 0;
         let mut slots = std::mem::take(&mut self.slots);
+        let mut pending: Vec<Vec<(Tuple, Tuple)>> = vec![Vec::new(); self.stages.len()];
+        let mut outputs: Vec<Tuple> = Vec::new();
         for index in 0..self.stages.len() {
             let Some(plan_stage) = self.plan.stages.get(index) else {
                 continue;
             };
-            let mut keyed: Vec<(Tuple, Tuple)> = Vec::new();
-            let mut outputs: Vec<Tuple> = Vec::new();
             let stage = &self.stages[index];
+            let Some(input) = stage.input.clone() else {
+                continue;
+            };
             match (&stage.left, &stage.index) {
                 (Some(left), Some(stage_index)) => {
                     // Keep the index in step with the atom's relation.
                     let constants = stage.constants.clone();
-                    map_into(&stage.input, stage_index, |tuple, out| {
+                    map_into(&input, stage_index, |tuple, out| {
                         if atom_matches(plan_stage, &constants, tuple) {
-                            out.push((
-                                plan_stage
-                                    .key_columns
-                                    .iter()
-                                    .map(|&column| tuple[column])
-                                    .collect(),
-                                plan_stage
-                                    .binds
-                                    .iter()
-                                    .map(|&(column, _)| tuple[column])
-                                    .collect(),
-                            ));
+                            out.push(keyed_entry(plan_stage, tuple));
                         }
                     });
                     let left = left.clone();
                     let stage_index = stage_index.clone();
+                    // What this stage itself emits goes to later stages only.
+                    let mut own = std::mem::take(&mut pending[index]);
                     join_into(&left, &stage_index, |key, carried, bound| {
                         for (var, &value) in plan_stage.key.iter().zip(key.iter()) {
                             slots[var.0 as usize] = value;
@@ -1139,15 +1179,16 @@ impl<'p> Pipeline<'p> {
                         self.after_match(
                             index,
                             &mut slots,
-                            &mut keyed,
+                            &mut pending,
                             &mut outputs,
                             database,
                             context,
                         );
                     });
+                    own.append(&mut pending[index]);
+                    pending[index] = own;
                 }
                 _ => {
-                    let input = stage.input.clone();
                     let constants = stage.constants.clone();
                     let recent = input.recent.borrow();
                     for tuple in recent.iter() {
@@ -1160,7 +1201,7 @@ impl<'p> Pipeline<'p> {
                         self.after_match(
                             index,
                             &mut slots,
-                            &mut keyed,
+                            &mut pending,
                             &mut outputs,
                             database,
                             context,
@@ -1168,18 +1209,9 @@ impl<'p> Pipeline<'p> {
                     }
                 }
             }
-            n_produced += keyed.len() + outputs.len();
-            match self
-                .stages
-                .get(index + 1)
-                .and_then(|next| next.left.as_ref())
-            {
-                Some(next_left) => next_left.insert(Relation::from_vec(keyed)),
-                None => self.output.insert(Relation::from_vec(outputs)),
-            }
         }
         self.slots = slots;
-        n_produced
+        self.flush(pending, outputs)
     }
 
     /// Runs the stage's checks and, if they pass, emits to the next stage or the output.
@@ -1187,7 +1219,7 @@ impl<'p> Pipeline<'p> {
         &mut self,
         index: usize,
         slots: &mut [Packed],
-        keyed: &mut Vec<(Tuple, Tuple)>,
+        pending: &mut [Vec<(Tuple, Tuple)>],
         outputs: &mut Vec<Tuple>,
         database: &mut Database,
         context: &mut Context<'_>,
@@ -1196,29 +1228,55 @@ impl<'p> Pipeline<'p> {
         let passed = self.run_checks(&checks, slots, database, context);
         self.stages[index].checks = checks;
         if passed {
-            self.emit(index + 1, slots, keyed, outputs, database, context);
+            self.emit(index + 1, slots, pending, outputs, database, context);
         }
     }
 
-    /// Emits the current bindings to stage `next` (keyed) or, past the last stage, to the output.
+    /// Emits the current bindings to stage `next`: probed at once when it is a
+    /// probe, queued keyed for its join otherwise; past the last stage, to the output.
     fn emit(
         &mut self,
         next: usize,
-        slots: &[Packed],
-        keyed: &mut Vec<(Tuple, Tuple)>,
+        slots: &mut [Packed],
+        pending: &mut [Vec<(Tuple, Tuple)>],
         outputs: &mut Vec<Tuple>,
         database: &mut Database,
         context: &mut Context<'_>,
     ) {
-        if let Some(stage) = self.plan.stages.get(next) {
-            keyed.push((
-                stage.key.iter().map(|var| slots[var.0 as usize]).collect(),
-                stage
-                    .carried
-                    .iter()
-                    .map(|var| slots[var.0 as usize])
-                    .collect(),
-            ));
+        let plan = self.plan;
+        if let Some(stage) = plan.stages.get(next) {
+            let key: Tuple = stage.key.iter().map(|var| slots[var.0 as usize]).collect();
+            // Emission only moves forward, so this stage's probe is not in use further down.
+            let Some(entries) = self
+                .stages
+                .get_mut(next)
+                .and_then(|runtime| runtime.probe.take())
+            else {
+                if let Some(queue) = pending.get_mut(next) {
+                    queue.push((
+                        key,
+                        stage
+                            .carried
+                            .iter()
+                            .map(|var| slots[var.0 as usize])
+                            .collect(),
+                    ));
+                }
+                return;
+            };
+            let start = entries.partition_point(|(entry_key, _)| entry_key < &key);
+            for (entry_key, bound) in &entries[start..] {
+                if entry_key != &key || context.error.is_some() {
+                    break;
+                }
+                for (&(_, var), &value) in stage.binds.iter().zip(bound.iter()) {
+                    slots[var.0 as usize] = value;
+                }
+                self.after_match(next, slots, pending, outputs, database, context);
+            }
+            if let Some(runtime) = self.stages.get_mut(next) {
+                runtime.probe = Some(entries);
+            }
             return;
         }
         let mut tuple = Tuple::with_capacity(self.output_exprs.len());
@@ -1300,6 +1358,31 @@ impl<'p> Pipeline<'p> {
         }
         true
     }
+}
+
+/// An atom's tuple as (its join-key columns, the columns it binds).
+fn keyed_entry(stage: &Stage, tuple: &Tuple) -> (Tuple, Tuple) {
+    (
+        stage
+            .key_columns
+            .iter()
+            .map(|&column| tuple[column])
+            .collect(),
+        stage
+            .binds
+            .iter()
+            .map(|&(column, _)| tuple[column])
+            .collect(),
+    )
+}
+
+/// The variables that checks bind.
+fn assigned_variables(checks: &[Check]) -> impl Iterator<Item = ir::VarId> + '_ {
+    checks.iter().filter_map(|check| match check {
+        Check::Assign { var, .. } => Some(*var),
+        Check::Aggregate { result, .. } => Some(*result),
+        _ => None,
+    })
 }
 
 fn atom_matches(stage: &Stage, constants: &[(usize, Packed)], tuple: &Tuple) -> bool {

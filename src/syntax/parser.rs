@@ -484,12 +484,24 @@ fn binary(op: ast::ArithOp, lhs: ast::Term, rhs: ast::Term) -> ast::Term {
 }
 
 /// Cuts long token texts so that a message stays one readable line.
+/// Control characters are escaped, so the message is always one line.
 fn shorten(text: &str) -> String {
     const LIMIT: usize = 40;
-    if text.chars().count() <= LIMIT {
-        return text.to_string();
+    let visible: String = text
+        .chars()
+        .flat_map(|character| {
+            let escaped: Vec<char> = if character.is_control() {
+                character.escape_default().collect()
+            } else {
+                vec![character]
+            };
+            escaped
+        })
+        .collect();
+    if visible.chars().count() <= LIMIT {
+        return visible;
     }
-    let head: String = text.chars().take(LIMIT - 3).collect();
+    let head: String = visible.chars().take(LIMIT - 3).collect();
     format!("{head}…")
 }
 
