@@ -378,7 +378,10 @@ mod tests {
             ("p(a, b).\nh(X) :- p(X, _Y).", &[]),
             ("p(a, b).\nh(X) :- p(X, _).", &[]),
             // Inside an aggregate a named column documents what is counted.
-            ("p(a, b).\nh(X, N) :- p(X, _), N = count : { p(X, Y) }.", &[]),
+            (
+                "p(a, b).\nh(X, N) :- p(X, _), N = count : { p(X, Y) }.",
+                &[],
+            ),
             (
                 "p(a, 1).\nh(X, S) :- p(X, _), S = sum K : { p(X, K) }.",
                 &[],
