@@ -18,7 +18,7 @@ use crate::analysis::ir::{self, Arg, Expr, Function, PredId, RuleId};
 use crate::plan::{AggregatePlan, Check, ConjunctionPlan, ProgramPlan, Stage};
 use crate::syntax::ast::{AggregateFunction, ArithOp, CompareOp};
 use datafrog::{Iteration, Relation, Variable};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -917,6 +917,41 @@ fn counts_whole_relation(plan: &AggregatePlan, database: &Database) -> Option<us
     plain.then(|| database.relation(stage.predicate).len())
 }
 
+/// A relation's tuples as (join key, bound values), grouped by key: a
+/// hash map from each key to its run in the sorted entries.
+struct ProbeIndex {
+    entries: Vec<(Tuple, Tuple)>,
+    runs: FxHashMap<Tuple, (usize, usize)>,
+}
+
+impl ProbeIndex {
+    fn build(mut entries: Vec<(Tuple, Tuple)>) -> ProbeIndex {
+        entries.sort_unstable();
+        entries.dedup();
+        let mut runs: FxHashMap<Tuple, (usize, usize)> = FxHashMap::default();
+        let mut start = 0;
+        while let Some((key, _)) = entries.get(start) {
+            let length = entries[start..]
+                .iter()
+                .take_while(|(other, _)| other == key)
+                .count();
+            runs.insert(key.clone(), (start, start + length));
+            start += length;
+        }
+        ProbeIndex { entries, runs }
+    }
+
+    /// The bound values of every entry with this key.
+    fn matches(&self, key: &Tuple) -> impl Iterator<Item = &Tuple> {
+        let (start, end) = self.runs.get(key).copied().unwrap_or((0, 0));
+        self.entries
+            .get(start..end)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(_, bound)| bound)
+    }
+}
+
 /// One stage at run time.
 struct RuntimeStage {
     /// The predicate's variable in this iteration; `None` for a probe.
@@ -926,8 +961,8 @@ struct RuntimeStage {
     /// The atom's tuples keyed for this stage; `None` for a scan or a probe.
     index: Option<Variable<(Tuple, Tuple)>>,
     /// For an atom whose relation cannot change during this evaluation: its
-    /// tuples as (key, bound values), sorted, probed by each new binding.
-    probe: Option<Vec<(Tuple, Tuple)>>,
+    /// tuples grouped by join key, probed by each new binding.
+    probe: Option<ProbeIndex>,
     constants: Vec<(usize, Packed)>,
     checks: Vec<CompiledCheck>,
 }
@@ -939,6 +974,8 @@ struct Pipeline<'p> {
     stages: Vec<RuntimeStage>,
     output: Variable<Tuple>,
     output_exprs: Vec<Compiled>,
+    /// The output's slots when every output expression is a plain variable.
+    output_slots: Option<Vec<usize>>,
     aggregates: Vec<AggregateTable>,
     slots: Vec<Packed>,
 }
@@ -975,14 +1012,14 @@ impl<'p> Pipeline<'p> {
             // evaluation (a lower stratum) is probed in place: no keyed
             // variables, no stored intermediate bindings.
             if !scans && !changing(stage.predicate) {
-                let mut entries: Vec<(Tuple, Tuple)> = database
-                    .relation(stage.predicate)
-                    .iter()
-                    .filter(|tuple| atom_matches(stage, &constants, tuple))
-                    .map(|tuple| keyed_entry(stage, tuple))
-                    .collect();
-                entries.sort_unstable();
-                entries.dedup();
+                let entries = ProbeIndex::build(
+                    database
+                        .relation(stage.predicate)
+                        .iter()
+                        .filter(|tuple| atom_matches(stage, &constants, tuple))
+                        .map(|tuple| keyed_entry(stage, tuple))
+                        .collect(),
+                );
                 bound_before.extend(stage.binds.iter().map(|&(_, var)| var));
                 bound_before.extend(assigned_variables(&stage.checks));
                 let checks = compile_checks(&stage.checks, database);
@@ -1047,10 +1084,17 @@ impl<'p> Pipeline<'p> {
                 checks,
             });
         }
-        let output_exprs = plan
+        let output_exprs: Vec<Compiled> = plan
             .output
             .iter()
             .map(|expr| compile(expr, &mut database.store))
+            .collect();
+        let output_slots = output_exprs
+            .iter()
+            .map(|expr| match expr {
+                Compiled::Slot(slot) => Some(*slot),
+                _ => None,
+            })
             .collect();
         let mut pipeline = Pipeline {
             plan,
@@ -1058,6 +1102,7 @@ impl<'p> Pipeline<'p> {
             stages,
             output,
             output_exprs,
+            output_slots,
             aggregates,
             slots: vec![Packed::default(); plan.n_slots],
         };
@@ -1127,15 +1172,15 @@ impl<'p> Pipeline<'p> {
 
     /// Hands what a round produced to the variables that take it: keyed
     /// bindings to their join stage, results to the output. Returns how many.
-    fn flush(&self, pending: Vec<Vec<(Tuple, Tuple)>>, outputs: Vec<Tuple>) -> usize {
+    fn flush(&self, pending: Vec<Vec<(Tuple, Tuple)>>, mut outputs: Vec<Tuple>) -> usize {
         let mut n_produced = outputs.len();
-        for (stage, keyed) in self.stages.iter().zip(pending) {
+        for (stage, mut keyed) in self.stages.iter().zip(pending) {
             n_produced += keyed.len();
             if let Some(left) = &stage.left {
-                left.insert(Relation::from_vec(keyed));
+                left.insert(sorted_relation(&mut keyed));
             }
         }
-        self.output.insert(Relation::from_vec(outputs));
+        self.output.insert(sorted_relation(&mut outputs));
         n_produced
     }
 
@@ -1264,9 +1309,8 @@ impl<'p> Pipeline<'p> {
                 }
                 return;
             };
-            let start = entries.partition_point(|(entry_key, _)| entry_key < &key);
-            for (entry_key, bound) in &entries[start..] {
-                if entry_key != &key || context.error.is_some() {
+            for bound in entries.matches(&key) {
+                if context.error.is_some() {
                     break;
                 }
                 for (&(_, var), &value) in stage.binds.iter().zip(bound.iter()) {
@@ -1277,6 +1321,10 @@ impl<'p> Pipeline<'p> {
             if let Some(runtime) = self.stages.get_mut(next) {
                 runtime.probe = Some(entries);
             }
+            return;
+        }
+        if let Some(output_slots) = &self.output_slots {
+            outputs.push(output_slots.iter().map(|&slot| slots[slot]).collect());
             return;
         }
         let mut tuple = Tuple::with_capacity(self.output_exprs.len());
@@ -1358,6 +1406,15 @@ impl<'p> Pipeline<'p> {
         }
         true
     }
+}
+
+/// A relation from unsorted tuples. datafrog's `Relation::from_vec` sorts
+/// with a stable sort, which moves our wide tuples far more than an unstable
+/// one; sorted and deduplicated first, its own pass is linear.
+fn sorted_relation<T: Ord>(tuples: &mut Vec<T>) -> Relation<T> {
+    tuples.sort_unstable();
+    tuples.dedup();
+    Relation::from_vec(std::mem::take(tuples))
 }
 
 /// An atom's tuple as (its join-key columns, the columns it binds).

@@ -37,6 +37,9 @@ pub fn map_into<Input: Ord, Output: Ord>(
     for tuple in input.recent.borrow().iter() {
         logic(tuple, &mut results);
     }
+    // Sorted unstably first: datafrog's stable sort is then a linear pass.
+    results.sort_unstable();
+    results.dedup();
     output.insert(datafrog::Relation::from_vec(results));
 }
 
