@@ -96,10 +96,10 @@ pub const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo {
         name: "why",
-        usage: "FACT",
+        usage: "[--dot FILE] FACT",
         argument: Argument::Fact,
         required: true,
-        summary: "show how a fact was derived, down to the cited sentences",
+        summary: "show how a fact was derived, down to the cited sentences (--dot: as a Graphviz file)",
     },
     CommandInfo {
         name: "whynot",
@@ -537,6 +537,9 @@ impl Shell {
             Command::Schema(predicate) => show_schema(session, predicate.as_deref()),
             Command::Facts(predicate) => self.facts(session, predicate),
             Command::Rules(predicate) => show_rules(session, predicate.as_deref()),
+            Command::Why(argument) if argument.trim_start().starts_with("--dot") => {
+                why_to_dot(self, session, argument)
+            }
             Command::Why(fact) => match provenance::why(session, fact) {
                 Ok(derivation) => Reply::output(match self.format {
                     Format::Json => explain::render_why_json(&derivation),
@@ -935,6 +938,33 @@ pub fn saved_text(session: &Session) -> String {
     text
 }
 
+/// `:why --dot FILE FACT`: writes the derivation as a Graphviz graph.
+fn why_to_dot(shell: &Shell, session: &mut Session, argument: &str) -> Reply {
+    let rest = argument
+        .trim_start()
+        .trim_start_matches("--dot")
+        .trim_start();
+    let (path, fact) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    if path.is_empty() || fact.trim().is_empty() {
+        return Reply::error(
+            "error: `:why --dot` takes a file and a fact: `:why --dot why.dot failed_mediated_talks(istanbul_talks)`"
+                .to_string(),
+        );
+    }
+    match provenance::why(session, fact.trim()) {
+        Ok(derivation) => {
+            match write_atomically(Path::new(path), &explain::render_why_dot(&derivation)) {
+                Ok(()) => Reply::output(format!(
+                    "wrote the derivation of {} to {path} (view it with `dot -Tsvg {path} -o why.svg`)\n",
+                    fact.trim().trim_end_matches('.')
+                )),
+                Err(error) => Reply::error(format!("error: cannot write `{path}`: {error}")),
+            }
+        }
+        Err(rejected) => Reply::error(shell.render_diagnostics(session, &rejected.diagnostics)),
+    }
+}
+
 fn save(session: &Session, path: &Path) -> Reply {
     let n_clauses = session.own_clauses().len();
     if n_clauses == 0 {
@@ -1260,6 +1290,30 @@ mod tests {
             );
         }
         assert_eq!(session.own_clauses(), vec!["p(a)."]);
+    }
+
+    #[test]
+    fn why_writes_a_dot_graph() {
+        let (mut shell, mut session) = shell_session(
+            "edge(a, b). edge(b, c).\n\
+             path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).",
+        );
+        let directory = std::env::temp_dir().join(format!("wirelog-dot-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&directory);
+        let file = directory.join("why.dot");
+        let reply = shell.run(
+            &mut session,
+            &format!(":why --dot {} path(a, c).", file.display()),
+        );
+        assert!(reply.errors.is_empty(), "{reply:?}");
+        let dot = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(dot.starts_with("digraph"), "{dot}");
+        assert!(dot.contains("edge(b, c)"), "{dot}");
+        let reply = shell.run(&mut session, ":why --dot");
+        assert!(
+            reply.errors.contains("takes a file and a fact"),
+            "{reply:?}"
+        );
     }
 
     #[test]
