@@ -854,17 +854,7 @@ fn show_rules(session: &Session, spec: Option<&str>) -> Reply {
 
 fn undo(session: &mut Session) -> Reply {
     // What the undo will remove, described before it goes.
-    let last_input = session
-        .units()
-        .iter()
-        .rev()
-        .find(|unit| {
-            unit.program
-                .items
-                .iter()
-                .any(|item| matches!(item, Item::Clause(_)))
-        })
-        .map(|unit| unit.input);
+    let last_input = session.last_clause_input();
     let description = last_input.map(|last_input| {
         let units: Vec<_> = session
             .units()

@@ -422,11 +422,9 @@ impl Session {
         Ok(answers)
     }
 
-    /// Removes the most recent input (a REPL line with clauses, or a loaded file) and
-    /// re-evaluates; returns how many clauses went, or `None` when there is nothing to undo.
-    pub fn undo(&mut self) -> Option<Result<usize, Rejected>> {
-        let last_input = self
-            .units
+    /// The most recent input that added clauses: what `undo` would remove.
+    pub fn last_clause_input(&self) -> Option<usize> {
+        self.units
             .iter()
             .rev()
             .find(|unit| {
@@ -434,8 +432,14 @@ impl Session {
                     .items
                     .iter()
                     .any(|item| matches!(item, Item::Clause(_)))
-            })?
-            .input;
+            })
+            .map(|unit| unit.input)
+    }
+
+    /// Removes the most recent input (a REPL line with clauses, or a loaded file) and
+    /// re-evaluates; returns how many clauses went, or `None` when there is nothing to undo.
+    pub fn undo(&mut self) -> Option<Result<usize, Rejected>> {
+        let last_input = self.last_clause_input()?;
         let removed: Vec<Unit> = self
             .units
             .iter()

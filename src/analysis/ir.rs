@@ -285,6 +285,27 @@ pub enum BodyLiteral {
 }
 
 impl BodyLiteral {
+    /// Adds the variables the literal shares with the rest of its body: an
+    /// atom's or test's variables, an aggregate's result and groups (not the
+    /// variables local to its braces).
+    pub fn visible_variables(&self, out: &mut Vec<VarId>) {
+        match self {
+            BodyLiteral::Atom { args, .. } => out.extend(args.iter().filter_map(|arg| match arg {
+                Arg::Var(var) => Some(*var),
+                Arg::Const(_) | Arg::Wildcard => None,
+            })),
+            BodyLiteral::Compare { lhs, rhs, .. } => {
+                lhs.collect_variables(out);
+                rhs.collect_variables(out);
+            }
+            BodyLiteral::Filter { call, .. } => call.collect_variables(out),
+            BodyLiteral::Aggregate(aggregate) => {
+                out.push(aggregate.result);
+                out.extend(aggregate.group_by.iter().copied());
+            }
+        }
+    }
+
     /// Where the literal is written.
     pub fn span(&self) -> Span {
         match self {

@@ -146,11 +146,7 @@ fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[Pa
         Format::Json => present::render_json(&answers),
         Format::Csv => present::render_csv_answers(&answers),
         Format::Table => {
-            let options = present::TableOptions {
-                max_rows: if all { None } else { Some(1000) },
-                more_rows_hint: Some("use --all to show them".into()),
-                ..present::TableOptions::default()
-            };
+            let options = run_table_options(all);
             answers
                 .iter()
                 .map(|answer| {
@@ -206,11 +202,7 @@ fn explained_output(
         Format::Json => explain::render_json_with_explanations(answers, &explanations),
         Format::Csv => present::render_csv_answers(answers),
         Format::Table => {
-            let options = present::TableOptions {
-                max_rows: if all { None } else { Some(1000) },
-                more_rows_hint: Some("use --all to show them".into()),
-                ..present::TableOptions::default()
-            };
+            let options = run_table_options(all);
             answers
                 .iter()
                 .zip(&explanations)
@@ -226,6 +218,15 @@ fn explained_output(
                 .join("\n")
         }
     })
+}
+
+/// Tables printed by `run`: long answers cut at 1,000 rows unless `--all`.
+fn run_table_options(all: bool) -> present::TableOptions {
+    present::TableOptions {
+        max_rows: if all { None } else { Some(1000) },
+        more_rows_hint: Some("use --all to show them".into()),
+        ..present::TableOptions::default()
+    }
 }
 
 fn check_files(limits: Limits, files: &[PathBuf]) -> i32 {

@@ -627,14 +627,15 @@ fn run_conjunction(
     seed: &[Packed],
     context: &mut Context<'_>,
 ) -> Result<Vec<Tuple>, EvalError> {
-    let single_scan = plan.seed.is_empty()
+    // Over complete relations every atom after the first is probed.
+    let scannable = plan.seed.is_empty()
         && plan.seed_checks.is_empty()
-        && plan.stages.len() == 1
+        && !plan.stages.is_empty()
         && plan
             .aggregates
             .iter()
             .all(|aggregate| aggregate.independent);
-    if single_scan {
+    if scannable {
         return scan_conjunction(plan, origin, database, context);
     }
     let mut iteration = Iteration::new();

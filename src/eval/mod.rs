@@ -22,3 +22,4 @@ pub struct Answer {
 pub mod database;
 pub mod fixpoint;
 pub mod operators;
+pub mod tuple;

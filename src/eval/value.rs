@@ -12,7 +12,6 @@
 use super::Value;
 use crate::analysis::ir::Function;
 use crate::syntax::ast::{ArithOp, CompareOp, Date};
-use smallvec::SmallVec;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -20,8 +19,12 @@ use std::collections::HashMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Packed(u64);
 
-/// A tuple of packed values; up to three stay inline.
-pub type Tuple = SmallVec<[Packed; 3]>;
+impl Packed {
+    /// The integer 0; also what unused cells of a tuple hold.
+    pub const ZERO: Packed = Packed(0);
+}
+
+pub use super::tuple::Tuple;
 
 const TAG_SHIFT: u32 = 61;
 const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;

@@ -410,7 +410,7 @@ fn compare_check(op: CompareOp, lhs: &Expr, rhs: &Expr, bound: &[bool]) -> Optio
 fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<AggregatePlan, PlanError> {
     let mut body_vars = Vec::new();
     for literal in &aggregate.body {
-        literal_variables(literal, &mut body_vars);
+        literal.visible_variables(&mut body_vars);
     }
     if let Some(value) = &aggregate.value {
         value.collect_variables(&mut body_vars);
@@ -444,24 +444,6 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
             independent: false,
             body: plan_conjunction(&aggregate.body, n_slots, &aggregate.group_by, output)?,
         }),
-    }
-}
-
-fn literal_variables(literal: &BodyLiteral, out: &mut Vec<VarId>) {
-    match literal {
-        BodyLiteral::Atom { args, .. } => out.extend(args.iter().filter_map(|arg| match arg {
-            Arg::Var(var) => Some(*var),
-            _ => None,
-        })),
-        BodyLiteral::Compare { lhs, rhs, .. } => {
-            lhs.collect_variables(out);
-            rhs.collect_variables(out);
-        }
-        BodyLiteral::Filter { call, .. } => call.collect_variables(out),
-        BodyLiteral::Aggregate(aggregate) => {
-            out.push(aggregate.result);
-            out.extend(aggregate.group_by.iter().copied());
-        }
     }
 }
 

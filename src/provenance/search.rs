@@ -636,7 +636,7 @@ impl<'s> Explainer<'s> {
         let n_slots = names.len().max(bindings.len());
         let mut body_vars = Vec::new();
         for literal in &aggregate.body {
-            literal_variables(literal, &mut body_vars);
+            literal.visible_variables(&mut body_vars);
         }
         body_vars.sort();
         body_vars.dedup();
@@ -828,30 +828,11 @@ pub(super) fn outer_variables(body: &[BodyLiteral], head: &[Expr]) -> Vec<VarId>
         expr.collect_variables(&mut vars);
     }
     for literal in body {
-        literal_variables(literal, &mut vars);
+        literal.visible_variables(&mut vars);
     }
     vars.sort();
     vars.dedup();
     vars
-}
-
-/// The variables of one literal; for an aggregate, its result and groups only.
-pub(super) fn literal_variables(literal: &BodyLiteral, out: &mut Vec<VarId>) {
-    match literal {
-        BodyLiteral::Atom { args, .. } => out.extend(args.iter().filter_map(|arg| match arg {
-            Arg::Var(var) => Some(*var),
-            _ => None,
-        })),
-        BodyLiteral::Compare { lhs, rhs, .. } => {
-            lhs.collect_variables(out);
-            rhs.collect_variables(out);
-        }
-        BodyLiteral::Filter { call, .. } => call.collect_variables(out),
-        BodyLiteral::Aggregate(aggregate) => {
-            out.push(aggregate.result);
-            out.extend(aggregate.group_by.iter().copied());
-        }
-    }
 }
 
 /// Bindings by `VarId` from an output row whose first columns are `vars`.

@@ -8,7 +8,7 @@
 //! candidate bindings a student can inspect. Like the rest of
 //! `provenance`, it renders nothing.
 
-use super::search::{Explainer, bindings_of, collapse_whitespace, literal_variables};
+use super::search::{Explainer, bindings_of, collapse_whitespace};
 use super::{Binding, fact_text};
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
 use crate::eval::Value;
@@ -229,7 +229,7 @@ impl Explainer<'_> {
                 continue;
             };
             prefix.push(literal.clone());
-            literal_variables(literal, &mut bound);
+            literal.visible_variables(&mut bound);
             bound.sort();
             bound.dedup();
             let output: Vec<Expr> = bound.iter().map(|&var| Expr::Var(var)).collect();
