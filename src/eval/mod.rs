@@ -19,7 +19,10 @@ pub struct Answer {
     pub rows: Vec<Vec<Value>>,
 }
 
+mod aggregate;
 pub mod database;
 pub mod fixpoint;
+mod incremental;
 pub mod operators;
+mod pipeline;
 pub mod tuple;
