@@ -320,15 +320,11 @@ impl Store {
                             op: op.symbol(),
                         });
                     }
-                    // Division truncates toward zero; `mod` takes the sign of the divisor (Prolog's `mod`).
+                    // As in clingo and Soufflé: division truncates toward zero and
+                    // `mod` is its remainder (the sign of the dividend), so that
+                    // `a = (a / b) * b + a mod b` always holds.
                     ArithOp::Div => a.checked_div(b),
-                    ArithOp::Mod => a.checked_rem(b).map(|r| {
-                        if r != 0 && (r < 0) != (b < 0) {
-                            r + b
-                        } else {
-                            r
-                        }
-                    }),
+                    ArithOp::Mod => a.checked_rem(b),
                 };
                 result
                     .map(|value| self.int(value))
@@ -477,7 +473,7 @@ mod tests {
         let minus_seven = store.int(-7);
         let two = store.int(2);
         let remainder = store.arithmetic(ArithOp::Mod, minus_seven, two).unwrap();
-        assert_eq!(store.as_int(remainder), Some(1));
+        assert_eq!(store.as_int(remainder), Some(-1));
         let quotient = store.arithmetic(ArithOp::Div, minus_seven, two).unwrap();
         assert_eq!(store.as_int(quotient), Some(-3));
     }
