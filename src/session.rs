@@ -565,9 +565,24 @@ fn same_predicates(old: &ir::Program, new: &ir::Program) -> bool {
 
 /// Turns an evaluation error into a diagnostic pointing at the rule or query involved.
 pub fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
-    let span: Option<Span> = error.origin().and_then(|origin| match origin {
-        Origin::Rule(rule) => program.rules.get(rule.0 as usize).map(|rule| rule.span),
-        Origin::Query(index) => program.queries.get(index).map(|query| query.span),
+    // The literal being evaluated when it is known (the head otherwise: the whole clause).
+    let span: Option<Span> = error.origin().and_then(|origin| {
+        let (clause_span, body) = match origin {
+            Origin::Rule(rule) => program
+                .rules
+                .get(rule.0 as usize)
+                .map(|rule| (rule.span, &rule.body))?,
+            Origin::Query(index) => program
+                .queries
+                .get(index)
+                .map(|query| (query.span, &query.body))?,
+        };
+        Some(
+            error
+                .literal()
+                .and_then(|literal| body.get(literal))
+                .map_or(clause_span, |literal| literal.span()),
+        )
     });
     let code = match error {
         EvalError::Value { .. } => "E301",

@@ -39,9 +39,14 @@ impl AggregateTable {
                 groups.entry(key).or_default().push(row);
             }
             for (key, rows) in groups {
-                let value = table
-                    .fold(&rows, &mut database.store)
-                    .map_err(|error| EvalError::Value { error, origin })?;
+                let value =
+                    table
+                        .fold(&rows, &mut database.store)
+                        .map_err(|error| EvalError::Value {
+                            error,
+                            origin,
+                            literal: Some(plan.literal),
+                        })?;
                 table.values.insert(key, value);
             }
         }
@@ -129,7 +134,11 @@ impl AggregateTable {
         let rows = run_conjunction(&self.plan.body, origin, database, &key, context)?;
         let value = self
             .fold(&rows, &mut database.store)
-            .map_err(|error| EvalError::Value { error, origin })?;
+            .map_err(|error| EvalError::Value {
+                error,
+                origin,
+                literal: Some(self.plan.literal),
+            })?;
         self.values.insert(key, value);
         Ok(value)
     }

@@ -62,6 +62,8 @@ pub enum EvalError {
         error: ValueError,
         /// The rule or query computing it.
         origin: Origin,
+        /// The index of the body literal being evaluated; `None` for the head.
+        literal: Option<usize>,
     },
     /// Too many tuples: probably a runaway recursion.
     #[error(
@@ -92,6 +94,14 @@ pub enum EvalError {
 }
 
 impl EvalError {
+    /// The body literal involved (an index into the rule's or query's body), if known.
+    pub fn literal(&self) -> Option<usize> {
+        match self {
+            EvalError::Value { literal, .. } => *literal,
+            _ => None,
+        }
+    }
+
     /// The rule or query involved, if known.
     pub fn origin(&self) -> Option<Origin> {
         match self {
@@ -112,9 +122,13 @@ pub(super) struct Context<'a> {
 }
 
 impl Context<'_> {
-    pub(super) fn fail(&mut self, error: ValueError, origin: Origin) {
+    pub(super) fn fail(&mut self, error: ValueError, origin: Origin, literal: Option<usize>) {
         if self.error.is_none() {
-            self.error = Some(EvalError::Value { error, origin });
+            self.error = Some(EvalError::Value {
+                error,
+                origin,
+                literal,
+            });
         }
     }
 

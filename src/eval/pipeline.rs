@@ -319,7 +319,8 @@ impl<'p> Pipeline<'p> {
         }
         let seed_checks = compile_checks(&self.plan.seed_checks, database);
         let mut slots = std::mem::take(&mut self.slots);
-        let passed = self.run_checks(&seed_checks, &mut slots, database, context);
+        let literals = self.plan.seed_check_literals.clone();
+        let passed = self.run_checks(&seed_checks, &literals, &mut slots, database, context);
         let mut pending = vec![Vec::new(); self.stages.len()];
         let mut outputs = Vec::new();
         if passed {
@@ -465,7 +466,12 @@ impl<'p> Pipeline<'p> {
         context: &mut Context<'_>,
     ) {
         let checks = std::mem::take(&mut self.stages[index].checks);
-        let passed = self.run_checks(&checks, slots, database, context);
+        let plan = self.plan;
+        let literals = plan
+            .stages
+            .get(index)
+            .map_or(&[][..], |stage| &stage.check_literals);
+        let passed = self.run_checks(&checks, literals, slots, database, context);
         self.stages[index].checks = checks;
         if passed {
             self.emit(index + 1, slots, pending, outputs, database, context);
@@ -526,7 +532,7 @@ impl<'p> Pipeline<'p> {
         for expr in &self.output_exprs {
             match run(expr, slots, &mut database.store) {
                 Ok(value) => tuple.push(value),
-                Err(error) => return context.fail(error, self.origin),
+                Err(error) => return context.fail(error, self.origin, None),
             }
         }
         outputs.push(tuple);
@@ -535,11 +541,12 @@ impl<'p> Pipeline<'p> {
     fn run_checks(
         &mut self,
         checks: &[CompiledCheck],
+        literals: &[usize],
         slots: &mut [Packed],
         database: &mut Database,
         context: &mut Context<'_>,
     ) -> bool {
-        for check in checks {
+        for (position, check) in checks.iter().enumerate() {
             let outcome = match check {
                 CompiledCheck::Compare(op, lhs, rhs) => run(lhs, slots, &mut database.store)
                     .and_then(|lhs| Ok((lhs, run(rhs, slots, &mut database.store)?)))
@@ -594,7 +601,7 @@ impl<'p> Pipeline<'p> {
                 Ok(true) => {}
                 Ok(false) => return false,
                 Err(error) => {
-                    context.fail(error, self.origin);
+                    context.fail(error, self.origin, literals.get(position).copied());
                     return false;
                 }
             }

@@ -49,6 +49,8 @@ pub struct ConjunctionPlan {
     pub seed: Vec<VarId>,
     /// Checks that need only seed variables and constants.
     pub seed_checks: Vec<Check>,
+    /// For each seed check, the index of the body literal it comes from.
+    pub seed_check_literals: Vec<usize>,
     /// The atoms in join order, each with the checks that follow it.
     pub stages: Vec<Stage>,
     /// What each match produces: head arguments, shown variables, or aggregate rows.
@@ -78,6 +80,9 @@ pub struct Stage {
     pub carried: Vec<VarId>,
     /// Checks run once the stage's variables are bound.
     pub checks: Vec<Check>,
+    /// For each check, the index of the body literal it comes from, so an
+    /// error found while evaluating it can point at that literal.
+    pub check_literals: Vec<usize>,
 }
 
 /// A test or assignment on bound variables.
@@ -132,6 +137,8 @@ pub struct AggregatePlan {
     pub independent: bool,
     /// The body; its output is every variable of the body (group variables first).
     pub body: ConjunctionPlan,
+    /// The index of the aggregate literal in the enclosing body, for errors.
+    pub literal: usize,
 }
 
 /// Planning fails only on programs analysis should have rejected.
@@ -197,25 +204,35 @@ pub fn plan_conjunction(
         n_slots,
         seed: seed.to_vec(),
         seed_checks: Vec::new(),
+        seed_check_literals: Vec::new(),
         stages: Vec::new(),
         output,
         aggregates: Vec::new(),
     };
-    let mut pending: Vec<&BodyLiteral> = body.iter().collect();
+    let mut pending: Vec<(usize, &BodyLiteral)> = body.iter().enumerate().collect();
 
     // 1. Schedule what the seed already allows, then alternate: the next
     //    positive atom in written order, then every check it makes ready.
-    let mut checks = take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
-    plan.seed_checks.append(&mut checks);
-    while let Some(position) = pending.iter().position(|literal| is_positive_atom(literal)) {
-        let BodyLiteral::Atom {
-            predicate, args, ..
-        } = pending.remove(position)
+    let (checks, literals) =
+        take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
+    plan.seed_checks = checks;
+    plan.seed_check_literals = literals;
+    while let Some(position) = pending
+        .iter()
+        .position(|(_, literal)| is_positive_atom(literal))
+    {
+        let (
+            _,
+            BodyLiteral::Atom {
+                predicate, args, ..
+            },
+        ) = pending.remove(position)
         else {
             continue;
         };
         let mut stage = plan_stage(*predicate, args, &mut bound);
-        stage.checks = take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
+        (stage.checks, stage.check_literals) =
+            take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
         plan.stages.push(stage);
     }
     if !pending.is_empty() {
@@ -286,6 +303,7 @@ fn plan_stage(predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {
         equal_columns: Vec::new(),
         carried: Vec::new(),
         checks: Vec::new(),
+        check_literals: Vec::new(),
     };
     for (column, arg) in args.iter().enumerate() {
         match arg {
@@ -328,18 +346,21 @@ fn args_bound(args: &[Arg], bound: &[bool]) -> bool {
 
 /// Removes from `pending` every check that can run with the current bindings, in written order,
 /// repeating because an assignment can make another check ready.
+/// Returns the checks with, for each, the index of its body literal.
 fn take_ready_checks(
-    pending: &mut Vec<&BodyLiteral>,
+    pending: &mut Vec<(usize, &BodyLiteral)>,
     bound: &mut [bool],
     aggregates: &mut Vec<AggregatePlan>,
     n_slots: usize,
-) -> Result<Vec<Check>, PlanError> {
+) -> Result<(Vec<Check>, Vec<usize>), PlanError> {
     let mut checks = Vec::new();
+    let mut literals = Vec::new();
     loop {
         let mut progressed = false;
         let mut index = 0;
         while index < pending.len() {
-            let check = match pending[index] {
+            let (literal_index, literal) = pending[index];
+            let check = match literal {
                 BodyLiteral::Atom { negated: false, .. } => None,
                 BodyLiteral::Atom {
                     predicate, args, ..
@@ -353,7 +374,10 @@ fn take_ready_checks(
                 BodyLiteral::Compare { op, lhs, rhs, .. } => compare_check(*op, lhs, rhs, bound),
                 BodyLiteral::Aggregate(aggregate) => {
                     if aggregate.group_by.iter().all(|&var| is_bound(bound, var)) {
-                        let plan = plan_aggregate(aggregate, n_slots)?;
+                        let mut plan = plan_aggregate(aggregate, n_slots)?;
+                        // An error inside the braces points at the whole aggregate.
+                        attribute_checks_to(&mut plan.body, literal_index);
+                        plan.literal = literal_index;
                         aggregates.push(plan);
                         Some(Check::Aggregate {
                             index: aggregates.len() - 1,
@@ -370,6 +394,7 @@ fn take_ready_checks(
                         mark(bound, var);
                     }
                     checks.push(check);
+                    literals.push(literal_index);
                     pending.remove(index);
                     progressed = true;
                 }
@@ -377,8 +402,21 @@ fn take_ready_checks(
             }
         }
         if !progressed {
-            return Ok(checks);
+            return Ok((checks, literals));
         }
+    }
+}
+
+/// Makes every check of `plan` report `literal` as where it comes from.
+fn attribute_checks_to(plan: &mut ConjunctionPlan, literal: usize) {
+    plan.seed_check_literals
+        .iter_mut()
+        .for_each(|index| *index = literal);
+    for stage in &mut plan.stages {
+        stage
+            .check_literals
+            .iter_mut()
+            .for_each(|index| *index = literal);
     }
 }
 
@@ -436,6 +474,7 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
             group_by: aggregate.group_by.clone(),
             independent: true,
             body,
+            literal: 0,
         }),
         Err(_) => Ok(AggregatePlan {
             function: aggregate.function,
@@ -443,6 +482,7 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
             group_by: aggregate.group_by.clone(),
             independent: false,
             body: plan_conjunction(&aggregate.body, n_slots, &aggregate.group_by, output)?,
+            literal: 0,
         }),
     }
 }
