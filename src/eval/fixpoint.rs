@@ -118,10 +118,23 @@ pub(super) struct Context<'a> {
     pub(super) options: EvalOptions,
     pub(super) cancel: &'a AtomicBool,
     pub(super) n_derived: usize,
+    /// Matches seen, to poll for Ctrl-C within a round.
+    pub(super) n_matches: u64,
     pub(super) error: Option<EvalError>,
 }
 
 impl Context<'_> {
+    /// Counts one match and, every 65,536 of them, checks for Ctrl-C; true
+    /// (with the error recorded) once interrupted.
+    pub(super) fn interrupted_now(&mut self) -> bool {
+        self.n_matches = self.n_matches.wrapping_add(1);
+        if self.n_matches.is_multiple_of(65_536) && self.cancel.load(Ordering::Relaxed) {
+            self.error = Some(EvalError::Interrupted);
+            return true;
+        }
+        false
+    }
+
     pub(super) fn fail(&mut self, error: ValueError, origin: Origin, literal: Option<usize>) {
         if self.error.is_none() {
             self.error = Some(EvalError::Value {
@@ -176,6 +189,7 @@ pub fn evaluate(
         options,
         cancel,
         n_derived: 0,
+        n_matches: 0,
         error: None,
     };
     for stratum in &plan.strata {
@@ -307,6 +321,7 @@ pub fn evaluate_conjunction(
         options,
         cancel,
         n_derived: 0,
+        n_matches: 0,
         error: None,
     };
     run_conjunction(plan, origin, database, seed, &mut context)

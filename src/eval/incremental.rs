@@ -64,6 +64,7 @@ pub fn evaluate_incremental(
         options,
         cancel,
         n_derived: 0,
+        n_matches: 0,
         error: None,
     };
     let mut all_facts: HashMap<PredId, Vec<Tuple>> = HashMap::new();

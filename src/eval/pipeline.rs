@@ -465,6 +465,10 @@ impl<'p> Pipeline<'p> {
         database: &mut Database,
         context: &mut Context<'_>,
     ) {
+        // Stop early after an error, and notice Ctrl-C inside one long round.
+        if context.error.is_some() || context.interrupted_now() {
+            return;
+        }
         let checks = std::mem::take(&mut self.stages[index].checks);
         let plan = self.plan;
         let literals = plan
