@@ -345,6 +345,22 @@ pub(super) fn run_conjunction(
     if scannable {
         return scan_conjunction(plan, origin, database, context);
     }
+    let (_, output) = run_alone(plan, origin, database, seed, &|_| false, context)?;
+    Ok(output.elements)
+}
+
+/// Runs one conjunction in an iteration of its own until nothing changes;
+/// returns its pipeline (whose keyed variables then hold everything they
+/// joined) and its distinct outputs. `changing` names the predicates whose
+/// atoms are joined rather than probed.
+pub(super) fn run_alone<'p>(
+    plan: &'p ConjunctionPlan,
+    origin: Origin,
+    database: &mut Database,
+    seed: &[Packed],
+    changing: &dyn Fn(PredId) -> bool,
+    context: &mut Context<'_>,
+) -> Result<(Pipeline<'p>, Relation<Tuple>), EvalError> {
     let mut iteration = Iteration::new();
     let mut variables = HashMap::new();
     let output = iteration.variable::<Tuple>("answer");
@@ -356,7 +372,7 @@ pub(super) fn run_conjunction(
         database,
         output.clone(),
         Some(seed),
-        &|_| false,
+        changing,
         context,
     )?;
     let mut rounds = 0;
@@ -365,9 +381,8 @@ pub(super) fn run_conjunction(
         let n_new = pipeline.step(database, context);
         context.after_round(n_new, rounds, Some(origin))?;
     }
-    drop(pipeline);
     drop(variables);
-    Ok(output.complete().elements)
+    Ok((pipeline, output.complete()))
 }
 
 /// A conjunction over complete relations (queries, aggregate bodies): the

@@ -2,7 +2,9 @@
 //! input that only added facts and rules, propagating only what is new.
 
 use super::database::Database;
-use super::fixpoint::{Context, EvalError, EvalOptions, Origin, evaluate_stratum, run_to_fixpoint};
+use super::fixpoint::{
+    Context, EvalError, EvalOptions, Origin, evaluate_stratum, run_alone, run_to_fixpoint,
+};
 use super::pipeline::{Pipeline, PrimedStage};
 use super::value::{Store, Tuple};
 use crate::analysis::ir::{self, PredId, RuleId};
@@ -276,29 +278,8 @@ fn prime(
     changing: &dyn Fn(PredId) -> bool,
     context: &mut Context<'_>,
 ) -> Result<(Vec<PrimedStage>, Relation<Tuple>), EvalError> {
-    let mut iteration = Iteration::new();
-    let mut variables = HashMap::new();
-    let output = iteration.variable::<Tuple>("primed");
-    let mut pipeline = Pipeline::new(
-        plan,
-        origin,
-        &mut iteration,
-        &mut variables,
-        view,
-        output.clone(),
-        Some(&[]),
-        changing,
-        context,
-    )?;
-    let mut rounds = 0;
-    while iteration.changed() {
-        rounds += 1;
-        let n_new = pipeline.step(view, context);
-        context.after_round(n_new, rounds, Some(origin))?;
-    }
-    let stages = pipeline.into_primed();
-    drop(variables);
-    Ok((stages, output.complete()))
+    let (pipeline, output) = run_alone(plan, origin, view, &[], changing, context)?;
+    Ok((pipeline.into_primed(), output))
 }
 
 /// The predicates a conjunction reads: positively through its stages, and
