@@ -42,26 +42,15 @@ pub(crate) fn check_safety(resolved: &Resolved, errors: &mut Vec<CheckError>) {
 
 /// Every variable of a lowered literal, including an aggregate's result and body.
 pub(crate) fn literal_variables(literal: &BodyLiteral, out: &mut Vec<VarId>) {
-    match literal {
-        BodyLiteral::Atom { args, .. } => out.extend(args.iter().filter_map(|arg| match arg {
-            Arg::Var(var) => Some(*var),
-            Arg::Const(_) | Arg::Wildcard => None,
-        })),
-        BodyLiteral::Compare { lhs, rhs, .. } => {
-            lhs.collect_variables(out);
-            rhs.collect_variables(out);
+    literal.visible_variables(out);
+    if let BodyLiteral::Aggregate(aggregate) = literal {
+        if let Some(value) = &aggregate.value {
+            value.collect_variables(out);
         }
-        BodyLiteral::Filter { call, .. } => call.collect_variables(out),
-        BodyLiteral::Aggregate(aggregate) => {
-            out.push(aggregate.result);
-            if let Some(value) = &aggregate.value {
-                value.collect_variables(out);
-            }
-            aggregate
-                .body
-                .iter()
-                .for_each(|inner| literal_variables(inner, out));
-        }
+        aggregate
+            .body
+            .iter()
+            .for_each(|inner| literal_variables(inner, out));
     }
 }
 
