@@ -123,7 +123,18 @@ pub(super) struct Context<'a> {
     pub(super) error: Option<EvalError>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A fresh evaluation: nothing derived, no error.
+    pub(super) fn new(options: EvalOptions, cancel: &'a AtomicBool) -> Context<'a> {
+        Context {
+            options,
+            cancel,
+            n_derived: 0,
+            n_matches: 0,
+            error: None,
+        }
+    }
+
     /// Counts one match and, every 65,536 of them, checks for Ctrl-C; true
     /// (with the error recorded) once interrupted.
     pub(super) fn interrupted_now(&mut self) -> bool {
@@ -185,13 +196,7 @@ pub fn evaluate(
 ) -> Result<Database, EvalError> {
     let mut database = Database::new(store, program.predicates.len(), options.record_rounds);
     load_facts(program, &mut database);
-    let mut context = Context {
-        options,
-        cancel,
-        n_derived: 0,
-        n_matches: 0,
-        error: None,
-    };
+    let mut context = Context::new(options, cancel);
     for stratum in &plan.strata {
         evaluate_stratum(
             &mut database,
@@ -317,13 +322,7 @@ pub fn evaluate_conjunction(
     options: EvalOptions,
     cancel: &AtomicBool,
 ) -> Result<Vec<Tuple>, EvalError> {
-    let mut context = Context {
-        options,
-        cancel,
-        n_derived: 0,
-        n_matches: 0,
-        error: None,
-    };
+    let mut context = Context::new(options, cancel);
     run_conjunction(plan, origin, database, seed, &mut context)
 }
 

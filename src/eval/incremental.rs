@@ -62,13 +62,7 @@ pub fn evaluate_incremental(
         options.record_rounds,
     );
     database.continue_ranks_after(old);
-    let mut context = Context {
-        options,
-        cancel,
-        n_derived: 0,
-        n_matches: 0,
-        error: None,
-    };
+    let mut context = Context::new(options, cancel);
     let mut all_facts: HashMap<PredId, Vec<Tuple>> = HashMap::new();
     let mut new_facts: HashMap<PredId, Vec<Tuple>> = HashMap::new();
     for (index, fact) in program.facts.iter().enumerate() {
