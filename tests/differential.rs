@@ -159,13 +159,9 @@ fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
     }
 }
 
-fn engine_answers(text: &str) -> Result<Rows, String> {
-    let mut session = Session::default();
-    let accepted = session
-        .load_named_text("generated.dl", text)
-        .map_err(|rejected| format!("{:#?}", rejected.diagnostics))?;
-    Ok(accepted
-        .answers
+/// Each answer's rows as integers (the generator only makes integers).
+fn integer_rows(answers: &[wirelog::eval::Answer]) -> Rows {
+    answers
         .iter()
         .map(|answer| {
             answer
@@ -181,7 +177,15 @@ fn engine_answers(text: &str) -> Result<Rows, String> {
                 })
                 .collect()
         })
-        .collect())
+        .collect()
+}
+
+fn engine_answers(text: &str) -> Result<Rows, String> {
+    let mut session = Session::default();
+    let accepted = session
+        .load_named_text("generated.dl", text)
+        .map_err(|rejected| format!("{:#?}", rejected.diagnostics))?;
+    Ok(integer_rows(&accepted.answers))
 }
 
 fn compare(seed: u64) -> Result<(), TestCaseError> {
@@ -245,27 +249,7 @@ fn engine_answers_in_steps(text: &str, cut: usize) -> Result<(Rows, usize), Stri
     let accepted = session
         .load_text(&queries.join("\n"))
         .map_err(|rejected| format!("{:#?}", rejected.diagnostics))?;
-    let answers = accepted
-        .answers
-        .iter()
-        .map(|answer| {
-            answer
-                .rows
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|value| {
-                            if let Value::Integer(number) = value {
-                                *number
-                            } else {
-                                i64::MIN
-                            }
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
+    let answers = integer_rows(&accepted.answers);
     Ok((answers, n_incremental))
 }
 
