@@ -417,21 +417,10 @@ impl DotWriter {
     }
 }
 
-/// A DOT string literal: quotes and backslashes escaped, newlines as `\n`.
+/// A DOT string literal: quotes and backslashes escaped, newlines as `\n`,
+/// carriage returns dropped.
 fn dot_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            other => out.push(other),
-        }
-    }
-    out.push('"');
-    out
+    quoted(&text.replace('\r', ""))
 }
 
 /// A `:whynot` report as text: the verdict, then for each rule that could
