@@ -21,7 +21,7 @@
 //! # Example
 //!
 //! ```
-//! use wirelog::eval::Value;
+//! use wirelog::value::Value;
 //! use wirelog::session::Session;
 //!
 //! let mut session = Session::default();
@@ -51,3 +51,4 @@ pub mod present;
 pub mod provenance;
 pub mod session;
 pub mod syntax;
+pub mod value;

@@ -8,14 +8,12 @@
 
 use crate::analysis::{self, ir};
 use crate::diagnostic::{Diagnostic, has_errors};
-use crate::eval::Answer;
-use crate::eval::database::Database;
-use crate::eval::fixpoint::{self, EvalError, EvalOptions, Limits, Origin};
-use crate::eval::value::Store;
+use crate::eval::{self, Database, EvalError, EvalOptions, Limits, Origin, Store};
 use crate::plan::{self, ProgramPlan};
 use crate::syntax::ast::{self, IncludeTarget, Item};
 use crate::syntax::parse_program;
 use crate::syntax::span::{SourceId, SourceMap, Span};
+use crate::value::Answer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,7 +93,7 @@ pub struct Session {
     pub(crate) cancel: Arc<AtomicBool>,
     pub(crate) repl_counter: usize,
     /// How the last evaluation reused the previous model, when it could.
-    pub(crate) last_strata_report: Option<fixpoint::StrataReport>,
+    pub(crate) last_strata_report: Option<eval::StrataReport>,
 }
 
 impl Default for Session {
@@ -157,7 +155,7 @@ impl Session {
     /// How the last input's evaluation went: `None` when the model was
     /// evaluated from scratch, otherwise how many strata were reused, updated
     /// incrementally or recomputed.
-    pub fn last_strata_report(&self) -> Option<fixpoint::StrataReport> {
+    pub fn last_strata_report(&self) -> Option<eval::StrataReport> {
         self.last_strata_report
     }
 
@@ -329,18 +327,12 @@ impl Session {
                     .filter(|(_, rule)| new_sources.contains(&rule.span.source))
                     .map(|(index, _)| ir::RuleId(index as u32))
                     .collect();
-                let addition = fixpoint::Addition {
+                let addition = eval::Addition {
                     old: &model.database,
                     new_facts: &new_facts,
                     new_rules: &new_rules,
                 };
-                match fixpoint::evaluate_incremental(
-                    &program,
-                    &plan,
-                    addition,
-                    options,
-                    &self.cancel,
-                ) {
+                match eval::evaluate_incremental(&program, &plan, addition, options, &self.cancel) {
                     Ok((database, report)) => {
                         self.last_strata_report = Some(report);
                         fresh.insert(database)
@@ -358,7 +350,7 @@ impl Session {
                     .map(|model| model.database.store.clone())
                     .unwrap_or_default();
                 self.last_strata_report = None;
-                match fixpoint::evaluate(&program, &plan, store, options, &self.cancel) {
+                match eval::evaluate(&program, &plan, store, options, &self.cancel) {
                     Ok(database) => fresh.insert(database),
                     Err(error) => {
                         diagnostics.push(eval_diagnostic(&error, &program));
@@ -374,7 +366,7 @@ impl Session {
             let Some(query_plan) = plan.queries.get(index) else {
                 continue;
             };
-            match answer_query(query, query_plan, index, database, options, &self.cancel) {
+            match eval::answer_query(query, query_plan, index, database, options, &self.cancel) {
                 Ok(answer) => answers.push(answer),
                 Err(error) => {
                     diagnostics.push(eval_diagnostic(&error, &program));
@@ -403,7 +395,7 @@ impl Session {
             let Some(query_plan) = model.plan.queries.get(index) else {
                 continue;
             };
-            match answer_query(
+            match eval::answer_query(
                 query,
                 query_plan,
                 index,
@@ -508,48 +500,6 @@ impl Session {
             None => Vec::new(),
         }
     }
-}
-
-/// Answers one planned query against an evaluated database.
-fn answer_query(
-    query: &ir::Query,
-    plan: &plan::ConjunctionPlan,
-    index: usize,
-    database: &mut Database,
-    options: EvalOptions,
-    cancel: &AtomicBool,
-) -> Result<Answer, EvalError> {
-    let mut rows =
-        fixpoint::evaluate_conjunction(plan, Origin::Query(index), database, &[], options, cancel)?;
-    rows.sort_by(|a, b| {
-        a.iter()
-            .zip(b.iter())
-            .map(|(x, y)| database.store.compare(*x, *y))
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    Ok(Answer {
-        query: query.text.clone(),
-        columns: query
-            .shown
-            .iter()
-            .map(|var| {
-                query
-                    .variables
-                    .get(var.0 as usize)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .collect(),
-        rows: rows
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|&value| database.store.unpack(value))
-                    .collect()
-            })
-            .collect(),
-    })
 }
 
 /// True when `new` keeps every predicate of `old` under the same id, so the

@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use wirelog::analysis::ir::{Arg, BodyLiteral, Expr, PredId, VarId};
-use wirelog::eval::Value;
-use wirelog::eval::fixpoint::{Origin, evaluate_conjunction};
-use wirelog::eval::value::Tuple;
+use wirelog::eval::{Origin, Tuple};
 use wirelog::plan::plan_conjunction;
 use wirelog::present::explain::{
     render_why_dot, render_why_json, render_why_not_text, render_why_text,
@@ -16,6 +14,7 @@ use wirelog::provenance::{
     self, Derivation, ExplainOptions, Step, Support, Verdict, WhyNotOutcome,
 };
 use wirelog::session::{Session, SessionOptions};
+use wirelog::value::Value;
 
 fn news_session() -> Session {
     let mut session = Session::new(SessionOptions::default());
@@ -167,30 +166,23 @@ impl Checker<'_> {
         }
         // Seed every variable whose value is known and run the body: it must
         // hold, and for a rule produce the parent tuple.
+        let options = self.session.eval_options();
+        let cancel = self.session.cancel_flag();
+        let mut scratch = self.session.database().expect("evaluated").scratch();
         let mut seed_vars = Vec::new();
         let mut seed_values = Vec::new();
         for (index, name) in names.iter().enumerate() {
             if let Some(value) = known.get(name) {
                 seed_vars.push(VarId(index as u32));
-                let database = self.session.database_mut().expect("evaluated");
-                seed_values.push(database.store.pack(value));
+                seed_values.push(scratch.store_mut().pack(value));
             }
         }
         let output: Vec<Expr> = head.clone();
         let plan = plan_conjunction(&body, names.len(), &seed_vars, output)
             .unwrap_or_else(|error| panic!("{}: {error}", step.rule));
-        let options = self.session.eval_options();
-        let cancel = self.session.cancel_flag();
-        let database = self.session.database_mut().expect("evaluated");
-        let rows = evaluate_conjunction(
-            &plan,
-            Origin::Query(0),
-            database,
-            &seed_values,
-            options,
-            &cancel,
-        )
-        .unwrap_or_else(|error| panic!("{}: {error}", step.rule));
+        let rows = scratch
+            .evaluate_conjunction(&plan, Origin::Query(0), &seed_values, options, &cancel)
+            .unwrap_or_else(|error| panic!("{}: {error}", step.rule));
         match parent {
             Some((_, tuple)) => assert!(
                 rows.contains(&tuple),

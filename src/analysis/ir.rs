@@ -6,8 +6,9 @@
 //! here is unchecked: every rule is safe, every arity consistent, and
 //! `strata` is a valid evaluation order.
 
-use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp, ConstantValue};
+use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
 use crate::syntax::span::Span;
+use crate::value::Value;
 use serde::Serialize;
 
 /// Index into `Program::predicates`.
@@ -104,7 +105,7 @@ pub struct Fact {
     /// Its predicate.
     pub predicate: PredId,
     /// Its ground arguments.
-    pub values: Vec<ConstantValue>,
+    pub values: Vec<Value>,
     /// `@ "article": "quote"` annotations.
     pub citations: Vec<Citation>,
     /// The clause.
@@ -139,7 +140,7 @@ pub enum Expr {
     /// A variable.
     Var(VarId),
     /// A constant.
-    Const(ConstantValue),
+    Const(Value),
     /// `lhs op rhs`
     Binary {
         /// The operator.
@@ -243,7 +244,7 @@ pub enum Arg {
     /// A variable (repeated variables in one atom mean equality).
     Var(VarId),
     /// A constant that the column must equal.
-    Const(ConstantValue),
+    Const(Value),
     /// `_`: matches anything, binds nothing.
     Wildcard,
 }

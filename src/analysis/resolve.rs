@@ -12,8 +12,9 @@ use std::collections::{HashMap, HashSet};
 use super::error::CheckError;
 use super::ir::{self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, VarId};
 use super::suggest;
-use crate::syntax::ast::{self, AggregateFunction, CompareOp, ConstantValue, Literal, Term};
+use crate::syntax::ast::{self, AggregateFunction, CompareOp, Literal, Term};
 use crate::syntax::span::Span;
+use crate::value::Value;
 
 /// The lowered program plus what later checks need to point back at the source.
 pub(crate) struct Resolved {
@@ -601,7 +602,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
                     expr
                 }
                 // The error is reported; a placeholder keeps the partial program well formed.
-                None => Expr::Const(ConstantValue::Integer(0)),
+                None => Expr::Const(Value::Integer(0)),
             },
         }
     }

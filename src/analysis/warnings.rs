@@ -13,8 +13,9 @@ use super::error::CheckError;
 use super::ir::Program;
 use super::resolve::{literal_variables, outside_names, term_variables};
 use super::suggest;
-use crate::syntax::ast::{self, ConstantValue, Literal, Term};
+use crate::syntax::ast::{self, Literal, Term};
 use crate::syntax::span::Span;
+use crate::value::Value;
 
 /// Runs the three checks over every rule and query.
 pub(crate) fn check_warnings(
@@ -102,7 +103,7 @@ impl Constants {
                     for (column, term) in clause.head.args.iter().enumerate() {
                         if clause.is_fact()
                             && let Term::Constant(constant) = term
-                            && let ConstantValue::Symbol(symbol) = &constant.value
+                            && let Value::Symbol(symbol) = &constant.value
                         {
                             constants.in_columns.insert((
                                 clause.head.predicate.name.clone(),
@@ -132,7 +133,7 @@ impl Constants {
     fn add_term(&mut self, term: &Term) {
         match term {
             Term::Constant(constant) => {
-                if let ConstantValue::Symbol(symbol) = &constant.value {
+                if let Value::Symbol(symbol) = &constant.value {
                     self.by_folded
                         .entry(suggest::fold(symbol))
                         .or_insert_with(|| symbol.clone());

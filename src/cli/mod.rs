@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use wirelog::diagnostic::Diagnostic;
-use wirelog::eval::fixpoint::Limits;
+use wirelog::eval::Limits;
 use wirelog::present::{self, Format};
 use wirelog::session::{Session, SessionOptions};
 
@@ -182,7 +182,7 @@ const MAX_EXPLAINED_ROWS: usize = 20;
 /// The answers with the explanation of each row (`run --explain`).
 fn explained_output(
     session: &mut Session,
-    answers: &[wirelog::eval::Answer],
+    answers: &[wirelog::value::Answer],
     format: Format,
     dot: bool,
     all: bool,

@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 use wirelog::commands::edit::{self, Completion, Vocabulary};
 use wirelog::commands::{Reply, Screen, Shell, is_command};
-use wirelog::eval::fixpoint::Limits;
+use wirelog::eval::Limits;
 use wirelog::present;
 use wirelog::session::{Session, SessionOptions};
 

@@ -7,7 +7,7 @@
 //! equal tuples are identical and the derived hash agrees with equality. The
 //! order is a total order for storage only; users see `Store::compare`.
 
-use super::value::Packed;
+use super::store::Packed;
 use std::cmp::Ordering;
 use std::ops::Deref;
 
@@ -146,7 +146,7 @@ impl std::fmt::Debug for Tuple {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::Store;
+    use crate::eval::Store;
 
     fn tuple(values: &[i64]) -> Tuple {
         let mut store = Store::new();

@@ -12,11 +12,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::eval::{Answer, Value};
 use crate::provenance::{
     Blocked, BlockerKind, Derivation, QueryExplanation, RowExplanation, Step, Support, Verdict,
     WhyNot, WhyNotOutcome,
 };
+use crate::value::{Answer, Value};
 
 /// The derivation as an indented tree.
 ///

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use crate::eval::{Answer, Value};
+use crate::value::{Answer, Value};
 
 /// One answer in the order its keys are printed: `query`, `columns`, `rows`.
 ///
@@ -49,7 +49,7 @@ impl<'a> AnswerRecord<'a> {
 /// line, keys in the order `query`, `columns`, `rows`; ends with a newline.
 ///
 /// ```
-/// use wirelog::eval::{Answer, Value};
+/// use wirelog::value::{Answer, Value};
 /// use wirelog::present::render_json;
 /// let answer = Answer {
 ///     query: "?- p(X, Y).".into(),
@@ -106,7 +106,7 @@ pub fn value_to_json(value: &Value) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::Date;
+    use crate::value::Date;
 
     fn answer(query: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Answer {
         Answer {

@@ -2,7 +2,7 @@
 //!
 //! Owns every output format: aligned tables ([`table`]), CSV ([`csv`]), JSON
 //! ([`json`]) and rendered diagnostics ([`diagnostics`], via ariadne). It only
-//! reads finished values — an [`Answer`](crate::eval::Answer), a
+//! reads finished values — an [`Answer`](crate::value::Answer), a
 //! [`Diagnostic`](crate::diagnostic::Diagnostic) and the
 //! [`SourceMap`](crate::syntax::span::SourceMap) its spans point into — and
 //! must never evaluate, check or change anything.
@@ -18,7 +18,7 @@ pub mod json;
 pub mod schema;
 pub mod table;
 
-use crate::eval::Value;
+use crate::value::Value;
 
 pub use self::csv::{render_csv, render_csv_answers};
 pub use self::diagnostics::{diagnostics_to_json, render_diagnostic, render_diagnostics, summary};
@@ -92,7 +92,7 @@ impl std::str::FromStr for Format {
 /// constants (`syntax::print`), named here for callers that render answers.
 ///
 /// ```
-/// use wirelog::eval::Value;
+/// use wirelog::value::Value;
 /// use wirelog::present::format_value;
 /// assert_eq!(format_value(&Value::Symbol("qatar".into())), "qatar");
 /// assert_eq!(format_value(&Value::String("say \"hi\"".into())), r#""say \"hi\"""#);
@@ -122,7 +122,7 @@ pub(crate) fn plural(count: usize, singular: &str, plural: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::Date;
+    use crate::value::Date;
 
     #[test]
     fn format_parses_names_and_lists_choices() {

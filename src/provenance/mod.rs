@@ -23,13 +23,12 @@ mod why_not;
 
 use crate::analysis::ir::PredId;
 use crate::diagnostic::Diagnostic;
-use crate::eval::fixpoint::{self, EvalOptions};
-use crate::eval::value::Tuple;
-use crate::eval::{Answer, Value};
+use crate::eval::{self, EvalOptions, Tuple};
 use crate::session::{Rejected, Session, eval_diagnostic};
 use crate::syntax::ast::{Item, Term};
 use crate::syntax::parse_program;
 use crate::syntax::span::Span;
+use crate::value::{Answer, Value};
 use serde::{Serialize, Serializer};
 use std::sync::atomic::Ordering;
 
@@ -487,7 +486,7 @@ fn ensure_ranks(session: &mut Session) -> Result<(), Rejected> {
         return Ok(());
     }
     let store = model.database.store.clone();
-    match fixpoint::evaluate(&model.program, &model.plan, store, options, &session.cancel) {
+    match eval::evaluate(&model.program, &model.plan, store, options, &session.cancel) {
         Ok(database) => {
             model.database = database;
             session.options.record_rounds = true;

@@ -6,19 +6,16 @@
 //! program and changes nothing but the store's interner.
 
 use super::solve::{eval_expr, solve_body};
-use super::why_not::planned_order;
 use super::{
     AggregateNote, Binding, CitedQuote, Derivation, ExplainOptions, Location, Step, Support,
     fact_text,
 };
 use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
-use crate::eval::Value;
-use crate::eval::database::Database;
-use crate::eval::fixpoint::{self, EvalError, EvalOptions, Origin};
-use crate::eval::value::{Packed, Tuple};
+use crate::eval::{self, Database, EvalError, EvalOptions, Origin, Packed, Tuple};
 use crate::plan::{self, ConjunctionPlan};
 use crate::session::{BUNDLED_SEEDS, Rejected, eval_diagnostic};
 use crate::syntax::span::{SourceMap, Span};
+use crate::value::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
@@ -165,7 +162,8 @@ impl<'s> Explainer<'s> {
                 *slot = Some(*value);
             }
         }
-        let order = planned_order(&query.body, &query.shown, n_slots);
+        let order = plan::literal_order(&query.body, n_slots, &query.shown)
+            .unwrap_or_else(|_| (0..query.body.len()).collect());
         let solutions = match solve_body(
             &query.body,
             &order,
@@ -181,7 +179,7 @@ impl<'s> Explainer<'s> {
                 else {
                     return Ok(None);
                 };
-                fixpoint::evaluate_conjunction(
+                eval::evaluate_conjunction(
                     &plan,
                     Origin::Query(query_index),
                     self.database,
@@ -455,7 +453,7 @@ impl<'s> Explainer<'s> {
                 *slot = Some(*value);
             }
         }
-        let order = planned_order(&rule.body, &seeded.plan.seed, rule.variables.len());
+        let order = seeded.plan.literal_order();
         if let Some(solutions) = solve_body(
             &rule.body,
             &order,
@@ -479,7 +477,7 @@ impl<'s> Explainer<'s> {
             }
             return Ok(matches);
         }
-        let rows = fixpoint::evaluate_conjunction(
+        let rows = eval::evaluate_conjunction(
             &seeded.plan,
             Origin::Rule(rule_id),
             self.database,
@@ -673,7 +671,7 @@ impl<'s> Explainer<'s> {
             return Ok(note);
         };
         let origin = Origin::Query(usize::MAX);
-        let rows = fixpoint::evaluate_conjunction(
+        let rows = eval::evaluate_conjunction(
             &plan,
             origin,
             self.database,

@@ -1,17 +1,17 @@
 //! A small backtracking matcher for one rule body with some variables bound.
 //!
 //! Explanations ask "which instances of this rule produce this one tuple?"
-//! many times. `eval::fixpoint::evaluate_conjunction` answers that too, but
+//! many times. `eval::evaluate_conjunction` answers that too, but
 //! it indexes every relation the body reads on each call, which costs the
 //! size of the relations; this matcher walks the body in planned order and
 //! looks each atom up by binary search on its leading bound columns, so its
 //! cost follows the number of matches. It handles atoms, negations,
-//! comparisons, assignments and filters; a body with an aggregate returns
-//! `None` and the caller falls back to `evaluate_conjunction`.
+//! comparisons, assignments and filters, computing every expression with
+//! `eval::CompiledExpr` (so it cannot disagree with evaluation); a body with
+//! an aggregate returns `None` and the caller falls back to `evaluate_conjunction`.
 
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, VarId};
-use crate::eval::database::Database;
-use crate::eval::value::{Packed, Tuple, ValueError};
+use crate::eval::{CompiledExpr, Database, Packed, Tuple, ValueError};
 use crate::syntax::ast::CompareOp;
 
 /// Every binding that satisfies `body`, starting from `seed` (by `VarId`),
@@ -167,34 +167,27 @@ impl Solver<'_> {
             .collect()
     }
 
-    /// The value of `expr`; `None` when a variable in it is unbound.
+    /// The value of `expr`, computed by the evaluator's own expressions;
+    /// `None` when a variable in it is unbound.
     fn eval(
         &mut self,
         expr: &Expr,
         bindings: &[Option<Packed>],
     ) -> Option<Result<Packed, ValueError>> {
-        Some(match expr {
-            Expr::Var(var) => Ok(bindings.get(var.0 as usize).copied().flatten()?),
-            Expr::Const(value) => Ok(self.database.store.pack(value)),
-            Expr::Binary { op, lhs, rhs } => {
-                let lhs = self.eval(lhs, bindings)?;
-                let rhs = self.eval(rhs, bindings)?;
-                match (lhs, rhs) {
-                    (Ok(lhs), Ok(rhs)) => self.database.store.arithmetic(*op, lhs, rhs),
-                    (Err(error), _) | (_, Err(error)) => Err(error),
-                }
-            }
-            Expr::Call { function, args } => {
-                let mut values = Vec::with_capacity(args.len());
-                for arg in args {
-                    match self.eval(arg, bindings)? {
-                        Ok(value) => values.push(value),
-                        Err(error) => return Some(Err(error)),
-                    }
-                }
-                self.database.store.call(*function, &values)
-            }
-        })
+        let mut variables = Vec::new();
+        expr.collect_variables(&mut variables);
+        if variables
+            .iter()
+            .any(|var| bindings.get(var.0 as usize).copied().flatten().is_none())
+        {
+            return None;
+        }
+        let slots: Vec<Packed> = bindings
+            .iter()
+            .map(|value| value.unwrap_or_default())
+            .collect();
+        let store = &mut self.database.store;
+        Some(CompiledExpr::compile(expr, store).evaluate(&slots, store))
     }
 }
 
@@ -255,7 +248,7 @@ pub(super) fn eval_expr(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::Store;
+    use crate::eval::Store;
 
     fn int(value: i64) -> Packed {
         Store::new().int(value)

@@ -27,6 +27,7 @@ use nom::sequence::{pair, terminated, tuple};
 use super::ast;
 use super::span::{SourceId, Span};
 use crate::diagnostic::Diagnostic;
+use crate::value::{Date, Value};
 
 /// The deepest nesting of parentheses, calls, aggregates and operator chains
 /// the parser accepts; deeper input is an `E110` error, never a stack overflow.
@@ -521,7 +522,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// Why `year-month-day` is not a date, or the date.
-fn validate_date(text: &str) -> Result<ast::Date, String> {
+fn validate_date(text: &str) -> Result<Date, String> {
     let field = |range: std::ops::Range<usize>| {
         text.get(range)
             .and_then(|digits| digits.parse::<u32>().ok())
@@ -538,7 +539,7 @@ fn validate_date(text: &str) -> Result<ast::Date, String> {
         return Err("there is no day 0".to_string());
     }
     let year = i32::try_from(year).map_err(|_| format!("there is no year {year}"))?;
-    ast::Date::new(year, month, day).ok_or_else(|| {
+    Date::new(year, month, day).ok_or_else(|| {
         let month_name = MONTHS.get(month as usize - 1).copied().unwrap_or("?");
         format!("there is no {day} {month_name} {year}")
     })
@@ -1298,7 +1299,7 @@ impl<'t> Parser<'t> {
         let open = self.skip_trivia(after_name);
         if !open.starts_with('(') {
             let constant = ast::Constant {
-                value: ast::ConstantValue::Symbol(name.to_string()),
+                value: Value::Symbol(name.to_string()),
                 span: self.span_between(input, after_name),
             };
             return Ok((after_name, (ast::Term::Constant(constant), 0)));
@@ -1342,7 +1343,7 @@ impl<'t> Parser<'t> {
             Some(b'"') => {
                 let (rest, string) = self.string_literal(input)?;
                 let constant = ast::Constant {
-                    value: ast::ConstantValue::String(string.value),
+                    value: Value::String(string.value),
                     span: string.span,
                 };
                 Ok((rest, ast::Term::Constant(constant)))
@@ -1371,7 +1372,7 @@ impl<'t> Parser<'t> {
                 Ok(date) => Ok((
                     rest,
                     ast::Term::Constant(ast::Constant {
-                        value: ast::ConstantValue::Date(date),
+                        value: Value::Date(date),
                         span,
                     }),
                 )),
@@ -1393,7 +1394,7 @@ impl<'t> Parser<'t> {
             Ok(value) => Ok((
                 rest,
                 ast::Term::Constant(ast::Constant {
-                    value: ast::ConstantValue::Integer(value),
+                    value: Value::Integer(value),
                     span,
                 }),
             )),
