@@ -1,13 +1,18 @@
-//! Values as the evaluator stores them: one `u64` each, symbols and strings interned.
+//! Values as the evaluator stores them: one `u32` each, symbols, strings and
+//! large integers interned.
 //!
-//! A `Packed` value is a 3-bit tag and a 61-bit payload, so a tuple is a short
-//! run of machine words that sorts and compares without touching the heap.
-//! Integers that fit in 61 bits and dates are stored inline; symbols,
-//! strings and the rare large integer are indexes into the `Store`. The
-//! encoding is canonical (an integer has exactly one encoding), so two packed
-//! values are equal exactly when the values are. The order of `Packed` is an
-//! arbitrary total order used for storage; the order users see is
-//! `Store::compare`.
+//! A `Packed` value is a 3-bit tag and a 29-bit payload, so a row of a binary
+//! relation is one `u64`, as narrow as a hand-written `(u32, u32)`, and sorts
+//! and compares without touching the heap. Integers in ±2^28 and dates are
+//! stored inline; symbols, strings and other integers are indexes into the
+//! `Store`. The encoding is canonical (an integer has exactly one encoding),
+//! so two packed values are equal exactly when the values are. The order of
+//! `Packed` is an arbitrary total order used for storage; the order users see
+//! is `Store::compare`.
+//!
+//! The store holds at most 2^29 texts and 2^29 large integers. Past that it
+//! answers with a placeholder and remembers it overflowed; evaluation checks
+//! `Store::overflowed` and stops with an error instead of computing with it.
 
 use crate::analysis::ir::Function;
 use crate::syntax::ast::{ArithOp, CompareOp};
@@ -17,22 +22,34 @@ use std::collections::HashMap;
 
 /// One interned value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Packed(u64);
+pub struct Packed(u32);
 
 impl Packed {
     /// The integer 0; also what unused cells of a tuple hold.
     pub const ZERO: Packed = Packed(0);
+
+    /// The raw 32 bits, for storage in narrow rows.
+    pub const fn to_bits(self) -> u32 {
+        self.0
+    }
+
+    /// A value from bits `to_bits` produced.
+    pub const fn from_bits(bits: u32) -> Packed {
+        Packed(bits)
+    }
 }
 
-const TAG_SHIFT: u32 = 61;
-const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
-const TAG_INT: u64 = 0;
-const TAG_BIG_INT: u64 = 1;
-const TAG_DATE: u64 = 2;
-const TAG_SYMBOL: u64 = 3;
-const TAG_STRING: u64 = 4;
-const SMALL_INT_MIN: i64 = -(1 << 60);
-const SMALL_INT_MAX: i64 = (1 << 60) - 1;
+const TAG_SHIFT: u32 = 29;
+const PAYLOAD_MASK: u32 = (1 << TAG_SHIFT) - 1;
+const TAG_INT: u32 = 0;
+const TAG_BIG_INT: u32 = 1;
+const TAG_DATE: u32 = 2;
+const TAG_SYMBOL: u32 = 3;
+const TAG_STRING: u32 = 4;
+const SMALL_INT_MIN: i64 = -(1 << 28);
+const SMALL_INT_MAX: i64 = (1 << 28) - 1;
+/// Interned texts (and, separately, large integers) the payload can address.
+const MAX_INTERNED: usize = 1 << TAG_SHIFT;
 
 /// The kind of a value, for type errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +119,7 @@ pub struct Store {
     text_ids: HashMap<Box<str>, u32>,
     big_ints: Vec<i64>,
     big_int_ids: HashMap<i64, u32>,
+    overflowed: bool,
 }
 
 impl Store {
@@ -110,23 +128,37 @@ impl Store {
         Store::default()
     }
 
-    fn intern_text(&mut self, text: &str) -> u64 {
+    fn intern_text(&mut self, text: &str) -> u32 {
         if let Some(&id) = self.text_ids.get(text) {
-            return u64::from(id);
+            return id;
+        }
+        if self.texts.len() >= MAX_INTERNED {
+            self.overflowed = true;
+            return 0;
         }
         let id = self.texts.len() as u32;
         self.texts.push(text.into());
         self.text_ids.insert(text.into(), id);
-        u64::from(id)
+        id
+    }
+
+    /// True once more values were interned than a `Packed` can address;
+    /// values packed since then are placeholders and evaluation must stop.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
     }
 
     /// Packs an integer.
     pub fn int(&mut self, value: i64) -> Packed {
         if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&value) {
-            return Packed((TAG_INT << TAG_SHIFT) | (value as u64 & PAYLOAD_MASK));
+            return Packed((TAG_INT << TAG_SHIFT) | (value as u32 & PAYLOAD_MASK));
         }
         let id = match self.big_int_ids.get(&value) {
             Some(&id) => id,
+            None if self.big_ints.len() >= MAX_INTERNED => {
+                self.overflowed = true;
+                0
+            }
             None => {
                 let id = self.big_ints.len() as u32;
                 self.big_ints.push(value);
@@ -134,12 +166,13 @@ impl Store {
                 id
             }
         };
-        Packed((TAG_BIG_INT << TAG_SHIFT) | u64::from(id))
+        Packed((TAG_BIG_INT << TAG_SHIFT) | id)
     }
 
-    /// Packs a date given as days since 1970-01-01.
+    /// Packs a date given as days since 1970-01-01. Every date of years 1 to
+    /// 9999 is within ±2^28 days, so dates never need the store.
     pub fn date_days(days: i64) -> Packed {
-        Packed((TAG_DATE << TAG_SHIFT) | (days as u64 & PAYLOAD_MASK))
+        Packed((TAG_DATE << TAG_SHIFT) | (days as u32 & PAYLOAD_MASK))
     }
 
     /// Packs a symbol.
@@ -166,21 +199,21 @@ impl Store {
     pub fn lookup(&self, value: &Value) -> Option<Packed> {
         match value {
             Value::Integer(number) if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(number) => Some(
-                Packed((TAG_INT << TAG_SHIFT) | (*number as u64 & PAYLOAD_MASK)),
+                Packed((TAG_INT << TAG_SHIFT) | (*number as u32 & PAYLOAD_MASK)),
             ),
             Value::Integer(number) => self
                 .big_int_ids
                 .get(number)
-                .map(|&id| Packed((TAG_BIG_INT << TAG_SHIFT) | u64::from(id))),
+                .map(|&id| Packed((TAG_BIG_INT << TAG_SHIFT) | id)),
             Value::Date(date) => Some(Store::date_days(date.to_days())),
             Value::Symbol(name) => self
                 .text_ids
                 .get(name.as_str())
-                .map(|&id| Packed((TAG_SYMBOL << TAG_SHIFT) | u64::from(id))),
+                .map(|&id| Packed((TAG_SYMBOL << TAG_SHIFT) | id)),
             Value::String(text) => self
                 .text_ids
                 .get(text.as_str())
-                .map(|&id| Packed((TAG_STRING << TAG_SHIFT) | u64::from(id))),
+                .map(|&id| Packed((TAG_STRING << TAG_SHIFT) | id)),
         }
     }
 
@@ -195,8 +228,8 @@ impl Store {
     }
 
     fn payload_signed(value: Packed) -> i64 {
-        // Sign-extend the 61-bit payload.
-        ((value.0 << 3) as i64) >> 3
+        // Sign-extend the 29-bit payload.
+        i64::from(((value.0 << 3) as i32) >> 3)
     }
 
     /// The integer, if `value` is one.
