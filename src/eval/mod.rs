@@ -30,6 +30,7 @@ mod incremental;
 mod operators;
 mod pipeline;
 mod query;
+mod storage;
 mod store;
 mod tuple;
 
@@ -39,5 +40,6 @@ pub use expr::CompiledExpr;
 pub use fixpoint::evaluate;
 pub use incremental::{Addition, StrataReport, evaluate_incremental};
 pub use query::{Scratch, answer_query, evaluate_conjunction, relation_answer};
+pub use storage::{Relation, RelationBuilder};
 pub use store::{Packed, Store, ValueError, ValueType};
 pub use tuple::Tuple;

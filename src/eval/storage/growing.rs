@@ -1,0 +1,385 @@
+//! A relation growing during one stratum's fixpoint: the semi-naive
+//! bookkeeping (stable, recent, to add) over narrow sorted rows, kept in
+//! every column order the stratum's joins look it up by.
+//!
+//! The first order is the primary one: new rows arrive in it, are
+//! deduplicated against it, and the other orders receive the already
+//! distinct recent rows, permuted. A relation looked up by one key only is
+//! stored once, keyed by that column, as a hand-written datafrog program
+//! keys `path` by its join column. Owns no evaluation logic.
+
+use super::row::{Permutation, Row};
+
+/// The rows of one relation in one column order.
+#[derive(Debug)]
+pub struct Order<R> {
+    permutation: Permutation,
+    /// For each position of this order, the position of the same column in the primary order.
+    from_primary: Vec<usize>,
+    /// Disjoint sorted batches whose union is everything known before this round.
+    stable: Vec<Vec<R>>,
+    /// The rows that became known in the last round, sorted.
+    recent: Vec<R>,
+}
+
+impl<R: Row> Order<R> {
+    /// The column order of this copy.
+    pub fn permutation(&self) -> &Permutation {
+        &self.permutation
+    }
+
+    /// Everything known before this round: sorted, disjoint batches.
+    pub fn stable(&self) -> &[Vec<R>] {
+        &self.stable
+    }
+
+    /// What the last round added, sorted.
+    pub fn recent(&self) -> &[R] {
+        &self.recent
+    }
+}
+
+/// A relation that grows round by round until a fixpoint.
+#[derive(Debug)]
+pub struct Growing<R> {
+    arity: usize,
+    orders: Vec<Order<R>>,
+    /// New rows in the primary order, unsorted, possibly repeated or already known.
+    to_add: Vec<R>,
+}
+
+impl<R: Row> Growing<R> {
+    /// An empty relation kept in each of `permutations` (the first is primary;
+    /// with none given, the natural column order is).
+    pub fn new(arity: usize, mut permutations: Vec<Permutation>) -> Growing<R> {
+        if permutations.is_empty() {
+            permutations.push(Permutation::identity(arity));
+        }
+        let primary = permutations[0].clone();
+        let orders = permutations
+            .into_iter()
+            .map(|permutation| Order {
+                from_primary: permutation
+                    .columns()
+                    .iter()
+                    .map(|&column| primary.position_of(column).unwrap_or(column))
+                    .collect(),
+                permutation,
+                stable: Vec::new(),
+                recent: Vec::new(),
+            })
+            .collect();
+        Growing {
+            arity,
+            orders,
+            to_add: Vec::new(),
+        }
+    }
+
+    /// Number of columns.
+    pub fn arity(&self) -> usize {
+        self.arity
+    }
+
+    /// The copies, the primary first.
+    pub fn orders(&self) -> &[Order<R>] {
+        &self.orders
+    }
+
+    /// The index of the copy whose leading columns are exactly `key_columns`.
+    pub fn order_for(&self, key_columns: &[usize]) -> Option<usize> {
+        self.orders
+            .iter()
+            .position(|order| order.permutation.starts_with_set(key_columns))
+    }
+
+    /// The primary column order, the one `push` expects.
+    pub fn primary(&self) -> &Permutation {
+        &self.orders[0].permutation
+    }
+
+    /// Rows known from the start (sorted, distinct, natural column order),
+    /// as already-processed content: an incremental update starts from the old model.
+    pub fn insert_stable(&mut self, rows: &[R]) {
+        if rows.is_empty() {
+            return;
+        }
+        let arity = self.arity;
+        for order in &mut self.orders {
+            let mut copy: Vec<R> = if order.permutation.is_identity() {
+                rows.to_vec()
+            } else {
+                let mut permuted: Vec<R> = rows
+                    .iter()
+                    .map(|row| order.permutation.apply(arity, row))
+                    .collect();
+                permuted.sort_unstable();
+                permuted
+            };
+            copy.shrink_to_fit();
+            push_batch(&mut order.stable, copy);
+        }
+    }
+
+    /// Queues a row given in the primary order.
+    #[inline]
+    pub fn push(&mut self, row: R) {
+        self.to_add.push(row);
+    }
+
+    /// Queues rows given in the primary order.
+    pub fn extend(&mut self, rows: impl IntoIterator<Item = R>) {
+        self.to_add.extend(rows);
+    }
+
+    /// Queues a row given in natural column order.
+    pub fn push_natural(&mut self, row: &R) {
+        let row = self.orders[0].permutation.apply(self.arity, row);
+        self.to_add.push(row);
+    }
+
+    /// Number of distinct rows known (stable and recent).
+    pub fn len(&self) -> usize {
+        let primary = &self.orders[0];
+        primary.stable.iter().map(Vec::len).sum::<usize>() + primary.recent.len()
+    }
+
+    /// True when no row is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Ends a round: the recent rows become stable, the queued ones that are
+    /// really new become recent. Returns true when some are.
+    ///
+    /// 1. Each copy folds its recent rows into its stable batches, merging
+    ///    batches of similar size, so there are O(log n) of them.
+    /// 2. The queue is sorted and deduplicated, then filtered against the
+    ///    primary's stable batches by galloping (a sparse queue) or a linear
+    ///    merge (a dense one).
+    /// 3. The other copies receive the new rows permuted and sorted.
+    pub fn changed(&mut self) -> bool {
+        for order in &mut self.orders {
+            let recent = std::mem::take(&mut order.recent);
+            push_batch(&mut order.stable, recent);
+        }
+        if self.to_add.is_empty() {
+            return false;
+        }
+        let mut new = std::mem::take(&mut self.to_add);
+        new.sort_unstable();
+        new.dedup();
+        for batch in &self.orders[0].stable {
+            remove_present(&mut new, batch);
+        }
+        new.shrink_to_fit();
+        let arity = self.arity;
+        let (primary, others) = self.orders.split_at_mut(1);
+        for order in others {
+            let mut permuted: Vec<R> = new
+                .iter()
+                .map(|row| R::build(arity, |position| row.cell(arity, order.from_primary[position])))
+                .collect();
+            permuted.sort_unstable();
+            order.recent = permuted;
+        }
+        primary[0].recent = new;
+        !primary[0].recent.is_empty()
+    }
+
+    /// The recent rows in natural column order, sorted.
+    pub fn recent_natural(&self) -> Vec<R> {
+        let primary = &self.orders[0];
+        let mut rows: Vec<R> = primary
+            .recent
+            .iter()
+            .map(|row| primary.permutation.undo(self.arity, row))
+            .collect();
+        if !primary.permutation.is_identity() {
+            rows.sort_unstable();
+        }
+        rows
+    }
+
+    /// Everything, in natural column order, sorted: the completed relation.
+    /// Works in place on the primary copy; the others are dropped first.
+    pub fn into_natural(mut self) -> Vec<R> {
+        self.orders.truncate(1);
+        let Some(mut primary) = self.orders.pop() else {
+            return Vec::new();
+        };
+        let recent = std::mem::take(&mut primary.recent);
+        push_batch(&mut primary.stable, recent);
+        let mut rows = primary
+            .stable
+            .into_iter()
+            .reduce(merge_disjoint)
+            .unwrap_or_default();
+        if !primary.permutation.is_identity() {
+            for row in rows.iter_mut() {
+                *row = primary.permutation.undo(self.arity, row);
+            }
+            rows.sort_unstable();
+        }
+        rows
+    }
+}
+
+/// Adds a sorted batch to a list of disjoint sorted batches, merging while
+/// the last batch is at most twice as large, so sizes fall geometrically.
+fn push_batch<R: Row>(stable: &mut Vec<Vec<R>>, mut batch: Vec<R>) {
+    if batch.is_empty() {
+        return;
+    }
+    while let Some(last) = stable.last() {
+        if last.len() > 2 * batch.len() {
+            break;
+        }
+        let Some(last) = stable.pop() else { break };
+        batch = merge_disjoint(last, batch);
+    }
+    stable.push(batch);
+}
+
+/// Merges two sorted vectors with no row in common, in place in the larger
+/// one (grown by `reserve_exact`, which the allocator can often do without
+/// copying), so a merge never holds both inputs and a full copy at once.
+pub fn merge_disjoint<R: Row>(mut large: Vec<R>, mut small: Vec<R>) -> Vec<R> {
+    if large.len() < small.len() {
+        std::mem::swap(&mut large, &mut small);
+    }
+    let (Some(large_last), Some(small_first)) = (large.last(), small.first()) else {
+        large.append(&mut small);
+        return large;
+    };
+    if large_last < small_first {
+        large.append(&mut small);
+        return large;
+    }
+    let (n_large, n_small) = (large.len(), small.len());
+    large.reserve_exact(n_small);
+    large.resize(n_large + n_small, R::default());
+    // Fill from the back: the free slots always lie past the unread large rows.
+    let (mut i, mut j) = (n_large, n_small);
+    let mut k = n_large + n_small;
+    while j > 0 {
+        k -= 1;
+        if i > 0 && large[i - 1] > small[j - 1] {
+            i -= 1;
+            large.swap(k, i);
+        } else {
+            j -= 1;
+            large[k] = std::mem::take(&mut small[j]);
+        }
+    }
+    large
+}
+
+/// Removes from sorted `new` every row present in sorted `batch`.
+fn remove_present<R: Ord>(new: &mut Vec<R>, batch: &[R]) {
+    let mut slice = batch;
+    if batch.len() > 4 * new.len() {
+        new.retain(|row| {
+            slice = gallop(slice, |other| other < row);
+            slice.first() != Some(row)
+        });
+    } else {
+        new.retain(|row| {
+            while slice.first().is_some_and(|other| other < row) {
+                slice = &slice[1..];
+            }
+            slice.first() != Some(row)
+        });
+    }
+}
+
+/// Skips the prefix of `slice` for which `before` holds (it must be a
+/// prefix property), in O(log distance) steps.
+pub fn gallop<T>(mut slice: &[T], mut before: impl FnMut(&T) -> bool) -> &[T] {
+    if slice.first().is_some_and(&mut before) {
+        let mut step = 1;
+        while step < slice.len() && before(&slice[step]) {
+            slice = &slice[step..];
+            step <<= 1;
+        }
+        step >>= 1;
+        while step > 0 {
+            if step < slice.len() && before(&slice[step]) {
+                slice = &slice[step..];
+            }
+            step >>= 1;
+        }
+        slice = &slice[1..];
+    }
+    slice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Packed;
+
+    fn pair(a: u32, b: u32) -> u64 {
+        u64::build(2, |position| Packed::from_bits(if position == 0 { a } else { b }))
+    }
+
+    #[test]
+    fn gallop_skips_exactly_the_prefix() {
+        let values: Vec<u32> = (0..100).collect();
+        for cut in 0..=100 {
+            assert_eq!(
+                gallop(&values, |&value| value < cut).len(),
+                100 - cut as usize
+            );
+        }
+    }
+
+    #[test]
+    fn merging_keeps_order_whichever_side_is_larger() {
+        for (left, right) in [
+            (vec![1u64, 4, 9], vec![2u64, 3, 10, 11, 12]),
+            (vec![5, 6], vec![1, 2, 3]),
+            (vec![], vec![7]),
+            (vec![1, 3, 5, 7], vec![2]),
+        ] {
+            let mut expected: Vec<u64> = left.iter().chain(&right).copied().collect();
+            expected.sort();
+            assert_eq!(merge_disjoint(left, right), expected);
+        }
+    }
+
+    #[test]
+    fn rounds_report_only_new_rows_in_every_order() {
+        let swapped = Permutation::keyed(2, &[1]);
+        let mut relation: Growing<u64> =
+            Growing::new(2, vec![Permutation::identity(2), swapped]);
+        relation.extend([pair(1, 2), pair(1, 2), pair(2, 3)]);
+        assert!(relation.changed());
+        assert_eq!(relation.orders()[0].recent(), &[pair(1, 2), pair(2, 3)]);
+        assert_eq!(relation.orders()[1].recent(), &[pair(2, 1), pair(3, 2)]);
+        relation.extend([pair(2, 3), pair(0, 9)]);
+        assert!(relation.changed());
+        assert_eq!(relation.orders()[0].recent(), &[pair(0, 9)]);
+        assert!(!relation.changed());
+        assert_eq!(relation.len(), 3);
+        assert_eq!(relation.order_for(&[1]), Some(1));
+        assert_eq!(
+            relation.into_natural(),
+            vec![pair(0, 9), pair(1, 2), pair(2, 3)]
+        );
+    }
+
+    #[test]
+    fn a_keyed_primary_order_comes_back_in_natural_order() {
+        let mut relation: Growing<u64> = Growing::new(2, vec![Permutation::keyed(2, &[1])]);
+        relation.insert_stable(&[pair(1, 5), pair(2, 4)]);
+        relation.push_natural(&pair(3, 3));
+        relation.push_natural(&pair(1, 5));
+        assert!(relation.changed());
+        assert_eq!(relation.recent_natural(), vec![pair(3, 3)]);
+        assert_eq!(
+            relation.into_natural(),
+            vec![pair(1, 5), pair(2, 4), pair(3, 3)]
+        );
+    }
+}

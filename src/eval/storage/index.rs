@@ -1,0 +1,172 @@
+//! Indexes over a complete relation: for one set of key columns, every
+//! key's run of rows, found with one hash look-up.
+//!
+//! A key that covers every column is a membership test and is a hash set of
+//! the rows; any other key keeps the rows sorted with the key columns first
+//! (a copy, unless that is the natural order) and a directory from each key
+//! to its run. Built once per relation and key, read by any number of joins;
+//! the relation must not change while an index of it is in use.
+
+use super::row::{Permutation, Row};
+use crate::eval::Packed;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Rows of one relation found by a key.
+#[derive(Debug)]
+pub struct Index<R: Row> {
+    arity: usize,
+    permutation: Permutation,
+    key_len: usize,
+    lookup: Lookup<R>,
+}
+
+#[derive(Debug)]
+enum Lookup<R: Row> {
+    /// Every column is in the key: the rows themselves, in natural order.
+    Members(FxHashSet<R>),
+    /// The rows in key order (`None`: the relation's own rows, already in
+    /// that order) and each key's run in them.
+    Runs {
+        rows: Option<Vec<R>>,
+        runs: FxHashMap<R::Key, (usize, usize)>,
+    },
+}
+
+impl<R: Row> Index<R> {
+    /// Indexes `rows` (sorted, natural order) of a relation of `arity` columns by `key_columns`.
+    pub fn build(rows: &[R], arity: usize, key_columns: &[usize]) -> Index<R> {
+        let permutation = Permutation::keyed(arity, key_columns);
+        let key_len = key_columns.len().min(arity);
+        if key_len == arity {
+            return Index {
+                arity,
+                permutation: Permutation::identity(arity),
+                key_len,
+                lookup: Lookup::Members(rows.iter().cloned().collect()),
+            };
+        }
+        let copy = (!permutation.is_identity()).then(|| {
+            let mut copy: Vec<R> = rows
+                .iter()
+                .map(|row| permutation.apply(arity, row))
+                .collect();
+            copy.sort_unstable();
+            copy
+        });
+        let ordered = copy.as_deref().unwrap_or(rows);
+        let mut runs: FxHashMap<R::Key, (usize, usize)> = FxHashMap::default();
+        let mut start = 0;
+        while let Some(first) = ordered.get(start) {
+            let key = first.key_of(arity, key_len);
+            let length = ordered[start..].partition_point(|row| row.key_of(arity, key_len) == key);
+            runs.insert(key, (start, start + length));
+            start += length.max(1);
+        }
+        runs.shrink_to_fit();
+        Index {
+            arity,
+            permutation,
+            key_len,
+            lookup: Lookup::Runs { rows: copy, runs },
+        }
+    }
+
+    /// The column order of the rows `run` returns.
+    pub fn permutation(&self) -> &Permutation {
+        &self.permutation
+    }
+
+    /// Number of key columns.
+    pub fn key_len(&self) -> usize {
+        self.key_len
+    }
+
+    /// True when the key covers every column (`contains` answers, `run` does not).
+    pub fn is_membership(&self) -> bool {
+        matches!(self.lookup, Lookup::Members(_))
+    }
+
+    /// The rows whose key columns hold `key` (given in key order), in this
+    /// index's column order. `base` is the relation's own rows.
+    #[inline]
+    pub fn run<'a>(&'a self, base: &'a [R], key: &[Packed]) -> &'a [R] {
+        match &self.lookup {
+            Lookup::Runs { rows, runs } => {
+                let ordered = rows.as_deref().unwrap_or(base);
+                match runs.get(&R::key_from(self.arity, key)) {
+                    Some(&(start, end)) => ordered.get(start..end).unwrap_or(&[]),
+                    None => &[],
+                }
+            }
+            Lookup::Members(_) => &[],
+        }
+    }
+
+    /// True when a row holds `key` (given in natural column order, every column).
+    #[inline]
+    pub fn contains(&self, key: &[Packed]) -> bool {
+        match &self.lookup {
+            Lookup::Members(members) => members.contains(&R::build(self.arity, |column| key[column])),
+            Lookup::Runs { .. } => false,
+        }
+    }
+
+    /// True when a row holds `row` (natural order, every column).
+    #[inline]
+    pub fn contains_row(&self, row: &R) -> bool {
+        match &self.lookup {
+            Lookup::Members(members) => members.contains(row),
+            Lookup::Runs { .. } => false,
+        }
+    }
+}
+
+/// An index of any row width.
+#[derive(Debug)]
+pub enum AnyIndex {
+    /// Over rows of up to two columns.
+    Pair(Index<u64>),
+    /// Over rows of three or four columns.
+    Quad(Index<u128>),
+    /// Over wider rows.
+    Boxed(Index<crate::eval::Tuple>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(values: &[u32]) -> u128 {
+        u128::build(values.len(), |position| Packed::from_bits(values[position]))
+    }
+
+    fn cells(values: &[u32]) -> Vec<Packed> {
+        values.iter().map(|&bits| Packed::from_bits(bits)).collect()
+    }
+
+    #[test]
+    fn runs_and_membership_find_exactly_the_matching_rows() {
+        let mut rows = vec![
+            row(&[1, 2, 3]),
+            row(&[1, 5, 3]),
+            row(&[2, 2, 4]),
+            row(&[3, 9, 3]),
+        ];
+        rows.sort();
+        let by_last = Index::build(&rows, 3, &[2]);
+        let found: Vec<u128> = by_last
+            .run(&rows, &cells(&[3]))
+            .iter()
+            .map(|found| by_last.permutation().undo(3, found))
+            .collect();
+        assert_eq!(found, vec![row(&[1, 2, 3]), row(&[1, 5, 3]), row(&[3, 9, 3])]);
+        assert!(by_last.run(&rows, &cells(&[7])).is_empty());
+        let by_first = Index::build(&rows, 3, &[0]);
+        assert!(by_first.permutation().is_identity());
+        assert_eq!(by_first.run(&rows, &cells(&[1])).len(), 2);
+        let members = Index::build(&rows, 3, &[0, 1, 2]);
+        assert!(members.is_membership());
+        assert!(members.contains(&cells(&[2, 2, 4])));
+        assert!(!members.contains(&cells(&[2, 2, 5])));
+    }
+}
