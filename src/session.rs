@@ -539,6 +539,7 @@ pub fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
         EvalError::TupleLimitExceeded { .. } => "E302",
         EvalError::RoundLimitExceeded { .. } => "E303",
         EvalError::Interrupted => "E304",
+        EvalError::ValuesExhausted => "E305",
         EvalError::Internal(_) => "E399",
     };
     let mut diagnostic = match span {

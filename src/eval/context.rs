@@ -80,6 +80,11 @@ pub enum EvalError {
         /// A rule of the stratum that was running.
         origin: Option<Origin>,
     },
+    /// More distinct texts (or large integers) than a packed value can name.
+    #[error(
+        "evaluation stopped after interning 536,870,912 distinct texts or large integers (the most a value can name)"
+    )]
+    ValuesExhausted,
     /// Ctrl-C.
     #[error("evaluation interrupted")]
     Interrupted,
@@ -103,7 +108,7 @@ impl EvalError {
             EvalError::Value { origin, .. } => Some(*origin),
             EvalError::TupleLimitExceeded { origin, .. }
             | EvalError::RoundLimitExceeded { origin, .. } => *origin,
-            EvalError::Interrupted | EvalError::Internal(_) => None,
+            EvalError::ValuesExhausted | EvalError::Interrupted | EvalError::Internal(_) => None,
         }
     }
 }

@@ -1,21 +1,22 @@
-//! Evaluation on datafrog: a planned program to its minimal model, and
-//! questions asked of that model.
+//! Evaluation: a planned program to its minimal model, semi-naively over
+//! narrow indexed relations, and questions asked of that model.
 //!
 //! This file is the whole public face of the engine; every submodule is
 //! private. An engine reads the checked program (`analysis::ir`) and its
 //! plan (`plan::ProgramPlan`) and produces a [`Database`]: the relations of
-//! the minimal model as sorted tuples of [`Packed`] values, their
+//! the minimal model as sorted [`Relation`]s of [`Packed`] values, their
 //! [`Store`], and (when asked for) the round each tuple appeared in.
 //! Answers, explanations and every layer above read the model through the
-//! `Database` API only, which names no datafrog type, so a second engine
-//! that produces the same `Database` from the same plan can sit beside this
-//! one (see ARCHITECTURE.md, "Engines").
+//! `Database` API only, so a second engine that produces the same
+//! `Database` from the same plan can sit beside this one (see
+//! ARCHITECTURE.md, "Engines"). Facts can be loaded into a `Database` in
+//! bulk as rows ([`RelationBuilder`], [`Database::extend_relation`]).
 //!
-//! Inside, with no cycle: `store`, `tuple` (values and rows) → `database`,
-//! `context` (limits, options, errors), `expr` (compiled expressions),
-//! `operators` (filtered datafrog join and map) → `aggregate` → `pipeline`
-//! (a planned conjunction wired to datafrog) → `fixpoint`, `query` →
-//! `incremental`.
+//! Inside, with no cycle: `store`, `tuple` (values and rows) → `storage`
+//! (narrow rows, growing relations, indexes) → `database`, `context`
+//! (limits, options, errors), `expr` (compiled expressions) → `aggregate` →
+//! `join` (a planned conjunction as nested loops over indexes) →
+//! `fixpoint`, `query` → `incremental`.
 //!
 //! **Architecture Invariant:** eval never sees a `Span`. Errors carry an
 //! [`Origin`] (rule or query) and a body literal index; the session maps
@@ -27,8 +28,7 @@ mod database;
 mod expr;
 mod fixpoint;
 mod incremental;
-mod operators;
-mod pipeline;
+mod join;
 mod query;
 mod storage;
 mod store;

@@ -8,7 +8,7 @@
 
 use super::context::{Context, EvalError, EvalOptions, Origin};
 use super::database::Database;
-use super::pipeline::run_conjunction;
+use super::join::run_conjunction;
 use super::store::{Packed, Store};
 use super::tuple::Tuple;
 use crate::analysis::ir::{self, PredId};
@@ -127,7 +127,7 @@ pub fn relation_answer(
     query: String,
     columns: Vec<String>,
 ) -> Answer {
-    let rows = database.relation(predicate).to_vec();
+    let rows = database.relation(predicate).to_tuples();
     sorted_answer(query, columns, rows, &database.store)
 }
 

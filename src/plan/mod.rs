@@ -3,10 +3,13 @@
 //! variables allow.
 //!
 //! Imports only `analysis::ir`. Atoms are joined in the order written (so a
-//! user controls the plan, as in Soufflé and in the benchmark programs);
-//! comparisons, assignments, negations and aggregate look-ups run right
-//! after the stage that binds their last variable. Each stage carries only
-//! the variables still needed later.
+//! user controls the plan, as in Soufflé and in the benchmark programs),
+//! except that an atom sharing no variable with what is already bound waits
+//! for the first one that does (a cross product is never built while a join
+//! is possible), and each semi-naive variant of a rule starts from the atom
+//! whose new tuples it reads. Comparisons, assignments, negations and
+//! aggregate look-ups run right after the stage that binds their last
+//! variable. Each stage carries only the variables still needed later.
 
 use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
 use crate::syntax::ast::{AggregateFunction, CompareOp};
@@ -39,6 +42,9 @@ pub struct RulePlan {
     pub head: PredId,
     /// The body; its `output` is the head's argument expressions.
     pub body: ConjunctionPlan,
+    /// The body once per positive atom, in written order, each starting
+    /// from that atom: the semi-naive variant reading that atom's new tuples.
+    pub variants: Vec<ConjunctionPlan>,
 }
 
 /// A conjunction as a pipeline of stages.
@@ -205,15 +211,24 @@ pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
 
 /// Plans one rule.
 pub fn plan_rule(rule: &ir::Rule, rule_id: RuleId) -> Result<RulePlan, PlanError> {
+    let n_slots = rule.variables.len();
+    let mut variants = Vec::new();
+    for (literal, body_literal) in rule.body.iter().enumerate() {
+        if is_positive_atom(body_literal) {
+            variants.push(plan_conjunction_from(
+                &rule.body,
+                n_slots,
+                &[],
+                rule.head.args.clone(),
+                Some(literal),
+            )?);
+        }
+    }
     Ok(RulePlan {
         rule: rule_id,
         head: rule.head.predicate,
-        body: plan_conjunction(
-            &rule.body,
-            rule.variables.len(),
-            &[],
-            rule.head.args.clone(),
-        )?,
+        body: plan_conjunction(&rule.body, n_slots, &[], rule.head.args.clone())?,
+        variants,
     })
 }
 
@@ -223,6 +238,18 @@ pub fn plan_conjunction(
     n_slots: usize,
     seed: &[VarId],
     output: Vec<Expr>,
+) -> Result<ConjunctionPlan, PlanError> {
+    plan_conjunction_from(body, n_slots, seed, output, None)
+}
+
+/// Plans a conjunction whose `seed` variables are bound on entry, starting
+/// from the positive atom at body index `first` when given.
+pub fn plan_conjunction_from(
+    body: &[BodyLiteral],
+    n_slots: usize,
+    seed: &[VarId],
+    output: Vec<Expr>,
+    first: Option<usize>,
 ) -> Result<ConjunctionPlan, PlanError> {
     let mut bound = vec![false; n_slots];
     for var in seed {
@@ -240,15 +267,14 @@ pub fn plan_conjunction(
     let mut pending: Vec<(usize, &BodyLiteral)> = body.iter().enumerate().collect();
 
     // 1. Schedule what the seed already allows, then alternate: the next
-    //    positive atom in written order, then every check it makes ready.
+    //    positive atom (`first`, then the first in written order that is
+    //    connected to what is bound), then every check it makes ready.
     let (checks, literals) =
         take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
     plan.seed_checks = checks;
     plan.seed_check_literals = literals;
-    while let Some(position) = pending
-        .iter()
-        .position(|(_, literal)| is_positive_atom(literal))
-    {
+    let mut first = first;
+    while let Some(position) = next_atom(&pending, &bound, first.take()) {
         let (
             literal,
             BodyLiteral::Atom {
@@ -318,6 +344,34 @@ fn is_bound(bound: &[bool], var: VarId) -> bool {
 
 fn is_positive_atom(literal: &BodyLiteral) -> bool {
     matches!(literal, BodyLiteral::Atom { negated: false, .. })
+}
+
+/// The position in `pending` of the atom to join next: the literal `first`
+/// when given and pending; otherwise the first positive atom in written
+/// order that shares a bound variable (or binds nothing new); otherwise the
+/// first positive atom.
+fn next_atom(pending: &[(usize, &BodyLiteral)], bound: &[bool], first: Option<usize>) -> Option<usize> {
+    if let Some(first) = first
+        && let Some(position) = pending
+            .iter()
+            .position(|&(literal, body)| literal == first && is_positive_atom(body))
+    {
+        return Some(position);
+    }
+    let connected = |body: &BodyLiteral| match body {
+        BodyLiteral::Atom { args, .. } => {
+            let vars = || args.iter().filter_map(|arg| match arg {
+                Arg::Var(var) => Some(*var),
+                _ => None,
+            });
+            vars().any(|var| is_bound(bound, var)) || vars().all(|var| is_bound(bound, var))
+        }
+        _ => false,
+    };
+    pending
+        .iter()
+        .position(|&(_, body)| is_positive_atom(body) && connected(body))
+        .or_else(|| pending.iter().position(|&(_, body)| is_positive_atom(body)))
 }
 
 fn plan_stage(literal: usize, predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {

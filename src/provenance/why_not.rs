@@ -398,7 +398,7 @@ impl Explainer<'_> {
             .iter()
             .filter(|tuple| differing_columns(pattern, tuple).is_some_and(|c| c.is_empty()))
             .take(MAX_EVIDENCE)
-            .map(|tuple| self.tuple_text(predicate, tuple))
+            .map(|tuple| self.tuple_text(predicate, &tuple))
             .collect()
     }
 
@@ -415,12 +415,12 @@ impl Explainer<'_> {
         if pattern.iter().filter(|wanted| wanted.is_some()).count() < 2 {
             return Vec::new();
         }
-        let mut close: Vec<(bool, &Tuple)> = self
+        let mut close: Vec<(bool, Tuple)> = self
             .database
             .relation(predicate)
             .iter()
             .filter_map(
-                |tuple| match differing_columns(pattern, tuple)?.as_slice() {
+                |tuple| match differing_columns(pattern, &tuple)?.as_slice() {
                     [column] => Some((!preferred.contains(column), tuple)),
                     _ => None,
                 },
@@ -430,7 +430,7 @@ impl Explainer<'_> {
         close
             .into_iter()
             .take(MAX_EVIDENCE)
-            .map(|(_, tuple)| self.tuple_text(predicate, tuple))
+            .map(|(_, tuple)| self.tuple_text(predicate, &tuple))
             .collect()
     }
 

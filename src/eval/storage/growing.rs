@@ -8,7 +8,9 @@
 //! stored once, keyed by that column, as a hand-written datafrog program
 //! keys `path` by its join column. Owns no evaluation logic.
 
-use super::row::{Permutation, Row};
+use super::Relation;
+use super::row::{Permutation, Row, RowKind, Rows};
+use crate::eval::Tuple;
 
 /// The rows of one relation in one column order.
 #[derive(Debug)]
@@ -93,11 +95,6 @@ impl<R: Row> Growing<R> {
             .position(|order| order.permutation.starts_with_set(key_columns))
     }
 
-    /// The primary column order, the one `push` expects.
-    pub fn primary(&self) -> &Permutation {
-        &self.orders[0].permutation
-    }
-
     /// Rows known from the start (sorted, distinct, natural column order),
     /// as already-processed content: an incremental update starts from the old model.
     pub fn insert_stable(&mut self, rows: &[R]) {
@@ -121,12 +118,6 @@ impl<R: Row> Growing<R> {
         }
     }
 
-    /// Queues a row given in the primary order.
-    #[inline]
-    pub fn push(&mut self, row: R) {
-        self.to_add.push(row);
-    }
-
     /// Queues rows given in the primary order.
     pub fn extend(&mut self, rows: impl IntoIterator<Item = R>) {
         self.to_add.extend(rows);
@@ -139,14 +130,10 @@ impl<R: Row> Growing<R> {
     }
 
     /// Number of distinct rows known (stable and recent).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         let primary = &self.orders[0];
         primary.stable.iter().map(Vec::len).sum::<usize>() + primary.recent.len()
-    }
-
-    /// True when no row is known.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Ends a round: the recent rows become stable, the queued ones that are
@@ -222,6 +209,107 @@ impl<R: Row> Growing<R> {
             rows.sort_unstable();
         }
         rows
+    }
+}
+
+/// A growing relation of any row width.
+#[derive(Debug)]
+pub enum AnyGrowing {
+    /// Rows of up to two columns.
+    Pair(Growing<u64>),
+    /// Rows of three or four columns.
+    Quad(Growing<u128>),
+    /// Wider rows.
+    Boxed(Growing<Tuple>),
+}
+
+/// Runs `$body` with `$name` bound to the typed `Growing` inside an `AnyGrowing`.
+macro_rules! with_growing {
+    ($growing:expr, $name:ident => $body:expr) => {
+        match $growing {
+            AnyGrowing::Pair($name) => $body,
+            AnyGrowing::Quad($name) => $body,
+            AnyGrowing::Boxed($name) => $body,
+        }
+    };
+}
+
+impl AnyGrowing {
+    /// An empty relation of `arity` columns kept in each of `permutations`.
+    pub fn new(arity: usize, permutations: Vec<Permutation>) -> AnyGrowing {
+        match RowKind::for_arity(arity) {
+            RowKind::Pair => AnyGrowing::Pair(Growing::new(arity, permutations)),
+            RowKind::Quad => AnyGrowing::Quad(Growing::new(arity, permutations)),
+            RowKind::Boxed => AnyGrowing::Boxed(Growing::new(arity, permutations)),
+        }
+    }
+
+    /// Number of columns.
+    pub fn arity(&self) -> usize {
+        with_growing!(self, growing => growing.arity())
+    }
+
+    /// The column order of each copy, the primary first.
+    pub fn permutations(&self) -> Vec<&Permutation> {
+        with_growing!(self, growing => growing.orders().iter().map(Order::permutation).collect())
+    }
+
+    /// See [`Growing::order_for`].
+    pub fn order_for(&self, key_columns: &[usize]) -> Option<usize> {
+        with_growing!(self, growing => growing.order_for(key_columns))
+    }
+
+    /// Number of rows the last round added.
+    pub fn n_recent(&self) -> usize {
+        with_growing!(self, growing => growing.orders()[0].recent().len())
+    }
+
+    /// Rows known from the start (see [`Growing::insert_stable`]).
+    pub fn insert_stable(&mut self, relation: &Relation) {
+        match (self, relation.rows()) {
+            (AnyGrowing::Pair(growing), Rows::Pair(rows)) => growing.insert_stable(rows),
+            (AnyGrowing::Quad(growing), Rows::Quad(rows)) => growing.insert_stable(rows),
+            (AnyGrowing::Boxed(growing), Rows::Boxed(rows)) => growing.insert_stable(rows),
+            _ => {}
+        }
+    }
+
+    /// Queues every row of `relation` (natural column order).
+    pub fn push_relation(&mut self, relation: &Relation) {
+        match (self, relation.rows()) {
+            (AnyGrowing::Pair(growing), Rows::Pair(rows)) => rows.iter().for_each(|row| growing.push_natural(row)),
+            (AnyGrowing::Quad(growing), Rows::Quad(rows)) => rows.iter().for_each(|row| growing.push_natural(row)),
+            (AnyGrowing::Boxed(growing), Rows::Boxed(rows)) => rows.iter().for_each(|row| growing.push_natural(row)),
+            _ => {}
+        }
+    }
+
+    /// Queues rows built in the primary order; rows of another width are ignored.
+    pub fn push_rows(&mut self, rows: Rows) {
+        match (self, rows) {
+            (AnyGrowing::Pair(growing), Rows::Pair(rows)) => growing.extend(rows),
+            (AnyGrowing::Quad(growing), Rows::Quad(rows)) => growing.extend(rows),
+            (AnyGrowing::Boxed(growing), Rows::Boxed(rows)) => growing.extend(rows),
+            _ => {}
+        }
+    }
+
+    /// See [`Growing::changed`].
+    pub fn changed(&mut self) -> bool {
+        with_growing!(self, growing => growing.changed())
+    }
+
+    /// The rows the last round added, as a relation (natural order).
+    pub fn recent_relation(&self) -> Relation {
+        with_growing!(self, growing => Relation::from_sorted(growing.arity(), growing.recent_natural()))
+    }
+
+    /// The completed relation.
+    pub fn into_relation(self) -> Relation {
+        with_growing!(self, growing => {
+            let arity = growing.arity();
+            Relation::from_sorted(arity, growing.into_natural())
+        })
     }
 }
 

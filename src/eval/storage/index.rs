@@ -16,7 +16,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub struct Index<R: Row> {
     arity: usize,
     permutation: Permutation,
-    key_len: usize,
     lookup: Lookup<R>,
 }
 
@@ -41,7 +40,6 @@ impl<R: Row> Index<R> {
             return Index {
                 arity,
                 permutation: Permutation::identity(arity),
-                key_len,
                 lookup: Lookup::Members(rows.iter().cloned().collect()),
             };
         }
@@ -66,7 +64,6 @@ impl<R: Row> Index<R> {
         Index {
             arity,
             permutation,
-            key_len,
             lookup: Lookup::Runs { rows: copy, runs },
         }
     }
@@ -74,11 +71,6 @@ impl<R: Row> Index<R> {
     /// The column order of the rows `run` returns.
     pub fn permutation(&self) -> &Permutation {
         &self.permutation
-    }
-
-    /// Number of key columns.
-    pub fn key_len(&self) -> usize {
-        self.key_len
     }
 
     /// True when the key covers every column (`contains` answers, `run` does not).
@@ -110,15 +102,6 @@ impl<R: Row> Index<R> {
             Lookup::Runs { .. } => false,
         }
     }
-
-    /// True when a row holds `row` (natural order, every column).
-    #[inline]
-    pub fn contains_row(&self, row: &R) -> bool {
-        match &self.lookup {
-            Lookup::Members(members) => members.contains(row),
-            Lookup::Runs { .. } => false,
-        }
-    }
 }
 
 /// An index of any row width.
@@ -130,6 +113,17 @@ pub enum AnyIndex {
     Quad(Index<u128>),
     /// Over wider rows.
     Boxed(Index<crate::eval::Tuple>),
+}
+
+impl AnyIndex {
+    /// The column order of the rows a look-up returns.
+    pub fn permutation(&self) -> &Permutation {
+        match self {
+            AnyIndex::Pair(index) => index.permutation(),
+            AnyIndex::Quad(index) => index.permutation(),
+            AnyIndex::Boxed(index) => index.permutation(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod growing;
 mod index;
 mod row;
 
-pub use growing::{Growing, Order, gallop, merge_disjoint};
+pub use growing::AnyGrowing;
 pub use index::{AnyIndex, Index};
 pub(crate) use row::with_rows;
 pub use row::{Permutation, Row, RowKind, Rows};
@@ -35,6 +35,12 @@ pub struct Relation {
 }
 
 impl Relation {
+    /// The relation of no rows and no columns.
+    pub const EMPTY: Relation = Relation {
+        arity: 0,
+        rows: Rows::Pair(Vec::new()),
+    };
+
     /// No rows, of `arity` columns.
     pub fn empty(arity: usize) -> Relation {
         Relation {
@@ -85,6 +91,23 @@ impl Relation {
         }
     }
 
+    /// Every row as a `Tuple`, collected.
+    pub fn to_tuples(&self) -> Vec<Tuple> {
+        self.iter().collect()
+    }
+
+    /// The rows matching `pattern` (one entry per column, `None` for any
+    /// value), in order: the bound leading columns are found by binary
+    /// search, the other bound columns filtered.
+    pub fn matching(&self, pattern: &[Option<Packed>]) -> Vec<Tuple> {
+        if pattern.len() != self.arity {
+            return Vec::new();
+        }
+        let arity = self.arity;
+        let prefix: Vec<Packed> = pattern.iter().map_while(|value| *value).collect();
+        with_rows!(&self.rows, rows => matching_rows(rows, arity, &prefix, pattern))
+    }
+
     /// Row `index` as a `Tuple`.
     pub fn tuple(&self, index: usize) -> Option<Tuple> {
         let arity = self.arity;
@@ -103,6 +126,20 @@ impl Relation {
             .binary_search(&Row::build(arity, |position| cells[position]))
             .is_ok())
     }
+}
+
+/// See [`Relation::matching`].
+fn matching_rows<R: Row>(rows: &[R], arity: usize, prefix: &[Packed], pattern: &[Option<Packed>]) -> Vec<Tuple> {
+    R::prefix_run(rows, arity, prefix)
+        .iter()
+        .filter(|row| {
+            pattern
+                .iter()
+                .enumerate()
+                .all(|(position, wanted)| wanted.is_none_or(|wanted| row.cell(arity, position) == wanted))
+        })
+        .map(|row| (0..arity).map(|position| row.cell(arity, position)).collect())
+        .collect()
 }
 
 /// The rows of a relation as `Tuple`s.

@@ -1,0 +1,869 @@
+//! The join of one planned conjunction: nested loops over narrow rows, every
+//! atom found through an index on the columns bound when it is reached.
+//!
+//! A `Pipeline` is built once per conjunction and run any number of times
+//! over `Source`s that its caller resolves for the run: the recent rows of
+//! a growing relation for the atom a semi-naive variant starts from, the
+//! stable (old) or all (full) batches of a growing relation, or an index of
+//! a complete relation. Nothing between atoms is materialised: each match
+//! binds its variables into slots and descends to the next atom, and the
+//! head row goes to an output buffer the caller drains. Owns no fixpoint,
+//! no deduplication and no relation; never sees a `Span`.
+
+use super::aggregate::AggregateTable;
+use super::context::{Context, EvalError, Origin};
+use super::database::Relations;
+use super::expr::CompiledExpr;
+use super::storage::{AnyIndex, Index, Permutation, Row, Rows};
+use crate::plan::AggregatePlan;
+use super::store::{Packed, Store};
+use super::tuple::Tuple;
+use crate::analysis::ir::{Arg, PredId, VarId};
+use crate::plan::{Check, ConjunctionPlan, Stage};
+use crate::syntax::ast::CompareOp;
+use std::sync::Arc;
+
+/// Keys up to this many cells are built on the stack.
+const INLINE_KEY: usize = 8;
+
+/// A value an atom or the head reads: a bound variable's slot or a constant.
+#[derive(Clone, Copy, Debug)]
+enum Cell {
+    Slot(usize),
+    Const(Packed),
+}
+
+impl Cell {
+    #[inline]
+    fn value(self, slots: &[Packed]) -> Packed {
+        match self {
+            Cell::Slot(slot) => slots.get(slot).copied().unwrap_or_default(),
+            Cell::Const(value) => value,
+        }
+    }
+}
+
+/// Where one atom's rows are read from during one run.
+pub(super) enum Source<'a> {
+    /// A complete relation (its rows in natural order) through an index on the bound columns.
+    Index {
+        /// The relation's rows.
+        rows: &'a Rows,
+        /// The index; its permutation is the order the step was built for.
+        index: &'a AnyIndex,
+    },
+    /// Sorted runs in the step's column order: a growing relation's
+    /// batches, or a complete relation's rows scanned whole.
+    Runs(Runs<'a>),
+}
+
+/// Sorted runs of one row width.
+pub(super) enum Runs<'a> {
+    /// Rows of up to two columns.
+    Pair(Vec<&'a [u64]>),
+    /// Rows of three or four columns.
+    Quad(Vec<&'a [u128]>),
+    /// Wider rows.
+    Boxed(Vec<&'a [Tuple]>),
+}
+
+impl<'a> Runs<'a> {
+    /// The single run `rows`.
+    pub(super) fn whole(rows: &'a Rows) -> Runs<'a> {
+        match rows {
+            Rows::Pair(rows) => Runs::Pair(vec![rows.as_slice()]),
+            Rows::Quad(rows) => Runs::Quad(vec![rows.as_slice()]),
+            Rows::Boxed(rows) => Runs::Boxed(vec![rows.as_slice()]),
+        }
+    }
+}
+
+/// How a step reads the rows of its atom, set when the pipeline is built.
+#[derive(Clone, Debug)]
+pub(super) enum Reading {
+    /// Through the index of a complete relation on these columns (every
+    /// column bound: a membership test); no columns: the whole relation.
+    Complete {
+        /// The relation.
+        predicate: PredId,
+        /// The index used, when some column is bound.
+        index: Option<Arc<AnyIndex>>,
+    },
+    /// From a growing relation, in the copy kept in this column order.
+    Growing {
+        /// The relation.
+        predicate: PredId,
+        /// Which copy (an index into its orders).
+        order: usize,
+        /// Which of its rows.
+        part: Part,
+    },
+}
+
+/// Which rows of a growing relation a step reads in one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    /// Those known before the last round (stable).
+    Old,
+    /// Those the last round added (recent): the semi-naive delta.
+    Recent,
+    /// Both.
+    Full,
+}
+
+/// What the caller must provide for one atom: the predicate and the columns
+/// bound when it is reached (constants and variables bound earlier).
+#[derive(Clone, Debug)]
+pub(super) struct AtomNeed {
+    /// The atom's predicate.
+    pub(super) predicate: PredId,
+    /// Its written position among the body literals.
+    pub(super) literal: usize,
+    /// Its columns holding a value known before it is read, ascending.
+    pub(super) bound_columns: Vec<usize>,
+}
+
+/// One atom of the pipeline, in the column order of the rows it reads.
+#[derive(Debug)]
+struct AtomStep {
+    arity: usize,
+    /// The leading positions, looked up as the key.
+    key: Vec<Cell>,
+    /// Other positions that must hold a known value.
+    filters: Vec<(usize, Cell)>,
+    /// Positions that must equal an earlier position of the same row.
+    equal: Vec<(usize, usize)>,
+    /// Positions whose values bind variable slots.
+    binds: Vec<(usize, usize)>,
+    checks: Vec<CompiledCheck>,
+    check_literals: Vec<usize>,
+}
+
+/// A check with its constants packed and its look-up structures resolved.
+#[derive(Debug)]
+pub(super) enum CompiledCheck {
+    Compare(CompareOp, CompiledExpr, CompiledExpr),
+    Assign(usize, CompiledExpr),
+    Filter(CompiledExpr),
+    /// `not p(...)`: the predicate, an index on its non-wildcard columns
+    /// (none: every column is a wildcard), and the values to look up.
+    Negation(PredId, Option<Arc<AnyIndex>>, Vec<CompiledExpr>),
+    Aggregate(usize, usize),
+}
+
+/// What the head produces.
+#[derive(Debug)]
+struct Emit {
+    exprs: Vec<CompiledExpr>,
+    /// The slots, when every output expression is a plain variable.
+    direct: Option<Vec<usize>>,
+}
+
+/// Where a pipeline's results go.
+pub(super) enum Output {
+    /// Rows of a relation of `arity` columns, in the column order `permutation`.
+    Rows {
+        /// Number of columns.
+        arity: usize,
+        /// The order the rows are built in (the head's primary order).
+        permutation: Permutation,
+        /// The rows produced, unsorted, maybe repeated.
+        rows: Rows,
+    },
+    /// Answer tuples (queries, aggregate bodies), unsorted, maybe repeated.
+    Tuples(Vec<Tuple>),
+}
+
+impl Output {
+    /// Number of results held.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Output::Rows { rows, .. } => rows.len(),
+            Output::Tuples(tuples) => tuples.len(),
+        }
+    }
+}
+
+/// Everything a run changes besides the slots.
+pub(super) struct Sink<'s, 'c> {
+    pub(super) store: &'s mut Store,
+    pub(super) relations: &'s Relations,
+    pub(super) context: &'s mut Context<'c>,
+    pub(super) output: &'s mut Output,
+}
+
+/// A planned conjunction ready to run.
+pub(super) struct Pipeline<'p> {
+    plan: &'p ConjunctionPlan,
+    pub(super) origin: Origin,
+    seed_checks: Vec<CompiledCheck>,
+    steps: Vec<AtomStep>,
+    emit: Emit,
+    aggregates: Vec<AggregateTable>,
+    slots: Vec<Packed>,
+}
+
+/// For each stage of `plan`, the columns bound when it is reached.
+pub(super) fn atom_needs(plan: &ConjunctionPlan) -> Vec<AtomNeed> {
+    let mut bound: Vec<VarId> = plan.seed.clone();
+    bound.extend(assigned_variables(&plan.seed_checks));
+    let mut needs = Vec::with_capacity(plan.stages.len());
+    for stage in &plan.stages {
+        let bound_columns = stage
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, arg)| match arg {
+                Arg::Const(_) => true,
+                Arg::Var(var) => bound.contains(var),
+                Arg::Wildcard => false,
+            })
+            .map(|(column, _)| column)
+            .collect();
+        needs.push(AtomNeed {
+            predicate: stage.predicate,
+            literal: stage.literal,
+            bound_columns,
+        });
+        bound.extend(stage.binds.iter().map(|&(_, var)| var));
+        bound.extend(assigned_variables(&stage.checks));
+    }
+    needs
+}
+
+impl<'p> Pipeline<'p> {
+    /// Builds the pipeline of `plan`, each stage reading its atom as
+    /// `readings` says (one per stage, in the column order of the copy or
+    /// index named there). Compiles checks, builds negation indexes and the
+    /// aggregate tables of aggregates computed once.
+    pub(super) fn new(
+        plan: &'p ConjunctionPlan,
+        origin: Origin,
+        readings: &[Reading],
+        permutations: &[Permutation],
+        relations: &Relations,
+        store: &mut Store,
+        context: &mut Context<'_>,
+    ) -> Result<Pipeline<'p>, EvalError> {
+        if readings.len() != plan.stages.len() || permutations.len() != plan.stages.len() {
+            return Err(EvalError::Internal("pipeline sources do not fit the plan".into()));
+        }
+        let mut aggregates = Vec::with_capacity(plan.aggregates.len());
+        for aggregate in &plan.aggregates {
+            aggregates.push(build_aggregate(
+                aggregate, origin, relations, store, context,
+            )?);
+        }
+        let needs = atom_needs(plan);
+        let mut steps = Vec::with_capacity(plan.stages.len());
+        for ((stage, need), permutation) in plan.stages.iter().zip(&needs).zip(permutations) {
+            steps.push(atom_step(stage, need, permutation, relations, store));
+        }
+        let exprs: Vec<CompiledExpr> = plan
+            .output
+            .iter()
+            .map(|expr| CompiledExpr::compile(expr, store))
+            .collect();
+        let direct = exprs
+            .iter()
+            .map(|expr| match expr {
+                CompiledExpr::Slot(slot) => Some(*slot),
+                _ => None,
+            })
+            .collect();
+        Ok(Pipeline {
+            plan,
+            origin,
+            seed_checks: compile_checks(&plan.seed_checks, relations, store),
+            steps,
+            emit: Emit { exprs, direct },
+            aggregates,
+            slots: vec![Packed::default(); plan.n_slots],
+        })
+    }
+
+    /// Runs the conjunction once over `sources` (one per stage), starting
+    /// from `seed` (values of `plan.seed`), pushing results to `sink.output`.
+    pub(super) fn run(&mut self, sources: &[Source<'_>], seed: &[Packed], sink: &mut Sink<'_, '_>) {
+        let mut slots = std::mem::take(&mut self.slots);
+        for (var, &value) in self.plan.seed.iter().zip(seed) {
+            if let Some(slot) = slots.get_mut(var.0 as usize) {
+                *slot = value;
+            }
+        }
+        let mut runner = Runner {
+            origin: self.origin,
+            steps: &self.steps,
+            emit: &self.emit,
+            aggregates: &mut self.aggregates,
+        };
+        let literals = &self.plan.seed_check_literals;
+        if runner.checks(&self.seed_checks, literals, &mut slots, sink) {
+            runner.descend(0, sources, &mut slots, sink);
+        }
+        self.slots = slots;
+    }
+
+}
+
+/// The immutable steps and the mutable aggregate tables of one run.
+struct Runner<'r> {
+    origin: Origin,
+    steps: &'r [AtomStep],
+    emit: &'r Emit,
+    aggregates: &'r mut Vec<AggregateTable>,
+}
+
+impl Runner<'_> {
+    /// Matches step `at` under the current bindings, then everything after it.
+    fn descend(
+        &mut self,
+        at: usize,
+        sources: &[Source<'_>],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) {
+        let Some(step) = self.steps.get(at) else {
+            self.produce(slots, sink);
+            return;
+        };
+        match sources.get(at) {
+            Some(Source::Index { rows, index }) => match (index, rows) {
+                (AnyIndex::Pair(index), Rows::Pair(base)) => {
+                    self.indexed(at, step, index, base, sources, slots, sink)
+                }
+                (AnyIndex::Quad(index), Rows::Quad(base)) => {
+                    self.indexed(at, step, index, base, sources, slots, sink)
+                }
+                (AnyIndex::Boxed(index), Rows::Boxed(base)) => {
+                    self.indexed(at, step, index, base, sources, slots, sink)
+                }
+                _ => {}
+            },
+            Some(Source::Runs(Runs::Pair(runs))) => self.runs(at, step, runs, sources, slots, sink),
+            Some(Source::Runs(Runs::Quad(runs))) => self.runs(at, step, runs, sources, slots, sink),
+            Some(Source::Runs(Runs::Boxed(runs))) => {
+                self.runs(at, step, runs, sources, slots, sink)
+            }
+            None => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn indexed<R: Row>(
+        &mut self,
+        at: usize,
+        step: &AtomStep,
+        index: &Index<R>,
+        base: &[R],
+        sources: &[Source<'_>],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) {
+        let key = KeyBuffer::new(&step.key, slots);
+        if index.is_membership() {
+            if index.contains(key.cells()) && !sink.context.interrupted_now() {
+                self.after_match(at, step, sources, slots, sink);
+            }
+            return;
+        }
+        for row in index.run(base, key.cells()) {
+            if !self.bind(at, step, row, sources, slots, sink) {
+                return;
+            }
+        }
+    }
+
+    fn runs<R: Row>(
+        &mut self,
+        at: usize,
+        step: &AtomStep,
+        runs: &[&[R]],
+        sources: &[Source<'_>],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) {
+        let key = KeyBuffer::new(&step.key, slots);
+        for run in runs {
+            for row in R::prefix_run(run, step.arity, key.cells()) {
+                if !self.bind(at, step, row, sources, slots, sink) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Tests the non-key conditions of `row`, binds its new variables and
+    /// goes on; false once evaluation must stop (an error, Ctrl-C).
+    #[inline]
+    fn bind<R: Row>(
+        &mut self,
+        at: usize,
+        step: &AtomStep,
+        row: &R,
+        sources: &[Source<'_>],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) -> bool {
+        let arity = step.arity;
+        let fits = step
+            .filters
+            .iter()
+            .all(|&(position, cell)| row.cell(arity, position) == cell.value(slots))
+            && step
+                .equal
+                .iter()
+                .all(|&(a, b)| row.cell(arity, a) == row.cell(arity, b));
+        if !fits {
+            return true;
+        }
+        for &(position, slot) in &step.binds {
+            if let Some(target) = slots.get_mut(slot) {
+                *target = row.cell(arity, position);
+            }
+        }
+        if sink.context.interrupted_now() {
+            return false;
+        }
+        self.after_match(at, step, sources, slots, sink);
+        sink.context.error.is_none()
+    }
+
+    fn after_match(
+        &mut self,
+        at: usize,
+        step: &AtomStep,
+        sources: &[Source<'_>],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) {
+        if step.checks.is_empty() || self.checks(&step.checks, &step.check_literals, slots, sink) {
+            self.descend(at + 1, sources, slots, sink);
+        }
+    }
+
+    /// Builds the head (or answer) from the bindings.
+    fn produce(&mut self, slots: &mut [Packed], sink: &mut Sink<'_, '_>) {
+        let emit = self.emit;
+        let mut inline = [Packed::ZERO; INLINE_KEY];
+        let mut heap = Vec::new();
+        let cells: &[Packed] = match &emit.direct {
+            Some(direct) if direct.len() <= INLINE_KEY => {
+                for (cell, &slot) in inline.iter_mut().zip(direct) {
+                    *cell = slots.get(slot).copied().unwrap_or_default();
+                }
+                &inline[..direct.len()]
+            }
+            _ => {
+                for expr in &emit.exprs {
+                    match expr.evaluate(slots, sink.store) {
+                        Ok(value) => heap.push(value),
+                        Err(error) => return sink.context.fail(error, self.origin, None),
+                    }
+                }
+                &heap
+            }
+        };
+        match sink.output {
+            Output::Rows {
+                arity,
+                permutation,
+                rows,
+            } => {
+                let arity = *arity;
+                let columns = permutation.columns();
+                let cell = |position: usize| cells.get(columns[position]).copied().unwrap_or_default();
+                match rows {
+                    Rows::Pair(rows) => rows.push(u64::build(arity, cell)),
+                    Rows::Quad(rows) => rows.push(u128::build(arity, cell)),
+                    Rows::Boxed(rows) => rows.push(Tuple::build(arity, cell)),
+                }
+            }
+            Output::Tuples(tuples) => tuples.push(cells.iter().copied().collect()),
+        }
+    }
+
+    /// Runs `checks` in order; false as soon as one fails or errs.
+    fn checks(
+        &mut self,
+        checks: &[CompiledCheck],
+        literals: &[usize],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) -> bool {
+        for (position, check) in checks.iter().enumerate() {
+            let outcome = match check {
+                CompiledCheck::Compare(op, lhs, rhs) => lhs
+                    .evaluate(slots, sink.store)
+                    .and_then(|lhs| Ok((lhs, rhs.evaluate(slots, sink.store)?)))
+                    .and_then(|(lhs, rhs)| sink.store.compare_op(*op, lhs, rhs)),
+                CompiledCheck::Assign(slot, expr) => {
+                    expr.evaluate(slots, sink.store).map(|value| {
+                        if let Some(target) = slots.get_mut(*slot) {
+                            *target = value;
+                        }
+                        true
+                    })
+                }
+                CompiledCheck::Filter(expr) => expr
+                    .evaluate(slots, sink.store)
+                    .map(|value| sink.store.as_int(value) == Some(1)),
+                CompiledCheck::Negation(predicate, index, probe) => {
+                    let mut key = Vec::with_capacity(probe.len());
+                    let mut failed = None;
+                    for expr in probe {
+                        match expr.evaluate(slots, sink.store) {
+                            Ok(value) => key.push(value),
+                            Err(error) => failed = Some(error),
+                        }
+                    }
+                    match failed {
+                        Some(error) => Err(error),
+                        None => Ok(!holds(sink.relations, *predicate, index.as_deref(), &key)),
+                    }
+                }
+                CompiledCheck::Aggregate(index, result_slot) => {
+                    let Some(table) = self.aggregates.get_mut(*index) else {
+                        return false;
+                    };
+                    let key: Tuple = table
+                        .plan()
+                        .group_by
+                        .iter()
+                        .map(|var| slots.get(var.0 as usize).copied().unwrap_or_default())
+                        .collect();
+                    match lookup_aggregate(
+                        table,
+                        key,
+                        self.origin,
+                        sink.relations,
+                        sink.store,
+                        sink.context,
+                    ) {
+                        Ok(Some(value)) => {
+                            if let Some(target) = slots.get_mut(*result_slot) {
+                                *target = value;
+                            }
+                            Ok(true)
+                        }
+                        Ok(None) => Ok(false),
+                        Err(error) => {
+                            if sink.context.error.is_none() {
+                                sink.context.error = Some(error);
+                            }
+                            return false;
+                        }
+                    }
+                }
+            };
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(error) => {
+                    sink.context
+                        .fail(error, self.origin, literals.get(position).copied());
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// True when some row of `predicate` has `key` in the indexed columns.
+fn holds(relations: &Relations, predicate: PredId, index: Option<&AnyIndex>, key: &[Packed]) -> bool {
+    let relation = relations.relation(predicate);
+    let Some(index) = index else {
+        return !relation.is_empty();
+    };
+    match (index, relation.rows()) {
+        (AnyIndex::Pair(index), Rows::Pair(rows)) => found(index, rows, key),
+        (AnyIndex::Quad(index), Rows::Quad(rows)) => found(index, rows, key),
+        (AnyIndex::Boxed(index), Rows::Boxed(rows)) => found(index, rows, key),
+        _ => false,
+    }
+}
+
+fn found<R: Row>(index: &Index<R>, rows: &[R], key: &[Packed]) -> bool {
+    if index.is_membership() {
+        index.contains(key)
+    } else {
+        !index.run(rows, key).is_empty()
+    }
+}
+
+/// The current values of a key's cells, on the stack when the key is short.
+struct KeyBuffer {
+    inline: [Packed; INLINE_KEY],
+    heap: Vec<Packed>,
+    len: usize,
+}
+
+impl KeyBuffer {
+    #[inline]
+    fn new(key: &[Cell], slots: &[Packed]) -> KeyBuffer {
+        let mut buffer = KeyBuffer {
+            inline: [Packed::ZERO; INLINE_KEY],
+            heap: Vec::new(),
+            len: key.len(),
+        };
+        if key.len() <= INLINE_KEY {
+            for (value, cell) in buffer.inline.iter_mut().zip(key) {
+                *value = cell.value(slots);
+            }
+        } else {
+            buffer.heap = key.iter().map(|cell| cell.value(slots)).collect();
+        }
+        buffer
+    }
+
+    #[inline]
+    fn cells(&self) -> &[Packed] {
+        if self.len <= INLINE_KEY {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// Lays out one stage for rows in `permutation`: the longest bound prefix is
+/// the key, other bound positions are filters, repeated new variables are
+/// equalities, the rest bind slots.
+fn atom_step(
+    stage: &Stage,
+    need: &AtomNeed,
+    permutation: &Permutation,
+    relations: &Relations,
+    store: &mut Store,
+) -> AtomStep {
+    let arity = stage.args.len();
+    let value_of = |column: usize, store: &mut Store| match stage.args.get(column) {
+        Some(Arg::Const(value)) => Cell::Const(store.pack(value)),
+        Some(Arg::Var(var)) => Cell::Slot(var.0 as usize),
+        _ => Cell::Const(Packed::ZERO),
+    };
+    let columns = permutation.columns();
+    let n_key = columns
+        .iter()
+        .take_while(|column| need.bound_columns.contains(column))
+        .count();
+    let key = columns[..n_key]
+        .iter()
+        .map(|&column| value_of(column, store))
+        .collect();
+    let filters = columns
+        .iter()
+        .enumerate()
+        .skip(n_key)
+        .filter(|(_, column)| need.bound_columns.contains(column))
+        .map(|(position, &column)| (position, value_of(column, store)))
+        .collect();
+    let position = |column: usize| permutation.position_of(column).unwrap_or(column);
+    let mut binds: Vec<(usize, usize)> = Vec::new();
+    let mut equal = Vec::new();
+    let mut first_column: Vec<(VarId, usize)> = Vec::new();
+    for (column, arg) in stage.args.iter().enumerate() {
+        let Arg::Var(var) = arg else { continue };
+        if need.bound_columns.contains(&column) {
+            continue;
+        }
+        match first_column.iter().find(|(seen, _)| seen == var) {
+            Some(&(_, earlier)) => equal.push((position(column), position(earlier))),
+            None => {
+                first_column.push((*var, column));
+                binds.push((position(column), var.0 as usize));
+            }
+        }
+    }
+    AtomStep {
+        arity,
+        key,
+        filters,
+        equal,
+        binds,
+        checks: compile_checks(&stage.checks, relations, store),
+        check_literals: stage.check_literals.clone(),
+    }
+}
+
+/// The variables that checks bind.
+pub(super) fn assigned_variables(checks: &[Check]) -> impl Iterator<Item = VarId> + '_ {
+    checks.iter().filter_map(|check| match check {
+        Check::Assign { var, .. } => Some(*var),
+        Check::Aggregate { result, .. } => Some(*result),
+        _ => None,
+    })
+}
+
+fn compile_checks(checks: &[Check], relations: &Relations, store: &mut Store) -> Vec<CompiledCheck> {
+    checks
+        .iter()
+        .map(|check| match check {
+            Check::Compare { op, lhs, rhs } => CompiledCheck::Compare(
+                *op,
+                CompiledExpr::compile(lhs, store),
+                CompiledExpr::compile(rhs, store),
+            ),
+            Check::Assign { var, expr } => {
+                CompiledCheck::Assign(var.0 as usize, CompiledExpr::compile(expr, store))
+            }
+            Check::Filter(expr) => CompiledCheck::Filter(CompiledExpr::compile(expr, store)),
+            Check::Negation { predicate, args } => {
+                let columns: Vec<usize> = args
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, arg)| !matches!(arg, Arg::Wildcard))
+                    .map(|(column, _)| column)
+                    .collect();
+                let index = (!columns.is_empty()).then(|| relations.index(*predicate, &columns));
+                let probe = args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        Arg::Var(var) => Some(CompiledExpr::Slot(var.0 as usize)),
+                        Arg::Const(value) => Some(CompiledExpr::Const(store.pack(value))),
+                        Arg::Wildcard => None,
+                    })
+                    .collect();
+                CompiledCheck::Negation(*predicate, index, probe)
+            }
+            Check::Aggregate { index, result } => {
+                CompiledCheck::Aggregate(*index, result.0 as usize)
+            }
+        })
+        .collect()
+}
+
+/// Runs a conjunction over complete relations, optionally with seed values
+/// for `plan.seed`; returns the distinct outputs. Every atom is read through
+/// an index on the columns bound when it is reached (the first one whole,
+/// unless a constant or the seed binds some of its columns).
+pub(super) fn run_conjunction(
+    plan: &ConjunctionPlan,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    seed: &[Packed],
+    context: &mut Context<'_>,
+) -> Result<Vec<Tuple>, EvalError> {
+    let mut readings = Vec::with_capacity(plan.stages.len());
+    let mut permutations = Vec::with_capacity(plan.stages.len());
+    for need in atom_needs(plan) {
+        let (reading, permutation) = complete_reading(relations, &need);
+        readings.push(reading);
+        permutations.push(permutation);
+    }
+    let mut pipeline = Pipeline::new(
+        plan,
+        origin,
+        &readings,
+        &permutations,
+        relations,
+        store,
+        context,
+    )?;
+    let sources: Vec<Source<'_>> = readings
+        .iter()
+        .map(|reading| match reading {
+            Reading::Complete {
+                predicate,
+                index: Some(index),
+            } => Source::Index {
+                rows: relations.relation(*predicate).rows(),
+                index,
+            },
+            Reading::Complete { predicate, .. } | Reading::Growing { predicate, .. } => {
+                Source::Runs(Runs::whole(relations.relation(*predicate).rows()))
+            }
+        })
+        .collect();
+    let mut output = Output::Tuples(Vec::new());
+    let mut sink = Sink {
+        store,
+        relations,
+        context: &mut *context,
+        output: &mut output,
+    };
+    pipeline.run(&sources, seed, &mut sink);
+    if let Some(error) = context.error.take() {
+        return Err(error);
+    }
+    let Output::Tuples(mut tuples) = output else {
+        return Ok(Vec::new());
+    };
+    tuples.sort_unstable();
+    tuples.dedup();
+    context.after_round(tuples.len(), 1, Some(origin))?;
+    Ok(tuples)
+}
+
+/// How a stage reads a complete relation: through its index on the bound
+/// columns, or whole when none is bound.
+pub(super) fn complete_reading(relations: &Relations, need: &AtomNeed) -> (Reading, Permutation) {
+    if need.bound_columns.is_empty() {
+        let arity = relations.relation(need.predicate).arity();
+        return (
+            Reading::Complete {
+                predicate: need.predicate,
+                index: None,
+            },
+            Permutation::identity(arity),
+        );
+    }
+    let index = relations.index(need.predicate, &need.bound_columns);
+    let permutation = index.permutation().clone();
+    (
+        Reading::Complete {
+            predicate: need.predicate,
+            index: Some(index),
+        },
+        permutation,
+    )
+}
+
+/// The table of one aggregate: counted from its relation, filled from one
+/// run of an independent body, or left to fill group by group.
+fn build_aggregate(
+    plan: &AggregatePlan,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    context: &mut Context<'_>,
+) -> Result<AggregateTable, EvalError> {
+    let mut table = AggregateTable::new(plan);
+    if !table.count_whole_relation(relations, store) && plan.independent {
+        let rows = run_conjunction(&plan.body, origin, relations, store, &[], context)?;
+        table
+            .insert_groups(rows, store)
+            .map_err(|error| EvalError::Value {
+                error,
+                origin,
+                literal: Some(plan.literal),
+            })?;
+    }
+    Ok(table)
+}
+
+/// The aggregate's value for the group `key`, running its body for that
+/// group when the table does not know it yet; `None` when the group has no value.
+fn lookup_aggregate(
+    table: &mut AggregateTable,
+    key: Tuple,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    context: &mut Context<'_>,
+) -> Result<Option<Packed>, EvalError> {
+    if let Some(value) = table.known(&key, store) {
+        return Ok(value);
+    }
+    let rows = run_conjunction(&table.plan().body, origin, relations, store, &key, context)?;
+    let literal = table.plan().literal;
+    table
+        .insert_group(key, &rows, store)
+        .map_err(|error| EvalError::Value {
+            error,
+            origin,
+            literal: Some(literal),
+        })
+}
