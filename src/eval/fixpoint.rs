@@ -13,9 +13,9 @@ use super::context::{Context, EvalError, EvalOptions, Origin};
 use super::database::{Database, Relations};
 use super::incremental::rules_reading_none_of;
 use super::join::{
-    AtomNeed, Output, Part, Pipeline, Reading, Runs, Sink, Source, atom_needs, complete_reading,
+    AtomNeed, Output, Pipeline, Reading, RowBuffer, Runs, Sink, Source, atom_needs, complete_reading,
 };
-use super::storage::{AnyGrowing, Permutation, Relation, RelationBuilder, RowKind, Rows};
+use super::storage::{AnyGrowing, Part, Permutation, Relation, RelationBuilder};
 use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId, RuleId};
 use crate::plan::{ConjunctionPlan, ProgramPlan, RulePlan, StratumPlan};
@@ -90,12 +90,29 @@ pub(super) struct Start<'a> {
     pub(super) once: Vec<RuleId>,
 }
 
-/// One pipeline of a stratum: a rule's body (run once) or one of its variants.
+/// A plan one group may run as, before it is built.
 struct Planned<'p> {
-    rule: &'p RulePlan,
     plan: &'p ConjunctionPlan,
-    /// The changing predicate whose recent rows the variant starts from; `None`: run once.
-    delta: Option<PredId>,
+    needs: Vec<AtomNeed>,
+}
+
+/// A rule run once, or one semi-naive variant of a rule, with the plans it
+/// may run as (the variant starting from its new rows, and the body in
+/// written order with the new rows read in place).
+struct Group<'p> {
+    rule: &'p RulePlan,
+    /// The changing predicate and body literal whose recent rows this variant
+    /// reads; `None`: the rule runs once, in the first round, over all rows.
+    delta: Option<(PredId, usize)>,
+    planned: Vec<Planned<'p>>,
+}
+
+/// A plan built: its pipeline and what each stage reads.
+struct Candidate<'p> {
+    pipeline: Pipeline<'p>,
+    readings: Vec<Reading>,
+    /// For each stage, how many leading positions of the rows it reads its key covers.
+    key_lens: Vec<usize>,
 }
 
 /// Runs the rules of one stratum to their fixpoint and stores the results.
@@ -135,36 +152,44 @@ pub(super) fn run_stratum(
     changing.extend(start.grown.iter().map(|(predicate, _)| *predicate));
     let is_changing = |predicate: PredId| changing.contains(&predicate);
 
-    // 2. The pipelines: rules run once, and a variant per atom over a changing predicate.
-    let mut planned: Vec<Planned<'_>> = Vec::new();
+    // 2. The groups: rules run once, and a variant per atom over a changing predicate.
+    let mut groups: Vec<Group<'_>> = Vec::new();
     for rule in &stratum.rules {
+        let planned = |plan| Planned {
+            plan,
+            needs: atom_needs(plan),
+        };
         if start.once.contains(&rule.rule) {
-            planned.push(Planned {
+            groups.push(Group {
                 rule,
-                plan: &rule.body,
                 delta: None,
+                planned: vec![planned(&rule.body)],
             });
         }
         for variant in &rule.variants {
-            if let Some(first) = variant.stages.first()
-                && is_changing(first.predicate)
-            {
-                planned.push(Planned {
-                    rule,
-                    plan: variant,
-                    delta: Some(first.predicate),
-                });
+            let Some(first) = variant.stages.first() else {
+                continue;
+            };
+            if !is_changing(first.predicate) {
+                continue;
             }
+            let mut plans = vec![planned(variant)];
+            if rule.body.stages.first().map(|stage| stage.literal) != Some(first.literal) {
+                plans.push(planned(&rule.body));
+            }
+            groups.push(Group {
+                rule,
+                delta: Some((first.predicate, first.literal)),
+                planned: plans,
+            });
         }
     }
-    let needs: Vec<Vec<AtomNeed>> = planned.iter().map(|p| atom_needs(p.plan)).collect();
 
     // 3. Each changing relation, kept in the column orders its joins look it up by.
     let arity_of = |predicate: PredId| {
-        let arity = database.relation(predicate).arity();
-        planned
+        groups
             .iter()
-            .flat_map(|p| &p.plan.stages)
+            .flat_map(|group| &group.rule.body.stages)
             .find(|stage| stage.predicate == predicate)
             .map(|stage| stage.args.len())
             .or_else(|| {
@@ -174,22 +199,25 @@ pub(super) fn run_stratum(
                     .find(|rule| rule.head == predicate)
                     .map(|rule| rule.body.output.len())
             })
-            .unwrap_or(arity)
+            .unwrap_or_else(|| database.relation(predicate).arity())
     };
     let mut relations: Vec<(PredId, AnyGrowing)> = Vec::with_capacity(changing.len());
     for &predicate in &changing {
         let arity = arity_of(predicate);
         let mut wanted: Vec<(Permutation, usize)> = Vec::new();
-        for (p, atoms) in planned.iter().zip(&needs) {
-            for (index, need) in atoms.iter().enumerate() {
-                let starts = index == 0 && p.delta.is_some();
-                if need.predicate != predicate || starts || need.bound_columns.is_empty() {
-                    continue;
-                }
-                let permutation = Permutation::keyed(arity, &need.bound_columns);
-                match wanted.iter_mut().find(|(known, _)| *known == permutation) {
-                    Some((_, count)) => *count += 1,
-                    None => wanted.push((permutation, 1)),
+        for group in &groups {
+            for planned in &group.planned {
+                for need in &planned.needs {
+                    if need.predicate != predicate || need.bound_columns.is_empty() {
+                        continue;
+                    }
+                    let mut key = need.bound_columns.clone();
+                    key.sort_unstable();
+                    let permutation = Permutation::keyed(arity, &key);
+                    match wanted.iter_mut().find(|(known, _)| *known == permutation) {
+                        Some((_, count)) => *count += 1,
+                        None => wanted.push((permutation, 1)),
+                    }
                 }
             }
         }
@@ -222,61 +250,72 @@ pub(super) fn run_stratum(
     }
 
     // 4. The pipelines, each stage bound to a copy of a growing relation or an index.
-    let mut pipelines = Vec::with_capacity(planned.len());
-    let mut all_readings = Vec::with_capacity(planned.len());
-    let mut heads = Vec::with_capacity(planned.len());
-    for (p, atoms) in planned.iter().zip(&needs) {
-        let delta_literal = p.delta.and(p.plan.stages.first()).map(|stage| stage.literal);
-        let mut readings = Vec::with_capacity(atoms.len());
-        let mut permutations = Vec::with_capacity(atoms.len());
-        for (index, need) in atoms.iter().enumerate() {
-            let (reading, permutation) = match growing(&relations, need.predicate) {
-                Some(slot) => {
-                    let relation = &relations[slot].1;
-                    let part = match delta_literal {
-                        Some(_) if index == 0 => Part::Recent,
-                        Some(literal) if need.literal < literal => Part::Old,
-                        _ => Part::Full,
-                    };
-                    let order = if need.bound_columns.is_empty() {
-                        0
-                    } else {
-                        relation.order_for(&need.bound_columns).unwrap_or(0)
-                    };
-                    let permutation = relation
-                        .permutations()
-                        .get(order)
-                        .map(|permutation| (*permutation).clone())
-                        .unwrap_or_else(|| Permutation::identity(relation.arity()));
-                    (
-                        Reading::Growing {
-                            predicate: need.predicate,
-                            order,
-                            part,
-                        },
-                        permutation,
-                    )
-                }
-                None => complete_reading(&database.relations, need),
-            };
-            readings.push(reading);
-            permutations.push(permutation);
-        }
-        let origin = Origin::Rule(p.rule.rule);
-        let pipeline = Pipeline::new(
-            p.plan,
-            origin,
-            &readings,
-            &permutations,
-            &database.relations,
-            &mut database.store,
-            context,
-        )?;
-        let head = growing(&relations, p.rule.head)
+    let mut built: Vec<(usize, Vec<Candidate<'_>>)> = Vec::with_capacity(groups.len());
+    for group in &groups {
+        let head = growing(&relations, group.rule.head)
             .ok_or_else(|| EvalError::Internal("rule head outside its stratum".into()))?;
-        pipelines.push(pipeline);
-        all_readings.push(readings);
-        heads.push(head);
+        let delta_literal = group.delta.map(|(_, literal)| literal);
+        let mut candidates = Vec::with_capacity(group.planned.len());
+        for planned in &group.planned {
+            let mut readings = Vec::with_capacity(planned.needs.len());
+            let mut permutations = Vec::with_capacity(planned.needs.len());
+            let mut key_lens = Vec::with_capacity(planned.needs.len());
+            for need in &planned.needs {
+                let (reading, permutation) = match growing(&relations, need.predicate) {
+                    Some(slot) => {
+                        let relation = &relations[slot].1;
+                        let part = match delta_literal {
+                            Some(literal) if need.literal == literal => Part::Recent,
+                            Some(literal) if need.literal < literal => Part::Old,
+                            _ => Part::Full,
+                        };
+                        let order = if need.bound_columns.is_empty() {
+                            0
+                        } else {
+                            relation.order_for(&need.bound_columns).unwrap_or(0)
+                        };
+                        let permutation = relation
+                            .permutations()
+                            .get(order)
+                            .map(|permutation| (*permutation).clone())
+                            .unwrap_or_else(|| Permutation::identity(relation.arity()));
+                        (
+                            Reading::Growing {
+                                predicate: need.predicate,
+                                order,
+                                part,
+                            },
+                            permutation,
+                        )
+                    }
+                    None => complete_reading(&database.relations, need),
+                };
+                key_lens.push(
+                    permutation
+                        .columns()
+                        .iter()
+                        .take_while(|column| need.bound_columns.contains(column))
+                        .count(),
+                );
+                readings.push(reading);
+                permutations.push(permutation);
+            }
+            let pipeline = Pipeline::new(
+                planned.plan,
+                Origin::Rule(group.rule.rule),
+                &readings,
+                &permutations,
+                &database.relations,
+                &mut database.store,
+                context,
+            )?;
+            candidates.push(Candidate {
+                pipeline,
+                readings,
+                key_lens,
+            });
+        }
+        built.push((head, candidates));
     }
 
     // 5. Rounds until nothing is new.
@@ -299,55 +338,56 @@ pub(super) fn run_stratum(
                 }
             }
         }
-        let mut produced: Vec<(usize, Rows)> = Vec::new();
-        let mut n_emitted = 0;
-        for ((pipeline, p), (readings, &head)) in pipelines
-            .iter_mut()
-            .zip(&planned)
-            .zip(all_readings.iter().zip(&heads))
-        {
-            let runs_now = match p.delta {
+        // One set of new rows per head this round, shared by its rules.
+        let mut outputs: Vec<Option<Output>> = (0..relations.len()).map(|_| None).collect();
+        for (group, (head, candidates)) in groups.iter().zip(built.iter_mut()) {
+            let runs_now = match group.delta {
                 None => rounds == 1,
-                Some(predicate) => growing(&relations, predicate)
+                Some((predicate, _)) => growing(&relations, predicate)
                     .is_some_and(|slot| relations[slot].1.n_recent() > 0),
             };
             if !runs_now {
                 continue;
             }
-            let head_relation = &relations[head].1;
-            let mut output = Output::Rows {
+            let chosen = cheapest(candidates, &relations, &database.relations);
+            let Some(candidate) = candidates.get_mut(chosen) else {
+                continue;
+            };
+            let Some(output) = outputs.get_mut(*head) else {
+                continue;
+            };
+            let head_relation = &relations[*head].1;
+            let output = output.get_or_insert_with(|| Output::Rows {
                 arity: head_relation.arity(),
                 permutation: head_relation
                     .permutations()
                     .first()
                     .map(|permutation| (*permutation).clone())
                     .unwrap_or_else(|| Permutation::identity(head_relation.arity())),
-                rows: Rows::empty(RowKind::for_arity(head_relation.arity())),
-            };
-            let sources = sources(readings, &relations, &database.relations);
+                rows: RowBuffer::new(head_relation.arity()),
+            });
+            let sources = sources(&candidate.readings, &relations, &database.relations);
             let mut sink = Sink {
                 store: &mut database.store,
                 relations: &database.relations,
                 context: &mut *context,
-                output: &mut output,
+                output,
             };
-            pipeline.run(&sources, &[], &mut sink);
+            candidate.pipeline.run(&sources, &[], &mut sink);
             if let Some(error) = context.error.take() {
                 return Err(error);
             }
-            n_emitted += output.len();
-            if n_emitted > max_tuples {
+            if output.len() > max_tuples {
                 return Err(EvalError::TupleLimitExceeded {
                     limit: max_tuples,
-                    origin: Some(pipeline.origin),
+                    origin: Some(candidate.pipeline.origin),
                 });
             }
-            if let Output::Rows { rows, .. } = output {
-                produced.push((head, rows));
-            }
         }
-        for (head, rows) in produced {
-            relations[head].1.push_rows(rows);
+        for (head, output) in outputs.into_iter().enumerate() {
+            if let Some(Output::Rows { rows, .. }) = output {
+                relations[head].1.push_rows(rows.into_rows());
+            }
         }
         context.after_round(n_new, rounds, first_origin)?;
         store_fits(&database.store)?;
@@ -361,13 +401,67 @@ pub(super) fn run_stratum(
     }
 
     // 6. The stratum's relations are complete; the lower ones that grew are the database's already.
-    drop(pipelines);
+    drop(built);
     for (predicate, relation) in relations {
         if stratum.predicates.contains(&predicate) {
             database.set_relation(predicate, relation.into_relation());
         }
     }
     Ok(())
+}
+
+/// The candidate whose estimated work is least: the sum over its stages of
+/// the bindings reaching them, each stage multiplying them by the rows per
+/// key of what it reads (sizes and distinct keys as they are this round).
+/// The written order (the last candidate) wins unless another is at least
+/// twice cheaper.
+fn cheapest(
+    candidates: &[Candidate<'_>],
+    growing: &[(PredId, AnyGrowing)],
+    relations: &Relations,
+) -> usize {
+    if candidates.len() < 2 {
+        return 0;
+    }
+    let cost = |candidate: &Candidate<'_>| {
+        let mut bindings = 1.0;
+        let mut work = 0.0;
+        for (reading, &key_len) in candidate.readings.iter().zip(&candidate.key_lens) {
+            let fanout = match reading {
+                Reading::Complete { predicate, index } => {
+                    let n_rows = relations.relation(*predicate).len() as f64;
+                    match index {
+                        None => n_rows,
+                        Some(index) if index.covers_all() => n_rows.min(1.0),
+                        Some(index) => n_rows / index.n_keys().max(1) as f64,
+                    }
+                }
+                Reading::Growing {
+                    predicate,
+                    order,
+                    part,
+                } => growing
+                    .iter()
+                    .find(|(known, _)| known == predicate)
+                    .map_or(0.0, |(_, relation)| relation.fanout(*order, *part, key_len)),
+            };
+            bindings *= fanout;
+            work += bindings;
+        }
+        work
+    };
+    let written = candidates.len() - 1;
+    let written_cost = cost(&candidates[written]);
+    let (best, best_cost) = candidates
+        .iter()
+        .enumerate()
+        .map(|(index, candidate)| (index, cost(candidate)))
+        .fold((written, written_cost), |best, next| if next.1 < best.1 { next } else { best });
+    if best_cost * 2.0 <= written_cost {
+        best
+    } else {
+        written
+    }
 }
 
 /// The sources of one run: each stage's rows as its reading says.

@@ -14,7 +14,8 @@ use super::aggregate::AggregateTable;
 use super::context::{Context, EvalError, Origin};
 use super::database::Relations;
 use super::expr::CompiledExpr;
-use super::storage::{AnyIndex, Index, Permutation, Row, Rows};
+use super::storage::{AnyIndex, Index, Part, Permutation, Row, RowKind, Rows};
+use rustc_hash::FxHashSet;
 use crate::plan::AggregatePlan;
 use super::store::{Packed, Store};
 use super::tuple::Tuple;
@@ -100,17 +101,6 @@ pub(super) enum Reading {
     },
 }
 
-/// Which rows of a growing relation a step reads in one round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Part {
-    /// Those known before the last round (stable).
-    Old,
-    /// Those the last round added (recent): the semi-naive delta.
-    Recent,
-    /// Both.
-    Full,
-}
-
 /// What the caller must provide for one atom: the predicate and the columns
 /// bound when it is reached (constants and variables bound earlier).
 #[derive(Clone, Debug)]
@@ -119,7 +109,10 @@ pub(super) struct AtomNeed {
     pub(super) predicate: PredId,
     /// Its written position among the body literals.
     pub(super) literal: usize,
-    /// Its columns holding a value known before it is read, ascending.
+    /// Its columns holding a value known before it is read, those known
+    /// earliest (constants, then variables by the stage binding them) first:
+    /// a look-up in that order keeps the leading key cells while an inner
+    /// loop varies the last ones.
     pub(super) bound_columns: Vec<usize>,
 }
 
@@ -137,17 +130,21 @@ struct AtomStep {
     binds: Vec<(usize, usize)>,
     checks: Vec<CompiledCheck>,
     check_literals: Vec<usize>,
+    /// True for the last step when it has no checks: its matches go
+    /// straight to the head.
+    leaf: bool,
 }
 
 /// A check with its constants packed and its look-up structures resolved.
 #[derive(Debug)]
-pub(super) enum CompiledCheck {
+enum CompiledCheck {
     Compare(CompareOp, CompiledExpr, CompiledExpr),
     Assign(usize, CompiledExpr),
     Filter(CompiledExpr),
     /// `not p(...)`: the predicate, an index on its non-wildcard columns
-    /// (none: every column is a wildcard), and the values to look up.
-    Negation(PredId, Option<Arc<AnyIndex>>, Vec<CompiledExpr>),
+    /// (none: every column is a wildcard), and the key to look up, in the
+    /// index's column order.
+    Negation(PredId, Option<Arc<AnyIndex>>, Vec<Cell>),
     Aggregate(usize, usize),
 }
 
@@ -167,11 +164,86 @@ pub(super) enum Output {
         arity: usize,
         /// The order the rows are built in (the head's primary order).
         permutation: Permutation,
-        /// The rows produced, unsorted, maybe repeated.
-        rows: Rows,
+        /// The rows produced, in the order produced, mostly without repeats.
+        rows: RowBuffer,
     },
     /// Answer tuples (queries, aggregate bodies), unsorted, maybe repeated.
     Tuples(Vec<Tuple>),
+}
+
+/// Rows produced, with a small hash set of the latest ones in front.
+///
+/// A recursive rule derives most of its rows again and again, and the
+/// repeats come close together (the same head reached through several
+/// paths from one new row). The filter drops those before they are
+/// stored, so the buffer (and the sort that deduplicates it at the end of
+/// the round) holds few repeats; being bounded, it stays in cache, and it
+/// keeps the rows in the order produced, so rows produced in order (a
+/// scan) stay cheap to sort.
+pub(super) struct RowBuffer {
+    rows: Rows,
+    recent: RecentRows,
+}
+
+enum RecentRows {
+    Pair(FxHashSet<u64>),
+    Quad(FxHashSet<u128>),
+    Boxed(FxHashSet<Tuple>),
+}
+
+/// Rows the filter of a `RowBuffer` remembers before it starts over.
+const FILTER_ROWS: usize = 1 << 15;
+
+impl RowBuffer {
+    /// An empty buffer of rows of `arity` columns.
+    pub(super) fn new(arity: usize) -> RowBuffer {
+        let kind = RowKind::for_arity(arity);
+        RowBuffer {
+            rows: Rows::empty(kind),
+            recent: match kind {
+                RowKind::Pair => RecentRows::Pair(FxHashSet::default()),
+                RowKind::Quad => RecentRows::Quad(FxHashSet::default()),
+                RowKind::Boxed => RecentRows::Boxed(FxHashSet::default()),
+            },
+        }
+    }
+
+    /// Number of rows stored.
+    pub(super) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The rows, in the order produced.
+    pub(super) fn into_rows(self) -> Rows {
+        self.rows
+    }
+
+    #[inline]
+    fn push<R: Row>(rows: &mut Vec<R>, recent: &mut FxHashSet<R>, row: R) {
+        if recent.len() >= FILTER_ROWS {
+            recent.clear();
+        }
+        if recent.insert(row.clone()) {
+            rows.push(row);
+        }
+    }
+
+    /// Adds a row built cell by cell in the buffer's column order.
+    #[inline]
+    fn insert(&mut self, arity: usize, cell: impl FnMut(usize) -> Packed) {
+        match (&mut self.rows, &mut self.recent) {
+            (Rows::Pair(rows), RecentRows::Pair(recent)) => {
+                RowBuffer::push(rows, recent, u64::build(arity, cell))
+            }
+            (Rows::Quad(rows), RecentRows::Quad(recent)) => {
+                RowBuffer::push(rows, recent, u128::build(arity, cell))
+            }
+            (Rows::Boxed(rows), RecentRows::Boxed(recent)) => {
+                RowBuffer::push(rows, recent, Tuple::build(arity, cell))
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Output {
@@ -203,32 +275,59 @@ pub(super) struct Pipeline<'p> {
     slots: Vec<Packed>,
 }
 
+/// For each variable slot of `plan`, when its value becomes known: 0 for
+/// the seed, 1 + the stage index for a variable a stage (or a check after
+/// it) binds; `usize::MAX` for one never bound.
+fn binding_depths(plan: &ConjunctionPlan) -> Vec<usize> {
+    let mut depths = vec![usize::MAX; plan.n_slots];
+    let mut set = |var: VarId, depth: usize| {
+        if let Some(slot) = depths.get_mut(var.0 as usize) {
+            *slot = (*slot).min(depth);
+        }
+    };
+    for &var in &plan.seed {
+        set(var, 0);
+    }
+    for var in assigned_variables(&plan.seed_checks) {
+        set(var, 0);
+    }
+    for (index, stage) in plan.stages.iter().enumerate() {
+        for &(_, var) in &stage.binds {
+            set(var, index + 1);
+        }
+        for var in assigned_variables(&stage.checks) {
+            set(var, index + 1);
+        }
+    }
+    depths
+}
+
+/// The columns of `args` whose values are known at `depth`, earliest known first.
+fn known_columns(args: &[Arg], depths: &[usize], depth: usize) -> Vec<usize> {
+    let depth_of = |column: usize| match args.get(column) {
+        Some(Arg::Var(var)) => depths.get(var.0 as usize).copied().unwrap_or(usize::MAX),
+        Some(Arg::Const(_)) => 0,
+        _ => usize::MAX,
+    };
+    let mut columns: Vec<usize> = (0..args.len())
+        .filter(|&column| depth_of(column) <= depth)
+        .collect();
+    columns.sort_by_key(|&column| (depth_of(column), column));
+    columns
+}
+
 /// For each stage of `plan`, the columns bound when it is reached.
 pub(super) fn atom_needs(plan: &ConjunctionPlan) -> Vec<AtomNeed> {
-    let mut bound: Vec<VarId> = plan.seed.clone();
-    bound.extend(assigned_variables(&plan.seed_checks));
-    let mut needs = Vec::with_capacity(plan.stages.len());
-    for stage in &plan.stages {
-        let bound_columns = stage
-            .args
-            .iter()
-            .enumerate()
-            .filter(|(_, arg)| match arg {
-                Arg::Const(_) => true,
-                Arg::Var(var) => bound.contains(var),
-                Arg::Wildcard => false,
-            })
-            .map(|(column, _)| column)
-            .collect();
-        needs.push(AtomNeed {
+    let depths = binding_depths(plan);
+    plan.stages
+        .iter()
+        .enumerate()
+        .map(|(index, stage)| AtomNeed {
             predicate: stage.predicate,
             literal: stage.literal,
-            bound_columns,
-        });
-        bound.extend(stage.binds.iter().map(|&(_, var)| var));
-        bound.extend(assigned_variables(&stage.checks));
-    }
-    needs
+            bound_columns: known_columns(&stage.args, &depths, index),
+        })
+        .collect()
 }
 
 impl<'p> Pipeline<'p> {
@@ -255,9 +354,13 @@ impl<'p> Pipeline<'p> {
             )?);
         }
         let needs = atom_needs(plan);
+        let depths = binding_depths(plan);
         let mut steps = Vec::with_capacity(plan.stages.len());
         for ((stage, need), permutation) in plan.stages.iter().zip(&needs).zip(permutations) {
-            steps.push(atom_step(stage, need, permutation, relations, store));
+            steps.push(atom_step(stage, need, permutation, &depths, relations, store));
+        }
+        if let Some(last) = steps.last_mut() {
+            last.leaf = last.checks.is_empty();
         }
         let exprs: Vec<CompiledExpr> = plan
             .output
@@ -274,7 +377,7 @@ impl<'p> Pipeline<'p> {
         Ok(Pipeline {
             plan,
             origin,
-            seed_checks: compile_checks(&plan.seed_checks, relations, store),
+            seed_checks: compile_checks(&plan.seed_checks, &depths, relations, store),
             steps,
             emit: Emit { exprs, direct },
             aggregates,
@@ -291,10 +394,21 @@ impl<'p> Pipeline<'p> {
                 *slot = value;
             }
         }
+        // With every head argument a variable, the head row is built from
+        // the slots in the head's column order directly.
+        let head_slots = match (&self.emit.direct, &*sink.output) {
+            (Some(direct), Output::Rows { permutation, .. }) => permutation
+                .columns()
+                .iter()
+                .map(|&column| direct.get(column).copied())
+                .collect(),
+            _ => None,
+        };
         let mut runner = Runner {
             origin: self.origin,
             steps: &self.steps,
             emit: &self.emit,
+            head_slots,
             aggregates: &mut self.aggregates,
         };
         let literals = &self.plan.seed_check_literals;
@@ -311,6 +425,9 @@ struct Runner<'r> {
     origin: Origin,
     steps: &'r [AtomStep],
     emit: &'r Emit,
+    /// For each position of the head row (in its column order), the slot it
+    /// copies; `None` when some head argument is an expression.
+    head_slots: Option<Vec<usize>>,
     aggregates: &'r mut Vec<AggregateTable>,
 }
 
@@ -367,7 +484,12 @@ impl Runner<'_> {
             }
             return;
         }
-        for row in index.run(base, key.cells()) {
+        let run = index.run(base, key.cells());
+        if step.leaf && self.head_slots.is_some() {
+            self.leaf(step, run, slots, sink);
+            return;
+        }
+        for row in run {
             if !self.bind(at, step, row, sources, slots, sink) {
                 return;
             }
@@ -384,8 +506,16 @@ impl Runner<'_> {
         sink: &mut Sink<'_, '_>,
     ) {
         let key = KeyBuffer::new(&step.key, slots);
+        let leaf = step.leaf && self.head_slots.is_some();
         for run in runs {
-            for row in R::prefix_run(run, step.arity, key.cells()) {
+            let matching = R::prefix_run(run, step.arity, key.cells());
+            if leaf {
+                if !self.leaf(step, matching, slots, sink) {
+                    return;
+                }
+                continue;
+            }
+            for row in matching {
                 if !self.bind(at, step, row, sources, slots, sink) {
                     return;
                 }
@@ -443,7 +573,13 @@ impl Runner<'_> {
     }
 
     /// Builds the head (or answer) from the bindings.
+    #[inline]
     fn produce(&mut self, slots: &mut [Packed], sink: &mut Sink<'_, '_>) {
+        if let (Some(head_slots), Output::Rows { arity, rows, .. }) = (&self.head_slots, &mut *sink.output) {
+            let arity = *arity;
+            rows.insert(arity, |position| slots[head_slots[position]]);
+            return;
+        }
         let emit = self.emit;
         let mut inline = [Packed::ZERO; INLINE_KEY];
         let mut heap = Vec::new();
@@ -472,15 +608,41 @@ impl Runner<'_> {
             } => {
                 let arity = *arity;
                 let columns = permutation.columns();
-                let cell = |position: usize| cells.get(columns[position]).copied().unwrap_or_default();
-                match rows {
-                    Rows::Pair(rows) => rows.push(u64::build(arity, cell)),
-                    Rows::Quad(rows) => rows.push(u128::build(arity, cell)),
-                    Rows::Boxed(rows) => rows.push(Tuple::build(arity, cell)),
-                }
+                rows.insert(arity, |position| {
+                    cells.get(columns[position]).copied().unwrap_or_default()
+                });
             }
             Output::Tuples(tuples) => tuples.push(cells.iter().copied().collect()),
         }
+    }
+
+    /// The matches of the last step, with no check after it, when the head
+    /// copies slots: each goes straight into the output. False once
+    /// evaluation must stop.
+    #[inline]
+    fn leaf<R: Row>(&mut self, step: &AtomStep, rows: &[R], slots: &mut [Packed], sink: &mut Sink<'_, '_>) -> bool {
+        if sink.context.interrupted_now() {
+            return false;
+        }
+        let arity = step.arity;
+        for row in rows {
+            let fits = step
+                .filters
+                .iter()
+                .all(|&(position, cell)| row.cell(arity, position) == cell.value(slots))
+                && step
+                    .equal
+                    .iter()
+                    .all(|&(a, b)| row.cell(arity, a) == row.cell(arity, b));
+            if !fits {
+                continue;
+            }
+            for &(position, slot) in &step.binds {
+                slots[slot] = row.cell(arity, position);
+            }
+            self.produce(slots, sink);
+        }
+        true
     }
 
     /// Runs `checks` in order; false as soon as one fails or errs.
@@ -493,10 +655,17 @@ impl Runner<'_> {
     ) -> bool {
         for (position, check) in checks.iter().enumerate() {
             let outcome = match check {
-                CompiledCheck::Compare(op, lhs, rhs) => lhs
-                    .evaluate(slots, sink.store)
-                    .and_then(|lhs| Ok((lhs, rhs.evaluate(slots, sink.store)?)))
-                    .and_then(|(lhs, rhs)| sink.store.compare_op(*op, lhs, rhs)),
+                CompiledCheck::Compare(op, lhs, rhs) => match (lhs, rhs) {
+                    // The common case, two variables or constants, without the evaluator.
+                    (
+                        CompiledExpr::Slot(_) | CompiledExpr::Const(_),
+                        CompiledExpr::Slot(_) | CompiledExpr::Const(_),
+                    ) => sink.store.compare_op(*op, simple(lhs, slots), simple(rhs, slots)),
+                    _ => lhs
+                        .evaluate(slots, sink.store)
+                        .and_then(|lhs| Ok((lhs, rhs.evaluate(slots, sink.store)?)))
+                        .and_then(|(lhs, rhs)| sink.store.compare_op(*op, lhs, rhs)),
+                },
                 CompiledCheck::Assign(slot, expr) => {
                     expr.evaluate(slots, sink.store).map(|value| {
                         if let Some(target) = slots.get_mut(*slot) {
@@ -509,18 +678,8 @@ impl Runner<'_> {
                     .evaluate(slots, sink.store)
                     .map(|value| sink.store.as_int(value) == Some(1)),
                 CompiledCheck::Negation(predicate, index, probe) => {
-                    let mut key = Vec::with_capacity(probe.len());
-                    let mut failed = None;
-                    for expr in probe {
-                        match expr.evaluate(slots, sink.store) {
-                            Ok(value) => key.push(value),
-                            Err(error) => failed = Some(error),
-                        }
-                    }
-                    match failed {
-                        Some(error) => Err(error),
-                        None => Ok(!holds(sink.relations, *predicate, index.as_deref(), &key)),
-                    }
+                    let key = KeyBuffer::new(probe, slots);
+                    Ok(!holds(sink.relations, *predicate, index.as_deref(), key.cells()))
                 }
                 CompiledCheck::Aggregate(index, result_slot) => {
                     let Some(table) = self.aggregates.get_mut(*index) else {
@@ -567,6 +726,16 @@ impl Runner<'_> {
             }
         }
         true
+    }
+}
+
+/// The value of a slot or constant expression.
+#[inline]
+fn simple(expr: &CompiledExpr, slots: &[Packed]) -> Packed {
+    match expr {
+        CompiledExpr::Slot(slot) => slots.get(*slot).copied().unwrap_or_default(),
+        CompiledExpr::Const(value) => *value,
+        _ => Packed::ZERO,
     }
 }
 
@@ -634,6 +803,7 @@ fn atom_step(
     stage: &Stage,
     need: &AtomNeed,
     permutation: &Permutation,
+    depths: &[usize],
     relations: &Relations,
     store: &mut Store,
 ) -> AtomStep {
@@ -682,8 +852,9 @@ fn atom_step(
         filters,
         equal,
         binds,
-        checks: compile_checks(&stage.checks, relations, store),
+        checks: compile_checks(&stage.checks, depths, relations, store),
         check_literals: stage.check_literals.clone(),
+        leaf: false,
     }
 }
 
@@ -696,7 +867,12 @@ pub(super) fn assigned_variables(checks: &[Check]) -> impl Iterator<Item = VarId
     })
 }
 
-fn compile_checks(checks: &[Check], relations: &Relations, store: &mut Store) -> Vec<CompiledCheck> {
+fn compile_checks(
+    checks: &[Check],
+    depths: &[usize],
+    relations: &Relations,
+    store: &mut Store,
+) -> Vec<CompiledCheck> {
     checks
         .iter()
         .map(|check| match check {
@@ -710,19 +886,14 @@ fn compile_checks(checks: &[Check], relations: &Relations, store: &mut Store) ->
             }
             Check::Filter(expr) => CompiledCheck::Filter(CompiledExpr::compile(expr, store)),
             Check::Negation { predicate, args } => {
-                let columns: Vec<usize> = args
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, arg)| !matches!(arg, Arg::Wildcard))
-                    .map(|(column, _)| column)
-                    .collect();
+                let columns = known_columns(args, depths, usize::MAX - 1);
                 let index = (!columns.is_empty()).then(|| relations.index(*predicate, &columns));
-                let probe = args
+                let probe = columns
                     .iter()
-                    .filter_map(|arg| match arg {
-                        Arg::Var(var) => Some(CompiledExpr::Slot(var.0 as usize)),
-                        Arg::Const(value) => Some(CompiledExpr::Const(store.pack(value))),
-                        Arg::Wildcard => None,
+                    .map(|&column| match args.get(column) {
+                        Some(Arg::Var(var)) => Cell::Slot(var.0 as usize),
+                        Some(Arg::Const(value)) => Cell::Const(store.pack(value)),
+                        _ => Cell::Const(Packed::ZERO),
                     })
                     .collect();
                 CompiledCheck::Negation(*predicate, index, probe)

@@ -294,12 +294,28 @@ impl Store {
     }
 
     /// Evaluates a comparison; ordering values of different types is an error.
+    #[inline]
     pub fn compare_op(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
         match op {
             CompareOp::Eq => return Ok(lhs == rhs),
             CompareOp::Ne => return Ok(lhs != rhs),
             _ => {}
         }
+        // Two inline integers (or two dates) compare by their sign-extended payloads.
+        let (lhs_tag, rhs_tag) = (lhs.0 >> TAG_SHIFT, rhs.0 >> TAG_SHIFT);
+        if lhs_tag == rhs_tag && (lhs_tag == TAG_INT || lhs_tag == TAG_DATE) {
+            let (a, b) = (Store::payload_signed(lhs), Store::payload_signed(rhs));
+            return Ok(match op {
+                CompareOp::Lt => a < b,
+                CompareOp::Le => a <= b,
+                CompareOp::Gt => a > b,
+                _ => a >= b,
+            });
+        }
+        self.compare_slow(op, lhs, rhs)
+    }
+
+    fn compare_slow(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
         let (lhs_type, rhs_type) = (Store::value_type(lhs), Store::value_type(rhs));
         if lhs_type != rhs_type {
             return Err(ValueError::TypeMismatch {

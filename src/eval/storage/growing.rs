@@ -20,8 +20,12 @@ pub struct Order<R> {
     from_primary: Vec<usize>,
     /// Disjoint sorted batches whose union is everything known before this round.
     stable: Vec<Vec<R>>,
+    /// For each stable batch, its number of distinct prefixes of 1, 2, ... arity - 1 positions.
+    stable_keys: Vec<Vec<usize>>,
     /// The rows that became known in the last round, sorted.
     recent: Vec<R>,
+    /// The recent rows' number of distinct prefixes, as for a stable batch.
+    recent_keys: Vec<usize>,
 }
 
 impl<R: Row> Order<R> {
@@ -39,6 +43,89 @@ impl<R: Row> Order<R> {
     pub fn recent(&self) -> &[R] {
         &self.recent
     }
+
+    /// The expected number of rows of `part` sharing a key of `key_len`
+    /// leading positions (every row when `key_len` is 0; at most one when it
+    /// covers every column): the rows over the distinct keys. Stable keys
+    /// are counted per batch; the largest count stands for all of them.
+    pub fn fanout(&self, arity: usize, part: Part, key_len: usize) -> f64 {
+        let n_stable: usize = self.stable.iter().map(Vec::len).sum();
+        let n_rows = match part {
+            Part::Old => n_stable,
+            Part::Recent => self.recent.len(),
+            Part::Full => n_stable + self.recent.len(),
+        } as f64;
+        if key_len == 0 {
+            return n_rows;
+        }
+        if key_len >= arity {
+            return n_rows.min(1.0);
+        }
+        let keys = |counts: &Vec<usize>| counts.get(key_len - 1).copied().unwrap_or(1);
+        let stable_keys = self.stable_keys.iter().map(keys).max().unwrap_or(0);
+        let n_keys = match part {
+            Part::Old => stable_keys,
+            Part::Recent => keys(&self.recent_keys),
+            Part::Full => stable_keys.max(keys(&self.recent_keys)),
+        };
+        n_rows / n_keys.max(1) as f64
+    }
+
+    /// Moves the recent rows into the stable batches.
+    fn settle_recent(&mut self, arity: usize) {
+        let mut batch = std::mem::take(&mut self.recent);
+        let mut keys = std::mem::take(&mut self.recent_keys);
+        if batch.is_empty() {
+            return;
+        }
+        while let Some(last) = self.stable.last() {
+            if last.len() > 2 * batch.len() {
+                break;
+            }
+            let (Some(last), Some(_)) = (self.stable.pop(), self.stable_keys.pop()) else {
+                break;
+            };
+            batch = merge_disjoint(last, batch);
+            keys = distinct_prefixes(&batch, arity);
+        }
+        self.stable.push(batch);
+        self.stable_keys.push(keys);
+    }
+
+    /// Makes `rows` (sorted, new) the recent rows.
+    fn set_recent(&mut self, arity: usize, rows: Vec<R>) {
+        self.recent_keys = distinct_prefixes(&rows, arity);
+        self.recent = rows;
+    }
+}
+
+/// Which rows of a growing relation a join reads in one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Those known before the last round (stable).
+    Old,
+    /// Those the last round added (recent): the semi-naive delta.
+    Recent,
+    /// Both.
+    Full,
+}
+
+/// For sorted `rows`, the number of distinct prefixes of 1, 2, ... arity - 1 positions.
+fn distinct_prefixes<R: Row>(rows: &[R], arity: usize) -> Vec<usize> {
+    (1..arity)
+        .map(|key_len| {
+            let mut count = 0;
+            let mut previous = None;
+            for row in rows {
+                let key = row.key_of(arity, key_len);
+                if previous.as_ref() != Some(&key) {
+                    count += 1;
+                    previous = Some(key);
+                }
+            }
+            count
+        })
+        .collect()
 }
 
 /// A relation that grows round by round until a fixpoint.
@@ -68,7 +155,9 @@ impl<R: Row> Growing<R> {
                     .collect(),
                 permutation,
                 stable: Vec::new(),
+                stable_keys: Vec::new(),
                 recent: Vec::new(),
+                recent_keys: Vec::new(),
             })
             .collect();
         Growing {
@@ -114,7 +203,8 @@ impl<R: Row> Growing<R> {
                 permuted
             };
             copy.shrink_to_fit();
-            push_batch(&mut order.stable, copy);
+            order.set_recent(arity, copy);
+            order.settle_recent(arity);
         }
     }
 
@@ -146,9 +236,9 @@ impl<R: Row> Growing<R> {
     ///    merge (a dense one).
     /// 3. The other copies receive the new rows permuted and sorted.
     pub fn changed(&mut self) -> bool {
+        let arity = self.arity;
         for order in &mut self.orders {
-            let recent = std::mem::take(&mut order.recent);
-            push_batch(&mut order.stable, recent);
+            order.settle_recent(arity);
         }
         if self.to_add.is_empty() {
             return false;
@@ -160,7 +250,6 @@ impl<R: Row> Growing<R> {
             remove_present(&mut new, batch);
         }
         new.shrink_to_fit();
-        let arity = self.arity;
         let (primary, others) = self.orders.split_at_mut(1);
         for order in others {
             let mut permuted: Vec<R> = new
@@ -168,9 +257,9 @@ impl<R: Row> Growing<R> {
                 .map(|row| R::build(arity, |position| row.cell(arity, order.from_primary[position])))
                 .collect();
             permuted.sort_unstable();
-            order.recent = permuted;
+            order.set_recent(arity, permuted);
         }
-        primary[0].recent = new;
+        primary[0].set_recent(arity, new);
         !primary[0].recent.is_empty()
     }
 
@@ -195,8 +284,7 @@ impl<R: Row> Growing<R> {
         let Some(mut primary) = self.orders.pop() else {
             return Vec::new();
         };
-        let recent = std::mem::take(&mut primary.recent);
-        push_batch(&mut primary.stable, recent);
+        primary.settle_recent(self.arity);
         let mut rows = primary
             .stable
             .into_iter()
@@ -294,6 +382,14 @@ impl AnyGrowing {
         }
     }
 
+    /// See [`Order::fanout`] (order `order`; 0 rows when there is no such copy).
+    pub fn fanout(&self, order: usize, part: Part, key_len: usize) -> f64 {
+        with_growing!(self, growing => growing
+            .orders()
+            .get(order)
+            .map_or(0.0, |copy| copy.fanout(growing.arity(), part, key_len)))
+    }
+
     /// See [`Growing::changed`].
     pub fn changed(&mut self) -> bool {
         with_growing!(self, growing => growing.changed())
@@ -311,22 +407,6 @@ impl AnyGrowing {
             Relation::from_sorted(arity, growing.into_natural())
         })
     }
-}
-
-/// Adds a sorted batch to a list of disjoint sorted batches, merging while
-/// the last batch is at most twice as large, so sizes fall geometrically.
-fn push_batch<R: Row>(stable: &mut Vec<Vec<R>>, mut batch: Vec<R>) {
-    if batch.is_empty() {
-        return;
-    }
-    while let Some(last) = stable.last() {
-        if last.len() > 2 * batch.len() {
-            break;
-        }
-        let Some(last) = stable.pop() else { break };
-        batch = merge_disjoint(last, batch);
-    }
-    stable.push(batch);
 }
 
 /// Merges two sorted vectors with no row in common, in place in the larger

@@ -1,11 +1,15 @@
 //! Indexes over a complete relation: for one set of key columns, every
 //! key's run of rows, found with one hash look-up.
 //!
-//! A key that covers every column is a membership test and is a hash set of
-//! the rows; any other key keeps the rows sorted with the key columns first
-//! (a copy, unless that is the natural order) and a directory from each key
-//! to its run. Built once per relation and key, read by any number of joins;
-//! the relation must not change while an index of it is in use.
+//! The rows are kept sorted with the key columns first, in the order given
+//! (a copy, unless that is the natural order), with a directory from each
+//! key to its run. A key covering every column is a membership test: the
+//! directory then stops one column short and the last one is binary
+//! searched within the run, so probes that keep the leading columns and
+//! vary the last (the inner loop of a join) stay within one run in cache;
+//! only a one-column relation is tested with a hash set. Built once per
+//! relation and key, read by any number of joins; the relation must not
+//! change while an index of it is in use.
 
 use super::row::{Permutation, Row};
 use crate::eval::Packed;
@@ -24,19 +28,21 @@ enum Lookup<R: Row> {
     /// Every column is in the key: the rows themselves, in natural order.
     Members(FxHashSet<R>),
     /// The rows in key order (`None`: the relation's own rows, already in
-    /// that order) and each key's run in them.
+    /// that order) and the run of each prefix of `directory_len` key cells.
     Runs {
         rows: Option<Vec<R>>,
         runs: FxHashMap<R::Key, (usize, usize)>,
+        directory_len: usize,
     },
 }
 
 impl<R: Row> Index<R> {
-    /// Indexes `rows` (sorted, natural order) of a relation of `arity` columns by `key_columns`.
+    /// Indexes `rows` (sorted, natural order) of a relation of `arity`
+    /// columns by `key_columns` (in the order their values become known).
     pub fn build(rows: &[R], arity: usize, key_columns: &[usize]) -> Index<R> {
         let permutation = Permutation::keyed(arity, key_columns);
         let key_len = key_columns.len().min(arity);
-        if key_len == arity {
+        if key_len == arity && arity <= 1 {
             return Index {
                 arity,
                 permutation: Permutation::identity(arity),
@@ -52,11 +58,13 @@ impl<R: Row> Index<R> {
             copy
         });
         let ordered = copy.as_deref().unwrap_or(rows);
+        let directory_len = if key_len == arity { arity - 1 } else { key_len };
         let mut runs: FxHashMap<R::Key, (usize, usize)> = FxHashMap::default();
         let mut start = 0;
         while let Some(first) = ordered.get(start) {
-            let key = first.key_of(arity, key_len);
-            let length = ordered[start..].partition_point(|row| row.key_of(arity, key_len) == key);
+            let key = first.key_of(arity, directory_len);
+            let length =
+                ordered[start..].partition_point(|row| row.key_of(arity, directory_len) == key);
             runs.insert(key, (start, start + length));
             start += length.max(1);
         }
@@ -64,13 +72,33 @@ impl<R: Row> Index<R> {
         Index {
             arity,
             permutation,
-            lookup: Lookup::Runs { rows: copy, runs },
+            lookup: Lookup::Runs {
+                rows: copy,
+                runs,
+                directory_len,
+            },
         }
     }
 
     /// The column order of the rows `run` returns.
     pub fn permutation(&self) -> &Permutation {
         &self.permutation
+    }
+
+    /// Number of distinct keys (rows, for a membership index).
+    pub fn n_keys(&self) -> usize {
+        match &self.lookup {
+            Lookup::Members(members) => members.len(),
+            Lookup::Runs { runs, .. } => runs.len(),
+        }
+    }
+
+    /// True when the key covers every column: a look-up finds at most one row.
+    pub fn covers_all(&self) -> bool {
+        match &self.lookup {
+            Lookup::Members(_) => true,
+            Lookup::Runs { directory_len, .. } => *directory_len < self.permutation.columns().len(),
+        }
     }
 
     /// True when the key covers every column (`contains` answers, `run` does not).
@@ -83,11 +111,21 @@ impl<R: Row> Index<R> {
     #[inline]
     pub fn run<'a>(&'a self, base: &'a [R], key: &[Packed]) -> &'a [R] {
         match &self.lookup {
-            Lookup::Runs { rows, runs } => {
+            Lookup::Runs {
+                rows,
+                runs,
+                directory_len,
+            } => {
                 let ordered = rows.as_deref().unwrap_or(base);
-                match runs.get(&R::key_from(self.arity, key)) {
+                let prefix = key.get(..*directory_len).unwrap_or(key);
+                let run = match runs.get(&R::key_from(self.arity, prefix)) {
                     Some(&(start, end)) => ordered.get(start..end).unwrap_or(&[]),
                     None => &[],
+                };
+                if key.len() > prefix.len() {
+                    R::prefix_run(run, self.arity, key)
+                } else {
+                    run
                 }
             }
             Lookup::Members(_) => &[],
@@ -124,6 +162,24 @@ impl AnyIndex {
             AnyIndex::Boxed(index) => index.permutation(),
         }
     }
+
+    /// See [`Index::n_keys`].
+    pub fn n_keys(&self) -> usize {
+        match self {
+            AnyIndex::Pair(index) => index.n_keys(),
+            AnyIndex::Quad(index) => index.n_keys(),
+            AnyIndex::Boxed(index) => index.n_keys(),
+        }
+    }
+
+    /// See [`Index::covers_all`].
+    pub fn covers_all(&self) -> bool {
+        match self {
+            AnyIndex::Pair(index) => index.covers_all(),
+            AnyIndex::Quad(index) => index.covers_all(),
+            AnyIndex::Boxed(index) => index.covers_all(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -158,9 +214,14 @@ mod tests {
         let by_first = Index::build(&rows, 3, &[0]);
         assert!(by_first.permutation().is_identity());
         assert_eq!(by_first.run(&rows, &cells(&[1])).len(), 2);
-        let members = Index::build(&rows, 3, &[0, 1, 2]);
+        let whole = Index::build(&rows, 3, &[2, 0, 1]);
+        assert!(whole.covers_all());
+        assert_eq!(whole.run(&rows, &cells(&[4, 2, 2])).len(), 1);
+        assert!(whole.run(&rows, &cells(&[4, 2, 5])).is_empty());
+        let units: Vec<u64> = vec![3, 5];
+        let members = Index::build(&units, 1, &[0]);
         assert!(members.is_membership());
-        assert!(members.contains(&cells(&[2, 2, 4])));
-        assert!(!members.contains(&cells(&[2, 2, 5])));
+        assert!(members.contains(&[Packed::from_bits(5)]));
+        assert!(!members.contains(&[Packed::from_bits(4)]));
     }
 }

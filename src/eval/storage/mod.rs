@@ -20,7 +20,7 @@ mod growing;
 mod index;
 mod row;
 
-pub use growing::AnyGrowing;
+pub use growing::{AnyGrowing, Part};
 pub use index::{AnyIndex, Index};
 pub(crate) use row::with_rows;
 pub use row::{Permutation, Row, RowKind, Rows};

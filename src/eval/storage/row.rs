@@ -131,6 +131,14 @@ impl Row for u64 {
         if key.is_empty() {
             return rows;
         }
+        if key.len() >= arity {
+            // A whole row: one exact search.
+            let row = u64::key_from(arity, key);
+            return match rows.binary_search(&row) {
+                Ok(found) => &rows[found..found + 1],
+                Err(_) => &[],
+            };
+        }
         let free_bits = 32 * (arity - key.len()) as u32;
         let low = u64::key_from(arity, key).checked_shl(free_bits).unwrap_or(0);
         let high = low | 1u64.checked_shl(free_bits).map_or(u64::MAX, |bit| bit - 1);
@@ -192,6 +200,14 @@ impl Row for u128 {
     fn prefix_run<'a>(rows: &'a [u128], arity: usize, key: &[Packed]) -> &'a [u128] {
         if key.is_empty() {
             return rows;
+        }
+        if key.len() >= arity {
+            // A whole row: one exact search.
+            let row = u128::key_from(arity, key);
+            return match rows.binary_search(&row) {
+                Ok(found) => &rows[found..found + 1],
+                Err(_) => &[],
+            };
         }
         let free_bits = 32 * (arity - key.len()) as u32;
         let low = u128::key_from(arity, key).checked_shl(free_bits).unwrap_or(0);
@@ -314,15 +330,14 @@ impl Permutation {
         }
     }
 
-    /// The key columns first (ascending), then the others (ascending).
+    /// The key columns first (in the order given), then the others (ascending).
     pub fn keyed(arity: usize, key_columns: &[usize]) -> Permutation {
-        let mut key: Vec<usize> = key_columns
-            .iter()
-            .copied()
-            .filter(|&column| column < arity)
-            .collect();
-        key.sort_unstable();
-        key.dedup();
+        let mut key: Vec<usize> = Vec::with_capacity(key_columns.len());
+        for &column in key_columns {
+            if column < arity && !key.contains(&column) {
+                key.push(column);
+            }
+        }
         let rest = (0..arity).filter(|column| !key.contains(column));
         let columns = key.iter().copied().chain(rest).collect();
         Permutation { columns }
@@ -429,6 +444,7 @@ mod tests {
     fn permutations_round_trip() {
         let keyed = Permutation::keyed(3, &[2]);
         assert_eq!(keyed.columns(), &[2, 0, 1]);
+        assert_eq!(Permutation::keyed(3, &[2, 0]).columns(), &[2, 0, 1]);
         assert!(keyed.starts_with_set(&[2]));
         assert!(!keyed.starts_with_set(&[0]));
         let row = u128::build(3, |position| Packed::from_bits(position as u32 + 10));
