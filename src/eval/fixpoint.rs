@@ -13,9 +13,10 @@ use super::context::{Context, EvalError, EvalOptions, Origin};
 use super::database::{Database, Relations};
 use super::incremental::rules_reading_none_of;
 use super::join::{
-    AtomNeed, Output, Pipeline, Reading, RowBuffer, Runs, Sink, Source, atom_needs, complete_reading,
+    AtomNeed, Output, Pipeline, Reading, RowBuffer, Sink, Source, atom_needs, complete_reading,
 };
-use super::storage::{AnyGrowing, Part, Permutation, Relation, RelationBuilder};
+use super::storage::{AnyBatches, AnyGrowing, Part, Permutation, Relation, RelationBuilder, Runs};
+use datafrog::Iteration;
 use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId, RuleId};
 use crate::plan::{ConjunctionPlan, ProgramPlan, RulePlan, StratumPlan};
@@ -201,6 +202,7 @@ pub(super) fn run_stratum(
             })
             .unwrap_or_else(|| database.relation(predicate).arity())
     };
+    let mut iteration = Iteration::new();
     let mut relations: Vec<(PredId, AnyGrowing)> = Vec::with_capacity(changing.len());
     for &predicate in &changing {
         let arity = arity_of(predicate);
@@ -224,7 +226,11 @@ pub(super) fn run_stratum(
         // The most used order is the primary one, so the common case is stored once.
         wanted.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         let permutations = wanted.into_iter().map(|(permutation, _)| permutation).collect();
-        relations.push((predicate, AnyGrowing::new(arity, permutations)));
+        let name = format!("p{}", predicate.0);
+        relations.push((
+            predicate,
+            AnyGrowing::new(&mut iteration, &name, arity, permutations),
+        ));
     }
     let growing = |relations: &[(PredId, AnyGrowing)], predicate: PredId| {
         relations
@@ -238,14 +244,14 @@ pub(super) fn run_stratum(
     }
     for (predicate, rows) in &start.added {
         if let Some(slot) = growing(&relations, *predicate) {
-            relations[slot].1.push_relation(rows);
+            relations[slot].1.insert_relation(rows);
         }
     }
     for &(predicate, old) in &start.grown {
         if let Some(slot) = growing(&relations, predicate) {
             relations[slot].1.insert_stable(old);
             // Deduplication against the old rows leaves exactly the new ones recent.
-            relations[slot].1.push_relation(database.relation(predicate));
+            relations[slot].1.insert_relation(database.relation(predicate));
         }
     }
 
@@ -321,11 +327,9 @@ pub(super) fn run_stratum(
     // 5. Rounds until nothing is new.
     let first_origin = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
     let max_tuples = context.options.limits.max_tuples;
-    for (_, relation) in relations.iter_mut() {
-        relation.changed();
-    }
     let mut rounds = 0;
-    loop {
+    // The first round runs even when nothing is new: it runs the rules run once.
+    while iteration.changed() || rounds == 0 {
         rounds += 1;
         let rank = database.relations.next_rank();
         let mut n_new = 0;
@@ -366,7 +370,9 @@ pub(super) fn run_stratum(
                     .unwrap_or_else(|| Permutation::identity(head_relation.arity())),
                 rows: RowBuffer::new(head_relation.arity()),
             });
-            let sources = sources(&candidate.readings, &relations, &database.relations);
+            let batches: Vec<AnyBatches<'_>> =
+                relations.iter().map(|(_, relation)| relation.batches()).collect();
+            let sources = sources(&candidate.readings, &relations, &batches, &database.relations);
             let mut sink = Sink {
                 store: &mut database.store,
                 relations: &database.relations,
@@ -386,18 +392,11 @@ pub(super) fn run_stratum(
         }
         for (head, output) in outputs.into_iter().enumerate() {
             if let Some(Output::Rows { rows, .. }) = output {
-                relations[head].1.push_rows(rows.into_rows());
+                relations[head].1.insert_rows(rows.into_rows());
             }
         }
         context.after_round(n_new, rounds, first_origin)?;
         store_fits(&database.store)?;
-        let mut any = false;
-        for (_, relation) in relations.iter_mut() {
-            any |= relation.changed();
-        }
-        if !any {
-            break;
-        }
     }
 
     // 6. The stratum's relations are complete; the lower ones that grew are the database's already.
@@ -464,10 +463,12 @@ fn cheapest(
     }
 }
 
-/// The sources of one run: each stage's rows as its reading says.
+/// The sources of one run: each stage's rows as its reading says
+/// (`batches` holds the borrowed runs of each growing relation).
 fn sources<'a>(
     readings: &'a [Reading],
-    growing: &'a [(PredId, AnyGrowing)],
+    growing: &[(PredId, AnyGrowing)],
+    batches: &'a [AnyBatches<'_>],
     relations: &'a Relations,
 ) -> Vec<Source<'a>> {
     readings
@@ -488,34 +489,14 @@ fn sources<'a>(
                 predicate,
                 order,
                 part,
-            } => match growing.iter().find(|(known, _)| known == predicate) {
-                Some((_, relation)) => Source::Runs(growing_runs(relation, *order, *part)),
+            } => match growing
+                .iter()
+                .position(|(known, _)| known == predicate)
+                .and_then(|slot| batches.get(slot))
+            {
+                Some(batches) => Source::Runs(batches.runs(*order, *part)),
                 None => Source::Runs(Runs::Pair(Vec::new())),
             },
         })
         .collect()
-}
-
-/// The batches of one copy of a growing relation that make up `part`.
-fn growing_runs(relation: &AnyGrowing, order: usize, part: Part) -> Runs<'_> {
-    macro_rules! runs {
-        ($growing:expr, $variant:ident) => {{
-            let Some(copy) = $growing.orders().get(order) else {
-                return Runs::$variant(Vec::new());
-            };
-            let mut runs: Vec<&[_]> = Vec::new();
-            if part != Part::Recent {
-                runs.extend(copy.stable().iter().map(Vec::as_slice));
-            }
-            if part != Part::Old {
-                runs.push(copy.recent());
-            }
-            Runs::$variant(runs)
-        }};
-    }
-    match relation {
-        AnyGrowing::Pair(growing) => runs!(growing, Pair),
-        AnyGrowing::Quad(growing) => runs!(growing, Quad),
-        AnyGrowing::Boxed(growing) => runs!(growing, Boxed),
-    }
 }

@@ -14,7 +14,7 @@ use super::aggregate::AggregateTable;
 use super::context::{Context, EvalError, Origin};
 use super::database::Relations;
 use super::expr::CompiledExpr;
-use super::storage::{AnyIndex, Index, Part, Permutation, Row, RowKind, Rows};
+use super::storage::{AnyIndex, Index, Part, Permutation, Row, RowKind, Rows, Runs};
 use rustc_hash::FxHashSet;
 use crate::plan::AggregatePlan;
 use super::store::{Packed, Store};
@@ -56,27 +56,6 @@ pub(super) enum Source<'a> {
     /// Sorted runs in the step's column order: a growing relation's
     /// batches, or a complete relation's rows scanned whole.
     Runs(Runs<'a>),
-}
-
-/// Sorted runs of one row width.
-pub(super) enum Runs<'a> {
-    /// Rows of up to two columns.
-    Pair(Vec<&'a [u64]>),
-    /// Rows of three or four columns.
-    Quad(Vec<&'a [u128]>),
-    /// Wider rows.
-    Boxed(Vec<&'a [Tuple]>),
-}
-
-impl<'a> Runs<'a> {
-    /// The single run `rows`.
-    pub(super) fn whole(rows: &'a Rows) -> Runs<'a> {
-        match rows {
-            Rows::Pair(rows) => Runs::Pair(vec![rows.as_slice()]),
-            Rows::Quad(rows) => Runs::Quad(vec![rows.as_slice()]),
-            Rows::Boxed(rows) => Runs::Boxed(vec![rows.as_slice()]),
-        }
-    }
 }
 
 /// How a step reads the rows of its atom, set when the pipeline is built.

@@ -5,9 +5,9 @@
 //! `u64`, of three or four one `u128`, and only wider rows are boxed
 //! (`row.rs`); the width follows from the arity alone. A complete
 //! `Relation` keeps its distinct rows sorted in natural column order; a
-//! `Growing` relation (`growing.rs`) keeps the semi-naive state of a
-//! predicate of the running stratum in every column order its joins need;
-//! an `Index` (`index.rs`) finds the rows of a complete relation by any key.
+//! `Growing` relation (`growing.rs`) is a predicate of the running stratum
+//! as datafrog variables, one per column order its joins need; an `Index`
+//! (`index.rs`) finds the rows of a complete relation by any key.
 //!
 //! Facts enter in bulk through a `RelationBuilder`: rows of packed values are
 //! appended, then sorted and deduplicated once. No syntax tree is needed;
@@ -20,12 +20,34 @@ mod growing;
 mod index;
 mod row;
 
-pub use growing::{AnyGrowing, Part};
+pub use growing::{AnyBatches, AnyGrowing, Part};
 pub use index::{AnyIndex, Index};
 pub(crate) use row::with_rows;
 pub use row::{Permutation, Row, RowKind, Rows};
 
 use super::{Packed, Tuple};
+
+/// Sorted runs of rows of one width, in one column order: the batches of a
+/// growing relation, or a complete relation's rows.
+pub enum Runs<'a> {
+    /// Rows of up to two columns.
+    Pair(Vec<&'a [u64]>),
+    /// Rows of three or four columns.
+    Quad(Vec<&'a [u128]>),
+    /// Wider rows.
+    Boxed(Vec<&'a [Tuple]>),
+}
+
+impl<'a> Runs<'a> {
+    /// The single run `rows`.
+    pub fn whole(rows: &'a Rows) -> Runs<'a> {
+        match rows {
+            Rows::Pair(rows) => Runs::Pair(vec![rows.as_slice()]),
+            Rows::Quad(rows) => Runs::Quad(vec![rows.as_slice()]),
+            Rows::Boxed(rows) => Runs::Boxed(vec![rows.as_slice()]),
+        }
+    }
+}
 
 /// A complete relation: its distinct rows, sorted in natural column order.
 #[derive(Clone, Debug)]
