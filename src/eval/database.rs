@@ -103,9 +103,18 @@ impl Database {
     }
 
     /// An empty database for the predicates of `program`, each relation of its arity.
-    pub(super) fn for_program(store: Store, program: &ir::Program, record_rounds: bool) -> Database {
+    pub(super) fn for_program(
+        store: Store,
+        program: &ir::Program,
+        record_rounds: bool,
+    ) -> Database {
         let mut database = Database::new(store, program.predicates.len(), record_rounds);
-        for (slot, predicate) in database.relations.relations.iter_mut().zip(&program.predicates) {
+        for (slot, predicate) in database
+            .relations
+            .relations
+            .iter_mut()
+            .zip(&program.predicates)
+        {
             *slot = Relation::empty(predicate.arity);
         }
         database

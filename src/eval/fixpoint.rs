@@ -16,10 +16,10 @@ use super::join::{
     AtomNeed, Output, Pipeline, Reading, RowBuffer, Sink, Source, atom_needs, complete_reading,
 };
 use super::storage::{AnyBatches, AnyGrowing, Part, Permutation, Relation, RelationBuilder, Runs};
-use datafrog::Iteration;
 use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId, RuleId};
 use crate::plan::{ConjunctionPlan, ProgramPlan, RulePlan, StratumPlan};
+use datafrog::Iteration;
 use std::sync::atomic::AtomicBool;
 
 /// Evaluates a checked, planned program from its facts: every stratum in order.
@@ -225,7 +225,10 @@ pub(super) fn run_stratum(
         }
         // The most used order is the primary one, so the common case is stored once.
         wanted.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-        let permutations = wanted.into_iter().map(|(permutation, _)| permutation).collect();
+        let permutations = wanted
+            .into_iter()
+            .map(|(permutation, _)| permutation)
+            .collect();
         let name = format!("p{}", predicate.0);
         relations.push((
             predicate,
@@ -233,9 +236,7 @@ pub(super) fn run_stratum(
         ));
     }
     let growing = |relations: &[(PredId, AnyGrowing)], predicate: PredId| {
-        relations
-            .iter()
-            .position(|(known, _)| *known == predicate)
+        relations.iter().position(|(known, _)| *known == predicate)
     };
     for &(predicate, rows) in &start.known {
         if let Some(slot) = growing(&relations, predicate) {
@@ -251,7 +252,9 @@ pub(super) fn run_stratum(
         if let Some(slot) = growing(&relations, predicate) {
             relations[slot].1.insert_stable(old);
             // Deduplication against the old rows leaves exactly the new ones recent.
-            relations[slot].1.insert_relation(database.relation(predicate));
+            relations[slot]
+                .1
+                .insert_relation(database.relation(predicate));
         }
     }
 
@@ -370,9 +373,16 @@ pub(super) fn run_stratum(
                     .unwrap_or_else(|| Permutation::identity(head_relation.arity())),
                 rows: RowBuffer::new(head_relation.arity()),
             });
-            let batches: Vec<AnyBatches<'_>> =
-                relations.iter().map(|(_, relation)| relation.batches()).collect();
-            let sources = sources(&candidate.readings, &relations, &batches, &database.relations);
+            let batches: Vec<AnyBatches<'_>> = relations
+                .iter()
+                .map(|(_, relation)| relation.batches())
+                .collect();
+            let sources = sources(
+                &candidate.readings,
+                &relations,
+                &batches,
+                &database.relations,
+            );
             let mut sink = Sink {
                 store: &mut database.store,
                 relations: &database.relations,
@@ -455,7 +465,9 @@ fn cheapest(
         .iter()
         .enumerate()
         .map(|(index, candidate)| (index, cost(candidate)))
-        .fold((written, written_cost), |best, next| if next.1 < best.1 { next } else { best });
+        .fold((written, written_cost), |best, next| {
+            if next.1 < best.1 { next } else { best }
+        });
     if best_cost * 2.0 <= written_cost {
         best
     } else {

@@ -111,9 +111,7 @@ pub fn evaluate_incremental(
                 .any(|rule| addition.new_rules.contains(&rule.rule));
         let changed = |predicate: &PredId| flag(&grown, *predicate) || flag(&replaced, *predicate);
         let take = |facts: &mut Vec<Option<Relation>>, predicate: PredId| {
-            facts
-                .get_mut(predicate.0 as usize)
-                .and_then(Option::take)
+            facts.get_mut(predicate.0 as usize).and_then(Option::take)
         };
         if other.iter().any(changed) || positive.iter().any(|predicate| flag(&replaced, *predicate))
         {
@@ -141,7 +139,9 @@ pub fn evaluate_incremental(
             let mut lower: Vec<PredId> = positive
                 .iter()
                 .copied()
-                .filter(|predicate| flag(&grown, *predicate) && !stratum.predicates.contains(predicate))
+                .filter(|predicate| {
+                    flag(&grown, *predicate) && !stratum.predicates.contains(predicate)
+                })
                 .collect();
             lower.sort();
             lower.dedup();

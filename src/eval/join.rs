@@ -14,14 +14,14 @@ use super::aggregate::AggregateTable;
 use super::context::{Context, EvalError, Origin};
 use super::database::Relations;
 use super::expr::CompiledExpr;
-use super::storage::{AnyIndex, Index, Part, Permutation, Row, RowKind, Rows, Runs};
-use rustc_hash::FxHashSet;
-use crate::plan::AggregatePlan;
+use super::storage::{AnyIndex, Cursor, Index, Part, Permutation, Row, RowKind, Rows, Runs};
 use super::store::{Packed, Store};
 use super::tuple::Tuple;
 use crate::analysis::ir::{Arg, PredId, VarId};
+use crate::plan::AggregatePlan;
 use crate::plan::{Check, ConjunctionPlan, Stage};
 use crate::syntax::ast::CompareOp;
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 /// Keys up to this many cells are built on the stack.
@@ -112,18 +112,34 @@ struct AtomStep {
     /// True for the last step when it has no checks: its matches go
     /// straight to the head.
     leaf: bool,
+    /// Which of the run's cursors its look-ups use.
+    cursor: usize,
+    /// Comparisons between the variable bound at the first position after
+    /// the key and a value known before: each cuts the (sorted) run.
+    ranges: Vec<(Bound, Cell)>,
+}
+
+/// Which rows of a run a comparison keeps: those whose value at the cut
+/// position is above (or below) the other side, inclusive or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bound {
+    Above { inclusive: bool },
+    Below { inclusive: bool },
+    Equal,
 }
 
 /// A check with its constants packed and its look-up structures resolved.
 #[derive(Debug)]
 enum CompiledCheck {
+    /// A comparison of two variables or constants: the common case, without the evaluator.
+    CompareCells(CompareOp, Cell, Cell),
     Compare(CompareOp, CompiledExpr, CompiledExpr),
     Assign(usize, CompiledExpr),
     Filter(CompiledExpr),
     /// `not p(...)`: the predicate, an index on its non-wildcard columns
-    /// (none: every column is a wildcard), and the key to look up, in the
-    /// index's column order.
-    Negation(PredId, Option<Arc<AnyIndex>>, Vec<Cell>),
+    /// (none: every column is a wildcard), the key to look up, in the
+    /// index's column order, and the cursor its look-ups use.
+    Negation(PredId, Option<Arc<AnyIndex>>, Vec<Cell>, usize),
     Aggregate(usize, usize),
 }
 
@@ -252,6 +268,8 @@ pub(super) struct Pipeline<'p> {
     emit: Emit,
     aggregates: Vec<AggregateTable>,
     slots: Vec<Packed>,
+    /// Cursors a run needs: one per step and one per negation.
+    n_cursors: usize,
 }
 
 /// For each variable slot of `plan`, when its value becomes known: 0 for
@@ -324,7 +342,9 @@ impl<'p> Pipeline<'p> {
         context: &mut Context<'_>,
     ) -> Result<Pipeline<'p>, EvalError> {
         if readings.len() != plan.stages.len() || permutations.len() != plan.stages.len() {
-            return Err(EvalError::Internal("pipeline sources do not fit the plan".into()));
+            return Err(EvalError::Internal(
+                "pipeline sources do not fit the plan".into(),
+            ));
         }
         let mut aggregates = Vec::with_capacity(plan.aggregates.len());
         for aggregate in &plan.aggregates {
@@ -334,9 +354,24 @@ impl<'p> Pipeline<'p> {
         }
         let needs = atom_needs(plan);
         let depths = binding_depths(plan);
+        let mut n_cursors = plan.stages.len();
         let mut steps = Vec::with_capacity(plan.stages.len());
-        for ((stage, need), permutation) in plan.stages.iter().zip(&needs).zip(permutations) {
-            steps.push(atom_step(stage, need, permutation, &depths, relations, store));
+        for (((at, stage), need), permutation) in
+            plan.stages.iter().enumerate().zip(&needs).zip(permutations)
+        {
+            let mut step = atom_step(
+                stage,
+                need,
+                permutation,
+                &depths,
+                relations,
+                store,
+                &mut n_cursors,
+            );
+            step.cursor = at;
+            let known = |slot: usize| depths.get(slot).is_some_and(|&depth| depth <= at);
+            step.ranges = range_bounds(&step.checks, &step.binds, step.key.len(), &known);
+            steps.push(step);
         }
         if let Some(last) = steps.last_mut() {
             last.leaf = last.checks.is_empty();
@@ -356,11 +391,18 @@ impl<'p> Pipeline<'p> {
         Ok(Pipeline {
             plan,
             origin,
-            seed_checks: compile_checks(&plan.seed_checks, &depths, relations, store),
+            seed_checks: compile_checks(
+                &plan.seed_checks,
+                &depths,
+                relations,
+                store,
+                &mut n_cursors,
+            ),
             steps,
             emit: Emit { exprs, direct },
             aggregates,
             slots: vec![Packed::default(); plan.n_slots],
+            n_cursors,
         })
     }
 
@@ -388,6 +430,7 @@ impl<'p> Pipeline<'p> {
             steps: &self.steps,
             emit: &self.emit,
             head_slots,
+            cursors: vec![Cursor::default(); self.n_cursors],
             aggregates: &mut self.aggregates,
         };
         let literals = &self.plan.seed_check_literals;
@@ -396,7 +439,6 @@ impl<'p> Pipeline<'p> {
         }
         self.slots = slots;
     }
-
 }
 
 /// The immutable steps and the mutable aggregate tables of one run.
@@ -407,6 +449,8 @@ struct Runner<'r> {
     /// For each position of the head row (in its column order), the slot it
     /// copies; `None` when some head argument is an expression.
     head_slots: Option<Vec<usize>>,
+    /// One per step, then one per negation: where their last look-up ended.
+    cursors: Vec<Cursor>,
     aggregates: &'r mut Vec<AggregateTable>,
 }
 
@@ -463,7 +507,13 @@ impl Runner<'_> {
             }
             return;
         }
-        let run = index.run(base, key.cells());
+        let Some(cursor) = self.cursors.get_mut(step.cursor) else {
+            return;
+        };
+        let mut run = index.run_from(base, key.cells(), cursor);
+        if !step.ranges.is_empty() {
+            run = restrict(run, step.arity, step.key.len(), &step.ranges, slots);
+        }
         if step.leaf && self.head_slots.is_some() {
             self.leaf(step, run, slots, sink);
             return;
@@ -487,7 +537,10 @@ impl Runner<'_> {
         let key = KeyBuffer::new(&step.key, slots);
         let leaf = step.leaf && self.head_slots.is_some();
         for run in runs {
-            let matching = R::prefix_run(run, step.arity, key.cells());
+            let mut matching = R::prefix_run(run, step.arity, key.cells());
+            if !step.ranges.is_empty() {
+                matching = restrict(matching, step.arity, step.key.len(), &step.ranges, slots);
+            }
             if leaf {
                 if !self.leaf(step, matching, slots, sink) {
                     return;
@@ -554,7 +607,9 @@ impl Runner<'_> {
     /// Builds the head (or answer) from the bindings.
     #[inline]
     fn produce(&mut self, slots: &mut [Packed], sink: &mut Sink<'_, '_>) {
-        if let (Some(head_slots), Output::Rows { arity, rows, .. }) = (&self.head_slots, &mut *sink.output) {
+        if let (Some(head_slots), Output::Rows { arity, rows, .. }) =
+            (&self.head_slots, &mut *sink.output)
+        {
             let arity = *arity;
             rows.insert(arity, |position| slots[head_slots[position]]);
             return;
@@ -599,7 +654,13 @@ impl Runner<'_> {
     /// copies slots: each goes straight into the output. False once
     /// evaluation must stop.
     #[inline]
-    fn leaf<R: Row>(&mut self, step: &AtomStep, rows: &[R], slots: &mut [Packed], sink: &mut Sink<'_, '_>) -> bool {
+    fn leaf<R: Row>(
+        &mut self,
+        step: &AtomStep,
+        rows: &[R],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) -> bool {
         if sink.context.interrupted_now() {
             return false;
         }
@@ -625,7 +686,32 @@ impl Runner<'_> {
     }
 
     /// Runs `checks` in order; false as soon as one fails or errs.
+    #[inline]
     fn checks(
+        &mut self,
+        checks: &[CompiledCheck],
+        literals: &[usize],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) -> bool {
+        // Plain comparisons of inline values decide without the store; at
+        // anything else, all the checks run again the general way.
+        for check in checks {
+            let CompiledCheck::CompareCells(op, lhs, rhs) = check else {
+                return self.all_checks(checks, literals, slots, sink);
+            };
+            match Store::compare_inline(*op, lhs.value(slots), rhs.value(slots)) {
+                Some(true) => {}
+                Some(false) => return false,
+                None => return self.all_checks(checks, literals, slots, sink),
+            }
+        }
+        true
+    }
+
+    /// [`Runner::checks`] the general way: every kind of check, errors reported.
+    #[inline(never)]
+    fn all_checks(
         &mut self,
         checks: &[CompiledCheck],
         literals: &[usize],
@@ -634,17 +720,14 @@ impl Runner<'_> {
     ) -> bool {
         for (position, check) in checks.iter().enumerate() {
             let outcome = match check {
-                CompiledCheck::Compare(op, lhs, rhs) => match (lhs, rhs) {
-                    // The common case, two variables or constants, without the evaluator.
-                    (
-                        CompiledExpr::Slot(_) | CompiledExpr::Const(_),
-                        CompiledExpr::Slot(_) | CompiledExpr::Const(_),
-                    ) => sink.store.compare_op(*op, simple(lhs, slots), simple(rhs, slots)),
-                    _ => lhs
-                        .evaluate(slots, sink.store)
-                        .and_then(|lhs| Ok((lhs, rhs.evaluate(slots, sink.store)?)))
-                        .and_then(|(lhs, rhs)| sink.store.compare_op(*op, lhs, rhs)),
-                },
+                CompiledCheck::CompareCells(op, lhs, rhs) => {
+                    sink.store
+                        .compare_op(*op, lhs.value(slots), rhs.value(slots))
+                }
+                CompiledCheck::Compare(op, lhs, rhs) => lhs
+                    .evaluate(slots, sink.store)
+                    .and_then(|lhs| Ok((lhs, rhs.evaluate(slots, sink.store)?)))
+                    .and_then(|(lhs, rhs)| sink.store.compare_op(*op, lhs, rhs)),
                 CompiledCheck::Assign(slot, expr) => {
                     expr.evaluate(slots, sink.store).map(|value| {
                         if let Some(target) = slots.get_mut(*slot) {
@@ -656,9 +739,18 @@ impl Runner<'_> {
                 CompiledCheck::Filter(expr) => expr
                     .evaluate(slots, sink.store)
                     .map(|value| sink.store.as_int(value) == Some(1)),
-                CompiledCheck::Negation(predicate, index, probe) => {
+                CompiledCheck::Negation(predicate, index, probe, cursor) => {
                     let key = KeyBuffer::new(probe, slots);
-                    Ok(!holds(sink.relations, *predicate, index.as_deref(), key.cells()))
+                    let Some(cursor) = self.cursors.get_mut(*cursor) else {
+                        return false;
+                    };
+                    Ok(!holds(
+                        sink.relations,
+                        *predicate,
+                        index.as_deref(),
+                        key.cells(),
+                        cursor,
+                    ))
                 }
                 CompiledCheck::Aggregate(index, result_slot) => {
                     let Some(table) = self.aggregates.get_mut(*index) else {
@@ -708,35 +800,31 @@ impl Runner<'_> {
     }
 }
 
-/// The value of a slot or constant expression.
-#[inline]
-fn simple(expr: &CompiledExpr, slots: &[Packed]) -> Packed {
-    match expr {
-        CompiledExpr::Slot(slot) => slots.get(*slot).copied().unwrap_or_default(),
-        CompiledExpr::Const(value) => *value,
-        _ => Packed::ZERO,
-    }
-}
-
 /// True when some row of `predicate` has `key` in the indexed columns.
-fn holds(relations: &Relations, predicate: PredId, index: Option<&AnyIndex>, key: &[Packed]) -> bool {
+fn holds(
+    relations: &Relations,
+    predicate: PredId,
+    index: Option<&AnyIndex>,
+    key: &[Packed],
+    cursor: &mut Cursor,
+) -> bool {
     let relation = relations.relation(predicate);
     let Some(index) = index else {
         return !relation.is_empty();
     };
     match (index, relation.rows()) {
-        (AnyIndex::Pair(index), Rows::Pair(rows)) => found(index, rows, key),
-        (AnyIndex::Quad(index), Rows::Quad(rows)) => found(index, rows, key),
-        (AnyIndex::Boxed(index), Rows::Boxed(rows)) => found(index, rows, key),
+        (AnyIndex::Pair(index), Rows::Pair(rows)) => found(index, rows, key, cursor),
+        (AnyIndex::Quad(index), Rows::Quad(rows)) => found(index, rows, key, cursor),
+        (AnyIndex::Boxed(index), Rows::Boxed(rows)) => found(index, rows, key, cursor),
         _ => false,
     }
 }
 
-fn found<R: Row>(index: &Index<R>, rows: &[R], key: &[Packed]) -> bool {
+fn found<R: Row>(index: &Index<R>, rows: &[R], key: &[Packed], cursor: &mut Cursor) -> bool {
     if index.is_membership() {
         index.contains(key)
     } else {
-        !index.run(rows, key).is_empty()
+        !index.run_from(rows, key, cursor).is_empty()
     }
 }
 
@@ -785,6 +873,7 @@ fn atom_step(
     depths: &[usize],
     relations: &Relations,
     store: &mut Store,
+    n_cursors: &mut usize,
 ) -> AtomStep {
     let arity = stage.args.len();
     let value_of = |column: usize, store: &mut Store| match stage.args.get(column) {
@@ -831,9 +920,129 @@ fn atom_step(
         filters,
         equal,
         binds,
-        checks: compile_checks(&stage.checks, depths, relations, store),
+        ranges: Vec::new(),
+        checks: compile_checks(&stage.checks, depths, relations, store, n_cursors),
         check_literals: stage.check_literals.clone(),
         leaf: false,
+        cursor: 0,
+    }
+}
+
+/// The comparisons among `checks` that bound the variable bound at
+/// `position` (right after the key) by a value known before the step
+/// (`known` says which slots are): each as the bound it puts on the run.
+fn range_bounds(
+    checks: &[CompiledCheck],
+    binds: &[(usize, usize)],
+    position: usize,
+    known: &dyn Fn(usize) -> bool,
+) -> Vec<(Bound, Cell)> {
+    let Some(&(_, slot)) = binds.iter().find(|&&(bound_at, _)| bound_at == position) else {
+        return Vec::new();
+    };
+    let is_known = |cell: &Cell| match cell {
+        Cell::Const(_) => true,
+        Cell::Slot(other) => *other != slot && known(*other),
+    };
+    let mut bounds = Vec::new();
+    for check in checks {
+        let CompiledCheck::CompareCells(op, lhs, rhs) = check else {
+            continue;
+        };
+        // Normalise to `variable op other`.
+        let (op, other) = match (lhs, rhs) {
+            (Cell::Slot(var), other) if *var == slot && is_known(other) => (*op, *other),
+            (other, Cell::Slot(var)) if *var == slot && is_known(other) => (flipped(*op), *other),
+            _ => continue,
+        };
+        let bound = match op {
+            CompareOp::Gt => Bound::Above { inclusive: false },
+            CompareOp::Ge => Bound::Above { inclusive: true },
+            CompareOp::Lt => Bound::Below { inclusive: false },
+            CompareOp::Le => Bound::Below { inclusive: true },
+            CompareOp::Eq => Bound::Equal,
+            CompareOp::Ne => continue,
+        };
+        bounds.push((bound, other));
+    }
+    bounds
+}
+
+/// The comparison with its sides swapped: `a < b` is `b > a`.
+fn flipped(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Lt => CompareOp::Gt,
+        CompareOp::Le => CompareOp::Ge,
+        CompareOp::Gt => CompareOp::Lt,
+        CompareOp::Ge => CompareOp::Le,
+        other => other,
+    }
+}
+
+/// Cuts `run` (sorted by the cell at `position`) to the rows `ranges` can
+/// keep. A cut only drops rows whose comparison would be false without an
+/// error: an order bound applies when the bound is an inline integer or a
+/// date and the dropped end of the run holds values of the same kind (the
+/// kinds are contiguous, so everything dropped is of that kind).
+#[inline]
+fn restrict<'a, R: Row>(
+    mut run: &'a [R],
+    arity: usize,
+    position: usize,
+    ranges: &[(Bound, Cell)],
+    slots: &[Packed],
+) -> &'a [R] {
+    for &(bound, cell) in ranges {
+        let limit = cell.value(slots);
+        let value = |row: &R| row.cell(arity, position);
+        match bound {
+            Bound::Equal => {
+                let start = run.partition_point(|row| value(row) < limit);
+                run = &run[start..];
+                let end = run.partition_point(|row| value(row) <= limit);
+                run = &run[..end];
+            }
+            Bound::Above { inclusive } => {
+                if !limit.sorts_numerically()
+                    || !run.first().is_some_and(|row| value(row).same_kind(limit))
+                {
+                    continue;
+                }
+                let start = run.partition_point(|row| {
+                    if inclusive {
+                        value(row) < limit
+                    } else {
+                        value(row) <= limit
+                    }
+                });
+                run = &run[start..];
+            }
+            Bound::Below { inclusive } => {
+                if !limit.sorts_numerically()
+                    || !run.last().is_some_and(|row| value(row).same_kind(limit))
+                {
+                    continue;
+                }
+                let end = run.partition_point(|row| {
+                    if inclusive {
+                        value(row) <= limit
+                    } else {
+                        value(row) < limit
+                    }
+                });
+                run = &run[..end];
+            }
+        }
+    }
+    run
+}
+
+/// The cell an expression reads, when it is a plain variable or constant.
+fn cell_of(expr: &CompiledExpr) -> Option<Cell> {
+    match expr {
+        CompiledExpr::Slot(slot) => Some(Cell::Slot(*slot)),
+        CompiledExpr::Const(value) => Some(Cell::Const(*value)),
+        _ => None,
     }
 }
 
@@ -851,15 +1060,21 @@ fn compile_checks(
     depths: &[usize],
     relations: &Relations,
     store: &mut Store,
+    n_cursors: &mut usize,
 ) -> Vec<CompiledCheck> {
     checks
         .iter()
         .map(|check| match check {
-            Check::Compare { op, lhs, rhs } => CompiledCheck::Compare(
-                *op,
-                CompiledExpr::compile(lhs, store),
-                CompiledExpr::compile(rhs, store),
-            ),
+            Check::Compare { op, lhs, rhs } => {
+                let (lhs, rhs) = (
+                    CompiledExpr::compile(lhs, store),
+                    CompiledExpr::compile(rhs, store),
+                );
+                match (cell_of(&lhs), cell_of(&rhs)) {
+                    (Some(lhs), Some(rhs)) => CompiledCheck::CompareCells(*op, lhs, rhs),
+                    _ => CompiledCheck::Compare(*op, lhs, rhs),
+                }
+            }
             Check::Assign { var, expr } => {
                 CompiledCheck::Assign(var.0 as usize, CompiledExpr::compile(expr, store))
             }
@@ -875,7 +1090,8 @@ fn compile_checks(
                         _ => Cell::Const(Packed::ZERO),
                     })
                     .collect();
-                CompiledCheck::Negation(*predicate, index, probe)
+                *n_cursors += 1;
+                CompiledCheck::Negation(*predicate, index, probe, *n_cursors - 1)
             }
             Check::Aggregate { index, result } => {
                 CompiledCheck::Aggregate(*index, result.0 as usize)
@@ -1016,4 +1232,65 @@ fn lookup_aggregate(
             origin,
             literal: Some(literal),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cut may only drop rows whose comparison is false without an error.
+    #[test]
+    fn cutting_a_run_drops_only_rows_that_fail_quietly() {
+        let mut store = Store::new();
+        let mut values: Vec<Packed> = (-4..=4).map(|number| store.int(number)).collect();
+        values.push(store.int(1 << 40));
+        values.push(Store::date_days(3));
+        values.push(store.symbol("qatar"));
+        let key = store.int(7);
+        let mut runs: Vec<Vec<u64>> = vec![
+            values.clone(),
+            values[..9].to_vec(),
+            values[9..].to_vec(),
+            values[2..5].to_vec(),
+        ]
+        .into_iter()
+        .map(|run| {
+            let mut rows: Vec<u64> = run
+                .iter()
+                .map(|&value| u64::build(2, |p| if p == 0 { key } else { value }))
+                .collect();
+            rows.sort();
+            rows
+        })
+        .collect();
+        runs.push(Vec::new());
+        let ops = [
+            CompareOp::Lt,
+            CompareOp::Le,
+            CompareOp::Gt,
+            CompareOp::Ge,
+            CompareOp::Eq,
+        ];
+        for run in &runs {
+            for &limit in &values {
+                for op in ops {
+                    let checks = [CompiledCheck::CompareCells(
+                        op,
+                        Cell::Slot(0),
+                        Cell::Slot(1),
+                    )];
+                    let ranges = range_bounds(&checks, &[(1, 0)], 1, &|slot| slot == 1);
+                    assert_eq!(ranges.len(), 1);
+                    let slots = [Packed::ZERO, limit];
+                    let kept = restrict(run, 2, 1, &ranges, &slots);
+                    for row in run {
+                        let outcome = store.compare_op(op, row.cell(2, 1), limit);
+                        if outcome != Ok(false) {
+                            assert!(kept.contains(row), "{op:?} {limit:?} dropped {row:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

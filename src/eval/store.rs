@@ -4,8 +4,9 @@
 //! A `Packed` value is a 3-bit tag and a 29-bit payload, so a row of a binary
 //! relation is one `u64`, as narrow as a hand-written `(u32, u32)`, and sorts
 //! and compares without touching the heap. Integers in ±2^28 and dates are
-//! stored inline; symbols, strings and other integers are indexes into the
-//! `Store`. The encoding is canonical (an integer has exactly one encoding),
+//! stored inline, offset by 2^28 so that their bits sort in numeric order
+//! (a join can cut a sorted run at `X < Y` by binary search); symbols,
+//! strings and other integers are indexes into the `Store`. The encoding is canonical (an integer has exactly one encoding),
 //! so two packed values are equal exactly when the values are. The order of
 //! `Packed` is an arbitrary total order used for storage; the order users see
 //! is `Store::compare`.
@@ -21,12 +22,12 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// One interned value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Packed(u32);
 
 impl Packed {
     /// The integer 0; also what unused cells of a tuple hold.
-    pub const ZERO: Packed = Packed(0);
+    pub const ZERO: Packed = Packed((TAG_INT << TAG_SHIFT) | (1 << (TAG_SHIFT - 1)));
 
     /// The raw 32 bits, for storage in narrow rows.
     pub const fn to_bits(self) -> u32 {
@@ -36,6 +37,19 @@ impl Packed {
     /// A value from bits `to_bits` produced.
     pub const fn from_bits(bits: u32) -> Packed {
         Packed(bits)
+    }
+
+    /// True for an inline integer or a date: values whose bits, among
+    /// values of the same kind, are in numeric order.
+    pub fn sorts_numerically(self) -> bool {
+        let tag = self.0 >> TAG_SHIFT;
+        tag == TAG_INT || tag == TAG_DATE
+    }
+
+    /// True when both are inline integers, both large integers, both
+    /// dates, both symbols or both strings.
+    pub fn same_kind(self, other: Packed) -> bool {
+        self.0 >> TAG_SHIFT == other.0 >> TAG_SHIFT
     }
 }
 
@@ -112,6 +126,13 @@ pub enum ValueError {
     DateOutOfRange,
 }
 
+impl Default for Packed {
+    /// The integer 0.
+    fn default() -> Packed {
+        Packed::ZERO
+    }
+}
+
 /// The interner behind packed symbols, strings and large integers.
 #[derive(Clone, Debug, Default)]
 pub struct Store {
@@ -151,7 +172,7 @@ impl Store {
     /// Packs an integer.
     pub fn int(&mut self, value: i64) -> Packed {
         if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&value) {
-            return Packed((TAG_INT << TAG_SHIFT) | (value as u32 & PAYLOAD_MASK));
+            return Packed((TAG_INT << TAG_SHIFT) | Store::offset_payload(value));
         }
         let id = match self.big_int_ids.get(&value) {
             Some(&id) => id,
@@ -172,7 +193,7 @@ impl Store {
     /// Packs a date given as days since 1970-01-01. Every date of years 1 to
     /// 9999 is within ±2^28 days, so dates never need the store.
     pub fn date_days(days: i64) -> Packed {
-        Packed((TAG_DATE << TAG_SHIFT) | (days as u32 & PAYLOAD_MASK))
+        Packed((TAG_DATE << TAG_SHIFT) | Store::offset_payload(days))
     }
 
     /// Packs a symbol.
@@ -199,7 +220,7 @@ impl Store {
     pub fn lookup(&self, value: &Value) -> Option<Packed> {
         match value {
             Value::Integer(number) if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(number) => Some(
-                Packed((TAG_INT << TAG_SHIFT) | (*number as u32 & PAYLOAD_MASK)),
+                Packed((TAG_INT << TAG_SHIFT) | Store::offset_payload(*number)),
             ),
             Value::Integer(number) => self
                 .big_int_ids
@@ -227,9 +248,15 @@ impl Store {
         }
     }
 
+    /// The payload of an inline integer or date: the value plus 2^28, so
+    /// that inline values of one tag sort by their bits in numeric order
+    /// (a sorted run of them can be cut at a bound by binary search).
+    fn offset_payload(value: i64) -> u32 {
+        (value - SMALL_INT_MIN) as u32 & PAYLOAD_MASK
+    }
+
     fn payload_signed(value: Packed) -> i64 {
-        // Sign-extend the 29-bit payload.
-        i64::from(((value.0 << 3) as i32) >> 3)
+        i64::from(value.0 & PAYLOAD_MASK) + SMALL_INT_MIN
     }
 
     /// The integer, if `value` is one.
@@ -296,23 +323,31 @@ impl Store {
     /// Evaluates a comparison; ordering values of different types is an error.
     #[inline]
     pub fn compare_op(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
+        match Store::compare_inline(op, lhs, rhs) {
+            Some(outcome) => Ok(outcome),
+            None => self.compare_slow(op, lhs, rhs),
+        }
+    }
+
+    /// A comparison decided from the packed bits alone: any equality, and
+    /// an order between two inline integers or two dates (whose bits are in
+    /// numeric order); `None` when the store or a type error is involved.
+    #[inline]
+    pub fn compare_inline(op: CompareOp, lhs: Packed, rhs: Packed) -> Option<bool> {
         match op {
-            CompareOp::Eq => return Ok(lhs == rhs),
-            CompareOp::Ne => return Ok(lhs != rhs),
+            CompareOp::Eq => return Some(lhs == rhs),
+            CompareOp::Ne => return Some(lhs != rhs),
             _ => {}
         }
-        // Two inline integers (or two dates) compare by their sign-extended payloads.
-        let (lhs_tag, rhs_tag) = (lhs.0 >> TAG_SHIFT, rhs.0 >> TAG_SHIFT);
-        if lhs_tag == rhs_tag && (lhs_tag == TAG_INT || lhs_tag == TAG_DATE) {
-            let (a, b) = (Store::payload_signed(lhs), Store::payload_signed(rhs));
-            return Ok(match op {
-                CompareOp::Lt => a < b,
-                CompareOp::Le => a <= b,
-                CompareOp::Gt => a > b,
-                _ => a >= b,
-            });
+        if !lhs.same_kind(rhs) || !lhs.sorts_numerically() {
+            return None;
         }
-        self.compare_slow(op, lhs, rhs)
+        Some(match op {
+            CompareOp::Lt => lhs < rhs,
+            CompareOp::Le => lhs <= rhs,
+            CompareOp::Gt => lhs > rhs,
+            _ => lhs >= rhs,
+        })
     }
 
     fn compare_slow(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
@@ -468,6 +503,21 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_is_the_integer_zero_and_inline_values_sort_numerically() {
+        let mut store = Store::new();
+        assert_eq!(store.int(0), Packed::ZERO);
+        assert_eq!(Packed::default(), Packed::ZERO);
+        let values = [SMALL_INT_MIN, -5, -1, 0, 1, 7, SMALL_INT_MAX];
+        let packed: Vec<Packed> = values.iter().map(|&value| store.int(value)).collect();
+        assert!(packed.windows(2).all(|pair| pair[0] < pair[1]));
+        let days: Vec<Packed> = [-3, 0, 20_000]
+            .iter()
+            .map(|&day| Store::date_days(day))
+            .collect();
+        assert!(days.windows(2).all(|pair| pair[0] < pair[1]));
+    }
 
     #[test]
     fn integers_round_trip_across_the_whole_range() {

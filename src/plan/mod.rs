@@ -350,7 +350,11 @@ fn is_positive_atom(literal: &BodyLiteral) -> bool {
 /// when given and pending; otherwise the first positive atom in written
 /// order that shares a bound variable (or binds nothing new); otherwise the
 /// first positive atom.
-fn next_atom(pending: &[(usize, &BodyLiteral)], bound: &[bool], first: Option<usize>) -> Option<usize> {
+fn next_atom(
+    pending: &[(usize, &BodyLiteral)],
+    bound: &[bool],
+    first: Option<usize>,
+) -> Option<usize> {
     if let Some(first) = first
         && let Some(position) = pending
             .iter()
@@ -360,10 +364,12 @@ fn next_atom(pending: &[(usize, &BodyLiteral)], bound: &[bool], first: Option<us
     }
     let connected = |body: &BodyLiteral| match body {
         BodyLiteral::Atom { args, .. } => {
-            let vars = || args.iter().filter_map(|arg| match arg {
-                Arg::Var(var) => Some(*var),
-                _ => None,
-            });
+            let vars = || {
+                args.iter().filter_map(|arg| match arg {
+                    Arg::Var(var) => Some(*var),
+                    _ => None,
+                })
+            };
             vars().any(|var| is_bound(bound, var)) || vars().all(|var| is_bound(bound, var))
         }
         _ => false,

@@ -13,8 +13,8 @@
 //! as a hand-written datafrog program keys `path` by its join column.
 
 use super::Relation;
-use super::row::{Permutation, Row, RowKind, Rows};
 use super::Runs;
+use super::row::{Permutation, Row, RowKind, Rows};
 use crate::eval::Tuple;
 use datafrog::{Iteration, Variable};
 use rustc_hash::FxHashMap;
@@ -145,7 +145,11 @@ impl<R: Row> Growing<R> {
         for copy in self.copies.iter().skip(1) {
             let permuted = rows
                 .iter()
-                .map(|row| R::build(arity, |position| row.cell(arity, copy.from_primary[position])))
+                .map(|row| {
+                    R::build(arity, |position| {
+                        row.cell(arity, copy.from_primary[position])
+                    })
+                })
                 .collect();
             copy.variable.insert(sorted_relation(permuted));
         }
@@ -317,15 +321,21 @@ impl AnyBatches<'_> {
     /// The runs of `part` of copy `order`.
     pub fn runs(&self, order: usize, part: Part) -> Runs<'_> {
         match self {
-            AnyBatches::Pair(copies) => {
-                Runs::Pair(copies.get(order).map_or_else(Vec::new, |copy| copy.runs(part)))
-            }
-            AnyBatches::Quad(copies) => {
-                Runs::Quad(copies.get(order).map_or_else(Vec::new, |copy| copy.runs(part)))
-            }
-            AnyBatches::Boxed(copies) => {
-                Runs::Boxed(copies.get(order).map_or_else(Vec::new, |copy| copy.runs(part)))
-            }
+            AnyBatches::Pair(copies) => Runs::Pair(
+                copies
+                    .get(order)
+                    .map_or_else(Vec::new, |copy| copy.runs(part)),
+            ),
+            AnyBatches::Quad(copies) => Runs::Quad(
+                copies
+                    .get(order)
+                    .map_or_else(Vec::new, |copy| copy.runs(part)),
+            ),
+            AnyBatches::Boxed(copies) => Runs::Boxed(
+                copies
+                    .get(order)
+                    .map_or_else(Vec::new, |copy| copy.runs(part)),
+            ),
         }
     }
 }
@@ -355,9 +365,7 @@ impl AnyGrowing {
         match RowKind::for_arity(arity) {
             RowKind::Pair => AnyGrowing::Pair(Growing::new(iteration, name, arity, permutations)),
             RowKind::Quad => AnyGrowing::Quad(Growing::new(iteration, name, arity, permutations)),
-            RowKind::Boxed => {
-                AnyGrowing::Boxed(Growing::new(iteration, name, arity, permutations))
-            }
+            RowKind::Boxed => AnyGrowing::Boxed(Growing::new(iteration, name, arity, permutations)),
         }
     }
 
@@ -436,7 +444,9 @@ mod tests {
     use crate::eval::Packed;
 
     fn pair(a: u32, b: u32) -> u64 {
-        u64::build(2, |position| Packed::from_bits(if position == 0 { a } else { b }))
+        u64::build(2, |position| {
+            Packed::from_bits(if position == 0 { a } else { b })
+        })
     }
 
     fn recent(growing: &Growing<u64>, order: usize) -> Vec<u64> {
@@ -450,8 +460,12 @@ mod tests {
     fn rounds_report_only_new_rows_in_every_order() {
         let mut iteration = Iteration::new();
         let swapped = Permutation::keyed(2, &[1]);
-        let relation: Growing<u64> =
-            Growing::new(&mut iteration, "r", 2, vec![Permutation::identity(2), swapped]);
+        let relation: Growing<u64> = Growing::new(
+            &mut iteration,
+            "r",
+            2,
+            vec![Permutation::identity(2), swapped],
+        );
         relation.insert_primary(vec![pair(1, 2), pair(1, 2), pair(2, 3)]);
         assert!(iteration.changed());
         assert_eq!(recent(&relation, 0), vec![pair(1, 2), pair(2, 3)]);

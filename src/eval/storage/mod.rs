@@ -21,7 +21,7 @@ mod index;
 mod row;
 
 pub use growing::{AnyBatches, AnyGrowing, Part};
-pub use index::{AnyIndex, Index};
+pub use index::{AnyIndex, Cursor, Index};
 pub(crate) use row::with_rows;
 pub use row::{Permutation, Row, RowKind, Rows};
 
@@ -151,16 +151,24 @@ impl Relation {
 }
 
 /// See [`Relation::matching`].
-fn matching_rows<R: Row>(rows: &[R], arity: usize, prefix: &[Packed], pattern: &[Option<Packed>]) -> Vec<Tuple> {
+fn matching_rows<R: Row>(
+    rows: &[R],
+    arity: usize,
+    prefix: &[Packed],
+    pattern: &[Option<Packed>],
+) -> Vec<Tuple> {
     R::prefix_run(rows, arity, prefix)
         .iter()
         .filter(|row| {
-            pattern
-                .iter()
-                .enumerate()
-                .all(|(position, wanted)| wanted.is_none_or(|wanted| row.cell(arity, position) == wanted))
+            pattern.iter().enumerate().all(|(position, wanted)| {
+                wanted.is_none_or(|wanted| row.cell(arity, position) == wanted)
+            })
         })
-        .map(|row| (0..arity).map(|position| row.cell(arity, position)).collect())
+        .map(|row| {
+            (0..arity)
+                .map(|position| row.cell(arity, position))
+                .collect()
+        })
         .collect()
 }
 

@@ -140,7 +140,9 @@ impl Row for u64 {
             };
         }
         let free_bits = 32 * (arity - key.len()) as u32;
-        let low = u64::key_from(arity, key).checked_shl(free_bits).unwrap_or(0);
+        let low = u64::key_from(arity, key)
+            .checked_shl(free_bits)
+            .unwrap_or(0);
         let high = low | 1u64.checked_shl(free_bits).map_or(u64::MAX, |bit| bit - 1);
         run_between(rows, &low, &high)
     }
@@ -210,8 +212,13 @@ impl Row for u128 {
             };
         }
         let free_bits = 32 * (arity - key.len()) as u32;
-        let low = u128::key_from(arity, key).checked_shl(free_bits).unwrap_or(0);
-        let high = low | 1u128.checked_shl(free_bits).map_or(u128::MAX, |bit| bit - 1);
+        let low = u128::key_from(arity, key)
+            .checked_shl(free_bits)
+            .unwrap_or(0);
+        let high = low
+            | 1u128
+                .checked_shl(free_bits)
+                .map_or(u128::MAX, |bit| bit - 1);
         run_between(rows, &low, &high)
     }
 
