@@ -117,6 +117,23 @@ struct AtomStep {
     /// Comparisons between the variable bound at the first position after
     /// the key and a value known before: each cuts the (sorted) run.
     ranges: Vec<(Bound, Cell)>,
+    /// A negation whose last key cell is that same variable, done as a
+    /// merge of the sorted run with the negated run (see `Anti`).
+    anti: Option<Anti>,
+}
+
+/// `not p(K..., V)` where `V` is the variable a step binds right after its
+/// key and `K...` were known before: for each binding of `K...` the values
+/// of `V` that `p` holds form one sorted run of `p`'s index, and the step's
+/// rows (sorted by `V` too) are merged against it instead of each being
+/// looked up (datafrog's `extend_anti`, by merging).
+#[derive(Debug)]
+struct Anti {
+    predicate: PredId,
+    index: Arc<AnyIndex>,
+    /// The key cells before `V`, in the index's order.
+    prefix: Vec<Cell>,
+    cursor: usize,
 }
 
 /// Which rows of a run a comparison keeps: those whose value at the cut
@@ -187,7 +204,7 @@ enum RecentRows {
 }
 
 /// Rows the filter of a `RowBuffer` remembers before it starts over.
-const FILTER_ROWS: usize = 1 << 15;
+const FILTER_ROWS: usize = 1 << 17;
 
 impl RowBuffer {
     /// An empty buffer of rows of `arity` columns.
@@ -371,6 +388,7 @@ impl<'p> Pipeline<'p> {
             step.cursor = at;
             let known = |slot: usize| depths.get(slot).is_some_and(|&depth| depth <= at);
             step.ranges = range_bounds(&step.checks, &step.binds, step.key.len(), &known);
+            take_anti(&mut step, &known);
             steps.push(step);
         }
         if let Some(last) = steps.last_mut() {
@@ -431,6 +449,7 @@ impl<'p> Pipeline<'p> {
             emit: &self.emit,
             head_slots,
             cursors: vec![Cursor::default(); self.n_cursors],
+            excluded: vec![Vec::new(); self.steps.len()],
             aggregates: &mut self.aggregates,
         };
         let literals = &self.plan.seed_check_literals;
@@ -439,6 +458,19 @@ impl<'p> Pipeline<'p> {
         }
         self.slots = slots;
     }
+}
+
+/// True when `value` is in `excluded` (sorted), whose smaller values are
+/// dropped on the way: successive values must not decrease.
+#[inline]
+fn is_excluded(excluded: &mut &[Packed], value: Packed) -> bool {
+    while let Some((&first, rest)) = excluded.split_first() {
+        if first >= value {
+            return first == value;
+        }
+        *excluded = rest;
+    }
+    false
 }
 
 /// The immutable steps and the mutable aggregate tables of one run.
@@ -451,6 +483,8 @@ struct Runner<'r> {
     head_slots: Option<Vec<usize>>,
     /// One per step, then one per negation: where their last look-up ended.
     cursors: Vec<Cursor>,
+    /// One per step: the buffer of values its `Anti` excludes.
+    excluded: Vec<Vec<Packed>>,
     aggregates: &'r mut Vec<AggregateTable>,
 }
 
@@ -514,15 +548,9 @@ impl Runner<'_> {
         if !step.ranges.is_empty() {
             run = restrict(run, step.arity, step.key.len(), &step.ranges, slots);
         }
-        if step.leaf && self.head_slots.is_some() {
-            self.leaf(step, run, slots, sink);
-            return;
-        }
-        for row in run {
-            if !self.bind(at, step, row, sources, slots, sink) {
-                return;
-            }
-        }
+        let excluded = self.excluded_values(at, step, slots, sink);
+        self.each_row(at, step, run, &excluded, sources, slots, sink);
+        self.give_back(at, excluded);
     }
 
     fn runs<R: Row>(
@@ -535,24 +563,82 @@ impl Runner<'_> {
         sink: &mut Sink<'_, '_>,
     ) {
         let key = KeyBuffer::new(&step.key, slots);
-        let leaf = step.leaf && self.head_slots.is_some();
+        let excluded = self.excluded_values(at, step, slots, sink);
         for run in runs {
             let mut matching = R::prefix_run(run, step.arity, key.cells());
             if !step.ranges.is_empty() {
                 matching = restrict(matching, step.arity, step.key.len(), &step.ranges, slots);
             }
-            if leaf {
-                if !self.leaf(step, matching, slots, sink) {
-                    return;
-                }
-                continue;
-            }
-            for row in matching {
-                if !self.bind(at, step, row, sources, slots, sink) {
-                    return;
-                }
+            if !self.each_row(at, step, matching, &excluded, sources, slots, sink) {
+                break;
             }
         }
+        self.give_back(at, excluded);
+    }
+
+    /// For a step with an `Anti` negation: the values its variable must not
+    /// take under the current bindings, sorted (in a buffer of the step's,
+    /// to hand back with `give_back`).
+    fn excluded_values(
+        &mut self,
+        at: usize,
+        step: &AtomStep,
+        slots: &[Packed],
+        sink: &mut Sink<'_, '_>,
+    ) -> Vec<Packed> {
+        let Some(anti) = &step.anti else {
+            return Vec::new();
+        };
+        let mut values = self
+            .excluded
+            .get_mut(at)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        values.clear();
+        let prefix = KeyBuffer::new(&anti.prefix, slots);
+        if let Some(cursor) = self.cursors.get_mut(anti.cursor) {
+            let rows = sink.relations.relation(anti.predicate).rows();
+            anti.index
+                .last_column_values(rows, prefix.cells(), cursor, &mut values);
+        }
+        values
+    }
+
+    fn give_back(&mut self, at: usize, values: Vec<Packed>) {
+        if let Some(slot) = self.excluded.get_mut(at) {
+            *slot = values;
+        }
+    }
+
+    /// Every row of `run` (sorted by the variable after the key, when the
+    /// step has an `Anti`) except those whose value there is `excluded`,
+    /// bound and taken further; false once evaluation must stop.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn each_row<R: Row>(
+        &mut self,
+        at: usize,
+        step: &AtomStep,
+        run: &[R],
+        excluded: &[Packed],
+        sources: &[Source<'_>],
+        slots: &mut [Packed],
+        sink: &mut Sink<'_, '_>,
+    ) -> bool {
+        if step.leaf && self.head_slots.is_some() {
+            return self.leaf(step, run, excluded, slots, sink);
+        }
+        let position = step.key.len();
+        let mut excluded = excluded;
+        for row in run {
+            if step.anti.is_some() && is_excluded(&mut excluded, row.cell(step.arity, position)) {
+                continue;
+            }
+            if !self.bind(at, step, row, sources, slots, sink) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Tests the non-key conditions of `row`, binds its new variables and
@@ -658,6 +744,7 @@ impl Runner<'_> {
         &mut self,
         step: &AtomStep,
         rows: &[R],
+        excluded: &[Packed],
         slots: &mut [Packed],
         sink: &mut Sink<'_, '_>,
     ) -> bool {
@@ -665,7 +752,12 @@ impl Runner<'_> {
             return false;
         }
         let arity = step.arity;
+        let position = step.key.len();
+        let mut excluded = excluded;
         for row in rows {
+            if step.anti.is_some() && is_excluded(&mut excluded, row.cell(arity, position)) {
+                continue;
+            }
             let fits = step
                 .filters
                 .iter()
@@ -697,13 +789,31 @@ impl Runner<'_> {
         // Plain comparisons of inline values decide without the store; at
         // anything else, all the checks run again the general way.
         for check in checks {
-            let CompiledCheck::CompareCells(op, lhs, rhs) = check else {
-                return self.all_checks(checks, literals, slots, sink);
+            let passed = match check {
+                CompiledCheck::CompareCells(op, lhs, rhs) => {
+                    match Store::compare_inline(*op, lhs.value(slots), rhs.value(slots)) {
+                        Some(passed) => passed,
+                        None => return self.all_checks(checks, literals, slots, sink),
+                    }
+                }
+                // A negation of plain cells cannot fail with an error.
+                CompiledCheck::Negation(predicate, index, probe, cursor) => {
+                    let key = KeyBuffer::new(probe, slots);
+                    let Some(cursor) = self.cursors.get_mut(*cursor) else {
+                        return false;
+                    };
+                    !holds(
+                        sink.relations,
+                        *predicate,
+                        index.as_deref(),
+                        key.cells(),
+                        cursor,
+                    )
+                }
+                _ => return self.all_checks(checks, literals, slots, sink),
             };
-            match Store::compare_inline(*op, lhs.value(slots), rhs.value(slots)) {
-                Some(true) => {}
-                Some(false) => return false,
-                None => return self.all_checks(checks, literals, slots, sink),
+            if !passed {
+                return false;
             }
         }
         true
@@ -921,6 +1031,7 @@ fn atom_step(
         equal,
         binds,
         ranges: Vec::new(),
+        anti: None,
         checks: compile_checks(&stage.checks, depths, relations, store, n_cursors),
         check_literals: stage.check_literals.clone(),
         leaf: false,
@@ -966,6 +1077,51 @@ fn range_bounds(
         bounds.push((bound, other));
     }
     bounds
+}
+
+/// Moves out of `step.checks` the first negation that can be merged with
+/// the step's run (see `Anti`).
+fn take_anti(step: &mut AtomStep, known: &dyn Fn(usize) -> bool) {
+    let position = step.key.len();
+    let Some(&(_, slot)) = step
+        .binds
+        .iter()
+        .find(|&&(bound_at, _)| bound_at == position)
+    else {
+        return;
+    };
+    let found = step.checks.iter().position(|check| {
+        let CompiledCheck::Negation(_, Some(index), probe, _) = check else {
+            return false;
+        };
+        let Some((Cell::Slot(last), prefix)) = probe.split_last() else {
+            return false;
+        };
+        *last == slot
+            && index.has_last_column_runs()
+            && prefix.iter().all(|cell| match cell {
+                Cell::Const(_) => true,
+                Cell::Slot(other) => *other != slot && known(*other),
+            })
+    });
+    let Some(found) = found else {
+        return;
+    };
+    let CompiledCheck::Negation(predicate, Some(index), mut probe, cursor) =
+        step.checks.remove(found)
+    else {
+        return;
+    };
+    if found < step.check_literals.len() {
+        step.check_literals.remove(found);
+    }
+    probe.pop();
+    step.anti = Some(Anti {
+        predicate,
+        index,
+        prefix: probe,
+        cursor,
+    });
 }
 
 /// The comparison with its sides swapped: `a < b` is `b > a`.

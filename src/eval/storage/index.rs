@@ -11,7 +11,7 @@
 //! relation and key, read by any number of joins; the relation must not
 //! change while an index of it is in use.
 
-use super::row::{Permutation, Row};
+use super::row::{Permutation, Row, Rows};
 use crate::eval::Packed;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -33,6 +33,8 @@ enum Lookup<R: Row> {
         rows: Option<Vec<R>>,
         runs: FxHashMap<R::Key, (usize, usize)>,
         directory_len: usize,
+        /// True when the key covers every column.
+        whole_rows: bool,
     },
 }
 
@@ -76,6 +78,7 @@ impl<R: Row> Index<R> {
                 rows: copy,
                 runs,
                 directory_len,
+                whole_rows: key_len == arity,
             },
         }
     }
@@ -97,7 +100,7 @@ impl<R: Row> Index<R> {
     pub fn covers_all(&self) -> bool {
         match &self.lookup {
             Lookup::Members(_) => true,
-            Lookup::Runs { directory_len, .. } => *directory_len < self.permutation.columns().len(),
+            Lookup::Runs { whole_rows, .. } => *whole_rows,
         }
     }
 
@@ -115,6 +118,7 @@ impl<R: Row> Index<R> {
                 rows,
                 runs,
                 directory_len,
+                ..
             } => {
                 let ordered = rows.as_deref().unwrap_or(base);
                 let prefix = key.get(..*directory_len).unwrap_or(key);
@@ -143,6 +147,7 @@ impl<R: Row> Index<R> {
             rows,
             runs,
             directory_len,
+            ..
         } = &self.lookup
         else {
             return &[];
@@ -173,6 +178,26 @@ impl<R: Row> Index<R> {
         match run.get(position) {
             Some(row) if *row == target => &run[position..position + 1],
             _ => &[],
+        }
+    }
+
+    /// For an index whose key covers every column: the run of rows whose
+    /// leading cells are `prefix` (all but the last key cell), sorted by the
+    /// last; `None` for another index or a prefix of another length.
+    #[inline]
+    pub fn last_column_run<'a>(
+        &'a self,
+        base: &'a [R],
+        prefix: &[Packed],
+        cursor: &mut Cursor,
+    ) -> Option<&'a [R]> {
+        match &self.lookup {
+            Lookup::Runs {
+                directory_len,
+                whole_rows: true,
+                ..
+            } if prefix.len() == *directory_len => Some(self.run_from(base, prefix, cursor)),
+            _ => None,
         }
     }
 
@@ -270,6 +295,60 @@ impl AnyIndex {
         }
     }
 
+    /// See [`Index::last_column_run`]: the last column's values, appended to `values`.
+    pub fn last_column_values(
+        &self,
+        base: &Rows,
+        prefix: &[Packed],
+        cursor: &mut Cursor,
+        values: &mut Vec<Packed>,
+    ) -> bool {
+        fn collect<R: Row>(
+            index: &Index<R>,
+            base: &[R],
+            prefix: &[Packed],
+            cursor: &mut Cursor,
+            values: &mut Vec<Packed>,
+        ) -> bool {
+            let Some(run) = index.last_column_run(base, prefix, cursor) else {
+                return false;
+            };
+            let position = prefix.len();
+            values.extend(run.iter().map(|row| row.cell(index.arity, position)));
+            true
+        }
+        match (self, base) {
+            (AnyIndex::Pair(index), Rows::Pair(rows)) => {
+                collect(index, rows, prefix, cursor, values)
+            }
+            (AnyIndex::Quad(index), Rows::Quad(rows)) => {
+                collect(index, rows, prefix, cursor, values)
+            }
+            (AnyIndex::Boxed(index), Rows::Boxed(rows)) => {
+                collect(index, rows, prefix, cursor, values)
+            }
+            _ => false,
+        }
+    }
+
+    /// True when [`Index::last_column_run`] answers for this index.
+    pub fn has_last_column_runs(&self) -> bool {
+        fn check<R: Row>(index: &Index<R>) -> bool {
+            matches!(
+                index.lookup,
+                Lookup::Runs {
+                    whole_rows: true,
+                    ..
+                }
+            )
+        }
+        match self {
+            AnyIndex::Pair(index) => check(index),
+            AnyIndex::Quad(index) => check(index),
+            AnyIndex::Boxed(index) => check(index),
+        }
+    }
+
     /// See [`Index::covers_all`].
     pub fn covers_all(&self) -> bool {
         match self {
@@ -312,6 +391,8 @@ mod tests {
             vec![row(&[1, 2, 3]), row(&[1, 5, 3]), row(&[3, 9, 3])]
         );
         assert!(by_last.run(&rows, &cells(&[7])).is_empty());
+        assert!(!by_last.covers_all());
+        assert!(!Index::build(&rows, 3, &[0, 1]).covers_all());
         let by_first = Index::build(&rows, 3, &[0]);
         assert!(by_first.permutation().is_identity());
         assert_eq!(by_first.run(&rows, &cells(&[1])).len(), 2);
