@@ -330,6 +330,9 @@ pub(super) fn run_stratum(
     // 5. Rounds until nothing is new.
     let first_origin = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
     let max_tuples = context.options.limits.max_tuples;
+    // One buffer of new rows per head, shared by its rules, kept across
+    // rounds so its cache of rows already produced stays warm.
+    let mut outputs: Vec<Option<Output>> = (0..relations.len()).map(|_| None).collect();
     let mut rounds = 0;
     // The first round runs even when nothing is new: it runs the rules run once.
     while iteration.changed() || rounds == 0 {
@@ -345,8 +348,6 @@ pub(super) fn run_stratum(
                 }
             }
         }
-        // One set of new rows per head this round, shared by its rules.
-        let mut outputs: Vec<Option<Output>> = (0..relations.len()).map(|_| None).collect();
         for (group, (head, candidates)) in groups.iter().zip(built.iter_mut()) {
             let runs_now = match group.delta {
                 None => rounds == 1,
@@ -400,9 +401,9 @@ pub(super) fn run_stratum(
                 });
             }
         }
-        for (head, output) in outputs.into_iter().enumerate() {
+        for (head, output) in outputs.iter_mut().enumerate() {
             if let Some(Output::Rows { rows, .. }) = output {
-                relations[head].1.insert_rows(rows.into_rows());
+                relations[head].1.insert_rows(rows.take_rows());
             }
         }
         context.after_round(n_new, rounds, first_origin)?;

@@ -21,7 +21,6 @@ use crate::analysis::ir::{Arg, PredId, VarId};
 use crate::plan::AggregatePlan;
 use crate::plan::{Check, ConjunctionPlan, Stage};
 use crate::syntax::ast::CompareOp;
-use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 /// Keys up to this many cells are built on the stack.
@@ -183,77 +182,110 @@ pub(super) enum Output {
     Tuples(Vec<Tuple>),
 }
 
-/// Rows produced, with a small hash set of the latest ones in front.
+/// Rows produced, with a small cache of the latest ones in front.
 ///
 /// A recursive rule derives most of its rows again and again, and the
 /// repeats come close together (the same head reached through several
-/// paths from one new row). The filter drops those before they are
-/// stored, so the buffer (and the sort that deduplicates it at the end of
-/// the round) holds few repeats; being bounded, it stays in cache, and it
-/// keeps the rows in the order produced, so rows produced in order (a
-/// scan) stay cheap to sort.
-pub(super) struct RowBuffer {
-    rows: Rows,
-    recent: RecentRows,
+/// paths from one new row). The cache, a direct-mapped table of the rows
+/// last pushed, drops those before they are stored, so the buffer (and the
+/// sort that deduplicates it at the end of the round) holds few repeats. It
+/// is lossy (a row evicted by another may be stored twice) and bounded, so
+/// it stays in cache; it keeps the rows in the order produced, so rows
+/// produced in order (a scan) stay cheap to sort. It may outlive a round:
+/// every row it remembers was stored, so a row seen in an earlier round is
+/// known to the relation already.
+pub(super) enum RowBuffer {
+    /// Rows of up to two columns.
+    Pair(Filtered<u64>),
+    /// Rows of three or four columns.
+    Quad(Filtered<u128>),
+    /// Wider rows (never filtered).
+    Boxed(Filtered<Tuple>),
 }
 
-enum RecentRows {
-    Pair(FxHashSet<u64>),
-    Quad(FxHashSet<u128>),
-    Boxed(FxHashSet<Tuple>),
+/// Rows of one width behind their cache.
+pub(super) struct Filtered<R> {
+    rows: Vec<R>,
+    seen: Vec<R>,
+    /// Rows pushed since the cache last grew.
+    pushed: usize,
 }
 
-/// Rows the filter of a `RowBuffer` remembers before it starts over.
-const FILTER_ROWS: usize = 1 << 17;
+/// The cache starts at this many slots and doubles up to `MAX_SEEN` while
+/// many rows pass through it.
+const MIN_SEEN: usize = 1 << 10;
+const MAX_SEEN: usize = 1 << 17;
+
+impl<R: Row> Filtered<R> {
+    fn new() -> Filtered<R> {
+        Filtered {
+            rows: Vec::new(),
+            seen: R::vacant().map_or_else(Vec::new, |vacant| vec![vacant; MIN_SEEN]),
+            pushed: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, row: R) {
+        let n_slots = self.seen.len();
+        if n_slots > 0 {
+            let slot = (row.spread() >> 40) as usize & (n_slots - 1);
+            if self.seen[slot] == row {
+                return;
+            }
+            self.seen[slot] = row.clone();
+            self.pushed += 1;
+            if self.pushed > 4 * n_slots && n_slots < MAX_SEEN {
+                self.grow();
+            }
+        }
+        self.rows.push(row);
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        if let Some(vacant) = R::vacant() {
+            self.seen = vec![vacant; self.seen.len() * 2];
+        }
+        self.pushed = 0;
+    }
+}
 
 impl RowBuffer {
     /// An empty buffer of rows of `arity` columns.
     pub(super) fn new(arity: usize) -> RowBuffer {
-        let kind = RowKind::for_arity(arity);
-        RowBuffer {
-            rows: Rows::empty(kind),
-            recent: match kind {
-                RowKind::Pair => RecentRows::Pair(FxHashSet::default()),
-                RowKind::Quad => RecentRows::Quad(FxHashSet::default()),
-                RowKind::Boxed => RecentRows::Boxed(FxHashSet::default()),
-            },
+        match RowKind::for_arity(arity) {
+            RowKind::Pair => RowBuffer::Pair(Filtered::new()),
+            RowKind::Quad => RowBuffer::Quad(Filtered::new()),
+            RowKind::Boxed => RowBuffer::Boxed(Filtered::new()),
         }
     }
 
     /// Number of rows stored.
     pub(super) fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// The rows, in the order produced.
-    pub(super) fn into_rows(self) -> Rows {
-        self.rows
-    }
-
-    #[inline]
-    fn push<R: Row>(rows: &mut Vec<R>, recent: &mut FxHashSet<R>, row: R) {
-        if recent.len() >= FILTER_ROWS {
-            recent.clear();
+        match self {
+            RowBuffer::Pair(buffer) => buffer.rows.len(),
+            RowBuffer::Quad(buffer) => buffer.rows.len(),
+            RowBuffer::Boxed(buffer) => buffer.rows.len(),
         }
-        if recent.insert(row.clone()) {
-            rows.push(row);
+    }
+
+    /// The rows stored so far, in the order produced; the cache stays.
+    pub(super) fn take_rows(&mut self) -> Rows {
+        match self {
+            RowBuffer::Pair(buffer) => Rows::Pair(std::mem::take(&mut buffer.rows)),
+            RowBuffer::Quad(buffer) => Rows::Quad(std::mem::take(&mut buffer.rows)),
+            RowBuffer::Boxed(buffer) => Rows::Boxed(std::mem::take(&mut buffer.rows)),
         }
     }
 
     /// Adds a row built cell by cell in the buffer's column order.
     #[inline]
     fn insert(&mut self, arity: usize, cell: impl FnMut(usize) -> Packed) {
-        match (&mut self.rows, &mut self.recent) {
-            (Rows::Pair(rows), RecentRows::Pair(recent)) => {
-                RowBuffer::push(rows, recent, u64::build(arity, cell))
-            }
-            (Rows::Quad(rows), RecentRows::Quad(recent)) => {
-                RowBuffer::push(rows, recent, u128::build(arity, cell))
-            }
-            (Rows::Boxed(rows), RecentRows::Boxed(recent)) => {
-                RowBuffer::push(rows, recent, Tuple::build(arity, cell))
-            }
-            _ => {}
+        match self {
+            RowBuffer::Pair(buffer) => buffer.push(u64::build(arity, cell)),
+            RowBuffer::Quad(buffer) => buffer.push(u128::build(arity, cell)),
+            RowBuffer::Boxed(buffer) => buffer.push(Tuple::build(arity, cell)),
         }
     }
 }
@@ -457,6 +489,77 @@ impl<'p> Pipeline<'p> {
             runner.descend(0, sources, &mut slots, sink);
         }
         self.slots = slots;
+    }
+}
+
+/// True when `row` meets the step's conditions besides its key.
+#[inline]
+fn fits<R: Row>(step: &AtomStep, row: &R, slots: &[Packed]) -> bool {
+    let arity = step.arity;
+    step.filters
+        .iter()
+        .all(|&(position, cell)| row.cell(arity, position) == cell.value(slots))
+        && step
+            .equal
+            .iter()
+            .all(|&(a, b)| row.cell(arity, a) == row.cell(arity, b))
+}
+
+/// The last step's rows straight into a head buffer of rows `O`: each head
+/// cell is either a value bound before the step (read once) or a cell of
+/// the row, so a row becomes a head row without touching the slots.
+#[inline]
+fn leaf_into<R: Row, O: Row>(
+    step: &AtomStep,
+    rows: &[R],
+    excluded: &[Packed],
+    slots: &mut [Packed],
+    head: &[usize],
+    head_arity: usize,
+    buffer: &mut Filtered<O>,
+) {
+    const MAX_HEAD: usize = 8;
+    if head.len() != head_arity || head_arity > MAX_HEAD {
+        return;
+    }
+    let arity = step.arity;
+    // For each head position: `Some(position)` of the row, or the fixed value.
+    let mut from_row = [None; MAX_HEAD];
+    let mut fixed = [Packed::ZERO; MAX_HEAD];
+    for (position, &slot) in head.iter().enumerate() {
+        match step.binds.iter().find(|&&(_, bound)| bound == slot) {
+            Some(&(row_position, _)) => from_row[position] = Some(row_position),
+            None => fixed[position] = slots.get(slot).copied().unwrap_or_default(),
+        }
+    }
+    let plain = step.filters.is_empty() && step.equal.is_empty() && step.anti.is_none();
+    let loop_rows = |head_arity: usize, buffer: &mut Filtered<O>| {
+        let anti_position = step.anti.as_ref().map(|_| step.key.len());
+        let mut excluded = excluded;
+        for row in rows {
+            if !plain {
+                if let Some(position) = anti_position
+                    && is_excluded(&mut excluded, row.cell(arity, position))
+                {
+                    continue;
+                }
+                if !fits(step, row, slots) {
+                    continue;
+                }
+            }
+            buffer.push(O::build(head_arity, |position| match from_row[position] {
+                Some(row_position) => row.cell(arity, row_position),
+                None => fixed[position],
+            }));
+        }
+    };
+    // With the head's width a constant, building its row unrolls.
+    match head_arity {
+        1 => loop_rows(1, buffer),
+        2 => loop_rows(2, buffer),
+        3 => loop_rows(3, buffer),
+        4 => loop_rows(4, buffer),
+        _ => loop_rows(head_arity, buffer),
     }
 }
 
@@ -751,28 +854,42 @@ impl Runner<'_> {
         if sink.context.interrupted_now() {
             return false;
         }
-        let arity = step.arity;
-        let position = step.key.len();
-        let mut excluded = excluded;
-        for row in rows {
-            if step.anti.is_some() && is_excluded(&mut excluded, row.cell(arity, position)) {
-                continue;
+        // The output's width is settled once, outside the loop over rows.
+        match (&self.head_slots, &mut *sink.output) {
+            (
+                Some(head),
+                Output::Rows {
+                    arity,
+                    rows: RowBuffer::Pair(buffer),
+                    ..
+                },
+            ) => leaf_into(step, rows, excluded, slots, head, *arity, buffer),
+            (
+                Some(head),
+                Output::Rows {
+                    arity,
+                    rows: RowBuffer::Quad(buffer),
+                    ..
+                },
+            ) => leaf_into(step, rows, excluded, slots, head, *arity, buffer),
+            _ => {
+                let arity = step.arity;
+                let position = step.key.len();
+                let mut excluded = excluded;
+                for row in rows {
+                    if step.anti.is_some() && is_excluded(&mut excluded, row.cell(arity, position))
+                    {
+                        continue;
+                    }
+                    if !fits(step, row, slots) {
+                        continue;
+                    }
+                    for &(position, slot) in &step.binds {
+                        slots[slot] = row.cell(arity, position);
+                    }
+                    self.produce(slots, sink);
+                }
             }
-            let fits = step
-                .filters
-                .iter()
-                .all(|&(position, cell)| row.cell(arity, position) == cell.value(slots))
-                && step
-                    .equal
-                    .iter()
-                    .all(|&(a, b)| row.cell(arity, a) == row.cell(arity, b));
-            if !fits {
-                continue;
-            }
-            for &(position, slot) in &step.binds {
-                slots[slot] = row.cell(arity, position);
-            }
-            self.produce(slots, sink);
         }
         true
     }

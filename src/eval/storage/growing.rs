@@ -263,8 +263,7 @@ impl<R: Row> Growing<R> {
 /// A datafrog relation from unsorted rows. `Relation::from_vec` sorts with
 /// a stable sort; sorted and deduplicated first, its own pass is linear.
 fn sorted_relation<R: Row>(mut rows: Vec<R>) -> datafrog::Relation<R> {
-    rows.sort_unstable();
-    rows.dedup();
+    R::sort_distinct(&mut rows);
     datafrog::Relation::from_vec(rows)
 }
 

@@ -56,7 +56,7 @@ impl<R: Row> Index<R> {
                 .iter()
                 .map(|row| permutation.apply(arity, row))
                 .collect();
-            copy.sort_unstable();
+            R::sort_distinct(&mut copy);
             copy
         });
         let ordered = copy.as_deref().unwrap_or(rows);

@@ -262,8 +262,7 @@ impl RelationBuilder {
     pub fn finish(self) -> Relation {
         let mut rows = self.rows;
         with_rows!(&mut rows, typed => {
-            typed.sort_unstable();
-            typed.dedup();
+            Row::sort_distinct(typed);
             typed.shrink_to_fit();
         });
         Relation {

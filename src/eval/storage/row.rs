@@ -35,6 +35,21 @@ pub trait Row: Clone + Ord + Hash + Default + Debug + Send + Sync + 'static {
     /// The run of `rows` (sorted) whose first cells are `key`.
     fn prefix_run<'a>(rows: &'a [Self], arity: usize, key: &[Packed]) -> &'a [Self];
 
+    /// A value no row of this type ever has (an invalid tag in its first
+    /// cell), to mark empty slots; `None` when the type has none.
+    fn vacant() -> Option<Self>;
+
+    /// The row mixed into a word, for hashing into a small table.
+    fn spread(&self) -> u64;
+
+    /// Sorts rows and removes repeats: a radix sort for the integer rows
+    /// (whose constant bytes, a tag or the high bits of small numbers, cost
+    /// nothing), the standard sort otherwise.
+    fn sort_distinct(rows: &mut Vec<Self>) {
+        rows.sort_unstable();
+        rows.dedup();
+    }
+
     /// The rows of `rows` when they are of this type.
     fn of(rows: &Rows) -> Option<&Vec<Self>>;
 
@@ -147,6 +162,20 @@ impl Row for u64 {
         run_between(rows, &low, &high)
     }
 
+    fn vacant() -> Option<u64> {
+        Some(u64::MAX)
+    }
+
+    fn sort_distinct(rows: &mut Vec<u64>) {
+        radix_sort(rows, 8, |row, byte| (*row >> (8 * byte)) as u8);
+        rows.dedup();
+    }
+
+    #[inline]
+    fn spread(&self) -> u64 {
+        self.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
     fn of(rows: &Rows) -> Option<&Vec<u64>> {
         match rows {
             Rows::Pair(rows) => Some(rows),
@@ -222,6 +251,21 @@ impl Row for u128 {
         run_between(rows, &low, &high)
     }
 
+    fn vacant() -> Option<u128> {
+        Some(u128::MAX)
+    }
+
+    fn sort_distinct(rows: &mut Vec<u128>) {
+        radix_sort(rows, 16, |row, byte| (*row >> (8 * byte)) as u8);
+        rows.dedup();
+    }
+
+    #[inline]
+    fn spread(&self) -> u64 {
+        ((*self as u64) ^ ((*self >> 64) as u64).rotate_left(29))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
     fn of(rows: &Rows) -> Option<&Vec<u128>> {
         match rows {
             Rows::Quad(rows) => Some(rows),
@@ -274,6 +318,15 @@ impl Row for Tuple {
         &rows[start..start + length]
     }
 
+    fn vacant() -> Option<Tuple> {
+        None
+    }
+
+    #[inline]
+    fn spread(&self) -> u64 {
+        0
+    }
+
     fn of(rows: &Rows) -> Option<&Vec<Tuple>> {
         match rows {
             Rows::Boxed(rows) => Some(rows),
@@ -291,6 +344,48 @@ impl Row for Tuple {
     fn wrap(rows: Vec<Tuple>) -> Rows {
         Rows::Boxed(rows)
     }
+}
+
+/// Sorts integer rows by their `n_bytes` bytes (least significant first),
+/// skipping the bytes every row has alike; short or already sorted inputs
+/// take the standard sort's path. Uses a scratch copy of the rows.
+fn radix_sort<R: Copy + Ord + Default>(
+    rows: &mut Vec<R>,
+    n_bytes: usize,
+    byte_of: impl Fn(&R, usize) -> u8,
+) {
+    const SHORT: usize = 1 << 12;
+    if rows.len() < SHORT || rows.is_sorted() {
+        rows.sort_unstable();
+        return;
+    }
+    let n_rows = rows.len();
+    let mut counts = vec![[0usize; 256]; n_bytes];
+    for row in rows.iter() {
+        for (byte, count) in counts.iter_mut().enumerate() {
+            count[usize::from(byte_of(row, byte))] += 1;
+        }
+    }
+    let mut from = std::mem::take(rows);
+    let mut to = vec![R::default(); n_rows];
+    for (byte, count) in counts.iter().enumerate() {
+        if count.contains(&n_rows) {
+            continue;
+        }
+        let mut offsets = [0usize; 256];
+        let mut sum = 0;
+        for (offset, &n) in offsets.iter_mut().zip(count.iter()) {
+            *offset = sum;
+            sum += n;
+        }
+        for row in &from {
+            let digit = usize::from(byte_of(row, byte));
+            to[offsets[digit]] = *row;
+            offsets[digit] += 1;
+        }
+        std::mem::swap(&mut from, &mut to);
+    }
+    *rows = from;
 }
 
 /// The rows `low <= row <= high` of a sorted slice.
@@ -444,6 +539,37 @@ mod tests {
         }
         for arity in 2..=6 {
             check_layout::<Tuple>(arity);
+        }
+    }
+
+    #[test]
+    fn radix_sorting_agrees_with_sorting() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            state >> 20
+        };
+        for n_rows in [0usize, 5, 5000, 20_000] {
+            let pairs: Vec<u64> = (0..n_rows)
+                .map(|_| (next() % 300) << 32 | (next() % 7))
+                .collect();
+            let mut expected = pairs.clone();
+            expected.sort();
+            expected.dedup();
+            let mut sorted = pairs;
+            u64::sort_distinct(&mut sorted);
+            assert_eq!(sorted, expected);
+            let quads: Vec<u128> = (0..n_rows)
+                .map(|_| u128::from(next()) << 64 | u128::from(next() % 50))
+                .collect();
+            let mut expected = quads.clone();
+            expected.sort();
+            expected.dedup();
+            let mut sorted = quads;
+            u128::sort_distinct(&mut sorted);
+            assert_eq!(sorted, expected);
         }
     }
 
