@@ -206,9 +206,11 @@ pub(super) fn run_stratum(
     let mut relations: Vec<(PredId, AnyGrowing)> = Vec::with_capacity(changing.len());
     for &predicate in &changing {
         let arity = arity_of(predicate);
+        // The orders the written-order plans read in are made now; those only
+        // another plan needs wait until that plan is first chosen.
         let mut wanted: Vec<(Permutation, usize)> = Vec::new();
         for group in &groups {
-            for planned in &group.planned {
+            for planned in group.planned.iter().rev().take(1) {
                 for need in &planned.needs {
                     if need.predicate != predicate || need.bound_columns.is_empty() {
                         continue;
@@ -278,20 +280,27 @@ pub(super) fn run_stratum(
                             Some(literal) if need.literal < literal => Part::Old,
                             _ => Part::Full,
                         };
-                        let order = if need.bound_columns.is_empty() {
-                            0
+                        let existing = if need.bound_columns.is_empty() {
+                            Some(0)
                         } else {
-                            relation.order_for(&need.bound_columns).unwrap_or(0)
+                            relation.order_for(&need.bound_columns)
                         };
-                        let permutation = relation
-                            .permutations()
-                            .get(order)
-                            .map(|permutation| (*permutation).clone())
-                            .unwrap_or_else(|| Permutation::identity(relation.arity()));
+                        let permutation = match existing {
+                            Some(order) => relation
+                                .permutations()
+                                .get(order)
+                                .map(|permutation| (*permutation).clone())
+                                .unwrap_or_else(|| Permutation::identity(relation.arity())),
+                            None => {
+                                let mut key = need.bound_columns.clone();
+                                key.sort_unstable();
+                                Permutation::keyed(relation.arity(), &key)
+                            }
+                        };
                         (
                             Reading::Growing {
                                 predicate: need.predicate,
-                                order,
+                                permutation: permutation.clone(),
                                 part,
                             },
                             permutation,
@@ -361,6 +370,21 @@ pub(super) fn run_stratum(
             let Some(candidate) = candidates.get_mut(chosen) else {
                 continue;
             };
+            // A plan chosen for the first time may read a relation in a new order.
+            for reading in &candidate.readings {
+                if let Reading::Growing {
+                    predicate,
+                    permutation,
+                    ..
+                } = reading
+                    && let Some(slot) = growing(&relations, *predicate)
+                {
+                    let name = format!("p{}", predicate.0);
+                    relations[slot]
+                        .1
+                        .ensure_order(&mut iteration, &name, permutation);
+                }
+            }
             let Some(output) = outputs.get_mut(*head) else {
                 continue;
             };
@@ -448,12 +472,21 @@ fn cheapest(
                 }
                 Reading::Growing {
                     predicate,
-                    order,
+                    permutation,
                     part,
-                } => growing
-                    .iter()
-                    .find(|(known, _)| known == predicate)
-                    .map_or(0.0, |(_, relation)| relation.fanout(*order, *part, key_len)),
+                } => match growing.iter().find(|(known, _)| known == predicate) {
+                    Some((_, relation)) => match relation.order_of(permutation) {
+                        Some(order) => relation.fanout(order, *part, key_len),
+                        None => {
+                            // An order not made yet: its keys are unknown, and
+                            // making it costs a pass over the relation.
+                            work += relation.n_rows(Part::Full) as f64;
+                            let n_rows = relation.n_rows(*part) as f64;
+                            if key_len == 0 { n_rows } else { n_rows.sqrt() }
+                        }
+                    },
+                    None => 0.0,
+                },
             };
             bindings *= fanout;
             work += bindings;
@@ -500,16 +533,16 @@ fn sources<'a>(
             } => Source::Runs(Runs::whole(relations.relation(*predicate).rows())),
             Reading::Growing {
                 predicate,
-                order,
+                permutation,
                 part,
-            } => match growing
-                .iter()
-                .position(|(known, _)| known == predicate)
-                .and_then(|slot| batches.get(slot))
-            {
-                Some(batches) => Source::Runs(batches.runs(*order, *part)),
-                None => Source::Runs(Runs::Pair(Vec::new())),
-            },
+            } => {
+                let slot = growing.iter().position(|(known, _)| known == predicate);
+                let order = slot.and_then(|slot| growing[slot].1.order_of(permutation));
+                match (slot.and_then(|slot| batches.get(slot)), order) {
+                    (Some(batches), Some(order)) => Source::Runs(batches.runs(order, *part)),
+                    _ => Source::Runs(Runs::Pair(Vec::new())),
+                }
+            }
         })
         .collect()
 }

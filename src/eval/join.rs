@@ -72,8 +72,8 @@ pub(super) enum Reading {
     Growing {
         /// The relation.
         predicate: PredId,
-        /// Which copy (an index into its orders).
-        order: usize,
+        /// The column order of the copy read.
+        permutation: Permutation,
         /// Which of its rows.
         part: Part,
     },
@@ -523,43 +523,50 @@ fn leaf_into<R: Row, O: Row>(
         return;
     }
     let arity = step.arity;
-    // For each head position: `Some(position)` of the row, or the fixed value.
-    let mut from_row = [None; MAX_HEAD];
-    let mut fixed = [Packed::ZERO; MAX_HEAD];
+    // The head row with the values bound before the step in place, and for
+    // each of its cells copied from the row: (head position, row position).
+    let mut template = O::build(head_arity, |position| {
+        head.get(position)
+            .and_then(|&slot| slots.get(slot))
+            .copied()
+            .unwrap_or_default()
+    });
+    let mut copies = [(0, 0); MAX_HEAD];
+    let mut n_copies = 0;
     for (position, &slot) in head.iter().enumerate() {
-        match step.binds.iter().find(|&&(_, bound)| bound == slot) {
-            Some(&(row_position, _)) => from_row[position] = Some(row_position),
-            None => fixed[position] = slots.get(slot).copied().unwrap_or_default(),
+        if let Some(&(row_position, _)) = step.binds.iter().find(|&&(_, bound)| bound == slot) {
+            copies[n_copies] = (position, row_position);
+            n_copies += 1;
         }
     }
-    let plain = step.filters.is_empty() && step.equal.is_empty() && step.anti.is_none();
-    let loop_rows = |head_arity: usize, buffer: &mut Filtered<O>| {
-        let anti_position = step.anti.as_ref().map(|_| step.key.len());
-        let mut excluded = excluded;
+    let copies = &copies[..n_copies];
+    let anti_position = step.anti.as_ref().map(|_| step.key.len());
+    let mut excluded = excluded;
+    let plain = step.filters.is_empty() && step.equal.is_empty() && anti_position.is_none();
+    // The common case, one cell copied and nothing to test: a tight loop.
+    if let ([(position, row_position)], true) = (copies, plain) {
         for row in rows {
-            if !plain {
-                if let Some(position) = anti_position
-                    && is_excluded(&mut excluded, row.cell(arity, position))
-                {
-                    continue;
-                }
-                if !fits(step, row, slots) {
-                    continue;
-                }
-            }
-            buffer.push(O::build(head_arity, |position| match from_row[position] {
-                Some(row_position) => row.cell(arity, row_position),
-                None => fixed[position],
-            }));
+            let mut head_row = template.clone();
+            head_row.set_cell(head_arity, *position, row.cell(arity, *row_position));
+            buffer.push(head_row);
         }
-    };
-    // With the head's width a constant, building its row unrolls.
-    match head_arity {
-        1 => loop_rows(1, buffer),
-        2 => loop_rows(2, buffer),
-        3 => loop_rows(3, buffer),
-        4 => loop_rows(4, buffer),
-        _ => loop_rows(head_arity, buffer),
+        return;
+    }
+    for row in rows {
+        if !plain {
+            if let Some(position) = anti_position
+                && is_excluded(&mut excluded, row.cell(arity, position))
+            {
+                continue;
+            }
+            if !fits(step, row, slots) {
+                continue;
+            }
+        }
+        for &(position, row_position) in copies {
+            template.set_cell(head_arity, position, row.cell(arity, row_position));
+        }
+        buffer.push(template.clone());
     }
 }
 

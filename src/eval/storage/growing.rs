@@ -98,6 +98,73 @@ impl<R: Row> Growing<R> {
         Growing { arity, copies }
     }
 
+    /// The index of the copy kept in `permutation`, made now from the
+    /// primary copy if there is none yet (a join plan that reads the
+    /// relation in a new order was chosen): stable and recent rows alike.
+    pub fn ensure_order(
+        &mut self,
+        iteration: &mut Iteration,
+        name: &str,
+        permutation: &Permutation,
+    ) -> usize {
+        if let Some(order) = self
+            .copies
+            .iter()
+            .position(|copy| copy.permutation == *permutation)
+        {
+            return order;
+        }
+        let arity = self.arity;
+        let Some(primary) = self.copies.first() else {
+            return 0;
+        };
+        let from_primary: Vec<usize> = permutation
+            .columns()
+            .iter()
+            .map(|&column| primary.permutation.position_of(column).unwrap_or(column))
+            .collect();
+        let permute = |rows: &[R]| {
+            let mut rows: Vec<R> = rows
+                .iter()
+                .map(|row| R::build(arity, |position| row.cell(arity, from_primary[position])))
+                .collect();
+            R::sort_distinct(&mut rows);
+            rows
+        };
+        let stable: Vec<R> = primary
+            .variable
+            .stable
+            .borrow()
+            .iter()
+            .flat_map(|batch| permute(&batch.elements))
+            .collect();
+        let mut stable = stable;
+        R::sort_distinct(&mut stable);
+        let recent = permute(&primary.variable.recent.borrow().elements);
+        let variable = iteration.variable::<R>(name);
+        if !stable.is_empty() {
+            variable
+                .stable
+                .borrow_mut()
+                .push(datafrog::Relation { elements: stable });
+        }
+        *variable.recent.borrow_mut() = datafrog::Relation { elements: recent };
+        self.copies.push(Order {
+            permutation: permutation.clone(),
+            from_primary,
+            variable,
+            batch_keys: RefCell::default(),
+        });
+        self.copies.len() - 1
+    }
+
+    /// The index of the copy kept in `permutation`, if there is one.
+    pub fn order_of(&self, permutation: &Permutation) -> Option<usize> {
+        self.copies
+            .iter()
+            .position(|copy| copy.permutation == *permutation)
+    }
+
     /// The index of the copy whose leading columns are exactly `key_columns`.
     pub fn order_for(&self, key_columns: &[usize]) -> Option<usize> {
         self.copies
@@ -383,6 +450,21 @@ impl AnyGrowing {
         with_growing!(self, growing => growing.order_for(key_columns))
     }
 
+    /// See [`Growing::order_of`].
+    pub fn order_of(&self, permutation: &Permutation) -> Option<usize> {
+        with_growing!(self, growing => growing.order_of(permutation))
+    }
+
+    /// See [`Growing::ensure_order`].
+    pub fn ensure_order(
+        &mut self,
+        iteration: &mut Iteration,
+        name: &str,
+        permutation: &Permutation,
+    ) -> usize {
+        with_growing!(self, growing => growing.ensure_order(iteration, name, permutation))
+    }
+
     /// See [`Growing::n_recent`].
     pub fn n_recent(&self) -> usize {
         with_growing!(self, growing => growing.n_recent())
@@ -391,6 +473,11 @@ impl AnyGrowing {
     /// See [`Growing::fanout`].
     pub fn fanout(&self, order: usize, part: Part, key_len: usize) -> f64 {
         with_growing!(self, growing => growing.fanout(order, part, key_len))
+    }
+
+    /// Number of rows of `part` (in the primary copy).
+    pub fn n_rows(&self, part: Part) -> usize {
+        with_growing!(self, growing => growing.fanout(0, part, 0) as usize)
     }
 
     /// Rows known from the start (see [`Growing::insert_stable`]).

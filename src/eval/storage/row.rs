@@ -26,6 +26,18 @@ pub trait Row: Clone + Ord + Hash + Default + Debug + Send + Sync + 'static {
     /// The cell at `position` of a row of `arity` cells.
     fn cell(&self, arity: usize, position: usize) -> Packed;
 
+    /// Replaces the cell at `position` of a row of `arity` cells.
+    fn set_cell(&mut self, arity: usize, position: usize, value: Packed) {
+        let row = self.clone();
+        *self = Self::build(arity, |at| {
+            if at == position {
+                value
+            } else {
+                row.cell(arity, at)
+            }
+        });
+    }
+
     /// The first `key_len` cells, as a hash key.
     fn key_of(&self, arity: usize, key_len: usize) -> Self::Key;
 
@@ -129,6 +141,12 @@ impl Row for u64 {
     }
 
     #[inline]
+    fn set_cell(&mut self, arity: usize, position: usize, value: Packed) {
+        let shift = 32 * (arity - 1 - position) as u32;
+        *self = (*self & !(0xFFFF_FFFF << shift)) | (u64::from(value.to_bits()) << shift);
+    }
+
+    #[inline]
     fn key_of(&self, arity: usize, key_len: usize) -> u64 {
         let shift = 32 * (arity - key_len) as u32;
         self.checked_shr(shift).unwrap_or(0)
@@ -167,7 +185,7 @@ impl Row for u64 {
     }
 
     fn sort_distinct(rows: &mut Vec<u64>) {
-        radix_sort(rows, 8, |row, byte| (*row >> (8 * byte)) as u8);
+        radix_sort::<u64, 8>(rows, |row, byte| (*row >> (8 * byte)) as u8);
         rows.dedup();
     }
 
@@ -215,6 +233,12 @@ impl Row for u128 {
     }
 
     #[inline]
+    fn set_cell(&mut self, arity: usize, position: usize, value: Packed) {
+        let shift = 32 * (arity - 1 - position) as u32;
+        *self = (*self & !(0xFFFF_FFFF << shift)) | (u128::from(value.to_bits()) << shift);
+    }
+
+    #[inline]
     fn key_of(&self, arity: usize, key_len: usize) -> u128 {
         let shift = 32 * (arity - key_len) as u32;
         self.checked_shr(shift).unwrap_or(0)
@@ -256,7 +280,7 @@ impl Row for u128 {
     }
 
     fn sort_distinct(rows: &mut Vec<u128>) {
-        radix_sort(rows, 16, |row, byte| (*row >> (8 * byte)) as u8);
+        radix_sort::<u128, 16>(rows, |row, byte| (*row >> (8 * byte)) as u8);
         rows.dedup();
     }
 
@@ -346,12 +370,11 @@ impl Row for Tuple {
     }
 }
 
-/// Sorts integer rows by their `n_bytes` bytes (least significant first),
+/// Sorts integer rows by their `N_BYTES` bytes (least significant first),
 /// skipping the bytes every row has alike; short or already sorted inputs
 /// take the standard sort's path. Uses a scratch copy of the rows.
-fn radix_sort<R: Copy + Ord + Default>(
+fn radix_sort<R: Copy + Ord + Default, const N_BYTES: usize>(
     rows: &mut Vec<R>,
-    n_bytes: usize,
     byte_of: impl Fn(&R, usize) -> u8,
 ) {
     const SHORT: usize = 1 << 12;
@@ -360,7 +383,7 @@ fn radix_sort<R: Copy + Ord + Default>(
         return;
     }
     let n_rows = rows.len();
-    let mut counts = vec![[0usize; 256]; n_bytes];
+    let mut counts = [[0u32; 256]; N_BYTES];
     for row in rows.iter() {
         for (byte, count) in counts.iter_mut().enumerate() {
             count[usize::from(byte_of(row, byte))] += 1;
@@ -369,18 +392,20 @@ fn radix_sort<R: Copy + Ord + Default>(
     let mut from = std::mem::take(rows);
     let mut to = vec![R::default(); n_rows];
     for (byte, count) in counts.iter().enumerate() {
-        if count.contains(&n_rows) {
+        if count.iter().any(|&n| n as usize == n_rows) {
             continue;
         }
         let mut offsets = [0usize; 256];
         let mut sum = 0;
         for (offset, &n) in offsets.iter_mut().zip(count.iter()) {
             *offset = sum;
-            sum += n;
+            sum += n as usize;
         }
         for row in &from {
             let digit = usize::from(byte_of(row, byte));
-            to[offsets[digit]] = *row;
+            if let Some(target) = to.get_mut(offsets[digit]) {
+                *target = *row;
+            }
             offsets[digit] += 1;
         }
         std::mem::swap(&mut from, &mut to);
@@ -500,6 +525,12 @@ mod tests {
         let row = R::build(arity, |position| Packed::from_bits(values[position]));
         for (position, &value) in values.iter().enumerate() {
             assert_eq!(row.cell(arity, position).to_bits(), value);
+            let mut changed = row.clone();
+            changed.set_cell(arity, position, Packed::from_bits(99));
+            for (other, &old) in values.iter().enumerate() {
+                let expected = if other == position { 99 } else { old };
+                assert_eq!(changed.cell(arity, other).to_bits(), expected);
+            }
         }
         // Order is lexicographic on cells, and prefix runs are contiguous.
         let mut rows: Vec<R> = Vec::new();
