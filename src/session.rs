@@ -56,6 +56,9 @@ pub struct SessionOptions {
     pub record_rounds: bool,
     /// Check only: analyze but never evaluate (for `wirelog check` and `schema`).
     pub check_only: bool,
+    /// Evaluate only what the loaded queries need (`wirelog run`): see
+    /// [`EvalOptions::demand`].
+    pub demand: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -164,6 +167,7 @@ impl Session {
         EvalOptions {
             limits: self.options.limits,
             record_rounds: self.options.record_rounds,
+            demand: self.options.demand,
         }
     }
 

@@ -122,9 +122,12 @@ fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[Pa
             return 2;
         }
     };
+    // A run answers the files' queries and ends: a query with constants
+    // computes only what it needs.
     let mut session = Session::new(SessionOptions {
         limits,
         record_rounds: explain,
+        demand: true,
         ..SessionOptions::default()
     });
     let accepted = match session.load_files(files) {

@@ -36,6 +36,12 @@ pub struct EvalOptions {
     pub limits: Limits,
     /// Record each tuple's round, so explanations can rebuild shortest derivations.
     pub record_rounds: bool,
+    /// Evaluate only what the program's queries need: strata that only
+    /// queries answered from demand (magic sets) read are left out of the
+    /// model, and each such query computes the part it asks for. For a run
+    /// that answers its queries and ends; a model kept for later questions
+    /// is complete without it.
+    pub demand: bool,
 }
 
 /// Where an evaluation error happened.

@@ -14,6 +14,7 @@
 use super::storage::{AnyIndex, Index, Relation, RelationBuilder, Rows};
 use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId};
+use crate::plan::{DemandPlan, StratumPlan};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -29,6 +30,20 @@ pub struct Database {
     /// Interned symbols, strings and large integers.
     pub store: Store,
     pub(super) relations: Relations,
+    /// What an evaluation on demand left out (see `EvalOptions::demand`).
+    pub(super) pending: Option<Box<Pending>>,
+}
+
+/// The part of a model an evaluation on demand left out: strata only
+/// queries answered from demand read, and those queries' plans.
+pub(super) struct Pending {
+    /// Per predicate: true when its relation holds only its facts and the
+    /// tuples demand computed for queries so far.
+    pub(super) predicates: Vec<bool>,
+    /// The strata left out, in evaluation order.
+    pub(super) strata: Vec<StratumPlan>,
+    /// Per query: its demand plan.
+    pub(super) plans: Vec<Option<DemandPlan>>,
 }
 
 /// The relations of a database, by predicate, with their indexes and recorded rounds.
@@ -51,6 +66,7 @@ impl Database {
         Database {
             store,
             relations: Relations::new(n_predicates, record_rounds),
+            pending: None,
         }
     }
 
@@ -62,6 +78,20 @@ impl Database {
     /// True when `tuple` holds.
     pub fn contains(&self, predicate: PredId, tuple: &[Packed]) -> bool {
         self.relation(predicate).contains(tuple)
+    }
+
+    /// True when `predicate`'s relation is only partly computed: the model
+    /// was evaluated on demand (`EvalOptions::demand`) and only queries
+    /// answered from demand needed it. It then holds the predicate's facts
+    /// and every tuple those queries' answers were derived from.
+    pub fn is_partial(&self, predicate: PredId) -> bool {
+        self.pending.as_ref().is_some_and(|pending| {
+            pending
+                .predicates
+                .get(predicate.0 as usize)
+                .copied()
+                .unwrap_or(false)
+        })
     }
 
     /// Number of predicates.
@@ -154,6 +184,45 @@ impl Database {
 }
 
 impl Relations {
+    /// Makes room for predicates added after the program's (demand's
+    /// adorned copies and magic predicates): each `(id, arity)` gets an
+    /// empty relation.
+    pub(super) fn add_predicates(&mut self, added: &[(PredId, usize)]) {
+        for &(predicate, arity) in added {
+            let index = predicate.0 as usize;
+            if self.relations.len() <= index {
+                self.relations.resize(index + 1, Relation::EMPTY);
+            }
+            if let Some(rounds) = self.rounds.as_mut()
+                && rounds.len() <= index
+            {
+                rounds.resize(index + 1, Vec::new());
+            }
+            self.set_relation(predicate, Relation::empty(arity));
+            if let Some(batches) = self
+                .rounds
+                .as_mut()
+                .and_then(|rounds| rounds.get_mut(index))
+            {
+                batches.clear();
+            }
+        }
+    }
+
+    /// Moves the recorded rounds of `from` to `to` (after `to`'s own).
+    pub(super) fn move_rounds(&mut self, from: PredId, to: PredId) {
+        let Some(rounds) = self.rounds.as_mut() else {
+            return;
+        };
+        let moved = rounds
+            .get_mut(from.0 as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if let Some(target) = rounds.get_mut(to.0 as usize) {
+            target.extend(moved);
+        }
+    }
+
     /// Empty relations for `n_predicates` predicates.
     pub(super) fn new(n_predicates: usize, record_rounds: bool) -> Relations {
         Relations {

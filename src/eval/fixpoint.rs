@@ -10,14 +10,13 @@
 //! and nothing between atoms is stored. Never sees a `Span`.
 
 use super::context::{Context, EvalError, EvalOptions, Origin};
-use super::database::{Database, Relations};
-use super::incremental::rules_reading_none_of;
+use super::database::{Database, Pending, Relations};
 use super::join::{
     AtomNeed, Output, Pipeline, Reading, RowBuffer, Sink, Source, atom_needs, complete_reading,
 };
 use super::storage::{AnyBatches, AnyGrowing, Part, Permutation, Relation, RelationBuilder, Runs};
 use super::store::{Packed, Store};
-use crate::analysis::ir::{self, PredId, RuleId};
+use crate::analysis::ir::{self, PredId};
 use crate::plan::{ConjunctionPlan, ProgramPlan, RulePlan, StratumPlan};
 use datafrog::Iteration;
 use std::sync::atomic::AtomicBool;
@@ -34,7 +33,34 @@ pub fn evaluate(
     load_facts(program, &mut database);
     store_fits(&database.store)?;
     let mut context = Context::new(options, cancel);
+    let deferred = |stratum: &StratumPlan| {
+        options.demand
+            && !stratum.predicates.is_empty()
+            && stratum.predicates.iter().all(|predicate| {
+                plan.demand
+                    .deferred
+                    .get(predicate.0 as usize)
+                    .copied()
+                    .unwrap_or(false)
+            })
+    };
+    let mut pending = Pending {
+        predicates: vec![false; program.predicates.len()],
+        strata: Vec::new(),
+        plans: plan.demand.plans.clone(),
+    };
     for stratum in &plan.strata {
+        if deferred(stratum) {
+            // Only queries answered from demand read it: left out, for them
+            // to compute the part they ask for.
+            for predicate in &stratum.predicates {
+                if let Some(flag) = pending.predicates.get_mut(predicate.0 as usize) {
+                    *flag = true;
+                }
+            }
+            pending.strata.push(stratum.clone());
+            continue;
+        }
         let mut start = Start::default();
         for &predicate in &stratum.predicates {
             let facts = database.take_relation(predicate);
@@ -43,7 +69,26 @@ pub fn evaluate(
         start.once = rules_reading_none_of(stratum, &stratum.predicates);
         run_stratum(&mut database, stratum, start, &mut context)?;
     }
+    if !pending.strata.is_empty() {
+        database.pending = Some(Box::new(pending));
+    }
     Ok(database)
+}
+
+/// The positions in `stratum` of the rules whose bodies read none of `predicates`.
+pub(super) fn rules_reading_none_of(stratum: &StratumPlan, predicates: &[PredId]) -> Vec<usize> {
+    stratum
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| {
+            rule.body
+                .stages
+                .iter()
+                .all(|stage| !predicates.contains(&stage.predicate))
+        })
+        .map(|(position, _)| position)
+        .collect()
 }
 
 /// Packs every base fact into its relation, in bulk.
@@ -86,9 +131,10 @@ pub(super) struct Start<'a> {
     /// rows; the database holds their new ones. Their atoms are joined
     /// semi-naively like the stratum's own in the first round.
     pub(super) grown: Vec<(PredId, &'a Relation)>,
-    /// Rules run once over all rows in the first round: those that read no
-    /// changing predicate, or (in an update) the new rules.
-    pub(super) once: Vec<RuleId>,
+    /// Rules (by position in the stratum) run once over all rows in the
+    /// first round: those that read no changing predicate, or (in an
+    /// update) the new rules.
+    pub(super) once: Vec<usize>,
 }
 
 /// A plan one group may run as, before it is built.
@@ -155,12 +201,12 @@ pub(super) fn run_stratum(
 
     // 2. The groups: rules run once, and a variant per atom over a changing predicate.
     let mut groups: Vec<Group<'_>> = Vec::new();
-    for rule in &stratum.rules {
+    for (position, rule) in stratum.rules.iter().enumerate() {
         let planned = |plan| Planned {
             plan,
             needs: atom_needs(plan),
         };
-        if start.once.contains(&rule.rule) {
+        if start.once.contains(&position) {
             groups.push(Group {
                 rule,
                 delta: None,

@@ -3,11 +3,12 @@
 
 use super::context::{Context, EvalError, EvalOptions};
 use super::database::Database;
+use super::fixpoint::rules_reading_none_of;
 use super::fixpoint::{Start, run_stratum, store_fits};
 use super::storage::{Relation, RelationBuilder};
 use super::store::Packed;
 use crate::analysis::ir::{self, PredId, RuleId};
-use crate::plan::{Check, ConjunctionPlan, ProgramPlan, StratumPlan};
+use crate::plan::{Check, ConjunctionPlan, ProgramPlan};
 use std::sync::atomic::AtomicBool;
 
 /// What one input added to an evaluated program. Predicates keep their ids
@@ -53,6 +54,16 @@ pub fn evaluate_incremental(
     cancel: &AtomicBool,
 ) -> Result<(Database, StrataReport), EvalError> {
     let old = addition.old;
+    if old.pending.is_some() {
+        // A model evaluated on demand is not complete enough to update.
+        let database =
+            super::fixpoint::evaluate(program, plan, old.store.clone(), options, cancel)?;
+        let report = StrataReport {
+            recomputed: plan.strata.len(),
+            ..StrataReport::default()
+        };
+        return Ok((database, report));
+    }
     let mut database = Database::for_program(old.store.clone(), program, options.record_rounds);
     database.continue_ranks_after(old);
     let mut context = Context::new(options, cancel);
@@ -149,7 +160,9 @@ pub fn evaluate_incremental(
                 .into_iter()
                 .map(|predicate| (predicate, old.relation(predicate)))
                 .collect();
-            start.once = addition.new_rules.to_vec();
+            start.once = (0..stratum.rules.len())
+                .filter(|&position| addition.new_rules.contains(&stratum.rules[position].rule))
+                .collect();
             run_stratum(&mut database, stratum, start, &mut context)?;
             for &predicate in &stratum.predicates {
                 if database.relation(predicate).len() > old.relation(predicate).len()
@@ -168,21 +181,6 @@ pub fn evaluate_incremental(
         }
     }
     Ok((database, report))
-}
-
-/// The rules of `stratum` whose bodies read none of `predicates`.
-pub(super) fn rules_reading_none_of(stratum: &StratumPlan, predicates: &[PredId]) -> Vec<RuleId> {
-    stratum
-        .rules
-        .iter()
-        .filter(|rule| {
-            rule.body
-                .stages
-                .iter()
-                .all(|stage| !predicates.contains(&stage.predicate))
-        })
-        .map(|rule| rule.rule)
-        .collect()
 }
 
 /// The predicates a conjunction reads: positively through its stages, and

@@ -25,6 +25,7 @@
 mod aggregate;
 mod context;
 mod database;
+mod demand;
 mod expr;
 mod fixpoint;
 mod incremental;

@@ -11,6 +11,10 @@
 //! aggregate look-ups run right after the stage that binds their last
 //! variable. Each stage carries only the variables still needed later.
 
+mod demand;
+
+pub use demand::{Demand, DemandPlan, DemandPredicate};
+
 use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
 use crate::syntax::ast::{AggregateFunction, CompareOp};
 use crate::value::Value;
@@ -22,6 +26,9 @@ pub struct ProgramPlan {
     pub strata: Vec<StratumPlan>,
     /// One per query, same order.
     pub queries: Vec<ConjunctionPlan>,
+    /// Which queries can be answered from demand (magic sets), and the
+    /// predicates only they need.
+    pub demand: Demand,
 }
 
 /// The rules of one stratum.
@@ -206,7 +213,11 @@ pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
             output,
         )?);
     }
-    Ok(ProgramPlan { strata, queries })
+    Ok(ProgramPlan {
+        strata,
+        queries,
+        demand: demand::plan_demand(program),
+    })
 }
 
 /// Plans one rule.
