@@ -59,6 +59,9 @@ pub struct SessionOptions {
     /// Evaluate only what the loaded queries need (`wirelog run`): see
     /// [`EvalOptions::demand`].
     pub demand: bool,
+    /// Join atoms in the order written (`wirelog run --written-order`): see
+    /// [`plan::PlanOptions::written_order`].
+    pub written_order: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -168,6 +171,7 @@ impl Session {
             limits: self.options.limits,
             record_rounds: self.options.record_rounds,
             demand: self.options.demand,
+            written_order: self.options.written_order,
         }
     }
 
@@ -289,7 +293,10 @@ impl Session {
             return Err(());
         }
         let program = analysis.program;
-        let plan = plan::plan_program(&program).map_err(|error| {
+        let plan_options = plan::PlanOptions {
+            written_order: self.options.written_order,
+        };
+        let plan = plan::plan_program_with(&program, plan_options).map_err(|error| {
             diagnostics.push(Diagnostic::error_without_span(
                 "E399",
                 format!("internal error: {error}"),

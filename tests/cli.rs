@@ -262,3 +262,20 @@ fn a_point_query_is_answered_from_demand_and_explained() {
     assert!(text.contains("path(8, 10)"), "{text}");
     assert!(text.contains("edge(9, 10)"), "{text}");
 }
+
+#[test]
+fn the_written_order_gives_the_same_answers() {
+    let text = "a(1). a(2). b(2). b(3). c(1, 2). c(2, 3).\nh(X, Y) :- a(X), b(Y), c(X, Y).\nr(X, Z) :- c(X, Z).\nr(X, Z) :- c(X, Y), r(Y, Z).\n?- h(X, Y).\n?- r(X, Y).\n";
+    let path = temp_file("order.dl", text);
+    let planned = wirelog(&["run", "--format", "csv", path.to_str().unwrap_or_default()]);
+    let written = wirelog(&[
+        "run",
+        "--written-order",
+        "--format",
+        "csv",
+        path.to_str().unwrap_or_default(),
+    ]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    assert_eq!(stdout(&planned), stdout(&written));
+    assert_eq!(stdout(&written), "X,Y\n1,2\n2,3\n\nX,Y\n1,2\n1,3\n2,3\n");
+}

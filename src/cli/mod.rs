@@ -35,6 +35,12 @@ enum Command {
         /// Print every row of long answers (tables only; CSV and JSON are always complete).
         #[arg(long)]
         all: bool,
+        /// Join the atoms of every rule and query in the order written: no
+        /// atom moved to avoid a cross product, no plan chosen by relation
+        /// sizes (each recursive rule still starts from its new tuples when
+        /// they come first in its body, and otherwise reads them in place).
+        #[arg(long)]
+        written_order: bool,
         /// The rule files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -83,8 +89,9 @@ pub fn run(arguments: Arguments) -> i32 {
             format,
             explain,
             all,
+            written_order,
             files,
-        }) => run_files(limits, &format, explain, all, &files),
+        }) => run_files(limits, &format, explain, all, written_order, &files),
         Some(Command::Check { files }) => check_files(limits, &files),
         Some(Command::Schema { files }) => schema(limits, &files),
     }
@@ -107,7 +114,14 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
     }
 }
 
-fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[PathBuf]) -> i32 {
+fn run_files(
+    limits: Limits,
+    format: &str,
+    explain: bool,
+    all: bool,
+    written_order: bool,
+    files: &[PathBuf],
+) -> i32 {
     // `dot` exists only for explanations.
     let dot = format.trim().eq_ignore_ascii_case("dot");
     if dot && !explain {
@@ -128,6 +142,7 @@ fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[Pa
         limits,
         record_rounds: explain,
         demand: true,
+        written_order,
         ..SessionOptions::default()
     });
     let accepted = match session.load_files(files) {

@@ -42,6 +42,10 @@ pub struct EvalOptions {
     /// that answers its queries and ends; a model kept for later questions
     /// is complete without it.
     pub demand: bool,
+    /// Run each recursive rule in its written order (reading its new tuples
+    /// in place) instead of choosing, each round, the plan that relation
+    /// sizes say is cheaper.
+    pub written_order: bool,
 }
 
 /// Where an evaluation error happened.

@@ -412,7 +412,11 @@ pub(super) fn run_stratum(
             if !runs_now {
                 continue;
             }
-            let chosen = cheapest(candidates, &relations, &database.relations);
+            let chosen = if context.options.written_order {
+                candidates.len().saturating_sub(1)
+            } else {
+                cheapest(candidates, &relations, &database.relations)
+            };
             let Some(candidate) = candidates.get_mut(chosen) else {
                 continue;
             };

@@ -190,13 +190,31 @@ pub fn literal_order(
     plan_conjunction(body, n_slots, seed, Vec::new()).map(|plan| plan.literal_order())
 }
 
+/// How to plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Join atoms in the order written, even where a later atom is
+    /// connected to what is bound and an earlier one is not (a cross
+    /// product); the evaluator's `EvalOptions::written_order` then also
+    /// keeps each recursive rule in this order.
+    pub written_order: bool,
+}
+
 /// Plans every stratum and query of a checked program.
 pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
+    plan_program_with(program, PlanOptions::default())
+}
+
+/// Plans every stratum and query of a checked program, as `options` say.
+pub fn plan_program_with(
+    program: &ir::Program,
+    options: PlanOptions,
+) -> Result<ProgramPlan, PlanError> {
     let mut strata = Vec::with_capacity(program.strata.len());
     for stratum in &program.strata {
         let mut rules = Vec::with_capacity(stratum.rules.len());
         for &rule_id in &stratum.rules {
-            rules.push(plan_rule(program.rule(rule_id), rule_id)?);
+            rules.push(plan_rule_with(program.rule(rule_id), rule_id, options)?);
         }
         strata.push(StratumPlan {
             predicates: stratum.predicates.clone(),
@@ -206,11 +224,13 @@ pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
     let mut queries = Vec::with_capacity(program.queries.len());
     for query in &program.queries {
         let output = query.shown.iter().map(|&var| Expr::Var(var)).collect();
-        queries.push(plan_conjunction(
+        queries.push(plan_conjunction_with(
             &query.body,
             query.variables.len(),
             &[],
             output,
+            None,
+            options,
         )?);
     }
     Ok(ProgramPlan {
@@ -222,23 +242,34 @@ pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
 
 /// Plans one rule.
 pub fn plan_rule(rule: &ir::Rule, rule_id: RuleId) -> Result<RulePlan, PlanError> {
+    plan_rule_with(rule, rule_id, PlanOptions::default())
+}
+
+/// Plans one rule, as `options` say.
+pub fn plan_rule_with(
+    rule: &ir::Rule,
+    rule_id: RuleId,
+    options: PlanOptions,
+) -> Result<RulePlan, PlanError> {
     let n_slots = rule.variables.len();
+    let output = || rule.head.args.clone();
     let mut variants = Vec::new();
     for (literal, body_literal) in rule.body.iter().enumerate() {
         if is_positive_atom(body_literal) {
-            variants.push(plan_conjunction_from(
+            variants.push(plan_conjunction_with(
                 &rule.body,
                 n_slots,
                 &[],
-                rule.head.args.clone(),
+                output(),
                 Some(literal),
+                options,
             )?);
         }
     }
     Ok(RulePlan {
         rule: rule_id,
         head: rule.head.predicate,
-        body: plan_conjunction(&rule.body, n_slots, &[], rule.head.args.clone())?,
+        body: plan_conjunction_with(&rule.body, n_slots, &[], output(), None, options)?,
         variants,
     })
 }
@@ -261,6 +292,18 @@ pub fn plan_conjunction_from(
     seed: &[VarId],
     output: Vec<Expr>,
     first: Option<usize>,
+) -> Result<ConjunctionPlan, PlanError> {
+    plan_conjunction_with(body, n_slots, seed, output, first, PlanOptions::default())
+}
+
+/// [`plan_conjunction_from`], as `options` say.
+pub fn plan_conjunction_with(
+    body: &[BodyLiteral],
+    n_slots: usize,
+    seed: &[VarId],
+    output: Vec<Expr>,
+    first: Option<usize>,
+    options: PlanOptions,
 ) -> Result<ConjunctionPlan, PlanError> {
     let mut bound = vec![false; n_slots];
     for var in seed {
@@ -285,7 +328,7 @@ pub fn plan_conjunction_from(
     plan.seed_checks = checks;
     plan.seed_check_literals = literals;
     let mut first = first;
-    while let Some(position) = next_atom(&pending, &bound, first.take()) {
+    while let Some(position) = next_atom(&pending, &bound, first.take(), options.written_order) {
         let (
             literal,
             BodyLiteral::Atom {
@@ -358,13 +401,14 @@ fn is_positive_atom(literal: &BodyLiteral) -> bool {
 }
 
 /// The position in `pending` of the atom to join next: the literal `first`
-/// when given and pending; otherwise the first positive atom in written
-/// order that shares a bound variable (or binds nothing new); otherwise the
-/// first positive atom.
+/// when given and pending; otherwise (unless the written order is kept)
+/// the first positive atom in written order that shares a bound variable
+/// (or binds nothing new); otherwise the first positive atom.
 fn next_atom(
     pending: &[(usize, &BodyLiteral)],
     bound: &[bool],
     first: Option<usize>,
+    written_order: bool,
 ) -> Option<usize> {
     if let Some(first) = first
         && let Some(position) = pending
@@ -372,6 +416,9 @@ fn next_atom(
             .position(|&(literal, body)| literal == first && is_positive_atom(body))
     {
         return Some(position);
+    }
+    if written_order {
+        return pending.iter().position(|&(_, body)| is_positive_atom(body));
     }
     let connected = |body: &BodyLiteral| match body {
         BodyLiteral::Atom { args, .. } => {
@@ -608,5 +655,41 @@ fn check_variables(check: &Check, out: &mut Vec<VarId>) {
             _ => None,
         })),
         Check::Aggregate { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_program;
+    use crate::syntax::span::SourceId;
+
+    /// The predicates of the first rule's stages, in join order.
+    fn join_order(text: &str, options: PlanOptions) -> Vec<String> {
+        let (parsed, errors) = parse_program(SourceId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let program = crate::analysis::analyze(&[&parsed]).program;
+        let plan = plan_program_with(&program, options).expect("plans");
+        let rule = plan
+            .strata
+            .iter()
+            .flat_map(|stratum| &stratum.rules)
+            .next()
+            .expect("a rule");
+        rule.body
+            .stages
+            .iter()
+            .map(|stage| program.predicate(stage.predicate).name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_cross_product_waits_unless_the_written_order_is_kept() {
+        let text = "a(1). b(2). c(1, 2).\nh(X, Y) :- a(X), b(Y), c(X, Y).\n";
+        assert_eq!(join_order(text, PlanOptions::default()), ["a", "c", "b"]);
+        let written = PlanOptions {
+            written_order: true,
+        };
+        assert_eq!(join_order(text, written), ["a", "b", "c"]);
     }
 }
