@@ -116,23 +116,31 @@ struct AtomStep {
     /// Comparisons between the variable bound at the first position after
     /// the key and a value known before: each cuts the (sorted) run.
     ranges: Vec<(Bound, Cell)>,
-    /// A negation whose last key cell is that same variable, done as a
-    /// merge of the sorted run with the negated run (see `Anti`).
-    anti: Option<Anti>,
+    /// A negation, or the next step's membership test, whose last key cell
+    /// is that same variable, done as a merge of the sorted run with the
+    /// other relation's run (see `Member`).
+    anti: Option<Member>,
+    /// True when this step's `anti` is a semi-join that took over the next
+    /// step (a whole-row membership test), which is then skipped.
+    absorbs_next: bool,
 }
 
-/// `not p(K..., V)` where `V` is the variable a step binds right after its
-/// key and `K...` were known before: for each binding of `K...` the values
-/// of `V` that `p` holds form one sorted run of `p`'s index, and the step's
-/// rows (sorted by `V` too) are merged against it instead of each being
-/// looked up (datafrog's `extend_anti`, by merging).
+/// `p(K..., V)` tested for the variable `V` a step binds right after its
+/// key, `K...` known before: for each binding of `K...` the values of `V`
+/// that `p` holds form one sorted run of `p`'s index, and the step's rows
+/// (sorted by `V` too) are merged against it instead of each being looked
+/// up: rows whose `V` is in it are dropped for `not p(K..., V)` (datafrog's
+/// `extend_anti`) and kept for an atom `p(K..., V)` that binds nothing more
+/// (the intersection of a leapjoin, as in a triangle query).
 #[derive(Debug)]
-struct Anti {
+struct Member {
     predicate: PredId,
     index: Arc<AnyIndex>,
     /// The key cells before `V`, in the index's order.
     prefix: Vec<Cell>,
     cursor: usize,
+    /// True to keep the rows whose value is in the run, false to drop them.
+    keep: bool,
 }
 
 /// Which rows of a run a comparison keeps: those whose value at the cut
@@ -423,8 +431,16 @@ impl<'p> Pipeline<'p> {
             take_anti(&mut step, &known);
             steps.push(step);
         }
-        if let Some(last) = steps.last_mut() {
-            last.leaf = last.checks.is_empty();
+        absorb_membership_tests(&mut steps, readings, &depths);
+        // The last step that runs (a step absorbed by the one before it does not).
+        let n_steps = steps.len();
+        for (at, step) in steps.iter_mut().enumerate() {
+            let last = if step.absorbs_next {
+                at + 2 == n_steps
+            } else {
+                at + 1 == n_steps
+            };
+            step.leaf = last && step.checks.is_empty();
         }
         let exprs: Vec<CompiledExpr> = plan
             .output
@@ -540,9 +556,12 @@ fn leaf_into<R: Row, O: Row>(
         }
     }
     let copies = &copies[..n_copies];
-    let anti_position = step.anti.as_ref().map(|_| step.key.len());
+    let member = step
+        .anti
+        .as_ref()
+        .map(|member| (step.key.len(), member.keep));
     let mut excluded = excluded;
-    let plain = step.filters.is_empty() && step.equal.is_empty() && anti_position.is_none();
+    let plain = step.filters.is_empty() && step.equal.is_empty() && member.is_none();
     // The common case, one cell copied and nothing to test: a tight loop.
     if let ([(position, row_position)], true) = (copies, plain) {
         for row in rows {
@@ -554,8 +573,8 @@ fn leaf_into<R: Row, O: Row>(
     }
     for row in rows {
         if !plain {
-            if let Some(position) = anti_position
-                && is_excluded(&mut excluded, row.cell(arity, position))
+            if let Some((position, keep)) = member
+                && is_excluded(&mut excluded, row.cell(arity, position), keep)
             {
                 continue;
             }
@@ -570,17 +589,19 @@ fn leaf_into<R: Row, O: Row>(
     }
 }
 
-/// True when `value` is in `excluded` (sorted), whose smaller values are
-/// dropped on the way: successive values must not decrease.
+/// True when a row whose merged variable has `value` is dropped by the
+/// step's `Member`: `value` is (for a negation) or is not (for a semi-join)
+/// in `values` (sorted), whose smaller values are dropped on the way:
+/// successive values must not decrease.
 #[inline]
-fn is_excluded(excluded: &mut &[Packed], value: Packed) -> bool {
-    while let Some((&first, rest)) = excluded.split_first() {
+fn is_excluded(values: &mut &[Packed], value: Packed, keep: bool) -> bool {
+    while let Some((&first, rest)) = values.split_first() {
         if first >= value {
-            return first == value;
+            return (first == value) != keep;
         }
-        *excluded = rest;
+        *values = rest;
     }
-    false
+    keep
 }
 
 /// The immutable steps and the mutable aggregate tables of one run.
@@ -735,13 +756,19 @@ impl Runner<'_> {
         slots: &mut [Packed],
         sink: &mut Sink<'_, '_>,
     ) -> bool {
+        if step.anti.as_ref().is_some_and(|member| member.keep) && excluded.is_empty() {
+            // A semi-join with nothing to meet.
+            return true;
+        }
         if step.leaf && self.head_slots.is_some() {
             return self.leaf(step, run, excluded, slots, sink);
         }
         let position = step.key.len();
         let mut excluded = excluded;
         for row in run {
-            if step.anti.is_some() && is_excluded(&mut excluded, row.cell(step.arity, position)) {
+            if let Some(member) = &step.anti
+                && is_excluded(&mut excluded, row.cell(step.arity, position), member.keep)
+            {
                 continue;
             }
             if !self.bind(at, step, row, sources, slots, sink) {
@@ -796,7 +823,8 @@ impl Runner<'_> {
         sink: &mut Sink<'_, '_>,
     ) {
         if step.checks.is_empty() || self.checks(&step.checks, &step.check_literals, slots, sink) {
-            self.descend(at + 1, sources, slots, sink);
+            let next = if step.absorbs_next { at + 2 } else { at + 1 };
+            self.descend(next, sources, slots, sink);
         }
     }
 
@@ -884,7 +912,8 @@ impl Runner<'_> {
                 let position = step.key.len();
                 let mut excluded = excluded;
                 for row in rows {
-                    if step.anti.is_some() && is_excluded(&mut excluded, row.cell(arity, position))
+                    if let Some(member) = &step.anti
+                        && is_excluded(&mut excluded, row.cell(arity, position), member.keep)
                     {
                         continue;
                     }
@@ -1156,6 +1185,7 @@ fn atom_step(
         binds,
         ranges: Vec::new(),
         anti: None,
+        absorbs_next: false,
         checks: compile_checks(&stage.checks, depths, relations, store, n_cursors),
         check_literals: stage.check_literals.clone(),
         leaf: false,
@@ -1203,8 +1233,58 @@ fn range_bounds(
     bounds
 }
 
+/// Turns each step followed by a whole-row membership test of the variable
+/// it binds right after its key into a semi-join (see `Member`): the test's
+/// relation is merged with the step's run, and the test is skipped.
+fn absorb_membership_tests(steps: &mut [AtomStep], readings: &[Reading], depths: &[usize]) {
+    for at in 0..steps.len().saturating_sub(1) {
+        let (head, tail) = steps.split_at_mut(at + 1);
+        let (step, next) = (&mut head[at], &tail[0]);
+        if step.anti.is_some() || step.absorbs_next || next.absorbs_next {
+            continue;
+        }
+        let Some(Reading::Complete {
+            predicate,
+            index: Some(index),
+        }) = readings.get(at + 1)
+        else {
+            continue;
+        };
+        let tests_only = next.binds.is_empty()
+            && next.filters.is_empty()
+            && next.equal.is_empty()
+            && next.checks.is_empty()
+            && next.anti.is_none()
+            && index.has_last_column_runs();
+        let position = step.key.len();
+        let bound_next = step
+            .binds
+            .iter()
+            .find(|&&(bound_at, _)| bound_at == position)
+            .map(|&(_, slot)| slot);
+        let Some((Cell::Slot(last), prefix)) = next.key.split_last() else {
+            continue;
+        };
+        let known_before = |cell: &Cell| match cell {
+            Cell::Const(_) => true,
+            Cell::Slot(slot) => depths.get(*slot).is_some_and(|&depth| depth <= at),
+        };
+        if !tests_only || bound_next != Some(*last) || !prefix.iter().all(known_before) {
+            continue;
+        }
+        step.anti = Some(Member {
+            predicate: *predicate,
+            index: Arc::clone(index),
+            prefix: prefix.to_vec(),
+            cursor: next.cursor,
+            keep: true,
+        });
+        step.absorbs_next = true;
+    }
+}
+
 /// Moves out of `step.checks` the first negation that can be merged with
-/// the step's run (see `Anti`).
+/// the step's run (see `Member`).
 fn take_anti(step: &mut AtomStep, known: &dyn Fn(usize) -> bool) {
     let position = step.key.len();
     let Some(&(_, slot)) = step
@@ -1240,11 +1320,12 @@ fn take_anti(step: &mut AtomStep, known: &dyn Fn(usize) -> bool) {
         step.check_literals.remove(found);
     }
     probe.pop();
-    step.anti = Some(Anti {
+    step.anti = Some(Member {
         predicate,
         index,
         prefix: probe,
         cursor,
+        keep: false,
     });
 }
 
