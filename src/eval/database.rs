@@ -132,12 +132,10 @@ impl Database {
         self.relations.set_relation(predicate, relation);
     }
 
-    /// An empty database for the predicates of `program`, each relation of its arity.
-    pub(super) fn for_program(
-        store: Store,
-        program: &ir::Program,
-        record_rounds: bool,
-    ) -> Database {
+    /// An empty database for the predicates of `program`, each relation of
+    /// its arity: the start of a model whose facts are loaded in bulk
+    /// ([`Database::extend_relation`]) before [`evaluate_loaded`](super::evaluate_loaded).
+    pub fn for_program(store: Store, program: &ir::Program, record_rounds: bool) -> Database {
         let mut database = Database::new(store, program.predicates.len(), record_rounds);
         for (slot, predicate) in database
             .relations

@@ -29,7 +29,25 @@ pub fn evaluate(
     options: EvalOptions,
     cancel: &AtomicBool,
 ) -> Result<Database, EvalError> {
-    let mut database = Database::for_program(store, program, options.record_rounds);
+    let database = Database::for_program(store, program, options.record_rounds);
+    evaluate_loaded(program, plan, database, options, cancel)
+}
+
+/// Evaluates a checked, planned program over `database`, whose relations
+/// already hold facts loaded in bulk (rows of packed values, see
+/// [`Database::extend_relation`]), with the program's own facts added:
+/// the path for facts that never become syntax trees (a fact file read
+/// straight into the engine, an import).
+///
+/// `database` must come from [`Database::for_program`] for this program,
+/// its values packed with its own store.
+pub fn evaluate_loaded(
+    program: &ir::Program,
+    plan: &ProgramPlan,
+    mut database: Database,
+    options: EvalOptions,
+    cancel: &AtomicBool,
+) -> Result<Database, EvalError> {
     load_facts(program, &mut database);
     store_fits(&database.store)?;
     let mut context = Context::new(options, cancel);

@@ -38,7 +38,7 @@ mod tuple;
 pub use context::{EvalError, EvalOptions, Limits, Origin};
 pub use database::Database;
 pub use expr::CompiledExpr;
-pub use fixpoint::evaluate;
+pub use fixpoint::{evaluate, evaluate_loaded};
 pub use incremental::{Addition, StrataReport, evaluate_incremental};
 pub use query::{Scratch, answer_query, evaluate_conjunction, relation_answer};
 pub use storage::{Relation, RelationBuilder};
