@@ -14,7 +14,9 @@ use super::aggregate::AggregateTable;
 use super::context::{Context, EvalError, Origin};
 use super::database::Relations;
 use super::expr::CompiledExpr;
-use super::storage::{AnyIndex, Cursor, Index, Part, Permutation, Row, RowKind, Rows, Runs};
+use super::storage::{
+    AnyIndex, Cursor, Index, Part, Permutation, Row, RowKind, Rows, Runs, prefix_run_from,
+};
 use super::store::{Packed, Store};
 use super::tuple::Tuple;
 use crate::analysis::ir::{Arg, PredId, VarId};
@@ -491,6 +493,7 @@ impl<'p> Pipeline<'p> {
                 .collect(),
             _ => None,
         };
+        let leaf_copies = leaf_copies(&self.steps, head_slots.as_deref());
         let mut runner = Runner {
             origin: self.origin,
             steps: &self.steps,
@@ -498,6 +501,8 @@ impl<'p> Pipeline<'p> {
             head_slots,
             cursors: vec![Cursor::default(); self.n_cursors],
             excluded: vec![Vec::new(); self.steps.len()],
+            run_cursors: vec![Vec::new(); self.steps.len()],
+            leaf_copies,
             aggregates: &mut self.aggregates,
         };
         let literals = &self.plan.seed_check_literals;
@@ -506,6 +511,23 @@ impl<'p> Pipeline<'p> {
         }
         self.slots = slots;
     }
+}
+
+/// For the step that feeds the head directly (the leaf), the head cells it
+/// copies from its rows: (head position, row position).
+fn leaf_copies(steps: &[AtomStep], head_slots: Option<&[usize]>) -> Vec<(usize, usize)> {
+    let (Some(step), Some(head)) = (steps.iter().find(|step| step.leaf), head_slots) else {
+        return Vec::new();
+    };
+    head.iter()
+        .enumerate()
+        .filter_map(|(position, &slot)| {
+            step.binds
+                .iter()
+                .find(|&&(_, bound)| bound == slot)
+                .map(|&(row_position, _)| (position, row_position))
+        })
+        .collect()
 }
 
 /// True when `row` meets the step's conditions besides its key.
@@ -525,37 +547,26 @@ fn fits<R: Row>(step: &AtomStep, row: &R, slots: &[Packed]) -> bool {
 /// cell is either a value bound before the step (read once) or a cell of
 /// the row, so a row becomes a head row without touching the slots.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn leaf_into<R: Row, O: Row>(
     step: &AtomStep,
     rows: &[R],
     excluded: &[Packed],
     slots: &mut [Packed],
     head: &[usize],
+    copies: &[(usize, usize)],
     head_arity: usize,
     buffer: &mut Filtered<O>,
 ) {
-    const MAX_HEAD: usize = 8;
-    if head.len() != head_arity || head_arity > MAX_HEAD {
-        return;
-    }
     let arity = step.arity;
-    // The head row with the values bound before the step in place, and for
-    // each of its cells copied from the row: (head position, row position).
+    // The head row with the values bound before the step in place; the
+    // cells in `copies` (head position, row position) come from each row.
     let mut template = O::build(head_arity, |position| {
         head.get(position)
             .and_then(|&slot| slots.get(slot))
             .copied()
             .unwrap_or_default()
     });
-    let mut copies = [(0, 0); MAX_HEAD];
-    let mut n_copies = 0;
-    for (position, &slot) in head.iter().enumerate() {
-        if let Some(&(row_position, _)) = step.binds.iter().find(|&&(_, bound)| bound == slot) {
-            copies[n_copies] = (position, row_position);
-            n_copies += 1;
-        }
-    }
-    let copies = &copies[..n_copies];
     let member = step
         .anti
         .as_ref()
@@ -616,6 +627,11 @@ struct Runner<'r> {
     cursors: Vec<Cursor>,
     /// One per step: the buffer of values its `Anti` excludes.
     excluded: Vec<Vec<Packed>>,
+    /// One per step: for each run it reads, where its last look-up started.
+    run_cursors: Vec<Vec<usize>>,
+    /// For the last step, when it feeds the head directly: each head cell it
+    /// copies from its row, as (head position, row position).
+    leaf_copies: Vec<(usize, usize)>,
     aggregates: &'r mut Vec<AggregateTable>,
 }
 
@@ -695,14 +711,23 @@ impl Runner<'_> {
     ) {
         let key = KeyBuffer::new(&step.key, slots);
         let excluded = self.excluded_values(at, step, slots, sink);
-        for run in runs {
-            let mut matching = R::prefix_run(run, step.arity, key.cells());
+        let mut from = self
+            .run_cursors
+            .get_mut(at)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        from.resize(runs.len(), 0);
+        for (run, from) in runs.iter().zip(from.iter_mut()) {
+            let mut matching = prefix_run_from(run, step.arity, key.cells(), from);
             if !step.ranges.is_empty() {
                 matching = restrict(matching, step.arity, step.key.len(), &step.ranges, slots);
             }
             if !self.each_row(at, step, matching, &excluded, sources, slots, sink) {
                 break;
             }
+        }
+        if let Some(slot) = self.run_cursors.get_mut(at) {
+            *slot = from;
         }
         self.give_back(at, excluded);
     }
@@ -898,7 +923,16 @@ impl Runner<'_> {
                     rows: RowBuffer::Pair(buffer),
                     ..
                 },
-            ) => leaf_into(step, rows, excluded, slots, head, *arity, buffer),
+            ) => leaf_into(
+                step,
+                rows,
+                excluded,
+                slots,
+                head,
+                &self.leaf_copies,
+                *arity,
+                buffer,
+            ),
             (
                 Some(head),
                 Output::Rows {
@@ -906,7 +940,16 @@ impl Runner<'_> {
                     rows: RowBuffer::Quad(buffer),
                     ..
                 },
-            ) => leaf_into(step, rows, excluded, slots, head, *arity, buffer),
+            ) => leaf_into(
+                step,
+                rows,
+                excluded,
+                slots,
+                head,
+                &self.leaf_copies,
+                *arity,
+                buffer,
+            ),
             _ => {
                 let arity = step.arity;
                 let position = step.key.len();

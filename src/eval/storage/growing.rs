@@ -285,8 +285,8 @@ impl<R: Row> Growing<R> {
             .unwrap_or(0);
         let n_keys = match part {
             Part::Old => stable_keys,
-            Part::Recent => keys_of(&recent.elements, false),
-            Part::Full => stable_keys.max(keys_of(&recent.elements, false)),
+            Part::Recent => keys_of(&recent.elements, true),
+            Part::Full => stable_keys.max(keys_of(&recent.elements, true)),
         };
         n_rows / n_keys.max(1) as f64
     }

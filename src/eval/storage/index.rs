@@ -11,7 +11,7 @@
 //! relation and key, read by any number of joins; the relation must not
 //! change while an index of it is in use.
 
-use super::row::{Permutation, Row, Rows};
+use super::row::{Permutation, Row, Rows, gallop};
 use crate::eval::Packed;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -242,27 +242,6 @@ impl Cursor {
         self.end = end;
         self.at = 0;
     }
-}
-
-/// Skips the prefix of `slice` for which `before` holds (it must be a
-/// prefix property), in O(log distance) steps.
-fn gallop<T>(mut slice: &[T], mut before: impl FnMut(&T) -> bool) -> &[T] {
-    if slice.first().is_some_and(&mut before) {
-        let mut step = 1;
-        while step < slice.len() && before(&slice[step]) {
-            slice = &slice[step..];
-            step <<= 1;
-        }
-        step >>= 1;
-        while step > 0 {
-            if step < slice.len() && before(&slice[step]) {
-                slice = &slice[step..];
-            }
-            step >>= 1;
-        }
-        slice = &slice[1..];
-    }
-    slice
 }
 
 /// An index of any row width.

@@ -23,7 +23,7 @@ mod row;
 pub use growing::{AnyBatches, AnyGrowing, Part};
 pub use index::{AnyIndex, Cursor, Index};
 pub(crate) use row::with_rows;
-pub use row::{Permutation, Row, RowKind, Rows};
+pub use row::{Permutation, Row, RowKind, Rows, prefix_run_from};
 
 use super::{Packed, Tuple};
 

@@ -47,6 +47,10 @@ pub trait Row: Clone + Ord + Hash + Default + Debug + Send + Sync + 'static {
     /// The run of `rows` (sorted) whose first cells are `key`.
     fn prefix_run<'a>(rows: &'a [Self], arity: usize, key: &[Packed]) -> &'a [Self];
 
+    /// The least and greatest rows whose first cells are `key` (not
+    /// empty); `None` when the type cannot say (then `prefix_run` searches).
+    fn prefix_bounds(arity: usize, key: &[Packed]) -> Option<(Self, Self)>;
+
     /// A value no row of this type ever has (an invalid tag in its first
     /// cell), to mark empty slots; `None` when the type has none.
     fn vacant() -> Option<Self>;
@@ -180,6 +184,15 @@ impl Row for u64 {
         run_between(rows, &low, &high)
     }
 
+    fn prefix_bounds(arity: usize, key: &[Packed]) -> Option<(u64, u64)> {
+        let free_bits = 32 * arity.checked_sub(key.len())? as u32;
+        let low = u64::key_from(arity, key)
+            .checked_shl(free_bits)
+            .unwrap_or(0);
+        let high = low | 1u64.checked_shl(free_bits).map_or(u64::MAX, |bit| bit - 1);
+        Some((low, high))
+    }
+
     fn vacant() -> Option<u64> {
         Some(u64::MAX)
     }
@@ -275,6 +288,18 @@ impl Row for u128 {
         run_between(rows, &low, &high)
     }
 
+    fn prefix_bounds(arity: usize, key: &[Packed]) -> Option<(u128, u128)> {
+        let free_bits = 32 * arity.checked_sub(key.len())? as u32;
+        let low = u128::key_from(arity, key)
+            .checked_shl(free_bits)
+            .unwrap_or(0);
+        let high = low
+            | 1u128
+                .checked_shl(free_bits)
+                .map_or(u128::MAX, |bit| bit - 1);
+        Some((low, high))
+    }
+
     fn vacant() -> Option<u128> {
         Some(u128::MAX)
     }
@@ -340,6 +365,10 @@ impl Row for Tuple {
         let start = rows.partition_point(|row| prefix(row, key.len()) < key);
         let length = rows[start..].partition_point(|row| prefix(row, key.len()) == key);
         &rows[start..start + length]
+    }
+
+    fn prefix_bounds(_arity: usize, _key: &[Packed]) -> Option<(Tuple, Tuple)> {
+        None
     }
 
     fn vacant() -> Option<Tuple> {
@@ -411,6 +440,54 @@ fn radix_sort<R: Copy + Ord + Default, const N_BYTES: usize>(
         std::mem::swap(&mut from, &mut to);
     }
     *rows = from;
+}
+
+/// [`Row::prefix_run`] for a caller walking one sorted run with rising
+/// keys: the search starts where the last one (`from`) found its run, and
+/// gallops, so a walk costs O(log gap) a key instead of O(log n); a key
+/// below the last one searches from the start.
+pub fn prefix_run_from<'a, R: Row>(
+    rows: &'a [R],
+    arity: usize,
+    key: &[Packed],
+    from: &mut usize,
+) -> &'a [R] {
+    if key.is_empty() {
+        return rows;
+    }
+    let Some((low, high)) = R::prefix_bounds(arity, key) else {
+        return R::prefix_run(rows, arity, key);
+    };
+    let at = (*from).min(rows.len());
+    let start = if at == 0 || rows[at - 1] < low {
+        rows.len() - gallop(&rows[at..], |row| *row < low).len()
+    } else {
+        rows[..at].partition_point(|row| *row < low)
+    };
+    let end = rows.len() - gallop(&rows[start..], |row| *row <= high).len();
+    *from = start;
+    &rows[start..end]
+}
+
+/// Skips the prefix of `slice` for which `before` holds (it must be a
+/// prefix property), in O(log distance) steps.
+pub fn gallop<T>(mut slice: &[T], mut before: impl FnMut(&T) -> bool) -> &[T] {
+    if slice.first().is_some_and(&mut before) {
+        let mut step = 1;
+        while step < slice.len() && before(&slice[step]) {
+            slice = &slice[step..];
+            step <<= 1;
+        }
+        step >>= 1;
+        while step > 0 {
+            if step < slice.len() && before(&slice[step]) {
+                slice = &slice[step..];
+            }
+            step >>= 1;
+        }
+        slice = &slice[1..];
+    }
+    slice
 }
 
 /// The rows `low <= row <= high` of a sorted slice.
@@ -547,6 +624,18 @@ mod tests {
         rows.sort();
         assert_eq!(rows, sorted, "arity {arity}");
         if arity >= 2 {
+            // Walking keys up and down with a cursor finds what a search finds.
+            let mut from = 0;
+            for key in [[0u32, 0], [1, 5], [1, 6], [2, u32::MAX], [0, 5], [2, 0]] {
+                for length in 1..=2 {
+                    let key = cells(&key[..length]);
+                    assert_eq!(
+                        prefix_run_from(&rows, arity, &key, &mut from),
+                        R::prefix_run(&rows, arity, &key),
+                        "arity {arity} key {key:?}"
+                    );
+                }
+            }
             assert_eq!(R::prefix_run(&rows, arity, &cells(&[1])).len(), 3);
             assert_eq!(R::prefix_run(&rows, arity, &cells(&[1, 5])).len(), 1);
             assert_eq!(R::prefix_run(&rows, arity, &cells(&[1, 6])).len(), 0);
