@@ -573,14 +573,30 @@ fn leaf_into<R: Row, O: Row>(
         .map(|member| (step.key.len(), member.keep));
     let mut excluded = excluded;
     let plain = step.filters.is_empty() && step.equal.is_empty() && member.is_none();
-    // The common case, one cell copied and nothing to test: a tight loop.
-    if let ([(position, row_position)], true) = (copies, plain) {
-        for row in rows {
-            let mut head_row = template.clone();
-            head_row.set_cell(head_arity, *position, row.cell(arity, *row_position));
-            buffer.push(head_row);
+    // The common cases, one cell copied and nothing to test but a merged
+    // membership: tight loops.
+    let no_filters = step.filters.is_empty() && step.equal.is_empty();
+    match (copies, plain, member) {
+        ([(position, row_position)], true, _) => {
+            for row in rows {
+                let mut head_row = template.clone();
+                head_row.set_cell(head_arity, *position, row.cell(arity, *row_position));
+                buffer.push(head_row);
+            }
+            return;
         }
-        return;
+        ([(position, row_position)], false, Some((member_position, keep))) if no_filters => {
+            for row in rows {
+                if is_excluded(&mut excluded, row.cell(arity, member_position), keep) {
+                    continue;
+                }
+                let mut head_row = template.clone();
+                head_row.set_cell(head_arity, *position, row.cell(arity, *row_position));
+                buffer.push(head_row);
+            }
+            return;
+        }
+        _ => {}
     }
     for row in rows {
         if !plain {

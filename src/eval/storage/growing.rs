@@ -327,11 +327,11 @@ impl<R: Row> Growing<R> {
     }
 }
 
-/// A datafrog relation from unsorted rows. `Relation::from_vec` sorts with
-/// a stable sort; sorted and deduplicated first, its own pass is linear.
+/// A datafrog relation from unsorted rows, sorted and deduplicated here
+/// (integer rows by radix), which is the invariant `Relation` keeps.
 fn sorted_relation<R: Row>(mut rows: Vec<R>) -> datafrog::Relation<R> {
     R::sort_distinct(&mut rows);
-    datafrog::Relation::from_vec(rows)
+    datafrog::Relation { elements: rows }
 }
 
 /// For sorted `rows`, the number of distinct prefixes of 1, 2, ... arity - 1 positions.

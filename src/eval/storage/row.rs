@@ -407,7 +407,10 @@ fn radix_sort<R: Copy + Ord + Default, const N_BYTES: usize>(
     byte_of: impl Fn(&R, usize) -> u8,
 ) {
     const SHORT: usize = 1 << 12;
-    if rows.len() < SHORT || rows.is_sorted() {
+    if rows.is_sorted() {
+        return;
+    }
+    if rows.len() < SHORT {
         rows.sort_unstable();
         return;
     }
