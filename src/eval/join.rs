@@ -235,10 +235,12 @@ impl<R: Row> Filtered<R> {
         }
     }
 
+    /// Adds a row; `filter` false skips the cache (a plan that cannot
+    /// produce a row twice).
     #[inline]
-    fn push(&mut self, row: R) {
+    fn push(&mut self, row: R, filter: bool) {
         let n_slots = self.seen.len();
-        if n_slots > 0 {
+        if filter && n_slots > 0 {
             let slot = (row.spread() >> 40) as usize & (n_slots - 1);
             if self.seen[slot] == row {
                 return;
@@ -291,11 +293,11 @@ impl RowBuffer {
 
     /// Adds a row built cell by cell in the buffer's column order.
     #[inline]
-    fn insert(&mut self, arity: usize, cell: impl FnMut(usize) -> Packed) {
+    fn insert(&mut self, arity: usize, filter: bool, cell: impl FnMut(usize) -> Packed) {
         match self {
-            RowBuffer::Pair(buffer) => buffer.push(u64::build(arity, cell)),
-            RowBuffer::Quad(buffer) => buffer.push(u128::build(arity, cell)),
-            RowBuffer::Boxed(buffer) => buffer.push(Tuple::build(arity, cell)),
+            RowBuffer::Pair(buffer) => buffer.push(u64::build(arity, cell), filter),
+            RowBuffer::Quad(buffer) => buffer.push(u128::build(arity, cell), filter),
+            RowBuffer::Boxed(buffer) => buffer.push(Tuple::build(arity, cell), filter),
         }
     }
 }
@@ -329,6 +331,10 @@ pub(super) struct Pipeline<'p> {
     slots: Vec<Packed>,
     /// Cursors a run needs: one per step and one per negation.
     n_cursors: usize,
+    /// True when no two matches give the same head: every column of every
+    /// atom is a variable or a constant and every variable an atom binds is
+    /// in the head, so distinct rows make distinct heads.
+    distinct: bool,
 }
 
 /// For each variable slot of `plan`, when its value becomes known: 0 for
@@ -471,6 +477,7 @@ impl<'p> Pipeline<'p> {
             aggregates,
             slots: vec![Packed::default(); plan.n_slots],
             n_cursors,
+            distinct: produces_distinct_rows(plan),
         })
     }
 
@@ -503,6 +510,7 @@ impl<'p> Pipeline<'p> {
             excluded: vec![Vec::new(); self.steps.len()],
             run_cursors: vec![Vec::new(); self.steps.len()],
             leaf_copies,
+            filter: !self.distinct,
             aggregates: &mut self.aggregates,
         };
         let literals = &self.plan.seed_check_literals;
@@ -511,6 +519,15 @@ impl<'p> Pipeline<'p> {
         }
         self.slots = slots;
     }
+}
+
+/// True when no two matches of `plan` can give the same output (see `Pipeline::distinct`).
+fn produces_distinct_rows(plan: &ConjunctionPlan) -> bool {
+    let in_output = |var: VarId| plan.output.contains(&crate::analysis::ir::Expr::Var(var));
+    plan.stages.iter().all(|stage| {
+        stage.args.iter().all(|arg| !matches!(arg, Arg::Wildcard))
+            && stage.binds.iter().all(|&(_, var)| in_output(var))
+    })
 }
 
 /// For the step that feeds the head directly (the leaf), the head cells it
@@ -556,6 +573,7 @@ fn leaf_into<R: Row, O: Row>(
     head: &[usize],
     copies: &[(usize, usize)],
     head_arity: usize,
+    filter: bool,
     buffer: &mut Filtered<O>,
 ) {
     let arity = step.arity;
@@ -581,7 +599,7 @@ fn leaf_into<R: Row, O: Row>(
             for row in rows {
                 let mut head_row = template.clone();
                 head_row.set_cell(head_arity, *position, row.cell(arity, *row_position));
-                buffer.push(head_row);
+                buffer.push(head_row, filter);
             }
             return;
         }
@@ -592,7 +610,7 @@ fn leaf_into<R: Row, O: Row>(
                 }
                 let mut head_row = template.clone();
                 head_row.set_cell(head_arity, *position, row.cell(arity, *row_position));
-                buffer.push(head_row);
+                buffer.push(head_row, filter);
             }
             return;
         }
@@ -612,7 +630,7 @@ fn leaf_into<R: Row, O: Row>(
         for &(position, row_position) in copies {
             template.set_cell(head_arity, position, row.cell(arity, row_position));
         }
-        buffer.push(template.clone());
+        buffer.push(template.clone(), filter);
     }
 }
 
@@ -648,6 +666,9 @@ struct Runner<'r> {
     /// For the last step, when it feeds the head directly: each head cell it
     /// copies from its row, as (head position, row position).
     leaf_copies: Vec<(usize, usize)>,
+    /// False when the plan cannot produce a head row twice: its rows skip
+    /// the output's cache of recent rows.
+    filter: bool,
     aggregates: &'r mut Vec<AggregateTable>,
 }
 
@@ -876,7 +897,7 @@ impl Runner<'_> {
             (&self.head_slots, &mut *sink.output)
         {
             let arity = *arity;
-            rows.insert(arity, |position| slots[head_slots[position]]);
+            rows.insert(arity, self.filter, |position| slots[head_slots[position]]);
             return;
         }
         let emit = self.emit;
@@ -907,7 +928,7 @@ impl Runner<'_> {
             } => {
                 let arity = *arity;
                 let columns = permutation.columns();
-                rows.insert(arity, |position| {
+                rows.insert(arity, self.filter, |position| {
                     cells.get(columns[position]).copied().unwrap_or_default()
                 });
             }
@@ -947,6 +968,7 @@ impl Runner<'_> {
                 head,
                 &self.leaf_copies,
                 *arity,
+                self.filter,
                 buffer,
             ),
             (
@@ -964,6 +986,7 @@ impl Runner<'_> {
                 head,
                 &self.leaf_copies,
                 *arity,
+                self.filter,
                 buffer,
             ),
             _ => {
