@@ -317,9 +317,7 @@ fn why_text_of_the_design_card_question() {
 
 #[test]
 fn why_text_of_a_recursive_chain_is_the_shortest() {
-    insta::assert_snapshot!(why_text(
-        "precedes(istanbul_talks, istanbul_talks_nov)."
-    ));
+    insta::assert_snapshot!(why_text("precedes(istanbul_talks, istanbul_talks_nov)."));
 }
 
 #[test]
