@@ -38,17 +38,20 @@
 //!
 //! // A rejected input reports diagnostics and changes nothing.
 //! let rejected = session.load_text("bad(X) :- mediates(qatar, _).").unwrap_err();
-//! assert_eq!(rejected.diagnostics[0].code, "E202");
+//! assert_eq!(rejected.diagnostics[0].code, wirelog::diagnostic::Code::E202);
 //! ```
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod commands;
+pub mod articles;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;
 pub mod present;
 pub mod provenance;
+pub mod repl;
 pub mod session;
+pub mod span;
 pub mod syntax;
+pub mod text;
 pub mod value;

@@ -6,8 +6,8 @@
 //! here is unchecked: every rule is safe, every arity consistent, and
 //! `strata` is a valid evaluation order.
 
+use crate::span::Span;
 use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
-use crate::syntax::span::Span;
 use crate::value::Value;
 use serde::Serialize;
 

@@ -14,8 +14,8 @@ use std::collections::HashSet;
 use super::error::CheckError;
 use super::ir::{Arg, BodyLiteral, Expr, VarId};
 use super::resolve::{ClauseSource, Resolved};
+use crate::span::Span;
 use crate::syntax::ast::CompareOp;
-use crate::syntax::span::Span;
 
 /// Checks every rule and query of `resolved`.
 pub(crate) fn check_safety(resolved: &Resolved, errors: &mut Vec<CheckError>) {
