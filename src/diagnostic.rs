@@ -36,7 +36,7 @@ impl Stage {
             Stage::Analysis => "Analysis",
             Stage::Evaluation => "Evaluation",
             Stage::Loading => "Loading",
-            Stage::Explanation => "Explanations",
+            Stage::Explanation => "Explanation",
         }
     }
 }

@@ -553,7 +553,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             value.collect_variables(&mut inner_vars);
         }
         body.iter()
-            .for_each(|literal| super::safety::literal_variables(literal, &mut inner_vars));
+            .for_each(|literal| literal.all_variables(&mut inner_vars));
         let mut group_by: Vec<VarId> = Vec::new();
         for var in inner_vars {
             if !self.scope.local[var.0 as usize] && !group_by.contains(&var) {

@@ -40,20 +40,6 @@ pub(crate) fn check_safety(resolved: &Resolved, errors: &mut Vec<CheckError>) {
     }
 }
 
-/// Every variable of a lowered literal, including an aggregate's result and body.
-pub(crate) fn literal_variables(literal: &BodyLiteral, out: &mut Vec<VarId>) {
-    literal.visible_variables(out);
-    if let BodyLiteral::Aggregate(aggregate) = literal {
-        if let Some(value) = &aggregate.value {
-            value.collect_variables(out);
-        }
-        aggregate
-            .body
-            .iter()
-            .for_each(|inner| literal_variables(inner, out));
-    }
-}
-
 /// The variables that `body` binds, starting from `initially`, skipping literal `skip`.
 pub(crate) fn bound_variables(
     body: &[BodyLiteral],
