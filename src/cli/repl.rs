@@ -187,7 +187,7 @@ impl Repl {
             Line::Input(input) => self.submit(input),
             Line::Pending => Flow::Continue,
             Line::BlankInClause => {
-                println!("(the clause ends at its final `.`; Ctrl-C abandons it)");
+                println!("{}", repl::BLANK_IN_CLAUSE);
                 Flow::Continue
             }
         }

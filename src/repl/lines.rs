@@ -8,6 +8,9 @@
 use super::command::is_command;
 use super::edit::{is_blank, is_complete};
 
+/// What a front end says on a blank line inside an open clause.
+pub const BLANK_IN_CLAUSE: &str = "(the clause ends at its final `.`; Ctrl-C abandons it)";
+
 /// What a line did to the input being gathered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Line {
@@ -15,7 +18,8 @@ pub enum Line {
     Input(String),
     /// Nothing to run: a blank line, or an input still open.
     Pending,
-    /// A blank line inside an open clause: worth reminding how it ends.
+    /// A blank line inside an open clause: worth reminding how it ends
+    /// ([`BLANK_IN_CLAUSE`]).
     BlankInClause,
 }
 
