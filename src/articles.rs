@@ -8,7 +8,7 @@
 //! (`analysis::citations`) and explanations (`provenance`) both look articles
 //! up here, so they always agree on which article a citation means. Reading
 //! a folder of the user's own articles belongs to the caller, which hands
-//! each text to [`Articles::add`]. Imports nothing of the crate.
+//! each text to [`Articles::add`]. Imports only `text`.
 //!
 //! Normalisation, applied to quote and article alike before matching:
 //! every run of whitespace (including non-breaking and other Unicode spaces)
@@ -17,6 +17,7 @@
 //! `"`, and the dashes `‐ ‑ ‒ – — ―` become `-`. Matching is otherwise exact
 //! and case-sensitive: a quote is verbatim.
 
+use crate::text::collapse_whitespace;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -221,25 +222,15 @@ impl Articles {
 
 /// Whitespace runs to one space, ends trimmed, typographic quotes and dashes to ASCII.
 pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for character in text.chars() {
-        if character.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(match character {
+    collapse_whitespace(text)
+        .chars()
+        .map(|character| match character {
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
             '\u{2010}'..='\u{2015}' => '-',
             other => other,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 /// The passage of `text` that shares the longest beginning or end with

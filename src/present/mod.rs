@@ -1,7 +1,9 @@
 //! Presentation: turns answers and diagnostics into text for people and programs.
 //!
-//! Owns every output format: aligned tables ([`table`]), CSV ([`csv`]), JSON
-//! ([`json`]) and rendered diagnostics ([`diagnostics`], via ariadne). It only
+//! Owns every output format: lists of answers ([`answers`], the one renderer
+//! the REPL and `run` share), aligned tables ([`table`]), CSV ([`csv`]), JSON
+//! ([`json`]), explanations ([`explain`]), the schema ([`schema`]) and rendered
+//! diagnostics ([`diagnostics`], via ariadne). It only
 //! reads finished values — an [`Answer`](crate::value::Answer), a
 //! [`Diagnostic`](crate::diagnostic::Diagnostic) and the
 //! [`SourceMap`](crate::span::SourceMap) its spans point into — and
