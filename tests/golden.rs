@@ -80,7 +80,10 @@ fn rows_of(answers: &[wirelog::value::Answer]) -> Rows {
 fn corpus() -> Vec<std::path::PathBuf> {
     let mut paths = Vec::new();
     for folder in ["tests/golden/ok", "examples"] {
-        for entry in std::fs::read_dir(folder).expect("the corpus folder").flatten() {
+        for entry in std::fs::read_dir(folder)
+            .expect("the corpus folder")
+            .flatten()
+        {
             let path = entry.path();
             if path.extension().is_some_and(|extension| extension == "dl") {
                 paths.push(path);
@@ -88,7 +91,11 @@ fn corpus() -> Vec<std::path::PathBuf> {
         }
     }
     paths.sort();
-    assert!(paths.len() >= 10, "the corpus is only {} files", paths.len());
+    assert!(
+        paths.len() >= 10,
+        "the corpus is only {} files",
+        paths.len()
+    );
     paths
 }
 
@@ -112,9 +119,9 @@ fn the_corpus_answers_the_same_printed_and_parsed_again() {
         let printed = print_program(&program);
         // Typed, the printed program's queries are answered at once, in order.
         let mut session = wirelog::session::Session::default();
-        let accepted = session
-            .load_text(&printed)
-            .unwrap_or_else(|rejected| panic!("{} printed: {:?}", path.display(), rejected.diagnostics));
+        let accepted = session.load_text(&printed).unwrap_or_else(|rejected| {
+            panic!("{} printed: {:?}", path.display(), rejected.diagnostics)
+        });
         assert_eq!(
             rows_of(&accepted.answers),
             answers_of_file(&path),
@@ -144,7 +151,11 @@ fn the_corpus_answers_the_same_typed_clause_by_clause() {
                 Item::Clause(_) | Item::Include(_) => {
                     let input = format!("{}{item}", std::mem::take(&mut pending_doc));
                     if let Err(rejected) = session.load_text(&input) {
-                        panic!("{}: `{input}` rejected: {:?}", path.display(), rejected.diagnostics);
+                        panic!(
+                            "{}: `{input}` rejected: {:?}",
+                            path.display(),
+                            rejected.diagnostics
+                        );
                     }
                 }
             }
