@@ -18,6 +18,7 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
 ];
 
 /// True for the characters of an identifier after its first: `[A-Za-z0-9_]`.
+#[inline]
 pub fn is_ident_char(character: char) -> bool {
     character.is_ascii_alphanumeric() || character == '_'
 }
@@ -142,6 +143,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// quote (`true`), or at the end of its line when it has none (`false`). A
 /// backslash escapes the next character unless that is the line's end, as
 /// in the parser.
+#[inline]
 pub(crate) fn string_extent(bytes: &[u8], start: usize) -> (bool, usize) {
     let mut index = start + 1;
     while index < bytes.len() {
