@@ -16,12 +16,10 @@
 use std::cell::Cell;
 
 use nom::IResult;
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_till, take_while, take_while_m_n, take_while1};
+use nom::bytes::complete::{tag, take_while_m_n, take_while1};
 use nom::character::complete::{char, digit1, satisfy};
 use nom::combinator::{opt, recognize};
 use nom::error::{ErrorKind, ParseError};
-use nom::multi::many0_count;
 use nom::sequence::{pair, terminated, tuple};
 
 use super::ast;
@@ -314,18 +312,29 @@ fn is_builtin(name: &str) -> bool {
 
 /// `[a-z][A-Za-z0-9_]*`: a symbol, predicate or function name.
 fn lower_name(input: &str) -> PResult<'_, &str> {
-    recognize(pair(
-        satisfy(|character| character.is_ascii_lowercase()),
-        take_while(is_ident_char),
-    ))(input)
+    name_starting(input, |character| character.is_ascii_lowercase())
 }
 
 /// `[A-Z_][A-Za-z0-9_]*`: a variable, or `_`.
 fn upper_name(input: &str) -> PResult<'_, &str> {
-    recognize(pair(
-        satisfy(|character| character.is_ascii_uppercase() || character == '_'),
-        take_while(is_ident_char),
-    ))(input)
+    name_starting(input, |character| {
+        character.is_ascii_uppercase() || character == '_'
+    })
+}
+
+/// An identifier whose first character passes `first`. Written out rather
+/// than combined from nom's `satisfy` and `take_while`: names are the most
+/// frequent token, and this keeps them cheap whatever the inliner decides.
+fn name_starting(input: &str, first: impl Fn(char) -> bool) -> PResult<'_, &str> {
+    match input.chars().next() {
+        Some(character) if first(character) => {
+            let end = input[1..]
+                .find(|character: char| !is_ident_char(character))
+                .map_or(input.len(), |offset| offset + 1);
+            Ok((&input[end..], &input[..end]))
+        }
+        _ => Err(nom::Err::Error(Failure::Backtrack)),
+    }
 }
 
 /// `word` not followed by an identifier character.
@@ -707,11 +716,15 @@ impl<'t> Parser<'t> {
     }
 
     /// Skips whitespace and `%` comments (including `%%` ones, inside a clause).
-    fn skip_trivia(&self, input: &'t str) -> &'t str {
-        let comment = recognize(pair(char('%'), take_till(|character| character == '\n')));
-        let mut trivia = many0_count(alt((take_while1(char::is_whitespace), comment)));
-        let result: PResult<'t, usize> = trivia(input);
-        result.map_or(input, |(rest, _)| rest)
+    fn skip_trivia(&self, mut input: &'t str) -> &'t str {
+        // Whitespace runs and `%` comments (each up to, not including, its line end).
+        loop {
+            let trimmed = input.trim_start();
+            match trimmed.strip_prefix('%') {
+                Some(comment) => input = comment.find('\n').map_or("", |end| &comment[end..]),
+                None => return trimmed,
+            }
+        }
     }
 
     /// Skips whitespace and comments between items, turning each run of
