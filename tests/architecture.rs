@@ -11,6 +11,10 @@
 //! 4. Diagnostic codes are spelt only in `diagnostic.rs`: nowhere else is a
 //!    string like `"E304"` compared or built.
 //! 5. Every file opens with a `//!` comment saying what it owns.
+//! 6. Some modules never name some things: `eval` never a `Span`; nothing
+//!    outside `eval` a datafrog type; `present` never the engine or the
+//!    session (it renders, it does not evaluate); `provenance` never the
+//!    session or the parser (it reads a model view and a typed goal).
 //!
 //! Test code (`#[cfg(test)]` items) and comments are left out: they may
 //! reach anywhere.
@@ -512,6 +516,50 @@ fn diagnostic_codes_are_spelt_only_in_diagnostic_rs() {
     );
 }
 
+/// Modules (by path prefix under `src/`) and words their code must not contain.
+const NEVER_NAMED: &[(&str, &[&str], &str)] = &[
+    ("eval/", &["Span", "crate::span"], "eval never sees a Span"),
+    ("present/", &["crate::eval", "crate::session"], "present never evaluates"),
+    (
+        "provenance/",
+        &["crate::session", "Session", "parse_program", "crate::syntax::parser"],
+        "provenance reads a model view and a typed goal",
+    ),
+];
+
+#[test]
+fn modules_never_name_what_they_must_not() {
+    let mut found = Vec::new();
+    for file in source_files() {
+        let path = file.path.to_string_lossy().to_string();
+        // Nothing above the engine names datafrog.
+        if !path.starts_with("eval/") && file.code.contains("datafrog") {
+            found.push(format!("{path} names datafrog (nothing datafrog-specific above eval/)"));
+        }
+        for (prefix, words, invariant) in NEVER_NAMED {
+            if !path.starts_with(prefix) {
+                continue;
+            }
+            for word in *words {
+                if contains_word(&file.code, word) {
+                    found.push(format!("{path} names `{word}` ({invariant})"));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// True when `word` occurs in `code` not as part of a longer identifier.
+fn contains_word(code: &str, word: &str) -> bool {
+    let is_ident = |character: char| character.is_alphanumeric() || character == '_';
+    code.match_indices(word).any(|(start, _)| {
+        let before = code[..start].chars().next_back();
+        let after = code[start + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
 #[test]
 fn every_file_says_what_it_owns() {
     let missing: Vec<String> = source_files()
@@ -549,6 +597,9 @@ fn the_checks_themselves_catch_what_they_should() {
         target_module("crate::eval::Database", "session").as_deref(),
         Some("eval")
     );
+    assert!(contains_word("let s: Span = x;", "Span"));
+    assert!(!contains_word("let s: SpanSet = x;", "Span"));
+    assert!(!contains_word("let s = my_Span;", "Span"));
     let graph = Graph::new();
     let absolute = |path: &str, file: &str| absolute(path, file, &graph.files);
     assert_eq!(
