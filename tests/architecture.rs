@@ -519,10 +519,19 @@ fn diagnostic_codes_are_spelt_only_in_diagnostic_rs() {
 /// Modules (by path prefix under `src/`) and words their code must not contain.
 const NEVER_NAMED: &[(&str, &[&str], &str)] = &[
     ("eval/", &["Span", "crate::span"], "eval never sees a Span"),
-    ("present/", &["crate::eval", "crate::session"], "present never evaluates"),
+    (
+        "present/",
+        &["crate::eval", "crate::session"],
+        "present never evaluates",
+    ),
     (
         "provenance/",
-        &["crate::session", "Session", "parse_program", "crate::syntax::parser"],
+        &[
+            "crate::session",
+            "Session",
+            "parse_program",
+            "crate::syntax::parser",
+        ],
         "provenance reads a model view and a typed goal",
     ),
 ];
@@ -534,7 +543,9 @@ fn modules_never_name_what_they_must_not() {
         let path = file.path.to_string_lossy().to_string();
         // Nothing above the engine names datafrog.
         if !path.starts_with("eval/") && file.code.contains("datafrog") {
-            found.push(format!("{path} names datafrog (nothing datafrog-specific above eval/)"));
+            found.push(format!(
+                "{path} names datafrog (nothing datafrog-specific above eval/)"
+            ));
         }
         for (prefix, words, invariant) in NEVER_NAMED {
             if !path.starts_with(prefix) {
