@@ -12,8 +12,8 @@ mod naive;
 
 use naive::{CompareOp, Literal, Program, Rule, Term};
 use proptest::prelude::*;
-use wirelog::eval::Value;
 use wirelog::session::Session;
+use wirelog::value::Value;
 
 /// splitmix64: a tiny, good-enough generator so a seed fixes the whole program.
 struct Random(u64);
@@ -160,7 +160,7 @@ fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
 }
 
 /// Each answer's rows as integers (the generator only makes integers).
-fn integer_rows(answers: &[wirelog::eval::Answer]) -> Rows {
+fn integer_rows(answers: &[wirelog::value::Answer]) -> Rows {
     answers
         .iter()
         .map(|answer| {

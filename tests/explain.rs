@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use wirelog::analysis::ir::{Arg, BodyLiteral, Expr, PredId, VarId};
-use wirelog::eval::Value;
-use wirelog::eval::fixpoint::{Origin, evaluate_conjunction};
-use wirelog::eval::value::Tuple;
+use wirelog::eval::{Origin, Tuple};
 use wirelog::plan::plan_conjunction;
 use wirelog::present::explain::{
     render_why_dot, render_why_json, render_why_not_text, render_why_text,
@@ -16,6 +14,7 @@ use wirelog::provenance::{
     self, Derivation, ExplainOptions, Step, Support, Verdict, WhyNotOutcome,
 };
 use wirelog::session::{Session, SessionOptions};
+use wirelog::value::Value;
 
 fn news_session() -> Session {
     let mut session = Session::new(SessionOptions::default());
@@ -167,30 +166,23 @@ impl Checker<'_> {
         }
         // Seed every variable whose value is known and run the body: it must
         // hold, and for a rule produce the parent tuple.
+        let options = self.session.eval_options();
+        let cancel = self.session.cancel_flag();
+        let mut scratch = self.session.database().expect("evaluated").scratch();
         let mut seed_vars = Vec::new();
         let mut seed_values = Vec::new();
         for (index, name) in names.iter().enumerate() {
             if let Some(value) = known.get(name) {
                 seed_vars.push(VarId(index as u32));
-                let database = self.session.database_mut().expect("evaluated");
-                seed_values.push(database.store.pack(value));
+                seed_values.push(scratch.store_mut().pack(value));
             }
         }
         let output: Vec<Expr> = head.clone();
         let plan = plan_conjunction(&body, names.len(), &seed_vars, output)
             .unwrap_or_else(|error| panic!("{}: {error}", step.rule));
-        let options = self.session.eval_options();
-        let cancel = self.session.cancel_flag();
-        let database = self.session.database_mut().expect("evaluated");
-        let rows = evaluate_conjunction(
-            &plan,
-            Origin::Query(0),
-            database,
-            &seed_values,
-            options,
-            &cancel,
-        )
-        .unwrap_or_else(|error| panic!("{}: {error}", step.rule));
+        let rows = scratch
+            .evaluate_conjunction(&plan, Origin::Query(0), &seed_values, options, &cancel)
+            .unwrap_or_else(|error| panic!("{}: {error}", step.rule));
         match parent {
             Some((_, tuple)) => assert!(
                 rows.contains(&tuple),
@@ -230,7 +222,8 @@ fn every_answer_of_every_example_has_a_checked_derivation() {
             .load_files(std::slice::from_ref(&path))
             .unwrap_or_else(|_| panic!("{} loads", path.display()));
         let answers = session.answers().expect("answers");
-        let explanations = provenance::explain_answers(&mut session, &answers, usize::MAX, &deep())
+        let explanations = session
+            .explain_answers(&answers, usize::MAX, &deep())
             .expect("explanations");
         assert_eq!(answers.len(), explanations.len());
         for (answer, explanation) in answers.iter().zip(&explanations) {
@@ -265,8 +258,9 @@ fn every_answer_of_every_example_has_a_checked_derivation() {
 #[test]
 fn the_checker_rejects_a_forged_step() {
     let mut session = news_session();
-    let derivation =
-        provenance::why(&mut session, "failed_mediated_talks(istanbul_talks)").expect("holds");
+    let derivation = session
+        .why("failed_mediated_talks(istanbul_talks)")
+        .expect("holds");
     let Support::Rule(mut step) = derivation.support.clone() else {
         panic!("a derived fact");
     };
@@ -290,7 +284,7 @@ fn the_checker_rejects_a_forged_step() {
 
 fn why_text(fact: &str) -> String {
     let mut session = news_session();
-    match provenance::why(&mut session, fact) {
+    match session.why(fact) {
         Ok(derivation) => render_why_text(&derivation),
         Err(rejected) => {
             wirelog::present::render_diagnostics(&rejected.diagnostics, session.sources(), false)
@@ -300,7 +294,7 @@ fn why_text(fact: &str) -> String {
 
 fn why_not_text(fact: &str) -> String {
     let mut session = news_session();
-    match provenance::why_not(&mut session, fact) {
+    match session.why_not(fact) {
         Ok(why_not) => render_why_not_text(&why_not),
         Err(rejected) => {
             wirelog::present::render_diagnostics(&rejected.diagnostics, session.sources(), false)
@@ -335,8 +329,9 @@ fn why_text_shows_negations_and_comparisons() {
 #[test]
 fn why_json_and_dot_of_the_design_card_question() {
     let mut session = news_session();
-    let derivation =
-        provenance::why(&mut session, "failed_mediated_talks(istanbul_talks)").expect("holds");
+    let derivation = session
+        .why("failed_mediated_talks(istanbul_talks)")
+        .expect("holds");
     let json = render_why_json(&derivation);
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     assert_eq!(parsed["support"]["kind"], "rule");
@@ -397,8 +392,9 @@ fn why_not_verdicts_name_the_blocker() {
         "mediates(qatar, doha_talks). outcome(doha_talks, ceasefire_agreed).\n\
          failed_mediated_talks(T) :- mediates(_, T), outcome(T, no_agreement).",
     );
-    let why_not =
-        provenance::why_not(&mut session, "failed_mediated_talks(doha_talks)").expect("a fact");
+    let why_not = session
+        .why_not("failed_mediated_talks(doha_talks)")
+        .expect("a fact");
     let WhyNotOutcome::NotDerived { attempts, .. } = &why_not.outcome else {
         panic!("not derived: {why_not:?}");
     };
@@ -412,11 +408,9 @@ fn why_not_verdicts_name_the_blocker() {
         Some("outcome(doha_talks, ceasefire_agreed)")
     );
     let mut session = news_session();
-    let why_not = provenance::why_not(
-        &mut session,
-        "undenied_accusation(taliban_government, pakistan, allowing_us_drones)",
-    )
-    .expect("a fact");
+    let why_not = session
+        .why_not("undenied_accusation(taliban_government, pakistan, allowing_us_drones)")
+        .expect("a fact");
     let WhyNotOutcome::NotDerived { attempts, .. } = &why_not.outcome else {
         panic!("not derived: {why_not:?}");
     };
@@ -440,7 +434,7 @@ fn text_session(text: &str) -> Session {
 #[test]
 fn shared_sub_proofs_are_shown_once() {
     let mut session = text_session("e(a). t(X) :- e(X). both(X) :- t(X), t(X).");
-    let derivation = provenance::why(&mut session, "both(a)").expect("holds");
+    let derivation = session.why("both(a)").expect("holds");
     let Support::Rule(step) = &derivation.support else {
         panic!("derived");
     };
@@ -459,14 +453,14 @@ fn deep_trees_are_cut_with_a_note() {
         max_depth: 2,
         ..ExplainOptions::default()
     };
-    let derivation = provenance::why_with(&mut session, "path(1, 6)", &options).expect("holds");
+    let derivation = session.why_with("path(1, 6)", &options).expect("holds");
     let text = render_why_text(&derivation);
     assert!(
         text.contains("… 3 more levels not shown; ask `:why path(3, 6)`"),
         "{text}"
     );
     // Unlimited, the chain has five rule steps and is re-checked.
-    let derivation = provenance::why_with(&mut session, "path(1, 6)", &deep()).expect("holds");
+    let derivation = session.why_with("path(1, 6)", &deep()).expect("holds");
     let mut checker = Checker {
         session: &mut session,
         seen: Vec::new(),
@@ -485,7 +479,7 @@ fn recursion_takes_the_shortest_derivation() {
          path(X, Y) :- edge(X, Y).
          path(X, Z) :- path(X, Y), edge(Y, Z).",
     );
-    let derivation = provenance::why(&mut session, "path(1, 3)").expect("holds");
+    let derivation = session.why("path(1, 3)").expect("holds");
     let Support::Rule(step) = &derivation.support else {
         panic!("derived");
     };
@@ -497,7 +491,7 @@ fn explanations_work_without_rounds_recorded_up_front() {
     // The session was evaluated without rounds: the first `why` records them.
     let mut session = text_session("p(1). q(X) :- p(X).");
     assert!(!session.database().expect("evaluated").records_rounds());
-    provenance::why(&mut session, "q(1)").expect("holds");
+    session.why("q(1)").expect("holds");
     assert!(session.database().expect("evaluated").records_rounds());
 }
 
@@ -526,12 +520,12 @@ fn odd_inputs_are_rejected_without_panicking() {
     ];
     for input in inputs {
         // Any outcome is fine; none may panic.
-        let _ = provenance::why(&mut session, input);
-        let _ = provenance::why_not(&mut session, input);
+        let _ = session.why(input);
+        let _ = session.why_not(input);
     }
     let mut empty = Session::new(SessionOptions::default());
-    assert!(provenance::why(&mut empty, "p(a)").is_err());
-    assert!(provenance::why_not(&mut empty, "p(a)").is_err());
+    assert!(empty.why("p(a)").is_err());
+    assert!(empty.why_not("p(a)").is_err());
 }
 
 fn wirelog(arguments: &[&str]) -> (String, String, i32) {

@@ -6,8 +6,9 @@
 //! here is unchecked: every rule is safe, every arity consistent, and
 //! `strata` is a valid evaluation order.
 
-use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp, ConstantValue};
-use crate::syntax::span::Span;
+use crate::span::Span;
+use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
+use crate::value::Value;
 use serde::Serialize;
 
 /// Index into `Program::predicates`.
@@ -104,7 +105,7 @@ pub struct Fact {
     /// Its predicate.
     pub predicate: PredId,
     /// Its ground arguments.
-    pub values: Vec<ConstantValue>,
+    pub values: Vec<Value>,
     /// `@ "article": "quote"` annotations.
     pub citations: Vec<Citation>,
     /// The clause.
@@ -139,7 +140,7 @@ pub enum Expr {
     /// A variable.
     Var(VarId),
     /// A constant.
-    Const(ConstantValue),
+    Const(Value),
     /// `lhs op rhs`
     Binary {
         /// The operator.
@@ -243,7 +244,7 @@ pub enum Arg {
     /// A variable (repeated variables in one atom mean equality).
     Var(VarId),
     /// A constant that the column must equal.
-    Const(ConstantValue),
+    Const(Value),
     /// `_`: matches anything, binds nothing.
     Wildcard,
 }
@@ -306,6 +307,21 @@ impl BodyLiteral {
         }
     }
 
+    /// Adds every variable of the literal: its visible ones and, for an
+    /// aggregate, those of its value and its body too.
+    pub fn all_variables(&self, out: &mut Vec<VarId>) {
+        self.visible_variables(out);
+        if let BodyLiteral::Aggregate(aggregate) = self {
+            if let Some(value) = &aggregate.value {
+                value.collect_variables(out);
+            }
+            aggregate
+                .body
+                .iter()
+                .for_each(|inner| inner.all_variables(out));
+        }
+    }
+
     /// Where the literal is written.
     pub fn span(&self) -> Span {
         match self {
@@ -360,4 +376,19 @@ pub struct Query {
     pub text: String,
     /// Where it is written.
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Function;
+    use crate::syntax::lexer::BUILTIN_FUNCTIONS;
+
+    #[test]
+    fn every_builtin_name_is_a_function_and_back() {
+        for name in BUILTIN_FUNCTIONS {
+            let function = Function::from_name(name);
+            assert_eq!(function.map(Function::name), Some(*name));
+        }
+        assert_eq!(Function::from_name("nope"), None);
+    }
 }

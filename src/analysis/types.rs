@@ -18,9 +18,8 @@ use std::collections::{HashMap, HashSet};
 use super::error::{CheckError, with_article};
 use super::ir::{Function, PredId, Program};
 use super::resolve::{outside_names, term_variables};
-use crate::syntax::ast::{
-    self, AggregateFunction, ArithOp, CompareOp, ConstantValue, Literal, Term,
-};
+use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
+use crate::value::Value;
 
 /// A set of value types, as four bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -35,12 +34,12 @@ impl Types {
     const ALL: Types = Types(15);
     const TEXT: Types = Types(4 | 8);
 
-    fn of(value: &ConstantValue) -> Types {
+    fn of(value: &Value) -> Types {
         match value {
-            ConstantValue::Integer(_) => Types::INT,
-            ConstantValue::Date(_) => Types::DATE,
-            ConstantValue::Symbol(_) => Types::SYMBOL,
-            ConstantValue::String(_) => Types::STRING,
+            Value::Integer(_) => Types::INT,
+            Value::Date(_) => Types::DATE,
+            Value::Symbol(_) => Types::SYMBOL,
+            Value::String(_) => Types::STRING,
         }
     }
 
@@ -82,12 +81,12 @@ impl Types {
 }
 
 /// The name of a constant's type, as declared in `%%` signatures.
-fn type_name(value: &ConstantValue) -> &'static str {
+fn type_name(value: &Value) -> &'static str {
     match value {
-        ConstantValue::Integer(_) => "int",
-        ConstantValue::Date(_) => "date",
-        ConstantValue::Symbol(_) => "symbol",
-        ConstantValue::String(_) => "string",
+        Value::Integer(_) => "int",
+        Value::Date(_) => "date",
+        Value::Symbol(_) => "symbol",
+        Value::String(_) => "string",
     }
 }
 

@@ -1,12 +1,12 @@
 //! Incremental evaluation: bringing an evaluated model up to date after an
 //! input that only added facts and rules, propagating only what is new.
 
-use super::database::Database;
-use super::fixpoint::{
-    Context, EvalError, EvalOptions, Origin, evaluate_stratum, run_alone, run_to_fixpoint,
-};
-use super::pipeline::{Pipeline, PrimedStage};
-use super::value::{Store, Tuple};
+use super::context::{Context, EvalError, EvalOptions, Origin};
+use super::database::{Database, Relations};
+use super::fixpoint::{evaluate_stratum, run_to_fixpoint};
+use super::pipeline::{Pipeline, PrimedStage, run_alone};
+use super::store::Store;
+use super::tuple::Tuple;
 use crate::analysis::ir::{self, PredId, RuleId};
 use crate::plan::{Check, ConjunctionPlan, ProgramPlan};
 use datafrog::{Iteration, Relation, Variable};
@@ -79,8 +79,9 @@ pub fn evaluate_incremental(
         }
         all_facts.entry(fact.predicate).or_default().push(tuple);
     }
-    // The old relations, sharing the new store, for priming; filled on demand.
-    let mut old_view = Database::new(Store::new(), program.predicates.len(), false);
+    // The old relations, for priming (their values are interned in the new
+    // store, which extends the old one); filled on demand.
+    let mut old_view = Relations::new(program.predicates.len(), false);
     let mut in_view: Vec<bool> = vec![false; program.predicates.len()];
     let mut grown: Vec<bool> = vec![false; program.predicates.len()];
     let mut replaced: Vec<bool> = vec![false; program.predicates.len()];
@@ -140,7 +141,7 @@ pub fn evaluate_incremental(
             update_stratum(
                 &mut database,
                 old,
-                &mut old_view,
+                &old_view,
                 stratum,
                 &new_facts,
                 addition.new_rules,
@@ -174,7 +175,7 @@ pub fn evaluate_incremental(
 fn update_stratum(
     database: &mut Database,
     old: &Database,
-    old_view: &mut Database,
+    old_view: &Relations,
     stratum: &crate::plan::StratumPlan,
     new_facts: &HashMap<PredId, Vec<Tuple>>,
     new_rules: &[RuleId],
@@ -221,10 +222,14 @@ fn update_stratum(
     let mut pipelines = Vec::with_capacity(stratum.rules.len());
     for rule in &stratum.rules {
         let origin = Origin::Rule(rule.rule);
-        std::mem::swap(&mut old_view.store, &mut database.store);
-        let primed = prime(&rule.body, origin, old_view, &changing, context);
-        std::mem::swap(&mut old_view.store, &mut database.store);
-        let (stages, output) = primed?;
+        let (stages, output) = prime(
+            &rule.body,
+            origin,
+            old_view,
+            &mut database.store,
+            &changing,
+            context,
+        )?;
         let head = variables
             .get(&rule.head)
             .cloned()
@@ -234,7 +239,8 @@ fn update_stratum(
             origin,
             &mut iteration,
             &mut variables,
-            database,
+            &database.relations,
+            &mut database.store,
             head.clone(),
             None,
             &changing,
@@ -264,15 +270,17 @@ fn update_stratum(
 }
 
 /// Runs one rule body over `view` (the old relations) to completion and
-/// returns what its keyed variables hold, and its output.
+/// returns what its keyed variables hold, and its output; values it computes
+/// are interned in `store`.
 fn prime(
     plan: &ConjunctionPlan,
     origin: Origin,
-    view: &mut Database,
+    view: &Relations,
+    store: &mut Store,
     changing: &dyn Fn(PredId) -> bool,
     context: &mut Context<'_>,
 ) -> Result<(Vec<PrimedStage>, Relation<Tuple>), EvalError> {
-    let (pipeline, output) = run_alone(plan, origin, view, &[], changing, context)?;
+    let (pipeline, output) = run_alone(plan, origin, view, store, &[], changing, context)?;
     Ok((pipeline.into_primed(), output))
 }
 

@@ -1,15 +1,23 @@
 //! A planned conjunction wired to datafrog: the `Pipeline` of scan, join and
-//! probe stages, the checks between them, and the compiled expressions they
-//! evaluate.
+//! probe stages and the checks between them, and the ways a conjunction is
+//! run on its own (over complete relations, or primed for an incremental
+//! update).
+//!
+//! Owns the recursion between conjunctions and aggregates: a pipeline's
+//! aggregate look-up runs the aggregate's body as a conjunction of its own,
+//! through `run_conjunction` here, and hands the rows to `aggregate` to fold.
+//! Relations are only read; values a stage computes go to the `Store` it is given.
 
 use super::aggregate::AggregateTable;
-use super::database::Database;
-use super::fixpoint::{Context, EvalError, Origin};
+use super::context::{Context, EvalError, Origin};
+use super::database::Relations;
+use super::expr::CompiledExpr;
 use super::operators::{join_into, map_into};
-use super::value::{Packed, Store, Tuple, ValueError};
-use crate::analysis::ir::{self, Arg, Expr, Function, PredId};
-use crate::plan::{Check, ConjunctionPlan, Stage};
-use crate::syntax::ast::{ArithOp, CompareOp};
+use super::store::{Packed, Store};
+use super::tuple::Tuple;
+use crate::analysis::ir::{self, Arg, PredId};
+use crate::plan::{AggregatePlan, Check, ConjunctionPlan, Stage};
+use crate::syntax::ast::CompareOp;
 use datafrog::{Iteration, Relation, Variable};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
@@ -21,62 +29,14 @@ pub(super) type PrimedStage = (
     Option<Relation<(Tuple, Tuple)>>,
 );
 
-/// An expression with its constants already packed.
-#[derive(Clone, Debug)]
-pub(super) enum Compiled {
-    Slot(usize),
-    Const(Packed),
-    Binary(ArithOp, Box<Compiled>, Box<Compiled>),
-    Call(Function, Vec<Compiled>),
-}
-
-pub(super) fn compile(expr: &Expr, store: &mut Store) -> Compiled {
-    match expr {
-        Expr::Var(var) => Compiled::Slot(var.0 as usize),
-        Expr::Const(value) => Compiled::Const(store.pack(value)),
-        Expr::Binary { op, lhs, rhs } => Compiled::Binary(
-            *op,
-            Box::new(compile(lhs, store)),
-            Box::new(compile(rhs, store)),
-        ),
-        Expr::Call { function, args } => Compiled::Call(
-            *function,
-            args.iter().map(|arg| compile(arg, store)).collect(),
-        ),
-    }
-}
-
-pub(super) fn run(
-    expr: &Compiled,
-    slots: &[Packed],
-    store: &mut Store,
-) -> Result<Packed, ValueError> {
-    match expr {
-        Compiled::Slot(slot) => Ok(slots.get(*slot).copied().unwrap_or_default()),
-        Compiled::Const(value) => Ok(*value),
-        Compiled::Binary(op, lhs, rhs) => {
-            let lhs = run(lhs, slots, store)?;
-            let rhs = run(rhs, slots, store)?;
-            store.arithmetic(*op, lhs, rhs)
-        }
-        Compiled::Call(function, args) => {
-            let mut values: Vec<Packed> = Vec::with_capacity(args.len());
-            for arg in args {
-                values.push(run(arg, slots, store)?);
-            }
-            store.call(*function, &values)
-        }
-    }
-}
-
 /// A check with constants packed and its look-up structures built.
 enum CompiledCheck {
-    Compare(CompareOp, Compiled, Compiled),
-    Assign(usize, Compiled),
-    Filter(Compiled),
+    Compare(CompareOp, CompiledExpr, CompiledExpr),
+    Assign(usize, CompiledExpr),
+    Filter(CompiledExpr),
     /// The projection of the negated relation on its non-wildcard columns, sorted;
     /// and how to build the probe from the slots.
-    Negation(FxHashSet<Tuple>, Vec<Compiled>),
+    Negation(FxHashSet<Tuple>, Vec<CompiledExpr>),
     Aggregate(usize, usize),
 }
 
@@ -136,7 +96,7 @@ pub(super) struct Pipeline<'p> {
     pub(super) origin: Origin,
     stages: Vec<RuntimeStage>,
     output: Variable<Tuple>,
-    output_exprs: Vec<Compiled>,
+    output_exprs: Vec<CompiledExpr>,
     /// The output's slots when every output expression is a plain variable.
     output_slots: Option<Vec<usize>>,
     aggregates: Vec<AggregateTable>,
@@ -150,7 +110,8 @@ impl<'p> Pipeline<'p> {
         origin: Origin,
         iteration: &mut Iteration,
         variables: &mut HashMap<PredId, Variable<Tuple>>,
-        database: &mut Database,
+        relations: &Relations,
+        store: &mut Store,
         output: Variable<Tuple>,
         seed: Option<&[Packed]>,
         changing: &dyn Fn(PredId) -> bool,
@@ -158,7 +119,9 @@ impl<'p> Pipeline<'p> {
     ) -> Result<Pipeline<'p>, EvalError> {
         let mut aggregates = Vec::with_capacity(plan.aggregates.len());
         for aggregate in &plan.aggregates {
-            aggregates.push(AggregateTable::build(aggregate, origin, database, context)?);
+            aggregates.push(build_aggregate(
+                aggregate, origin, relations, store, context,
+            )?);
         }
         let mut stages = Vec::with_capacity(plan.stages.len());
         let starts_from_seed = !plan.seed.is_empty() || !plan.seed_checks.is_empty();
@@ -169,14 +132,14 @@ impl<'p> Pipeline<'p> {
             let constants: Vec<(usize, Packed)> = stage
                 .constant_columns
                 .iter()
-                .map(|(column, value)| (*column, database.store.pack(value)))
+                .map(|(column, value)| (*column, store.pack(value)))
                 .collect();
             // A later atom over a relation that stays the same during this
             // evaluation (a lower stratum) is probed in place: no keyed
             // variables, no stored intermediate bindings.
             if !scans && !changing(stage.predicate) {
                 let entries = ProbeIndex::build(
-                    database
+                    relations
                         .relation(stage.predicate)
                         .iter()
                         .filter(|tuple| atom_matches(stage, &constants, tuple))
@@ -185,7 +148,7 @@ impl<'p> Pipeline<'p> {
                 );
                 bound_before.extend(stage.binds.iter().map(|&(_, var)| var));
                 bound_before.extend(assigned_variables(&stage.checks));
-                let checks = compile_checks(&stage.checks, database);
+                let checks = compile_checks(&stage.checks, relations, store);
                 stages.push(RuntimeStage {
                     input: None,
                     left: None,
@@ -201,7 +164,7 @@ impl<'p> Pipeline<'p> {
                 .or_insert_with(|| {
                     let variable = iteration.variable::<Tuple>(&format!("p{}", stage.predicate.0));
                     variable.insert(Relation::from_vec(
-                        database.relation(stage.predicate).to_vec(),
+                        relations.relation(stage.predicate).to_vec(),
                     ));
                     variable
                 })
@@ -237,7 +200,7 @@ impl<'p> Pipeline<'p> {
             };
             bound_before.extend(stage.binds.iter().map(|&(_, var)| var));
             bound_before.extend(assigned_variables(&stage.checks));
-            let checks = compile_checks(&stage.checks, database);
+            let checks = compile_checks(&stage.checks, relations, store);
             stages.push(RuntimeStage {
                 input: Some(input),
                 left,
@@ -247,15 +210,15 @@ impl<'p> Pipeline<'p> {
                 checks,
             });
         }
-        let output_exprs: Vec<Compiled> = plan
+        let output_exprs: Vec<CompiledExpr> = plan
             .output
             .iter()
-            .map(|expr| compile(expr, &mut database.store))
+            .map(|expr| CompiledExpr::compile(expr, store))
             .collect();
         let output_slots = output_exprs
             .iter()
             .map(|expr| match expr {
-                Compiled::Slot(slot) => Some(*slot),
+                CompiledExpr::Slot(slot) => Some(*slot),
                 _ => None,
             })
             .collect();
@@ -274,7 +237,7 @@ impl<'p> Pipeline<'p> {
         if let Some(seed) = seed
             && (starts_from_seed || plan.stages.is_empty())
         {
-            pipeline.start_from_seed(seed, database, context)?;
+            pipeline.start_from_seed(seed, relations, store, context)?;
         }
         Ok(pipeline)
     }
@@ -309,7 +272,8 @@ impl<'p> Pipeline<'p> {
     fn start_from_seed(
         &mut self,
         seed: &[Packed],
-        database: &mut Database,
+        relations: &Relations,
+        store: &mut Store,
         context: &mut Context<'_>,
     ) -> Result<(), EvalError> {
         for (var, &value) in self.plan.seed.iter().zip(seed) {
@@ -317,14 +281,29 @@ impl<'p> Pipeline<'p> {
                 *slot = value;
             }
         }
-        let seed_checks = compile_checks(&self.plan.seed_checks, database);
+        let seed_checks = compile_checks(&self.plan.seed_checks, relations, store);
         let mut slots = std::mem::take(&mut self.slots);
         let literals = self.plan.seed_check_literals.clone();
-        let passed = self.run_checks(&seed_checks, &literals, &mut slots, database, context);
+        let passed = self.run_checks(
+            &seed_checks,
+            &literals,
+            &mut slots,
+            relations,
+            store,
+            context,
+        );
         let mut pending = vec![Vec::new(); self.stages.len()];
         let mut outputs = Vec::new();
         if passed {
-            self.emit(0, &mut slots, &mut pending, &mut outputs, database, context);
+            self.emit(
+                0,
+                &mut slots,
+                &mut pending,
+                &mut outputs,
+                relations,
+                store,
+                context,
+            );
         }
         self.slots = slots;
         if let Some(error) = context.error.take() {
@@ -350,7 +329,12 @@ impl<'p> Pipeline<'p> {
 
     /// One round: every scan and join stage processes what is new (probe
     /// stages run inside them); returns how many tuples it produced.
-    pub(super) fn step(&mut self, database: &mut Database, context: &mut Context<'_>) -> usize {
+    pub(super) fn step(
+        &mut self,
+        relations: &Relations,
+        store: &mut Store,
+        context: &mut Context<'_>,
+    ) -> usize {
         let mut slots = std::mem::take(&mut self.slots);
         let mut pending: Vec<Vec<(Tuple, Tuple)>> = vec![Vec::new(); self.stages.len()];
         let mut outputs: Vec<Tuple> = Vec::new();
@@ -390,7 +374,8 @@ impl<'p> Pipeline<'p> {
                             &mut slots,
                             &mut pending,
                             &mut outputs,
-                            database,
+                            relations,
+                            store,
                             context,
                         );
                     });
@@ -412,7 +397,8 @@ impl<'p> Pipeline<'p> {
                             &mut slots,
                             &mut pending,
                             &mut outputs,
-                            database,
+                            relations,
+                            store,
                             context,
                         );
                     }
@@ -428,7 +414,8 @@ impl<'p> Pipeline<'p> {
     pub(super) fn scan_complete(
         &mut self,
         relation: &[Tuple],
-        database: &mut Database,
+        relations: &Relations,
+        store: &mut Store,
         context: &mut Context<'_>,
     ) -> Vec<Tuple> {
         let (Some(stage), Some(runtime)) = (self.plan.stages.first(), self.stages.first()) else {
@@ -445,7 +432,15 @@ impl<'p> Pipeline<'p> {
             for &(column, var) in &stage.binds {
                 slots[var.0 as usize] = tuple[column];
             }
-            self.after_match(0, &mut slots, &mut pending, &mut outputs, database, context);
+            self.after_match(
+                0,
+                &mut slots,
+                &mut pending,
+                &mut outputs,
+                relations,
+                store,
+                context,
+            );
             if context.error.is_some() {
                 break;
             }
@@ -456,13 +451,15 @@ impl<'p> Pipeline<'p> {
     }
 
     /// Runs the stage's checks and, if they pass, emits to the next stage or the output.
+    #[allow(clippy::too_many_arguments)]
     fn after_match(
         &mut self,
         index: usize,
         slots: &mut [Packed],
         pending: &mut [Vec<(Tuple, Tuple)>],
         outputs: &mut Vec<Tuple>,
-        database: &mut Database,
+        relations: &Relations,
+        store: &mut Store,
         context: &mut Context<'_>,
     ) {
         // Stop early after an error, and notice Ctrl-C inside one long round.
@@ -475,22 +472,32 @@ impl<'p> Pipeline<'p> {
             .stages
             .get(index)
             .map_or(&[][..], |stage| &stage.check_literals);
-        let passed = self.run_checks(&checks, literals, slots, database, context);
+        let passed = self.run_checks(&checks, literals, slots, relations, store, context);
         self.stages[index].checks = checks;
         if passed {
-            self.emit(index + 1, slots, pending, outputs, database, context);
+            self.emit(
+                index + 1,
+                slots,
+                pending,
+                outputs,
+                relations,
+                store,
+                context,
+            );
         }
     }
 
     /// Emits the current bindings to stage `next`: probed at once when it is a
     /// probe, queued keyed for its join otherwise; past the last stage, to the output.
+    #[allow(clippy::too_many_arguments)]
     fn emit(
         &mut self,
         next: usize,
         slots: &mut [Packed],
         pending: &mut [Vec<(Tuple, Tuple)>],
         outputs: &mut Vec<Tuple>,
-        database: &mut Database,
+        relations: &Relations,
+        store: &mut Store,
         context: &mut Context<'_>,
     ) {
         let plan = self.plan;
@@ -521,7 +528,7 @@ impl<'p> Pipeline<'p> {
                 for (&(_, var), &value) in stage.binds.iter().zip(bound.iter()) {
                     slots[var.0 as usize] = value;
                 }
-                self.after_match(next, slots, pending, outputs, database, context);
+                self.after_match(next, slots, pending, outputs, relations, store, context);
             }
             if let Some(runtime) = self.stages.get_mut(next) {
                 runtime.probe = Some(entries);
@@ -534,7 +541,7 @@ impl<'p> Pipeline<'p> {
         }
         let mut tuple = Tuple::with_capacity(self.output_exprs.len());
         for expr in &self.output_exprs {
-            match run(expr, slots, &mut database.store) {
+            match expr.evaluate(slots, store) {
                 Ok(value) => tuple.push(value),
                 Err(error) => return context.fail(error, self.origin, None),
             }
@@ -547,27 +554,28 @@ impl<'p> Pipeline<'p> {
         checks: &[CompiledCheck],
         literals: &[usize],
         slots: &mut [Packed],
-        database: &mut Database,
+        relations: &Relations,
+        store: &mut Store,
         context: &mut Context<'_>,
     ) -> bool {
         for (position, check) in checks.iter().enumerate() {
             let outcome = match check {
-                CompiledCheck::Compare(op, lhs, rhs) => run(lhs, slots, &mut database.store)
-                    .and_then(|lhs| Ok((lhs, run(rhs, slots, &mut database.store)?)))
-                    .and_then(|(lhs, rhs)| database.store.compare_op(*op, lhs, rhs)),
-                CompiledCheck::Assign(slot, expr) => {
-                    run(expr, slots, &mut database.store).map(|value| {
-                        slots[*slot] = value;
-                        true
-                    })
-                }
-                CompiledCheck::Filter(expr) => run(expr, slots, &mut database.store)
-                    .map(|value| database.store.as_int(value) == Some(1)),
+                CompiledCheck::Compare(op, lhs, rhs) => lhs
+                    .evaluate(slots, store)
+                    .and_then(|lhs| Ok((lhs, rhs.evaluate(slots, store)?)))
+                    .and_then(|(lhs, rhs)| store.compare_op(*op, lhs, rhs)),
+                CompiledCheck::Assign(slot, expr) => expr.evaluate(slots, store).map(|value| {
+                    slots[*slot] = value;
+                    true
+                }),
+                CompiledCheck::Filter(expr) => expr
+                    .evaluate(slots, store)
+                    .map(|value| store.as_int(value) == Some(1)),
                 CompiledCheck::Negation(projection, probe) => {
                     let mut key = Tuple::with_capacity(probe.len());
                     let mut result = Ok(true);
                     for expr in probe {
-                        match run(expr, slots, &mut database.store) {
+                        match expr.evaluate(slots, store) {
                             Ok(value) => key.push(value),
                             Err(error) => result = Err(error),
                         }
@@ -586,7 +594,7 @@ impl<'p> Pipeline<'p> {
                     let Some(table) = self.aggregates.get_mut(*index) else {
                         return false;
                     };
-                    match table.lookup(key, self.origin, database, context) {
+                    match lookup_aggregate(table, key, self.origin, relations, store, context) {
                         Ok(Some(value)) => {
                             slots[*result_slot] = value;
                             Ok(true)
@@ -659,19 +667,23 @@ pub(super) fn atom_matches(stage: &Stage, constants: &[(usize, Packed)], tuple: 
             .all(|&(a, b)| tuple[a] == tuple[b])
 }
 
-fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledCheck> {
+fn compile_checks(
+    checks: &[Check],
+    relations: &Relations,
+    store: &mut Store,
+) -> Vec<CompiledCheck> {
     checks
         .iter()
         .map(|check| match check {
             Check::Compare { op, lhs, rhs } => CompiledCheck::Compare(
                 *op,
-                compile(lhs, &mut database.store),
-                compile(rhs, &mut database.store),
+                CompiledExpr::compile(lhs, store),
+                CompiledExpr::compile(rhs, store),
             ),
             Check::Assign { var, expr } => {
-                CompiledCheck::Assign(var.0 as usize, compile(expr, &mut database.store))
+                CompiledCheck::Assign(var.0 as usize, CompiledExpr::compile(expr, store))
             }
-            Check::Filter(expr) => CompiledCheck::Filter(compile(expr, &mut database.store)),
+            Check::Filter(expr) => CompiledCheck::Filter(CompiledExpr::compile(expr, store)),
             Check::Negation { predicate, args } => {
                 let columns: Vec<usize> = args
                     .iter()
@@ -679,7 +691,7 @@ fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledChec
                     .filter(|(_, arg)| !matches!(arg, Arg::Wildcard))
                     .map(|(column, _)| column)
                     .collect();
-                let projection: FxHashSet<Tuple> = database
+                let projection: FxHashSet<Tuple> = relations
                     .relation(*predicate)
                     .iter()
                     .map(|tuple| columns.iter().map(|&column| tuple[column]).collect())
@@ -687,8 +699,8 @@ fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledChec
                 let probe = args
                     .iter()
                     .filter_map(|arg| match arg {
-                        Arg::Var(var) => Some(Compiled::Slot(var.0 as usize)),
-                        Arg::Const(value) => Some(Compiled::Const(database.store.pack(value))),
+                        Arg::Var(var) => Some(CompiledExpr::Slot(var.0 as usize)),
+                        Arg::Const(value) => Some(CompiledExpr::Const(store.pack(value))),
                         Arg::Wildcard => None,
                     })
                     .collect();
@@ -699,4 +711,150 @@ fn compile_checks(checks: &[Check], database: &mut Database) -> Vec<CompiledChec
             }
         })
         .collect()
+}
+
+/// Runs a conjunction over complete relations, optionally with seed values
+/// for `plan.seed`; returns the distinct outputs.
+pub(super) fn run_conjunction(
+    plan: &ConjunctionPlan,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    seed: &[Packed],
+    context: &mut Context<'_>,
+) -> Result<Vec<Tuple>, EvalError> {
+    // Over complete relations every atom after the first is probed.
+    let scannable = plan.seed.is_empty()
+        && plan.seed_checks.is_empty()
+        && !plan.stages.is_empty()
+        && plan
+            .aggregates
+            .iter()
+            .all(|aggregate| aggregate.independent);
+    if scannable {
+        return scan_conjunction(plan, origin, relations, store, context);
+    }
+    let (_, output) = run_alone(plan, origin, relations, store, seed, &|_| false, context)?;
+    Ok(output.elements)
+}
+
+/// Runs one conjunction in an iteration of its own until nothing changes;
+/// returns its pipeline (whose keyed variables then hold everything they
+/// joined) and its distinct outputs. `changing` names the predicates whose
+/// atoms are joined rather than probed.
+pub(super) fn run_alone<'p>(
+    plan: &'p ConjunctionPlan,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    seed: &[Packed],
+    changing: &dyn Fn(PredId) -> bool,
+    context: &mut Context<'_>,
+) -> Result<(Pipeline<'p>, Relation<Tuple>), EvalError> {
+    let mut iteration = Iteration::new();
+    let mut variables = HashMap::new();
+    let output = iteration.variable::<Tuple>("answer");
+    let mut pipeline = Pipeline::new(
+        plan,
+        origin,
+        &mut iteration,
+        &mut variables,
+        relations,
+        store,
+        output.clone(),
+        Some(seed),
+        changing,
+        context,
+    )?;
+    let mut rounds = 0;
+    while iteration.changed() {
+        rounds += 1;
+        let n_new = pipeline.step(relations, store, context);
+        context.after_round(n_new, rounds, Some(origin))?;
+    }
+    drop(variables);
+    Ok((pipeline, output.complete()))
+}
+
+/// A conjunction over complete relations (queries, aggregate bodies): the
+/// first atom's relation is scanned in place and every later atom probed, with
+/// no datafrog variable and no copy.
+fn scan_conjunction(
+    plan: &ConjunctionPlan,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    context: &mut Context<'_>,
+) -> Result<Vec<Tuple>, EvalError> {
+    let Some(stage) = plan.stages.first() else {
+        return Ok(Vec::new());
+    };
+    let mut iteration = Iteration::new();
+    let mut variables = HashMap::new();
+    // An empty stand-in, so the pipeline does not copy the relation it will read in place.
+    variables.insert(stage.predicate, iteration.variable::<Tuple>("scan"));
+    let output = iteration.variable::<Tuple>("answer");
+    let mut pipeline = Pipeline::new(
+        plan,
+        origin,
+        &mut iteration,
+        &mut variables,
+        relations,
+        store,
+        output,
+        Some(&[]),
+        &|_| false,
+        context,
+    )?;
+    let relation = relations.relation(stage.predicate);
+    let outputs = pipeline.scan_complete(relation, relations, store, context);
+    context.after_round(outputs.len(), 1, Some(origin))?;
+    Ok(outputs)
+}
+
+/// The table of one aggregate: counted from its relation, filled from one
+/// run of an independent body, or left to fill group by group.
+fn build_aggregate(
+    plan: &AggregatePlan,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    context: &mut Context<'_>,
+) -> Result<AggregateTable, EvalError> {
+    let mut table = AggregateTable::new(plan);
+    if !table.count_whole_relation(relations, store) && plan.independent {
+        let rows = run_conjunction(&plan.body, origin, relations, store, &[], context)?;
+        table
+            .insert_groups(rows, store)
+            .map_err(|error| EvalError::Value {
+                error,
+                origin,
+                literal: Some(plan.literal),
+            })?;
+    }
+    Ok(table)
+}
+
+/// The aggregate's value for the group `key`, running its body for that
+/// group when the table does not know it yet; `None` when the group has no value.
+fn lookup_aggregate(
+    table: &mut AggregateTable,
+    key: Tuple,
+    origin: Origin,
+    relations: &Relations,
+    store: &mut Store,
+    context: &mut Context<'_>,
+) -> Result<Option<Packed>, EvalError> {
+    if let Some(value) = table.known(&key, store) {
+        return Ok(value);
+    }
+    let rows = run_conjunction(&table.plan().body, origin, relations, store, &key, context)?;
+    let literal = table.plan().literal;
+    table
+        .insert_group(key, &rows, store)
+        .map_err(|error| EvalError::Value {
+            error,
+            origin,
+            literal: Some(literal),
+        })
 }

@@ -10,6 +10,7 @@
 
 use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
 use crate::syntax::ast::{AggregateFunction, CompareOp};
+use crate::value::Value;
 
 /// The plan of a whole program.
 #[derive(Clone, Debug)]
@@ -62,6 +63,8 @@ pub struct ConjunctionPlan {
 /// One positive atom joined with the bindings so far.
 #[derive(Clone, Debug)]
 pub struct Stage {
+    /// The index of the atom in the body.
+    pub literal: usize,
     /// The atom's predicate.
     pub predicate: PredId,
     /// Its arguments as written.
@@ -73,7 +76,7 @@ pub struct Stage {
     /// Variables the atom binds: (column, variable), first occurrence only.
     pub binds: Vec<(usize, VarId)>,
     /// Conditions local to the atom: (column, constant) equalities.
-    pub constant_columns: Vec<(usize, crate::syntax::ast::ConstantValue)>,
+    pub constant_columns: Vec<(usize, Value)>,
     /// Repeated variables inside the atom: (column, earlier column) equalities.
     pub equal_columns: Vec<(usize, usize)>,
     /// Bound non-key variables carried from the left side through this stage.
@@ -149,6 +152,31 @@ pub enum PlanError {
     LiteralUnschedulable,
 }
 
+impl ConjunctionPlan {
+    /// The body literals in the order this plan evaluates them: the checks
+    /// ready before the first atom, then each atom followed by the checks it
+    /// makes ready. Explanations walk a body in this order, so they block on
+    /// the literal evaluation would have stopped at.
+    pub fn literal_order(&self) -> Vec<usize> {
+        let mut order = self.seed_check_literals.clone();
+        for stage in &self.stages {
+            order.push(stage.literal);
+            order.extend(stage.check_literals.iter().copied());
+        }
+        order
+    }
+}
+
+/// The order in which `body` is evaluated with the `seed` variables bound
+/// on entry (see [`ConjunctionPlan::literal_order`]).
+pub fn literal_order(
+    body: &[BodyLiteral],
+    n_slots: usize,
+    seed: &[VarId],
+) -> Result<Vec<usize>, PlanError> {
+    plan_conjunction(body, n_slots, seed, Vec::new()).map(|plan| plan.literal_order())
+}
+
 /// Plans every stratum and query of a checked program.
 pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
     let mut strata = Vec::with_capacity(program.strata.len());
@@ -222,7 +250,7 @@ pub fn plan_conjunction(
         .position(|(_, literal)| is_positive_atom(literal))
     {
         let (
-            _,
+            literal,
             BodyLiteral::Atom {
                 predicate, args, ..
             },
@@ -230,7 +258,7 @@ pub fn plan_conjunction(
         else {
             continue;
         };
-        let mut stage = plan_stage(*predicate, args, &mut bound);
+        let mut stage = plan_stage(literal, *predicate, args, &mut bound);
         (stage.checks, stage.check_literals) =
             take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
         plan.stages.push(stage);
@@ -292,8 +320,9 @@ fn is_positive_atom(literal: &BodyLiteral) -> bool {
     matches!(literal, BodyLiteral::Atom { negated: false, .. })
 }
 
-fn plan_stage(predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {
+fn plan_stage(literal: usize, predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {
     let mut stage = Stage {
+        literal,
         predicate,
         args: args.to_vec(),
         key: Vec::new(),

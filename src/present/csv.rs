@@ -4,7 +4,7 @@
 //! without Datalog quotes, dates as ISO `YYYY-MM-DD`, integers in decimal.
 //! Lines end with `\n`, not RFC 4180's `\r\n`, as Unix tools expect.
 
-use crate::eval::{Answer, Value};
+use crate::value::{Answer, Value};
 
 /// One answer as CSV: a header row of the column names, then one line per row.
 ///
@@ -12,7 +12,7 @@ use crate::eval::{Answer, Value};
 /// row `yes` or `no`. The text ends with a newline.
 ///
 /// ```
-/// use wirelog::eval::{Answer, Value};
+/// use wirelog::value::{Answer, Value};
 /// use wirelog::present::render_csv;
 /// let answer = Answer {
 ///     query: "?- said(W, Q).".into(),
@@ -55,7 +55,7 @@ fn push_record(text: &mut String, fields: impl Iterator<Item = String>) {
 }
 
 fn value_field(value: &Value) -> String {
-    let raw = super::format_value_raw(value);
+    let raw = value.text();
     if raw.is_empty() {
         // An empty string is written `""` so that a one-column row holding it
         // is not mistaken for the blank line between answers.
@@ -77,7 +77,7 @@ fn quote_field(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::Date;
+    use crate::value::Date;
 
     fn answer(columns: &[&str], rows: Vec<Vec<Value>>) -> Answer {
         Answer {

@@ -12,11 +12,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::eval::{Answer, Value};
 use crate::provenance::{
     Blocked, BlockerKind, Derivation, QueryExplanation, RowExplanation, Step, Support, Verdict,
     WhyNot, WhyNotOutcome,
 };
+use crate::value::{Answer, Value};
 
 /// The derivation as an indented tree.
 ///
@@ -248,7 +248,7 @@ pub fn render_json_with_explanations(
                 answer
                     .rows
                     .iter()
-                    .map(|row| Json::Array(row.iter().map(super::value_to_json).collect()))
+                    .map(|row| Json::Array(row.iter().map(Value::to_json).collect()))
                     .collect()
             };
             let explained = explanations.get(index).map_or(&[][..], |e| &e.rows[..]);

@@ -1,14 +1,14 @@
 //! Query answers as JSON, the shape `wirelog run --format json` prints.
 //!
-//! Owns the mapping from [`Value`] to JSON: integers become numbers, and
-//! symbols, strings and dates become strings (dates as ISO `YYYY-MM-DD`).
-//! Diagnostics have their own JSON in
+//! Owns the shape of the answer objects and their key order; each value is
+//! in its one JSON encoding ([`Value::to_json`]: integers as numbers, symbols,
+//! strings and dates as strings). Diagnostics have their own JSON in
 //! [`diagnostics_to_json`](super::diagnostics::diagnostics_to_json).
 
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use crate::eval::{Answer, Value};
+use crate::value::{Answer, Value};
 
 /// One answer in the order its keys are printed: `query`, `columns`, `rows`.
 ///
@@ -34,7 +34,7 @@ impl<'a> AnswerRecord<'a> {
             answer
                 .rows
                 .iter()
-                .map(|row| Json::Array(row.iter().map(value_to_json).collect()))
+                .map(|row| Json::Array(row.iter().map(Value::to_json).collect()))
                 .collect()
         };
         AnswerRecord {
@@ -49,7 +49,7 @@ impl<'a> AnswerRecord<'a> {
 /// line, keys in the order `query`, `columns`, `rows`; ends with a newline.
 ///
 /// ```
-/// use wirelog::eval::{Answer, Value};
+/// use wirelog::value::{Answer, Value};
 /// use wirelog::present::render_json;
 /// let answer = Answer {
 ///     query: "?- p(X, Y).".into(),
@@ -95,18 +95,10 @@ pub fn answer_to_json(answer: &Answer) -> Json {
     })
 }
 
-/// A value as JSON: integers as numbers, everything else as a string.
-pub fn value_to_json(value: &Value) -> Json {
-    match value {
-        Value::Integer(integer) => json!(integer),
-        other => Json::String(super::format_value_raw(other)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::Date;
+    use crate::value::Date;
 
     fn answer(query: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Answer {
         Answer {

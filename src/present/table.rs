@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::eval::{Answer, Value};
+use crate::value::{Answer, Value};
 
 /// The narrowest a column is squeezed to when the table must fit a width.
 const MIN_COLUMN_WIDTH: usize = 3;
@@ -42,7 +42,7 @@ pub struct TableOptions {
 /// A yes/no query (no columns) prints just `yes` or `no`.
 ///
 /// ```
-/// use wirelog::eval::{Answer, Value};
+/// use wirelog::value::{Answer, Value};
 /// use wirelog::present::{render_table, TableOptions};
 /// let answer = Answer {
 ///     query: "?- mediates(M, istanbul_talks).".into(),
@@ -189,7 +189,7 @@ impl Cell {
 
     fn from_value(value: &Value) -> Cell {
         let right_aligned = matches!(value, Value::Integer(_));
-        Cell::new(display_text(&super::format_value(value)), right_aligned)
+        Cell::new(display_text(&value.to_string()), right_aligned)
     }
 
     /// The text padded (or cut with `…`) to exactly `width` characters.
@@ -284,7 +284,7 @@ fn row_line(fitted: &[String], style: TableStyle) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::Date;
+    use crate::value::Date;
 
     fn answer(columns: &[&str], rows: Vec<Vec<Value>>) -> Answer {
         Answer {

@@ -1,17 +1,17 @@
 //! A small backtracking matcher for one rule body with some variables bound.
 //!
 //! Explanations ask "which instances of this rule produce this one tuple?"
-//! many times. `eval::fixpoint::evaluate_conjunction` answers that too, but
+//! many times. `eval::evaluate_conjunction` answers that too, but
 //! it indexes every relation the body reads on each call, which costs the
 //! size of the relations; this matcher walks the body in planned order and
 //! looks each atom up by binary search on its leading bound columns, so its
 //! cost follows the number of matches. It handles atoms, negations,
-//! comparisons, assignments and filters; a body with an aggregate returns
-//! `None` and the caller falls back to `evaluate_conjunction`.
+//! comparisons, assignments and filters, computing every expression with
+//! `eval::CompiledExpr` (so it cannot disagree with evaluation); a body with
+//! an aggregate returns `None` and the caller falls back to `evaluate_conjunction`.
 
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, VarId};
-use crate::eval::database::Database;
-use crate::eval::value::{Packed, Tuple, ValueError};
+use crate::eval::{CompiledExpr, Packed, Scratch, Tuple, ValueError};
 use crate::syntax::ast::CompareOp;
 
 /// Every binding that satisfies `body`, starting from `seed` (by `VarId`),
@@ -20,7 +20,7 @@ pub(super) fn solve_body(
     body: &[BodyLiteral],
     order: &[usize],
     seed: Vec<Option<Packed>>,
-    database: &mut Database,
+    scratch: &mut Scratch<'_>,
     limit: usize,
 ) -> Option<Vec<Vec<Option<Packed>>>> {
     if body
@@ -32,7 +32,7 @@ pub(super) fn solve_body(
     let mut solver = Solver {
         body,
         order,
-        database,
+        scratch,
         out: Vec::new(),
         limit,
     };
@@ -41,15 +41,15 @@ pub(super) fn solve_body(
     Some(solver.out)
 }
 
-struct Solver<'a> {
+struct Solver<'a, 'd> {
     body: &'a [BodyLiteral],
     order: &'a [usize],
-    database: &'a mut Database,
+    scratch: &'a mut Scratch<'d>,
     out: Vec<Vec<Option<Packed>>>,
     limit: usize,
 }
 
-impl Solver<'_> {
+impl Solver<'_, '_> {
     fn step(&mut self, position: usize, bindings: &mut Vec<Option<Packed>>) {
         if self.out.len() >= self.limit {
             return;
@@ -75,10 +75,11 @@ impl Solver<'_> {
                     }
                     return;
                 };
-                let candidates: Vec<Tuple> = matching(self.database.relation(*predicate), &pattern)
-                    .filter(|tuple| consistent(args, tuple, bindings))
-                    .cloned()
-                    .collect();
+                let candidates: Vec<Tuple> =
+                    matching(self.scratch.database().relation(*predicate), &pattern)
+                        .filter(|tuple| consistent(args, tuple, bindings))
+                        .cloned()
+                        .collect();
                 if *negated {
                     if candidates.is_empty() {
                         self.step(position + 1, bindings);
@@ -112,7 +113,7 @@ impl Solver<'_> {
                 let rhs_value = self.eval(rhs, bindings);
                 match (lhs_value, rhs_value) {
                     (Some(Ok(lhs)), Some(Ok(rhs)))
-                        if self.database.store.compare_op(*op, lhs, rhs) == Ok(true) =>
+                        if self.scratch.store().compare_op(*op, lhs, rhs) == Ok(true) =>
                     {
                         self.step(position + 1, bindings);
                     }
@@ -127,7 +128,7 @@ impl Solver<'_> {
             }
             BodyLiteral::Filter { call, .. } => {
                 if let Some(Ok(value)) = self.eval(call, bindings)
-                    && self.database.store.as_int(value) == Some(1)
+                    && self.scratch.store().as_int(value) == Some(1)
                 {
                     self.step(position + 1, bindings);
                 }
@@ -161,40 +162,33 @@ impl Solver<'_> {
         args.iter()
             .map(|arg| match arg {
                 Arg::Var(var) => Some(bindings.get(var.0 as usize).copied().flatten()),
-                Arg::Const(value) => self.database.store.lookup(value).map(Some),
+                Arg::Const(value) => self.scratch.store().lookup(value).map(Some),
                 Arg::Wildcard => Some(None),
             })
             .collect()
     }
 
-    /// The value of `expr`; `None` when a variable in it is unbound.
+    /// The value of `expr`, computed by the evaluator's own expressions;
+    /// `None` when a variable in it is unbound.
     fn eval(
         &mut self,
         expr: &Expr,
         bindings: &[Option<Packed>],
     ) -> Option<Result<Packed, ValueError>> {
-        Some(match expr {
-            Expr::Var(var) => Ok(bindings.get(var.0 as usize).copied().flatten()?),
-            Expr::Const(value) => Ok(self.database.store.pack(value)),
-            Expr::Binary { op, lhs, rhs } => {
-                let lhs = self.eval(lhs, bindings)?;
-                let rhs = self.eval(rhs, bindings)?;
-                match (lhs, rhs) {
-                    (Ok(lhs), Ok(rhs)) => self.database.store.arithmetic(*op, lhs, rhs),
-                    (Err(error), _) | (_, Err(error)) => Err(error),
-                }
-            }
-            Expr::Call { function, args } => {
-                let mut values = Vec::with_capacity(args.len());
-                for arg in args {
-                    match self.eval(arg, bindings)? {
-                        Ok(value) => values.push(value),
-                        Err(error) => return Some(Err(error)),
-                    }
-                }
-                self.database.store.call(*function, &values)
-            }
-        })
+        let mut variables = Vec::new();
+        expr.collect_variables(&mut variables);
+        if variables
+            .iter()
+            .any(|var| bindings.get(var.0 as usize).copied().flatten().is_none())
+        {
+            return None;
+        }
+        let slots: Vec<Packed> = bindings
+            .iter()
+            .map(|value| value.unwrap_or_default())
+            .collect();
+        let store = self.scratch.store_mut();
+        Some(CompiledExpr::compile(expr, store).evaluate(&slots, store))
     }
 }
 
@@ -240,12 +234,12 @@ fn consistent(args: &[Arg], tuple: &Tuple, bindings: &[Option<Packed>]) -> bool 
 pub(super) fn eval_expr(
     expr: &Expr,
     bindings: &[Option<Packed>],
-    database: &mut Database,
+    scratch: &mut Scratch<'_>,
 ) -> Option<Packed> {
     let mut solver = Solver {
         body: &[],
         order: &[],
-        database,
+        scratch,
         out: Vec::new(),
         limit: 0,
     };
@@ -255,7 +249,7 @@ pub(super) fn eval_expr(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::Store;
+    use crate::eval::Store;
 
     fn int(value: i64) -> Packed {
         Store::new().int(value)

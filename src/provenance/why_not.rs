@@ -2,20 +2,20 @@
 //! body literal that fails.
 //!
 //! Owns the prefix search. With the head's values bound, the rule body is
-//! taken in the order the planner joins it; growing prefixes are evaluated
+//! taken in the order the planner joins it (`plan::literal_order`: the same
+//! function plans evaluation, so the two cannot drift); growing prefixes are evaluated
 //! until one has no match left. The literal that emptied it is the
 //! blocker, and the matches of the prefix before it are the closest
 //! candidate bindings a student can inspect. Like the rest of
 //! `provenance`, it renders nothing.
 
-use super::search::{Explainer, bindings_of, collapse_whitespace};
-use super::{Binding, fact_text};
+use super::Binding;
+use super::search::{Explainer, bindings_of};
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
-use crate::eval::Value;
-use crate::eval::fixpoint::{self, EvalError, Origin};
-use crate::eval::value::{Packed, Tuple};
+use crate::eval::{EvalError, Origin, Packed, Tuple};
 use crate::plan;
-use crate::syntax::ast::CompareOp;
+use crate::text::collapse_whitespace;
+use crate::value::{Value, fact_text};
 use serde::Serialize;
 
 /// Why a fact does not hold.
@@ -131,7 +131,7 @@ impl Explainer<'_> {
         let name = program.predicate(predicate).name.clone();
         let fact = fact_text(&name, values);
         let tuple: Tuple = values.iter().map(|value| self.pack(value)).collect();
-        if self.database.contains(predicate, &tuple) {
+        if self.scratch.database().contains(predicate, &tuple) {
             return Ok(WhyNot {
                 fact,
                 outcome: WhyNotOutcome::Holds,
@@ -204,7 +204,7 @@ impl Explainer<'_> {
                     }
                 },
                 Expr::Const(constant) => {
-                    if self.database.store.lookup(constant) != Some(value) {
+                    if self.scratch.store().lookup(constant) != Some(value) {
                         attempt.verdict = Verdict::HeadMismatch {
                             reason: format!(
                                 "argument {} of the head is {constant}, but the fact has {}",
@@ -219,7 +219,8 @@ impl Explainer<'_> {
             }
         }
         // 2. Evaluate growing prefixes of the body in planned order.
-        let order = planned_order(&rule.body, &seed_vars, n_slots);
+        let order = plan::literal_order(&rule.body, n_slots, &seed_vars)
+            .unwrap_or_else(|_| (0..rule.body.len()).collect());
         let mut bound: Vec<VarId> = seed_vars.clone();
         let mut previous_vars = seed_vars.clone();
         let mut previous_rows: Vec<Tuple> = vec![seed_values.iter().copied().collect()];
@@ -236,10 +237,9 @@ impl Explainer<'_> {
             let Ok(plan) = plan::plan_conjunction(&prefix, n_slots, &seed_vars, output) else {
                 continue;
             };
-            let rows = fixpoint::evaluate_conjunction(
+            let rows = self.scratch.evaluate_conjunction(
                 &plan,
                 Origin::Rule(rule_id),
-                self.database,
                 &seed_values,
                 self.eval_options,
                 self.cancel,
@@ -385,7 +385,7 @@ impl Explainer<'_> {
         args.iter()
             .map(|arg| match arg {
                 Arg::Var(var) => bindings.get(var.0 as usize).copied().flatten(),
-                Arg::Const(value) => self.database.store.lookup(value),
+                Arg::Const(value) => self.scratch.store().lookup(value),
                 Arg::Wildcard => None,
             })
             .collect()
@@ -393,7 +393,8 @@ impl Explainer<'_> {
 
     /// Facts of `predicate` matching `pattern` exactly.
     fn matching_facts(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
-        self.database
+        self.scratch
+            .database()
             .relation(predicate)
             .iter()
             .filter(|tuple| differing_columns(pattern, tuple).is_some_and(|c| c.is_empty()))
@@ -416,7 +417,8 @@ impl Explainer<'_> {
             return Vec::new();
         }
         let mut close: Vec<(bool, &Tuple)> = self
-            .database
+            .scratch
+            .database()
             .relation(predicate)
             .iter()
             .filter_map(
@@ -437,121 +439,9 @@ impl Explainer<'_> {
     fn tuple_text(&self, predicate: PredId, tuple: &Tuple) -> String {
         let values: Vec<Value> = tuple
             .iter()
-            .map(|&value| self.database.store.unpack(value))
+            .map(|&value| self.scratch.store().unpack(value))
             .collect();
         fact_text(&self.program.predicate(predicate).name, &values)
-    }
-}
-
-/// The order in which the planner evaluates `body` with `seed` bound: the
-/// checks ready at the start, then each positive atom in written order
-/// followed by every check it makes ready (mirrors `plan::plan_conjunction`).
-pub(super) fn planned_order(body: &[BodyLiteral], seed: &[VarId], n_slots: usize) -> Vec<usize> {
-    let mut bound = vec![false; n_slots];
-    for var in seed {
-        if let Some(slot) = bound.get_mut(var.0 as usize) {
-            *slot = true;
-        }
-    }
-    let mut pending: Vec<usize> = (0..body.len()).collect();
-    let mut order = Vec::with_capacity(body.len());
-    take_ready(body, &mut pending, &mut bound, &mut order);
-    while let Some(position) = pending.iter().position(|&index| {
-        matches!(
-            body.get(index),
-            Some(BodyLiteral::Atom { negated: false, .. })
-        )
-    }) {
-        let index = pending.remove(position);
-        if let Some(BodyLiteral::Atom { args, .. }) = body.get(index) {
-            for arg in args {
-                if let Arg::Var(var) = arg {
-                    mark(&mut bound, *var);
-                }
-            }
-        }
-        order.push(index);
-        take_ready(body, &mut pending, &mut bound, &mut order);
-    }
-    order.extend(pending);
-    order
-}
-
-fn mark(bound: &mut [bool], var: VarId) {
-    if let Some(slot) = bound.get_mut(var.0 as usize) {
-        *slot = true;
-    }
-}
-
-fn is_bound(bound: &[bool], var: VarId) -> bool {
-    bound.get(var.0 as usize).copied().unwrap_or(false)
-}
-
-fn expr_bound(expr: &Expr, bound: &[bool]) -> bool {
-    let mut vars = Vec::new();
-    expr.collect_variables(&mut vars);
-    vars.iter().all(|&var| is_bound(bound, var))
-}
-
-/// Moves every check that can run now from `pending` to `order`, repeating
-/// because an assignment can make another check ready.
-fn take_ready(
-    body: &[BodyLiteral],
-    pending: &mut Vec<usize>,
-    bound: &mut [bool],
-    order: &mut Vec<usize>,
-) {
-    loop {
-        let mut progressed = false;
-        let mut position = 0;
-        while position < pending.len() {
-            let index = pending[position];
-            let (ready, binds) = match body.get(index) {
-                Some(BodyLiteral::Atom {
-                    negated: true,
-                    args,
-                    ..
-                }) => (
-                    args.iter().all(|arg| match arg {
-                        Arg::Var(var) => is_bound(bound, *var),
-                        _ => true,
-                    }),
-                    None,
-                ),
-                Some(BodyLiteral::Filter { call, .. }) => (expr_bound(call, bound), None),
-                Some(BodyLiteral::Compare { op, lhs, rhs, .. }) => {
-                    let (lhs_bound, rhs_bound) = (expr_bound(lhs, bound), expr_bound(rhs, bound));
-                    match (lhs, rhs) {
-                        _ if lhs_bound && rhs_bound => (true, None),
-                        (Expr::Var(var), _) if *op == CompareOp::Eq && rhs_bound => {
-                            (true, Some(*var))
-                        }
-                        (_, Expr::Var(var)) if *op == CompareOp::Eq && lhs_bound => {
-                            (true, Some(*var))
-                        }
-                        _ => (false, None),
-                    }
-                }
-                Some(BodyLiteral::Aggregate(aggregate)) => (
-                    aggregate.group_by.iter().all(|&var| is_bound(bound, var)),
-                    Some(aggregate.result),
-                ),
-                _ => (false, None),
-            };
-            if ready {
-                if let Some(var) = binds {
-                    mark(bound, var);
-                }
-                order.push(index);
-                pending.remove(position);
-                progressed = true;
-            } else {
-                position += 1;
-            }
-        }
-        if !progressed {
-            return;
-        }
     }
 }
 

@@ -4,7 +4,8 @@
 //! checks: `analysis` turns it into the checked `ir`. The doc comment of each
 //! node shows the syntax it stands for.
 
-use super::span::Span;
+use crate::span::Span;
+use crate::value::Value;
 use serde::Serialize;
 
 /// One parsed text: its items in source order.
@@ -316,146 +317,11 @@ pub struct Call {
     pub span: Span,
 }
 
-/// The names parsed as built-in function calls rather than atoms.
-pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "len", "concat", "lower", "upper", "contains", "year", "month", "day", "weekday",
-];
-
 /// A constant and where it is written.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Constant {
     /// The value.
-    pub value: ConstantValue,
+    pub value: Value,
     /// As written (for strings, including the quotes).
     pub span: Span,
-}
-
-/// The four kinds of constant.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum ConstantValue {
-    /// `58`, `-3`
-    Integer(i64),
-    /// `2025-10-29`, validated by the parser.
-    Date(Date),
-    /// `qatar`
-    Symbol(String),
-    /// `"Khawaja Asif"`, unescaped.
-    String(String),
-}
-
-/// A valid proleptic Gregorian calendar date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Date {
-    /// Year, 1..=9999 as written with four digits.
-    pub year: i32,
-    /// Month 1..=12.
-    pub month: u32,
-    /// Day 1..=31, valid for the month.
-    pub day: u32,
-}
-
-impl Date {
-    /// A date if `year-month-day` exists in the calendar.
-    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        Some(Date { year, month, day })
-    }
-
-    /// Days since 1970-01-01 (negative before).
-    pub fn to_days(self) -> i64 {
-        // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
-        let year = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month = i64::from(self.month);
-        let day_of_year =
-            (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
-    }
-
-    /// The date `days` after 1970-01-01, if its year is within 1..=9999.
-    pub fn from_days(days: i64) -> Option<Date> {
-        let days = days.checked_add(719_468)?;
-        let era = days.div_euclid(146_097);
-        let day_of_era = days - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month_index = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-        let month = if month_index < 10 {
-            month_index + 3
-        } else {
-            month_index - 9
-        };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        if !(1..=9999).contains(&year) {
-            return None;
-        }
-        Date::new(
-            i32::try_from(year).ok()?,
-            u32::try_from(month).ok()?,
-            u32::try_from(day).ok()?,
-        )
-    }
-
-    /// English weekday name in lowercase, e.g. `wednesday`.
-    pub fn weekday(self) -> &'static str {
-        const NAMES: [&str; 7] = [
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
-            "monday",
-            "tuesday",
-            "wednesday",
-        ];
-        NAMES[self.to_days().rem_euclid(7) as usize]
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            formatter,
-            "{:04}-{:02}-{:02}",
-            self.year, self.month, self.day
-        )
-    }
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_validate_and_round_trip() {
-        assert!(Date::new(2025, 2, 30).is_none());
-        assert!(Date::new(2024, 2, 29).is_some());
-        assert!(Date::new(2025, 2, 29).is_none());
-        assert!(Date::new(2000, 2, 29).is_some());
-        assert!(Date::new(1900, 2, 29).is_none());
-        let date = Date::new(2025, 10, 29).unwrap();
-        assert_eq!(Date::from_days(date.to_days()), Some(date));
-        assert_eq!(Date::new(1970, 1, 1).unwrap().to_days(), 0);
-        assert_eq!(date.weekday(), "wednesday");
-        for days in -719_000..2_900_000i64 {
-            if days % 997 == 0 {
-                let date = Date::from_days(days).unwrap();
-                assert_eq!(date.to_days(), days);
-            }
-        }
-    }
 }

@@ -9,9 +9,9 @@
 //! arbitrary total order used for storage; the order users see is
 //! `Store::compare`.
 
-use super::Value;
 use crate::analysis::ir::Function;
-use crate::syntax::ast::{ArithOp, CompareOp, Date};
+use crate::syntax::ast::{ArithOp, CompareOp};
+use crate::value::{Date, Value};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -23,8 +23,6 @@ impl Packed {
     /// The integer 0; also what unused cells of a tuple hold.
     pub const ZERO: Packed = Packed(0);
 }
-
-pub use super::tuple::Tuple;
 
 const TAG_SHIFT: u32 = 61;
 const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
@@ -356,11 +354,7 @@ impl Store {
     fn display_text(&self, value: Packed) -> String {
         match self.as_text(value) {
             Some(text) => text.to_string(),
-            None => match self.unpack(value) {
-                Value::Integer(number) => number.to_string(),
-                Value::Date(date) => date.to_string(),
-                Value::Symbol(text) | Value::String(text) => text,
-            },
+            None => self.unpack(value).text(),
         }
     }
 
@@ -418,16 +412,6 @@ impl Store {
                     _ => self.symbol(date.weekday()),
                 })
             }
-        }
-    }
-
-    /// Formats a packed value in Datalog syntax.
-    pub fn format(&self, value: Packed) -> String {
-        match self.unpack(value) {
-            Value::Integer(number) => number.to_string(),
-            Value::Date(date) => date.to_string(),
-            Value::Symbol(name) => name,
-            Value::String(text) => format!("{text:?}"),
         }
     }
 }
