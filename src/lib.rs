@@ -44,6 +44,7 @@
 
 pub mod analysis;
 pub mod commands;
+pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;

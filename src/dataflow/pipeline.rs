@@ -1,0 +1,63 @@
+//! A conjunction rendered as operators: the seed bindings or a scan of the
+//! first atom, a join per later atom with the checks that follow it, and
+//! the output row (head tuple, query answer or aggregate match).
+
+use super::blueprint::ConjunctionBlueprint;
+use super::check::{apply_checks, split_faults};
+use super::datum::Row;
+use super::expr::ExprCode;
+use super::fault::Fault;
+use super::join::join;
+use super::render::{Render, Time, project};
+use super::scan::scan;
+use differential_dataflow::VecCollection;
+use std::sync::Arc;
+
+/// The output rows of `plan`, one per match (not deduplicated). `seeds` are
+/// the starting bindings of a seeded plan; without them it starts from one
+/// empty binding.
+pub fn render_conjunction<'s, T: Time>(
+    render: &mut Render<'s, T>,
+    plan: &ConjunctionBlueprint,
+    seeds: Option<VecCollection<'s, T, Row>>,
+) -> VecCollection<'s, T, Row> {
+    let site = plan.site;
+    let origin = Some(site.origin());
+    let mut bindings = plan.seed.as_ref().map(|seed| {
+        let start = seeds.unwrap_or_else(|| render.unit.clone());
+        apply_checks(render, start, &seed.checks, site)
+    });
+    for stage in &plan.stages {
+        let relation = render.relation(stage.atom.predicate);
+        let matched = match bindings.take() {
+            Some(left) if !stage.scan => join(left, relation, stage),
+            _ => scan(relation, stage),
+        };
+        let monitor = Arc::clone(&render.monitor);
+        let matched = matched.inspect_batch(move |_, updates| monitor.count(updates.len(), origin));
+        bindings = Some(apply_checks(render, matched, &stage.checks, site));
+    }
+    let bindings = bindings.unwrap_or_else(|| render.empty.clone());
+    let plain: Option<Vec<usize>> = plan
+        .output
+        .iter()
+        .map(|expr| match expr {
+            ExprCode::Column(position) => Some(*position),
+            _ => None,
+        })
+        .collect();
+    if let Some(positions) = plain {
+        return bindings.map(move |row: Row| project(&row, &positions));
+    }
+    let output = plan.output.clone();
+    let evaluator = render.evaluator.clone();
+    let outcomes = bindings.map(move |row: Row| {
+        let mut evaluator = evaluator.borrow_mut();
+        output
+            .iter()
+            .map(|expr| expr.evaluate(&row, &mut evaluator))
+            .collect::<Result<Row, _>>()
+            .map_err(|error| Fault::new(site, None, error))
+    });
+    split_faults(render, outcomes)
+}

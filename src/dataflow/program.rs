@@ -1,0 +1,162 @@
+//! A whole program in one worker's dataflow: an input per predicate for its
+//! base facts, every stratum in order, every query, and the capture that
+//! brings every change of every relation, answer and error to worker 0.
+//!
+//! Shared by the one-shot evaluation (`run`) and the live model (`live`);
+//! both drive the worker through `WorkerDataflow::settle`.
+
+use super::blueprint::Blueprint;
+use super::datum::{Evaluator, Row};
+use super::fault::{Fault, Monitor};
+use super::pipeline::render_conjunction;
+use super::recursion::render_stratum;
+use super::render::Render;
+use crate::analysis::ir::PredId;
+use crate::eval::fixpoint::EvalError;
+use differential_dataflow::input::{Input, InputSession};
+use differential_dataflow::{AsCollection, VecCollection};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+use timely::dataflow::ProbeHandle;
+use timely::dataflow::operators::{Exchange, ToStream};
+use timely::worker::Worker;
+
+/// Which output a captured record belongs to: a relation (`PredId`) or,
+/// from `n_predicates` on, a query.
+pub type OutputId = u32;
+
+/// Captured updates: (record, version, change in multiplicity).
+pub type Updates<D> = Rc<RefCell<Vec<(D, u64, isize)>>>;
+
+/// One worker's instance of a program's dataflow.
+pub struct WorkerDataflow {
+    /// One input per predicate; base facts enter here.
+    pub inputs: Vec<InputSession<u64, Row, isize>>,
+    /// Passes a version once every output has caught up with it.
+    pub probe: ProbeHandle<u64>,
+    /// On worker 0: every change to a relation or an answer.
+    pub outputs: Updates<(OutputId, Row)>,
+    /// On worker 0: every change to the set of evaluation errors.
+    pub faults: Updates<Fault>,
+}
+
+impl WorkerDataflow {
+    /// Builds the dataflow of `blueprint` in `worker`.
+    pub fn build(
+        worker: &mut Worker,
+        blueprint: &Blueprint,
+        monitor: &Arc<Monitor>,
+    ) -> WorkerDataflow {
+        let leader = worker.index() == 0;
+        let outputs: Updates<(OutputId, Row)> = Rc::new(RefCell::new(Vec::new()));
+        let faults: Updates<Fault> = Rc::new(RefCell::new(Vec::new()));
+        let (output_sink, fault_sink) = (Rc::clone(&outputs), Rc::clone(&faults));
+        let (inputs, probe) = worker.dataflow::<u64, _, _>(|scope| {
+            let mut inputs = Vec::with_capacity(blueprint.n_predicates);
+            let mut facts: HashMap<PredId, VecCollection<'_, u64, Row>> = HashMap::new();
+            for index in 0..blueprint.n_predicates {
+                let (input, collection) = scope.new_collection::<Row, isize>();
+                inputs.push(input);
+                facts.insert(PredId(index as u32), collection);
+            }
+            let unit_rows: Vec<(Row, u64, isize)> = if leader {
+                vec![(Row::new(), 0, 1)]
+            } else {
+                Vec::new()
+            };
+            let mut render = Render {
+                scope,
+                relations: HashMap::new(),
+                unit: unit_rows.to_stream(scope).as_collection(),
+                empty: Vec::<(Row, u64, isize)>::new()
+                    .to_stream(scope)
+                    .as_collection(),
+                faults: Vec::new(),
+                evaluator: Rc::new(RefCell::new(Evaluator::default())),
+                monitor: Arc::clone(monitor),
+            };
+            // A fact may be given twice; a relation is a set.
+            for (&predicate, collection) in &facts {
+                render
+                    .relations
+                    .insert(predicate, collection.clone().distinct());
+            }
+            for stratum in &blueprint.strata {
+                render_stratum(&mut render, stratum, &facts);
+            }
+            let mut captured = Vec::new();
+            for index in 0..blueprint.n_predicates {
+                let id = index as OutputId;
+                captured.push(render.relation(PredId(id)).map(move |row: Row| (id, row)));
+            }
+            for (index, query) in blueprint.queries.iter().enumerate() {
+                let id = (blueprint.n_predicates + index) as OutputId;
+                let answers = render_conjunction(&mut render, query, None).distinct();
+                captured.push(answers.map(move |row: Row| (id, row)));
+            }
+            let probe = ProbeHandle::new();
+            differential_dataflow::collection::concatenate(scope, captured)
+                .inner
+                .exchange(|_| 0)
+                .as_collection()
+                .inspect_batch(move |_, updates| {
+                    output_sink.borrow_mut().extend_from_slice(updates)
+                })
+                .probe_with(&probe);
+            differential_dataflow::collection::concatenate(scope, render.faults)
+                .inner
+                .exchange(|_| 0)
+                .as_collection()
+                .inspect_batch(move |_, updates| fault_sink.borrow_mut().extend_from_slice(updates))
+                .probe_with(&probe);
+            (inputs, probe)
+        });
+        WorkerDataflow {
+            inputs,
+            probe,
+            outputs,
+            faults,
+        }
+    }
+
+    /// Closes version `version` of every input and steps the worker until
+    /// every output has caught up, or until the monitor says stop (then
+    /// every dataflow of the worker is dropped).
+    pub fn settle(
+        &mut self,
+        worker: &mut Worker,
+        version: u64,
+        monitor: &Monitor,
+    ) -> Result<(), EvalError> {
+        let next = version + 1;
+        for input in &mut self.inputs {
+            input.advance_to(next);
+            input.flush();
+        }
+        while self.probe.less_than(&next) {
+            if let Some(reason) = monitor.stopped() {
+                for dataflow in worker.installed_dataflows() {
+                    worker.drop_dataflow(dataflow);
+                }
+                return Err(reason);
+            }
+            worker.step_or_park(Some(Duration::from_millis(1)));
+        }
+        Ok(())
+    }
+}
+
+/// The first error among accumulated fault updates, in evaluation order.
+pub fn first_fault(faults: &[(Fault, u64, isize)]) -> Option<EvalError> {
+    let mut totals: std::collections::BTreeMap<&Fault, isize> = std::collections::BTreeMap::new();
+    for (fault, _, diff) in faults {
+        *totals.entry(fault).or_default() += diff;
+    }
+    totals
+        .into_iter()
+        .find(|(_, total)| *total > 0)
+        .map(|(fault, _)| fault.to_eval_error())
+}

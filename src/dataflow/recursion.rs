@@ -1,0 +1,97 @@
+//! A stratum: its predicates as the distinct union of their facts and their
+//! rules' outputs. A recursive stratum is an iterative scope with one
+//! `Variable` per predicate, each round feeding what the rules derived back
+//! in until nothing changes; lower strata enter it complete.
+
+use super::blueprint::StratumBlueprint;
+use super::datum::Row;
+use super::pipeline::render_conjunction;
+use super::render::Render;
+use crate::analysis::ir::PredId;
+use differential_dataflow::VecCollection;
+use differential_dataflow::operators::iterate::VecVariable;
+use std::collections::HashMap;
+use std::sync::Arc;
+use timely::order::Product;
+
+/// Renders `stratum` at the top level; its relations replace the facts-only
+/// ones in `render.relations`. `facts` holds each predicate's base facts.
+pub fn render_stratum<'s>(
+    render: &mut Render<'s, u64>,
+    stratum: &StratumBlueprint,
+    facts: &HashMap<PredId, VecCollection<'s, u64, Row>>,
+) {
+    if stratum.rules.is_empty() {
+        return;
+    }
+    if !stratum.recursive {
+        let mut derived: HashMap<PredId, Vec<VecCollection<'s, u64, Row>>> = HashMap::new();
+        for rule in &stratum.rules {
+            let output = render_conjunction(render, &rule.body, None);
+            derived.entry(rule.head).or_default().push(output);
+        }
+        for &predicate in &stratum.predicates {
+            let mut parts = derived.remove(&predicate).unwrap_or_default();
+            parts.extend(facts.get(&predicate).cloned());
+            let relation =
+                differential_dataflow::collection::concatenate(render.scope, parts).distinct();
+            render.relations.insert(predicate, relation);
+        }
+        return;
+    }
+    let outer = render.scope;
+    let (relations, faults) = outer.iterative::<u64, _, _>(|inner| {
+        let mut inner_render = Render {
+            scope: inner,
+            relations: HashMap::new(),
+            unit: render.unit.clone().enter(inner),
+            empty: render.empty.clone().enter(inner),
+            faults: Vec::new(),
+            evaluator: render.evaluator.clone(),
+            monitor: Arc::clone(&render.monitor),
+        };
+        for &predicate in &stratum.reads {
+            inner_render
+                .relations
+                .insert(predicate, render.relation(predicate).enter(inner));
+        }
+        let mut variables = Vec::new();
+        for &predicate in &stratum.predicates {
+            let (variable, collection): (VecVariable<'_, _, Row, isize>, _) =
+                VecVariable::new(inner, Product::new(Default::default(), 1));
+            inner_render.relations.insert(predicate, collection);
+            variables.push((predicate, variable));
+        }
+        let mut derived: HashMap<PredId, Vec<VecCollection<'_, _, Row>>> = HashMap::new();
+        for rule in &stratum.rules {
+            let output = render_conjunction(&mut inner_render, &rule.body, None);
+            derived.entry(rule.head).or_default().push(output);
+        }
+        let mut relations = Vec::new();
+        for (predicate, variable) in variables {
+            let mut parts = derived.remove(&predicate).unwrap_or_default();
+            if let Some(base) = facts.get(&predicate) {
+                parts.push(base.clone().enter(inner));
+            }
+            let monitor = Arc::clone(&render.monitor);
+            let origin = stratum.first_origin;
+            let next = differential_dataflow::collection::concatenate(inner, parts)
+                .distinct()
+                .inspect_batch(move |_, updates| {
+                    if let Some(round) = updates.iter().map(|(_, time, _)| time.inner).max() {
+                        monitor.round(round, origin);
+                    }
+                });
+            variable.set(next.clone());
+            relations.push((predicate, next.leave(outer)));
+        }
+        let faults: Vec<_> = inner_render
+            .faults
+            .into_iter()
+            .map(|fault| fault.leave(outer))
+            .collect();
+        (relations, faults)
+    });
+    render.relations.extend(relations);
+    render.faults.extend(faults);
+}

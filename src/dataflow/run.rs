@@ -1,0 +1,135 @@
+//! One evaluation from scratch: start the workers, load the facts (each
+//! worker its share), run to the fixpoint, gather the model on worker 0.
+
+use super::blueprint::{Blueprint, compile_program};
+use super::fault::Monitor;
+use super::model::Model;
+use super::program::{WorkerDataflow, first_fault};
+use crate::analysis::ir;
+use crate::eval::Answer;
+use crate::eval::database::Database;
+use crate::eval::fixpoint::{EvalError, EvalOptions};
+use crate::eval::value::Store;
+use crate::plan::ProgramPlan;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use timely::worker::Worker;
+
+/// How to run the dataflow engine.
+#[derive(Clone, Copy, Debug)]
+pub struct DataflowOptions {
+    /// Limits (the round limit applies to each recursion).
+    pub eval: EvalOptions,
+    /// Worker threads in this process (at least 1).
+    pub workers: usize,
+}
+
+impl Default for DataflowOptions {
+    fn default() -> DataflowOptions {
+        DataflowOptions {
+            eval: EvalOptions::default(),
+            workers: 1,
+        }
+    }
+}
+
+/// The result of an evaluation: the model and the answers to the program's queries.
+pub struct Evaluation {
+    /// Every relation, as the datafrog engine's answer store.
+    pub database: Database,
+    /// The answers to every query of the program, in file order.
+    pub answers: Vec<Answer>,
+}
+
+/// Evaluates a checked, planned program on differential dataflow with
+/// `options.workers` threads; gives the datafrog engine's model and answers,
+/// or the same evaluation error.
+pub fn evaluate(
+    program: &ir::Program,
+    plan: &ProgramPlan,
+    store: Store,
+    options: DataflowOptions,
+    cancel: Arc<AtomicBool>,
+) -> Result<Evaluation, EvalError> {
+    let blueprint = Arc::new(compile_program(program, plan)?);
+    let model = evaluate_blueprint(&blueprint, options, cancel)?;
+    Ok(Evaluation {
+        database: model.to_database(store),
+        answers: model.answers(program),
+    })
+}
+
+/// Runs a compiled program to its model.
+pub(super) fn evaluate_blueprint(
+    blueprint: &Arc<Blueprint>,
+    options: DataflowOptions,
+    cancel: Arc<AtomicBool>,
+) -> Result<Model, EvalError> {
+    let monitor = Arc::new(Monitor::new(options.eval.limits, cancel));
+    let worker_blueprint = Arc::clone(blueprint);
+    let worker_monitor = Arc::clone(&monitor);
+    let guards = timely::execute(
+        timely::Config::process(options.workers.max(1)),
+        move |worker| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                run_worker(worker, &worker_blueprint, &worker_monitor)
+            }));
+            outcome.unwrap_or_else(|_| {
+                let error = EvalError::Internal("a dataflow worker panicked".into());
+                worker_monitor.halt(error.clone());
+                Err(error)
+            })
+        },
+    )
+    .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
+    let mut model = None;
+    let mut first_error = None;
+    for outcome in guards.join() {
+        match outcome {
+            Ok(Ok(Some(found))) => model = Some(found),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => {
+                first_error.get_or_insert(error);
+            }
+            Err(panic) => {
+                first_error.get_or_insert(EvalError::Internal(format!("dataflow worker: {panic}")));
+            }
+        }
+    }
+    // A limit or Ctrl-C seen by one worker is the reason the others stopped too.
+    if let Some(reason) = monitor.stopped() {
+        return Err(reason);
+    }
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    model.ok_or_else(|| EvalError::Internal("worker 0 returned no model".into()))
+}
+
+/// One worker: its share of the facts in, the fixpoint, and on worker 0 the model out.
+fn run_worker(
+    worker: &mut Worker,
+    blueprint: &Blueprint,
+    monitor: &Arc<Monitor>,
+) -> Result<Option<Model>, EvalError> {
+    let (index, peers) = (worker.index(), worker.peers());
+    let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor);
+    for (position, (predicate, row)) in blueprint.facts.iter().enumerate() {
+        if position % peers == index
+            && let Some(input) = dataflow.inputs.get_mut(predicate.0 as usize)
+        {
+            input.insert(row.clone());
+        }
+    }
+    dataflow.settle(worker, 0, monitor)?;
+    if index != 0 {
+        return Ok(None);
+    }
+    if let Some(error) = first_fault(&dataflow.faults.borrow()) {
+        return Err(error);
+    }
+    let mut model = Model::new(blueprint.n_predicates, blueprint.queries.len());
+    model.apply(&dataflow.outputs.borrow());
+    Ok(Some(model))
+}
