@@ -60,6 +60,10 @@ pub struct RuleBlueprint {
 pub struct ConjunctionBlueprint {
     /// The rule or query, for errors.
     pub site: Site,
+    /// What a runaway here is reported as: the first rule of the stratum, as
+    /// the datafrog engine reports it; `None` for a query, whose answers
+    /// alone are counted.
+    pub limit_origin: Option<Origin>,
     /// Present when the pipeline starts from bindings instead of scanning its first atom.
     pub seed: Option<SeedBlueprint>,
     /// The atoms in join order.
@@ -205,9 +209,10 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
         let mut reads = Vec::new();
         for rule in &stratum.rules {
             conjunction_reads(&rule.body, &mut reads);
+            let first_origin = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
             rules.push(RuleBlueprint {
                 head: rule.head,
-                body: compile_conjunction(&rule.body, Site::rule(rank, rule.rule))?,
+                body: compile_conjunction(&rule.body, Site::rule(rank, rule.rule), first_origin)?,
             });
         }
         reads.sort();
@@ -223,7 +228,7 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
     }
     let mut queries = Vec::with_capacity(plan.queries.len());
     for (index, query) in plan.queries.iter().enumerate() {
-        queries.push(compile_conjunction(query, Site::query(index))?);
+        queries.push(compile_conjunction(query, Site::query(index), None)?);
     }
     Ok(Blueprint {
         n_predicates: program.predicates.len(),
@@ -284,6 +289,7 @@ fn compile_expr(expr: &Expr, layout: &[VarId]) -> Result<ExprCode, EvalError> {
 pub fn compile_conjunction(
     plan: &ConjunctionPlan,
     site: Site,
+    limit_origin: Option<Origin>,
 ) -> Result<ConjunctionBlueprint, EvalError> {
     let mut layout: Vec<VarId> = plan.seed.clone();
     let seeded = !plan.seed.is_empty() || !plan.seed_checks.is_empty() || plan.stages.is_empty();
@@ -294,6 +300,7 @@ pub fn compile_conjunction(
             &plan.seed_check_literals,
             &mut layout,
             site,
+            limit_origin,
         )?;
         Some(SeedBlueprint {
             width: plan.seed.len(),
@@ -334,6 +341,7 @@ pub fn compile_conjunction(
             &stage.check_literals,
             &mut layout,
             site,
+            limit_origin,
         )?;
         stages.push(StageBlueprint {
             atom,
@@ -352,6 +360,7 @@ pub fn compile_conjunction(
         .collect::<Result<_, _>>()?;
     Ok(ConjunctionBlueprint {
         site,
+        limit_origin,
         seed,
         stages,
         output,
@@ -378,6 +387,7 @@ fn compile_checks(
     literals: &[usize],
     layout: &mut Vec<VarId>,
     site: Site,
+    limit_origin: Option<Origin>,
 ) -> Result<Vec<CheckBlueprint>, EvalError> {
     let mut compiled = Vec::with_capacity(checks.len());
     for (position_in_list, check) in checks.iter().enumerate() {
@@ -426,7 +436,7 @@ fn compile_checks(
                     .iter()
                     .map(|&var| position(layout, var))
                     .collect::<Result<_, _>>()?;
-                let body = compile_conjunction(&aggregate.body, site)?;
+                let body = compile_conjunction(&aggregate.body, site, limit_origin)?;
                 let body_layout: Vec<VarId> = aggregate
                     .body
                     .output

@@ -20,6 +20,7 @@ pub mod datum;
 pub mod expr;
 pub mod fault;
 mod join;
+pub mod live;
 pub mod model;
 mod pipeline;
 mod program;
@@ -28,5 +29,6 @@ mod render;
 mod run;
 mod scan;
 
+pub use live::{FactChange, LiveModel};
 pub use model::{Changes, Model};
 pub use run::{DataflowOptions, Evaluation, evaluate};

@@ -22,7 +22,7 @@ pub fn render_conjunction<'s, T: Time>(
     seeds: Option<VecCollection<'s, T, Row>>,
 ) -> VecCollection<'s, T, Row> {
     let site = plan.site;
-    let origin = Some(site.origin());
+    let origin = plan.limit_origin;
     let mut bindings = plan.seed.as_ref().map(|seed| {
         let start = seeds.unwrap_or_else(|| render.unit.clone());
         apply_checks(render, start, &seed.checks, site)
@@ -33,8 +33,13 @@ pub fn render_conjunction<'s, T: Time>(
             Some(left) if !stage.scan => join(left, relation, stage),
             _ => scan(relation, stage),
         };
-        let monitor = Arc::clone(&render.monitor);
-        let matched = matched.inspect_batch(move |_, updates| monitor.count(updates.len(), origin));
+        let matched = match origin {
+            Some(origin) => {
+                let monitor = Arc::clone(&render.monitor);
+                matched.inspect_batch(move |_, updates| monitor.count(updates.len(), Some(origin)))
+            }
+            None => matched,
+        };
         bindings = Some(apply_checks(render, matched, &stage.checks, site));
     }
     let bindings = bindings.unwrap_or_else(|| render.empty.clone());

@@ -16,7 +16,7 @@ use crate::eval::fixpoint::EvalError;
 use differential_dataflow::input::{Input, InputSession};
 use differential_dataflow::{AsCollection, VecCollection};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +56,7 @@ impl WorkerDataflow {
         let (output_sink, fault_sink) = (Rc::clone(&outputs), Rc::clone(&faults));
         let (inputs, probe) = worker.dataflow::<u64, _, _>(|scope| {
             let mut inputs = Vec::with_capacity(blueprint.n_predicates);
-            let mut facts: HashMap<PredId, VecCollection<'_, u64, Row>> = HashMap::new();
+            let mut facts: BTreeMap<PredId, VecCollection<'_, u64, Row>> = BTreeMap::new();
             for index in 0..blueprint.n_predicates {
                 let (input, collection) = scope.new_collection::<Row, isize>();
                 inputs.push(input);
@@ -94,7 +94,11 @@ impl WorkerDataflow {
             }
             for (index, query) in blueprint.queries.iter().enumerate() {
                 let id = (blueprint.n_predicates + index) as OutputId;
-                let answers = render_conjunction(&mut render, query, None).distinct();
+                let monitor = Arc::clone(monitor);
+                let origin = Some(query.site.origin());
+                let answers = render_conjunction(&mut render, query, None)
+                    .distinct()
+                    .inspect_batch(move |_, updates| monitor.count(updates.len(), origin));
                 captured.push(answers.map(move |row: Row| (id, row)));
             }
             let probe = ProbeHandle::new();

@@ -10,7 +10,7 @@ use super::render::Render;
 use crate::analysis::ir::PredId;
 use differential_dataflow::VecCollection;
 use differential_dataflow::operators::iterate::VecVariable;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use timely::order::Product;
 
@@ -19,7 +19,7 @@ use timely::order::Product;
 pub fn render_stratum<'s>(
     render: &mut Render<'s, u64>,
     stratum: &StratumBlueprint,
-    facts: &HashMap<PredId, VecCollection<'s, u64, Row>>,
+    facts: &BTreeMap<PredId, VecCollection<'s, u64, Row>>,
 ) {
     if stratum.rules.is_empty() {
         return;

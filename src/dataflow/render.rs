@@ -24,6 +24,10 @@ pub trait Time: Timestamp + Lattice {}
 impl<T: Timestamp + Lattice> Time for T {}
 
 /// One worker's rendering state in one scope.
+///
+/// Every worker must build the same operators in the same order (timely
+/// matches channels by the order of construction), so nothing here is built
+/// while iterating a hash map.
 pub struct Render<'s, T: Time> {
     /// The scope operators are built in.
     pub scope: Scope<'s, T>,
