@@ -6,11 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use wirelog::analysis::ir;
 use wirelog::dataflow::{self, DataflowOptions};
-use wirelog::eval::Value;
-use wirelog::eval::fixpoint::{self, EvalError, EvalOptions, Limits, Origin};
-use wirelog::eval::value::Store;
+use wirelog::eval::{self, EvalError, EvalOptions, Limits, Origin, Store};
 use wirelog::plan::ProgramPlan;
 use wirelog::session::{Session, SessionOptions};
+use wirelog::value::Value;
 
 /// Every relation, then every query's answers, decoded and sorted.
 #[derive(Debug, PartialEq)]
@@ -33,7 +32,7 @@ fn checked(text: &str) -> (ir::Program, ProgramPlan) {
     )
 }
 
-fn sorted_rows(store: &Store, mut rows: Vec<wirelog::eval::value::Tuple>) -> Vec<Vec<Value>> {
+fn sorted_rows(store: &Store, mut rows: Vec<wirelog::eval::Tuple>) -> Vec<Vec<Value>> {
     rows.sort_by(|a, b| {
         a.iter()
             .zip(b.iter())
@@ -57,10 +56,10 @@ fn datafrog(
         limits,
         record_rounds: false,
     };
-    let mut database = fixpoint::evaluate(program, plan, Store::new(), options, &cancel)?;
+    let mut database = eval::evaluate(program, plan, Store::new(), options, &cancel)?;
     let mut answers = Vec::new();
     for (index, query) in plan.queries.iter().enumerate() {
-        let rows = fixpoint::evaluate_conjunction(
+        let rows = eval::evaluate_conjunction(
             query,
             Origin::Query(index),
             &mut database,

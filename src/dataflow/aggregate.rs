@@ -13,7 +13,7 @@ use super::datum::{Datum, Row};
 use super::fault::{Fault, Site};
 use super::pipeline::render_conjunction;
 use super::render::{Render, Time, project};
-use crate::eval::value::{Store, ValueError, ValueType};
+use crate::eval::{Store, ValueError, ValueType};
 use crate::syntax::ast::{AggregateFunction, ArithOp, CompareOp};
 use differential_dataflow::VecCollection;
 
@@ -36,7 +36,10 @@ pub fn aggregate<'s, T: Time>(
     // The body's distinct matches, by group (`reduce` sees each once).
     let matches = body.map(move |row: Row| (row[..n_group.min(row.len())].to_vec(), row));
     let function = blueprint.function;
-    let value = blueprint.value.clone();
+    let value = blueprint
+        .value
+        .as_ref()
+        .map(|expr| render.evaluator.borrow_mut().compile(expr));
     let literal = blueprint.literal;
     let evaluator = render.evaluator.clone();
     let outcomes = matches
@@ -84,7 +87,7 @@ pub fn aggregate<'s, T: Time>(
 /// The datafrog engine's fold over one group's distinct matches.
 fn fold<'r>(
     function: AggregateFunction,
-    value: Option<&super::expr::ExprCode>,
+    value: Option<&crate::eval::CompiledExpr>,
     rows: impl Iterator<Item = &'r Row>,
     evaluator: &mut super::datum::Evaluator,
 ) -> Result<Datum, ValueError> {
@@ -93,7 +96,7 @@ fn fold<'r>(
     for row in rows {
         count += 1;
         let Some(value) = value else { continue };
-        let item = value.evaluate(row, evaluator)?;
+        let item = evaluator.evaluate(value, row)?;
         let item = evaluator.pack(&item);
         let store = &mut evaluator.store;
         accumulator = Some(match (accumulator, function) {

@@ -1,8 +1,8 @@
 //! Negation: `not p(X, a, _)` keeps a binding when no tuple of `p` (a lower
 //! stratum) matches it on the atom's non-wildcard columns.
 
+use super::blueprint::ProbeTerm;
 use super::datum::{Datum, Row};
-use super::expr::ExprCode;
 use super::render::{Time, project};
 use differential_dataflow::VecCollection;
 
@@ -12,7 +12,7 @@ pub fn negate<'s, T: Time>(
     negated: VecCollection<'s, T, Row>,
     arity: usize,
     columns: &[usize],
-    probe: &[ExprCode],
+    probe: &[ProbeTerm],
 ) -> VecCollection<'s, T, Row> {
     let columns = columns.to_vec();
     // The projection is a set: a key present twice must still remove a binding once.
@@ -25,12 +25,10 @@ pub fn negate<'s, T: Time>(
             let key: Row = probe
                 .iter()
                 .map(|term| match term {
-                    ExprCode::Column(position) => {
+                    ProbeTerm::Column(position) => {
                         row.get(*position).cloned().unwrap_or(Datum::Int(0))
                     }
-                    ExprCode::Const(datum) => datum.clone(),
-                    // The blueprint builds probes from columns and constants only.
-                    _ => Datum::Int(0),
+                    ProbeTerm::Const(datum) => datum.clone(),
                 })
                 .collect();
             (key, row)

@@ -9,10 +9,10 @@
 //! before any worker starts.
 
 use super::datum::{Datum, Row};
-use super::expr::ExprCode;
+use super::expr::{position, renumber};
 use super::fault::Site;
 use crate::analysis::ir::{self, Arg, Expr, PredId, VarId};
-use crate::eval::fixpoint::{EvalError, Origin};
+use crate::eval::{EvalError, Origin};
 use crate::plan::{Check, ConjunctionPlan, ProgramPlan, Stage};
 use crate::syntax::ast::{AggregateFunction, CompareOp};
 
@@ -69,7 +69,7 @@ pub struct ConjunctionBlueprint {
     /// The atoms in join order.
     pub stages: Vec<StageBlueprint>,
     /// The output row, over the final layout.
-    pub output: Vec<ExprCode>,
+    pub output: Vec<Expr>,
 }
 
 /// The bindings a pipeline starts from: the seed variables (an aggregate's
@@ -138,23 +138,23 @@ pub enum CheckBlueprint {
         /// The operator.
         op: CompareOp,
         /// Left side.
-        lhs: ExprCode,
+        lhs: Expr,
         /// Right side.
-        rhs: ExprCode,
+        rhs: Expr,
         /// The body literal, for errors.
         literal: usize,
     },
     /// Appends the value of `expr` to the binding.
     Assign {
         /// The value.
-        expr: ExprCode,
+        expr: Expr,
         /// The body literal, for errors.
         literal: usize,
     },
     /// A standalone boolean built-in.
     Filter {
         /// The call.
-        expr: ExprCode,
+        expr: Expr,
         /// The body literal, for errors.
         literal: usize,
     },
@@ -167,10 +167,19 @@ pub enum CheckBlueprint {
         /// The atom's columns that are not wildcards.
         columns: Vec<usize>,
         /// For each of those columns, the binding position or constant it must equal.
-        probe: Vec<ExprCode>,
+        probe: Vec<ProbeTerm>,
     },
     /// Appends the aggregate's value for the binding's groups.
     Aggregate(Box<AggregateBlueprint>),
+}
+
+/// What a negation compares one column with.
+#[derive(Clone, Debug)]
+pub enum ProbeTerm {
+    /// The binding at this position.
+    Column(usize),
+    /// A constant.
+    Const(Datum),
 }
 
 /// An aggregate: its body is a pipeline of its own.
@@ -185,7 +194,7 @@ pub struct AggregateBlueprint {
     /// True when the body needs the groups bound (it is seeded with them).
     pub correlated: bool,
     /// The aggregated expression over the body's output row.
-    pub value: Option<ExprCode>,
+    pub value: Option<Expr>,
     /// The aggregate literal, for errors.
     pub literal: usize,
 }
@@ -260,31 +269,6 @@ fn internal(what: &str) -> EvalError {
     EvalError::Internal(format!("dataflow plan: {what}"))
 }
 
-fn position(layout: &[VarId], var: VarId) -> Result<usize, EvalError> {
-    layout
-        .iter()
-        .position(|bound| *bound == var)
-        .ok_or_else(|| internal("a variable is read before it is bound"))
-}
-
-fn compile_expr(expr: &Expr, layout: &[VarId]) -> Result<ExprCode, EvalError> {
-    Ok(match expr {
-        Expr::Var(var) => ExprCode::Column(position(layout, *var)?),
-        Expr::Const(value) => ExprCode::Const(Datum::from_value(value)),
-        Expr::Binary { op, lhs, rhs } => ExprCode::Binary(
-            *op,
-            Box::new(compile_expr(lhs, layout)?),
-            Box::new(compile_expr(rhs, layout)?),
-        ),
-        Expr::Call { function, args } => ExprCode::Call(
-            *function,
-            args.iter()
-                .map(|arg| compile_expr(arg, layout))
-                .collect::<Result<_, _>>()?,
-        ),
-    })
-}
-
 /// Compiles a conjunction plan; its seed variables, if any, come first in the layout.
 pub fn compile_conjunction(
     plan: &ConjunctionPlan,
@@ -356,7 +340,7 @@ pub fn compile_conjunction(
     let output = plan
         .output
         .iter()
-        .map(|expr| compile_expr(expr, &layout))
+        .map(|expr| renumber(expr, &layout))
         .collect::<Result<_, _>>()?;
     Ok(ConjunctionBlueprint {
         site,
@@ -395,17 +379,17 @@ fn compile_checks(
         compiled.push(match check {
             Check::Compare { op, lhs, rhs } => CheckBlueprint::Compare {
                 op: *op,
-                lhs: compile_expr(lhs, layout)?,
-                rhs: compile_expr(rhs, layout)?,
+                lhs: renumber(lhs, layout)?,
+                rhs: renumber(rhs, layout)?,
                 literal,
             },
             Check::Assign { var, expr } => {
-                let expr = compile_expr(expr, layout)?;
+                let expr = renumber(expr, layout)?;
                 layout.push(*var);
                 CheckBlueprint::Assign { expr, literal }
             }
             Check::Filter(expr) => CheckBlueprint::Filter {
-                expr: compile_expr(expr, layout)?,
+                expr: renumber(expr, layout)?,
                 literal,
             },
             Check::Negation { predicate, args } => {
@@ -414,8 +398,8 @@ fn compile_checks(
                 for (column, arg) in args.iter().enumerate() {
                     match arg {
                         Arg::Wildcard => continue,
-                        Arg::Var(var) => probe.push(ExprCode::Column(position(layout, *var)?)),
-                        Arg::Const(value) => probe.push(ExprCode::Const(Datum::from_value(value))),
+                        Arg::Var(var) => probe.push(ProbeTerm::Column(position(layout, *var)?)),
+                        Arg::Const(value) => probe.push(ProbeTerm::Const(Datum::from_value(value))),
                     }
                     columns.push(column);
                 }
@@ -449,7 +433,7 @@ fn compile_checks(
                 let value = aggregate
                     .value
                     .as_ref()
-                    .map(|expr| compile_expr(expr, &body_layout))
+                    .map(|expr| renumber(expr, &body_layout))
                     .transpose()?;
                 layout.push(*result);
                 CheckBlueprint::Aggregate(Box::new(AggregateBlueprint {

@@ -7,9 +7,10 @@ use super::aggregate::aggregate;
 use super::antijoin::negate;
 use super::blueprint::CheckBlueprint;
 use super::datum::Row;
-use super::expr::compare;
 use super::fault::{Fault, Site};
 use super::render::{Render, Time};
+use crate::eval::CompiledExpr;
+use crate::syntax::ast::CompareOp;
 use differential_dataflow::VecCollection;
 
 /// Runs `checks` in order over `bindings`.
@@ -55,50 +56,75 @@ pub fn apply_checks<'s, T: Time>(
     bindings
 }
 
+/// An expression check compiled against the worker's store.
+enum Compiled {
+    Compare(CompareOp, CompiledExpr, CompiledExpr, usize),
+    Assign(CompiledExpr, usize),
+    Filter(CompiledExpr, usize),
+}
+
 fn expression_checks<'s, T: Time>(
     render: &mut Render<'s, T>,
     bindings: VecCollection<'s, T, Row>,
     checks: &[CheckBlueprint],
     site: Site,
 ) -> VecCollection<'s, T, Row> {
-    let checks = checks.to_vec();
+    let compiled: Vec<Compiled> = {
+        let mut evaluator = render.evaluator.borrow_mut();
+        checks
+            .iter()
+            .filter_map(|check| match check {
+                CheckBlueprint::Compare {
+                    op,
+                    lhs,
+                    rhs,
+                    literal,
+                } => Some(Compiled::Compare(
+                    *op,
+                    evaluator.compile(lhs),
+                    evaluator.compile(rhs),
+                    *literal,
+                )),
+                CheckBlueprint::Assign { expr, literal } => {
+                    Some(Compiled::Assign(evaluator.compile(expr), *literal))
+                }
+                CheckBlueprint::Filter { expr, literal } => {
+                    Some(Compiled::Filter(evaluator.compile(expr), *literal))
+                }
+                CheckBlueprint::Negation { .. } | CheckBlueprint::Aggregate(_) => None,
+            })
+            .collect()
+    };
     let evaluator = render.evaluator.clone();
     let outcomes = bindings.flat_map(move |mut row: Row| {
         let mut evaluator = evaluator.borrow_mut();
-        for check in &checks {
-            let outcome = match check {
-                CheckBlueprint::Compare { op, lhs, rhs, .. } => lhs
-                    .evaluate(&row, &mut evaluator)
-                    .and_then(|lhs| Ok((lhs, rhs.evaluate(&row, &mut evaluator)?)))
-                    .and_then(|(lhs, rhs)| compare(*op, &lhs, &rhs, &mut evaluator)),
-                CheckBlueprint::Assign { expr, .. } => {
-                    expr.evaluate(&row, &mut evaluator).map(|value| {
+        for check in &compiled {
+            let (outcome, literal) = match check {
+                Compiled::Compare(op, lhs, rhs, literal) => (
+                    evaluator
+                        .evaluate(lhs, &row)
+                        .and_then(|lhs| Ok((lhs, evaluator.evaluate(rhs, &row)?)))
+                        .and_then(|(lhs, rhs)| evaluator.compare(*op, &lhs, &rhs)),
+                    *literal,
+                ),
+                Compiled::Assign(expr, literal) => (
+                    evaluator.evaluate(expr, &row).map(|value| {
                         row.push(value);
                         true
-                    })
-                }
-                CheckBlueprint::Filter { expr, .. } => expr.holds(&row, &mut evaluator),
-                CheckBlueprint::Negation { .. } | CheckBlueprint::Aggregate(_) => Ok(true),
+                    }),
+                    *literal,
+                ),
+                Compiled::Filter(expr, literal) => (evaluator.holds(expr, &row), *literal),
             };
             match outcome {
                 Ok(true) => {}
                 Ok(false) => return None,
-                Err(error) => return Some(Err(Fault::new(site, literal_of(check), error))),
+                Err(error) => return Some(Err(Fault::new(site, Some(literal), error))),
             }
         }
         Some(Ok(row))
     });
     split_faults(render, outcomes)
-}
-
-fn literal_of(check: &CheckBlueprint) -> Option<usize> {
-    match check {
-        CheckBlueprint::Compare { literal, .. }
-        | CheckBlueprint::Assign { literal, .. }
-        | CheckBlueprint::Filter { literal, .. } => Some(*literal),
-        CheckBlueprint::Aggregate(blueprint) => Some(blueprint.literal),
-        CheckBlueprint::Negation { .. } => None,
-    }
 }
 
 /// Sends the errors among `outcomes` to the render's faults; returns the rest.

@@ -7,11 +7,12 @@
 //! of `Datum` is the order users see (integers, dates, symbols, strings, each
 //! by value), so sorted answers need no store. Arithmetic, comparisons and
 //! built-in functions are not defined here: `Evaluator` hands them to the
-//! datafrog engine's `Store`, so both engines compute with the same code.
+//! datafrog engine's `Store` and `CompiledExpr` (see `expr`), so both
+//! engines compute with the same code.
 
-use crate::eval::Value;
-use crate::eval::value::{Packed, Store, ValueType};
-use crate::syntax::ast::Date;
+use crate::eval::{Packed, Store, ValueType};
+use crate::value::Date;
+use crate::value::Value;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -67,6 +68,8 @@ pub struct Evaluator {
     pub store: Store,
     /// Texts already unpacked, so a result that is an existing text costs no allocation.
     texts: FxHashMap<Packed, Arc<str>>,
+    /// A row packed for `CompiledExpr::evaluate`, reused.
+    pub(super) slots: Vec<Packed>,
 }
 
 impl Evaluator {

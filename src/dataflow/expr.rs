@@ -1,74 +1,83 @@
-//! Expressions over a row of bindings: variables resolved to row positions,
-//! constants already in dataflow form.
+//! Expressions over a row of bindings, computed by the datafrog engine's
+//! own `CompiledExpr`, so both engines give the same values and errors.
 //!
-//! Owns only the walk over the expression tree; every operation (checked
-//! arithmetic, date shifting, comparisons, built-in functions) is the
-//! datafrog engine's own `Store` method, reached through `Evaluator`, so
-//! both engines give the same values and the same errors.
+//! The blueprint renumbers each expression's variables to positions in the
+//! binding row it reads (`renumber`); a worker compiles it against its own
+//! `Store` and evaluates it over the row packed into slots. Owns no
+//! arithmetic, comparison or built-in function.
 
 use super::datum::{Datum, Evaluator};
-use crate::analysis::ir::Function;
-use crate::eval::value::ValueError;
-use crate::syntax::ast::{ArithOp, CompareOp};
+use crate::analysis::ir::{Expr, VarId};
+use crate::eval::{CompiledExpr, EvalError, ValueError};
+use crate::syntax::ast::CompareOp;
 
-/// An expression compiled against a binding layout.
-#[derive(Clone, Debug)]
-pub enum ExprCode {
-    /// The value at this position of the row.
-    Column(usize),
-    /// A constant.
-    Const(Datum),
-    /// `lhs op rhs`
-    Binary(ArithOp, Box<ExprCode>, Box<ExprCode>),
-    /// A built-in function.
-    Call(Function, Vec<ExprCode>),
+/// `expr` with each variable replaced by its position in `layout`.
+pub fn renumber(expr: &Expr, layout: &[VarId]) -> Result<Expr, EvalError> {
+    Ok(match expr {
+        Expr::Var(var) => Expr::Var(VarId(position(layout, *var)? as u32)),
+        Expr::Const(value) => Expr::Const(value.clone()),
+        Expr::Binary { op, lhs, rhs } => Expr::Binary {
+            op: *op,
+            lhs: Box::new(renumber(lhs, layout)?),
+            rhs: Box::new(renumber(rhs, layout)?),
+        },
+        Expr::Call { function, args } => Expr::Call {
+            function: *function,
+            args: args
+                .iter()
+                .map(|arg| renumber(arg, layout))
+                .collect::<Result<_, _>>()?,
+        },
+    })
 }
 
-impl ExprCode {
-    /// Computes the expression over `row`.
-    pub fn evaluate(&self, row: &[Datum], evaluator: &mut Evaluator) -> Result<Datum, ValueError> {
-        match self {
-            ExprCode::Column(position) => Ok(row.get(*position).cloned().unwrap_or(Datum::Int(0))),
-            ExprCode::Const(datum) => Ok(datum.clone()),
-            ExprCode::Binary(op, lhs, rhs) => {
-                let lhs = lhs.evaluate(row, evaluator)?;
-                let rhs = rhs.evaluate(row, evaluator)?;
-                let (lhs, rhs) = (evaluator.pack(&lhs), evaluator.pack(&rhs));
-                let result = evaluator.store.arithmetic(*op, lhs, rhs)?;
-                Ok(evaluator.unpack(result))
-            }
-            ExprCode::Call(function, args) => {
-                let mut packed = Vec::with_capacity(args.len());
-                for arg in args {
-                    let value = arg.evaluate(row, evaluator)?;
-                    packed.push(evaluator.pack(&value));
-                }
-                let result = evaluator.store.call(*function, &packed)?;
-                Ok(evaluator.unpack(result))
-            }
+/// The position of `var` in `layout`.
+pub fn position(layout: &[VarId], var: VarId) -> Result<usize, EvalError> {
+    layout
+        .iter()
+        .position(|bound| *bound == var)
+        .ok_or_else(|| {
+            EvalError::Internal("dataflow plan: a variable is read before it is bound".into())
+        })
+}
+
+impl Evaluator {
+    /// Compiles a renumbered expression against this worker's store.
+    pub fn compile(&mut self, expr: &Expr) -> CompiledExpr {
+        CompiledExpr::compile(expr, &mut self.store)
+    }
+
+    /// The value of `expr` over `row`.
+    pub fn evaluate(&mut self, expr: &CompiledExpr, row: &[Datum]) -> Result<Datum, ValueError> {
+        if let CompiledExpr::Slot(position) = expr {
+            return Ok(row.get(*position).cloned().unwrap_or(Datum::Int(0)));
         }
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.clear();
+        for datum in row {
+            let packed = self.pack(datum);
+            slots.push(packed);
+        }
+        let result = expr.evaluate(&slots, &mut self.store);
+        self.slots = slots;
+        Ok(self.unpack(result?))
     }
 
     /// True when a standalone boolean built-in holds (it yields the integer 1).
-    pub fn holds(&self, row: &[Datum], evaluator: &mut Evaluator) -> Result<bool, ValueError> {
-        Ok(self.evaluate(row, evaluator)? == Datum::Int(1))
+    pub fn holds(&mut self, expr: &CompiledExpr, row: &[Datum]) -> Result<bool, ValueError> {
+        Ok(self.evaluate(expr, row)? == Datum::Int(1))
     }
-}
 
-/// Evaluates `lhs op rhs`; ordering values of different types is an error.
-pub fn compare(
-    op: CompareOp,
-    lhs: &Datum,
-    rhs: &Datum,
-    evaluator: &mut Evaluator,
-) -> Result<bool, ValueError> {
-    match op {
-        // Packed values are canonical, so equality of data is equality of values.
-        CompareOp::Eq => Ok(lhs == rhs),
-        CompareOp::Ne => Ok(lhs != rhs),
-        _ => {
-            let (lhs, rhs) = (evaluator.pack(lhs), evaluator.pack(rhs));
-            evaluator.store.compare_op(op, lhs, rhs)
+    /// `lhs op rhs`; ordering values of different types is an error.
+    pub fn compare(&mut self, op: CompareOp, lhs: &Datum, rhs: &Datum) -> Result<bool, ValueError> {
+        match op {
+            // Packed values are canonical, so equality of data is equality of values.
+            CompareOp::Eq => Ok(lhs == rhs),
+            CompareOp::Ne => Ok(lhs != rhs),
+            _ => {
+                let (lhs, rhs) = (self.pack(lhs), self.pack(rhs));
+                self.store.compare_op(op, lhs, rhs)
+            }
         }
     }
 }

@@ -9,8 +9,8 @@
 //! `EvalError`. Runaway limits and Ctrl-C are watched by the `Monitor` that
 //! every worker polls between steps.
 
-use crate::eval::fixpoint::{EvalError, Limits, Origin};
-use crate::eval::value::ValueError;
+use crate::eval::ValueError;
+use crate::eval::{EvalError, Limits, Origin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 

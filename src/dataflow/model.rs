@@ -6,9 +6,9 @@
 use super::datum::Row;
 use super::program::OutputId;
 use crate::analysis::ir::{self, PredId};
-use crate::eval::Answer;
-use crate::eval::database::Database;
-use crate::eval::value::{Store, Tuple};
+use crate::eval::Database;
+use crate::eval::{Store, Tuple};
+use crate::value::Answer;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every relation and answer set, in users' order.
@@ -116,7 +116,7 @@ impl Model {
                         .collect()
                 })
                 .collect();
-            database.set_relation(PredId(index as u32), datafrog::Relation::from_vec(tuples));
+            database.set_tuples(PredId(index as u32), tuples);
         }
         database
     }

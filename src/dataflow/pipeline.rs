@@ -5,11 +5,11 @@
 use super::blueprint::ConjunctionBlueprint;
 use super::check::{apply_checks, split_faults};
 use super::datum::Row;
-use super::expr::ExprCode;
 use super::fault::Fault;
 use super::join::join;
 use super::render::{Render, Time, project};
 use super::scan::scan;
+use crate::analysis::ir::Expr;
 use differential_dataflow::VecCollection;
 use std::sync::Arc;
 
@@ -47,20 +47,26 @@ pub fn render_conjunction<'s, T: Time>(
         .output
         .iter()
         .map(|expr| match expr {
-            ExprCode::Column(position) => Some(*position),
+            Expr::Var(position) => Some(position.0 as usize),
             _ => None,
         })
         .collect();
     if let Some(positions) = plain {
         return bindings.map(move |row: Row| project(&row, &positions));
     }
-    let output = plan.output.clone();
+    let output: Vec<_> = {
+        let mut evaluator = render.evaluator.borrow_mut();
+        plan.output
+            .iter()
+            .map(|expr| evaluator.compile(expr))
+            .collect()
+    };
     let evaluator = render.evaluator.clone();
     let outcomes = bindings.map(move |row: Row| {
         let mut evaluator = evaluator.borrow_mut();
         output
             .iter()
-            .map(|expr| expr.evaluate(&row, &mut evaluator))
+            .map(|expr| evaluator.evaluate(expr, &row))
             .collect::<Result<Row, _>>()
             .map_err(|error| Fault::new(site, None, error))
     });

@@ -12,7 +12,7 @@ use super::pipeline::render_conjunction;
 use super::recursion::render_stratum;
 use super::render::Render;
 use crate::analysis::ir::PredId;
-use crate::eval::fixpoint::EvalError;
+use crate::eval::EvalError;
 use differential_dataflow::input::{Input, InputSession};
 use differential_dataflow::{AsCollection, VecCollection};
 use std::cell::RefCell;

@@ -78,6 +78,14 @@ impl Database {
         self.relations.rank_of(predicate, tuple)
     }
 
+    /// Replaces the tuples of `predicate` with `tuples` (sorted and
+    /// deduplicated here): how another engine (`dataflow`) hands over the
+    /// model it computed, without naming a datafrog type.
+    pub fn set_tuples(&mut self, predicate: PredId, tuples: Vec<Tuple>) {
+        self.relations
+            .set_relation(predicate, Relation::from_vec(tuples));
+    }
+
     /// Replaces a relation (used when a stratum completes).
     pub(super) fn set_relation(&mut self, predicate: PredId, relation: Relation<Tuple>) {
         self.relations.set_relation(predicate, relation);
