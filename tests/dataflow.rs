@@ -2,10 +2,17 @@
 //! programs, the naive evaluator): the same model, the same answers, the
 //! same errors, with one and with two workers.
 
+#[path = "oracle/generate.rs"]
+mod generate;
+#[path = "oracle/naive.rs"]
+mod naive;
+
+use generate::{DOMAIN, Random, generate};
+use proptest::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use wirelog::analysis::ir;
-use wirelog::dataflow::{self, DataflowOptions};
+use wirelog::dataflow::{self, DataflowOptions, FactChange, LiveModel};
 use wirelog::eval::{self, EvalError, EvalOptions, Limits, Origin, Store};
 use wirelog::plan::ProgramPlan;
 use wirelog::session::{Session, SessionOptions};
@@ -318,4 +325,317 @@ fn ctrl_c_interrupts() {
             result.err()
         );
     }
+}
+
+/// Each relation of a random program as integer rows, in predicate order.
+fn integer_relations(snapshot: &Snapshot) -> Vec<Vec<Vec<i64>>> {
+    snapshot
+        .answers
+        .iter()
+        .map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|value| match value {
+                            Value::Integer(number) => *number,
+                            other => panic!("unexpected value {other:?}"),
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn compare_random(seed: u64) -> Result<(), TestCaseError> {
+    let program = generate(seed);
+    let text = program.print();
+    let expected: Vec<Vec<Vec<i64>>> = program
+        .evaluate()
+        .into_iter()
+        .map(|relation| relation.into_iter().collect())
+        .collect();
+    let (checked_program, plan) = checked(&text);
+    let by_datafrog = datafrog(&checked_program, &plan, Limits::default())
+        .map_err(|error| TestCaseError::fail(format!("datafrog: {error}\n{text}")))?;
+    for workers in [1, 2] {
+        let snapshot = on_dataflow(&checked_program, &plan, Limits::default(), workers)
+            .map_err(|error| TestCaseError::fail(format!("dataflow: {error}\n{text}")))?;
+        // One query per predicate, with distinct variables: answers are the relations.
+        prop_assert_eq!(
+            &integer_relations(&snapshot),
+            &expected,
+            "{} workers\n{}",
+            workers,
+            text
+        );
+        prop_assert_eq!(&snapshot, &by_datafrog, "{} workers\n{}", workers, text);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn dataflow_agrees_with_the_naive_evaluator_and_datafrog(seed in any::<u64>()) {
+        compare_random(seed)?;
+    }
+}
+
+/// Starts a live model of the random program `seed`, then applies random
+/// insertions and retractions of base facts; after each step the model must
+/// equal the naive evaluation of the facts as they now are.
+fn compare_live(seed: u64, workers: usize, n_steps: usize) -> Result<usize, TestCaseError> {
+    let mut program = generate(seed);
+    let text = program.print();
+    let (checked_program, plan) = checked(&text);
+    let options = DataflowOptions {
+        eval: EvalOptions::default(),
+        workers,
+    };
+    let mut live = LiveModel::start(
+        &checked_program,
+        &plan,
+        options,
+        Arc::new(AtomicBool::new(false)),
+    )
+    .map_err(|error| TestCaseError::fail(format!("start: {error}\n{text}")))?;
+    let ids: Vec<ir::PredId> = program
+        .predicates
+        .iter()
+        .map(|(name, _, _)| {
+            checked_program
+                .predicate_id(name)
+                .expect("every predicate is queried")
+        })
+        .collect();
+    let mut random = Random(seed ^ 0x5eed);
+    let mut n_changed = 0;
+    for step in 0..n_steps {
+        let mut changes = Vec::new();
+        for _ in 0..1 + random.below(3) {
+            let predicate = random.below(3);
+            let arity = program.predicates[predicate].1;
+            let existing: Vec<usize> = (0..program.facts.len())
+                .filter(|&index| program.facts[index].0 == predicate)
+                .collect();
+            let (values, diff) = if !existing.is_empty() && random.chance(45) {
+                let index = existing[random.below(existing.len())];
+                let (_, values) = program.facts.remove(index);
+                (values, -1)
+            } else {
+                let values: Vec<i64> = (0..arity)
+                    .map(|_| random.below(DOMAIN as usize) as i64)
+                    .collect();
+                program.facts.push((predicate, values.clone()));
+                (values, 1)
+            };
+            changes.push(FactChange {
+                predicate: ids[predicate],
+                values: values.into_iter().map(Value::Integer).collect(),
+                diff,
+            });
+        }
+        let reported = live
+            .update(&changes)
+            .map_err(|error| TestCaseError::fail(format!("step {step}: {error}\n{text}")))?;
+        if !reported.is_empty() {
+            n_changed += 1;
+        }
+        let expected = program.evaluate();
+        for (index, relation) in expected.iter().enumerate() {
+            let actual: Vec<Vec<i64>> = live
+                .model()
+                .relation(ids[index])
+                .map(|row| {
+                    row.iter()
+                        .map(|datum| match datum.to_value() {
+                            Value::Integer(number) => number,
+                            other => panic!("unexpected value {other:?}"),
+                        })
+                        .collect()
+                })
+                .collect();
+            let expected_rows: Vec<Vec<i64>> = relation.iter().cloned().collect();
+            prop_assert_eq!(
+                actual,
+                expected_rows,
+                "{} after step {} ({} workers), changes {:?}\n{}",
+                program.predicates[index].0,
+                step,
+                workers,
+                changes,
+                text
+            );
+        }
+    }
+    Ok(n_changed)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    #[test]
+    fn live_model_agrees_with_evaluation_from_scratch(seed in any::<u64>(), workers in 1usize..3) {
+        compare_live(seed, workers, 12)?;
+    }
+}
+
+#[test]
+fn live_updates_actually_change_answers() {
+    // A live test that cannot pass by reporting nothing: most steps change something.
+    let n_changed: usize = (0..10)
+        .map(|seed| compare_live(seed, 2, 10).unwrap_or(0))
+        .sum();
+    assert!(n_changed > 40, "only {n_changed} steps changed the model");
+}
+
+#[test]
+fn live_negation_and_aggregates_follow_retractions() {
+    let text = "claim(a, 1). claim(a, 2). claim(b, 5). who(a). who(b). who(c).
+        total(W, S) :- who(W), S = sum K : { claim(W, K) }.
+        silent(W) :- who(W), not claim(W, _).
+        ?- total(W, S).
+        ?- silent(W).";
+    let (program, plan) = checked(text);
+    let mut live = LiveModel::start(
+        &program,
+        &plan,
+        DataflowOptions::default(),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .unwrap();
+    let claim = program.predicate_id("claim").unwrap();
+    let int = Value::Integer;
+    let sym = |name: &str| Value::Symbol(name.into());
+    let answers = |live: &LiveModel| -> Vec<Vec<Vec<Value>>> {
+        live.answers(&program)
+            .into_iter()
+            .map(|answer| answer.rows)
+            .collect()
+    };
+    assert_eq!(
+        answers(&live),
+        vec![
+            vec![
+                vec![sym("a"), int(3)],
+                vec![sym("b"), int(5)],
+                vec![sym("c"), int(0)]
+            ],
+            vec![vec![sym("c")]],
+        ]
+    );
+    let changes = live
+        .update(&[
+            FactChange {
+                predicate: claim,
+                values: vec![sym("b"), int(5)],
+                diff: -1,
+            },
+            FactChange {
+                predicate: claim,
+                values: vec![sym("c"), int(7)],
+                diff: 1,
+            },
+        ])
+        .unwrap();
+    assert_eq!(
+        changes.answers.get(&1),
+        Some(&(
+            vec![vec![dataflow::datum::Datum::Symbol("b".into())]],
+            vec![vec![dataflow::datum::Datum::Symbol("c".into())]]
+        ))
+    );
+    assert_eq!(
+        answers(&live),
+        vec![
+            vec![
+                vec![sym("a"), int(3)],
+                vec![sym("b"), int(0)],
+                vec![sym("c"), int(7)]
+            ],
+            vec![vec![sym("b")]],
+        ]
+    );
+    // Retracting what is not there changes nothing.
+    let nothing = live
+        .update(&[FactChange {
+            predicate: claim,
+            values: vec![sym("z"), int(1)],
+            diff: -1,
+        }])
+        .unwrap();
+    assert!(nothing.is_empty());
+}
+
+#[test]
+fn live_update_with_an_error_is_undone() {
+    let text = "n(1). n(2). m(Y) :- n(X), Y = 10 / X. ?- m(Y).";
+    let (program, plan) = checked(text);
+    let n = program.predicate_id("n").unwrap();
+    for workers in [1, 2] {
+        let options = DataflowOptions {
+            eval: EvalOptions::default(),
+            workers,
+        };
+        let mut live =
+            LiveModel::start(&program, &plan, options, Arc::new(AtomicBool::new(false))).unwrap();
+        let before = live.model().clone();
+        let error = live
+            .update(&[FactChange {
+                predicate: n,
+                values: vec![Value::Integer(0)],
+                diff: 1,
+            }])
+            .unwrap_err();
+        assert!(error.to_string().contains("division by zero"), "{error}");
+        assert_eq!(error.origin(), Some(Origin::Rule(ir::RuleId(0))));
+        assert_eq!(live.model(), &before);
+        live.update(&[FactChange {
+            predicate: n,
+            values: vec![Value::Integer(5)],
+            diff: 1,
+        }])
+        .unwrap();
+        let rows: Vec<Vec<Value>> = live.answers(&program).remove(0).rows;
+        assert_eq!(
+            rows,
+            vec![
+                vec![Value::Integer(2)],
+                vec![Value::Integer(5)],
+                vec![Value::Integer(10)]
+            ]
+        );
+    }
+}
+
+#[test]
+fn live_runaway_stops_and_refuses_further_updates() {
+    let text = "s(X) :- seed(X). s(Y) :- s(X), Y = X + 1. ?- s(X).";
+    let (program, plan) = checked(text);
+    let seed = program.predicate_id("seed").unwrap();
+    let options = DataflowOptions {
+        eval: EvalOptions {
+            limits: Limits {
+                max_tuples: 10_000,
+                max_rounds: 1_000_000,
+            },
+            record_rounds: false,
+        },
+        workers: 2,
+    };
+    let mut live =
+        LiveModel::start(&program, &plan, options, Arc::new(AtomicBool::new(false))).unwrap();
+    let change = [FactChange {
+        predicate: seed,
+        values: vec![Value::Integer(0)],
+        diff: 1,
+    }];
+    let error = live.update(&change).unwrap_err();
+    assert!(
+        matches!(error, EvalError::TupleLimitExceeded { .. }),
+        "{error:?}"
+    );
+    assert!(live.update(&change).is_err());
 }
