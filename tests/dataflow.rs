@@ -39,6 +39,21 @@ fn checked(text: &str) -> (ir::Program, ProgramPlan) {
     )
 }
 
+/// The checked program and plan of a file (with its includes).
+fn checked_file(path: &std::path::Path) -> (ir::Program, ProgramPlan) {
+    let mut session = Session::new(SessionOptions {
+        check_only: true,
+        ..SessionOptions::default()
+    });
+    if let Err(rejected) = session.load_files(&[path.to_path_buf()]) {
+        panic!("{} rejected: {:#?}", path.display(), rejected.diagnostics);
+    }
+    (
+        session.program().expect("checked").clone(),
+        session.plan().expect("planned").clone(),
+    )
+}
+
 fn sorted_rows(store: &Store, mut rows: Vec<wirelog::eval::Tuple>) -> Vec<Vec<Value>> {
     rows.sort_by(|a, b| {
         a.iter()
@@ -638,4 +653,41 @@ fn live_runaway_stops_and_refuses_further_updates() {
         "{error:?}"
     );
     assert!(live.update(&change).is_err());
+}
+
+#[test]
+fn golden_programs_and_examples_agree_under_both_engines() {
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    for folder in ["tests/golden/ok", "examples"] {
+        let entries = std::fs::read_dir(folder).expect("folder exists");
+        paths.extend(
+            entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| path.extension().is_some_and(|extension| extension == "dl")),
+        );
+    }
+    paths.sort();
+    assert!(paths.len() >= 10, "found only {paths:?}");
+    for path in &paths {
+        let (program, plan) = checked_file(path);
+        let expected = datafrog(&program, &plan, Limits::default())
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert!(
+            expected
+                .relations
+                .iter()
+                .any(|relation| !relation.is_empty()),
+            "{} has an empty model",
+            path.display()
+        );
+        for workers in [1, 2] {
+            let actual = on_dataflow(&program, &plan, Limits::default(), workers)
+                .unwrap_or_else(|error| panic!("{} ({workers} workers): {error}", path.display()));
+            assert!(
+                actual == expected,
+                "{} ({workers} workers) differs",
+                path.display()
+            );
+        }
+    }
 }
