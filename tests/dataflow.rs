@@ -524,6 +524,11 @@ fn live_negation_and_aggregates_follow_retractions() {
     let claim = program.predicate_id("claim").unwrap();
     let int = Value::Integer;
     let sym = |name: &str| Value::Symbol(name.into());
+    let row = |value: &Value| -> dataflow::datum::Row {
+        [dataflow::datum::Datum::from_value(value)]
+            .into_iter()
+            .collect()
+    };
     let answers = |live: &LiveModel| -> Vec<Vec<Vec<Value>>> {
         live.answers(&program)
             .into_iter()
@@ -557,10 +562,7 @@ fn live_negation_and_aggregates_follow_retractions() {
         .unwrap();
     assert_eq!(
         changes.answers.get(&1),
-        Some(&(
-            vec![vec![dataflow::datum::Datum::Symbol("b".into())]],
-            vec![vec![dataflow::datum::Datum::Symbol("c".into())]]
-        ))
+        Some(&(vec![row(&sym("b"))], vec![row(&sym("c"))]))
     );
     assert_eq!(
         answers(&live),

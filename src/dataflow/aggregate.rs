@@ -34,7 +34,8 @@ pub fn aggregate<'s, T: Time>(
         .then(|| keyed.clone().map(|(key, _)| key).distinct());
     let body = render_conjunction(render, &blueprint.body, seeds);
     // The body's distinct matches, by group (`reduce` sees each once).
-    let matches = body.map(move |row: Row| (row[..n_group.min(row.len())].to_vec(), row));
+    let matches =
+        body.map(move |row: Row| (row.iter().take(n_group).cloned().collect::<Row>(), row));
     let function = blueprint.function;
     let value = blueprint
         .value

@@ -26,13 +26,17 @@ pub enum Datum {
     /// A date, as days since 1970-01-01.
     Date(i64),
     /// A symbol such as `qatar`.
-    Symbol(Arc<str>),
+    Symbol(Text),
     /// A string.
-    Str(Arc<str>),
+    Str(Text),
 }
 
-/// A tuple of a relation, or the bindings of a rule body so far.
-pub type Row = Vec<Datum>;
+/// Shared text behind a thin pointer, so a `Datum` is two words.
+pub type Text = Arc<String>;
+
+/// A tuple of a relation, or the bindings of a rule body so far: up to
+/// three values inline, so most rows, keys and values cost no allocation.
+pub type Row = smallvec::SmallVec<[Datum; 3]>;
 
 impl Datum {
     /// The dataflow form of a value.
@@ -40,8 +44,8 @@ impl Datum {
         match value {
             Value::Integer(number) => Datum::Int(*number),
             Value::Date(date) => Datum::Date(date.to_days()),
-            Value::Symbol(name) => Datum::Symbol(Arc::from(name.as_str())),
-            Value::String(text) => Datum::Str(Arc::from(text.as_str())),
+            Value::Symbol(name) => Datum::Symbol(Arc::new(name.clone())),
+            Value::String(text) => Datum::Str(Arc::new(text.clone())),
         }
     }
 
@@ -67,7 +71,7 @@ pub struct Evaluator {
     /// The worker's interner; text is interned the first time it is computed with.
     pub store: Store,
     /// Texts already unpacked, so a result that is an existing text costs no allocation.
-    texts: FxHashMap<Packed, Arc<str>>,
+    texts: FxHashMap<Packed, Text>,
     /// A row packed for `CompiledExpr::evaluate`, reused.
     pub(super) slots: Vec<Packed>,
 }
@@ -100,8 +104,8 @@ impl Evaluator {
                 let text = match self.texts.get(&packed) {
                     Some(text) => Arc::clone(text),
                     None => {
-                        let text: Arc<str> =
-                            Arc::from(self.store.as_text(packed).unwrap_or_default());
+                        let text: Text =
+                            Arc::new(self.store.as_text(packed).unwrap_or_default().to_string());
                         self.texts.insert(packed, Arc::clone(&text));
                         text
                     }
@@ -150,8 +154,8 @@ mod tests {
             Datum::Int(i64::MIN),
             Datum::Int(7),
             Datum::Date(20_000),
-            Datum::Symbol("kabul".into()),
-            Datum::Str("Kabul".into()),
+            Datum::Symbol(Arc::new("kabul".into())),
+            Datum::Str(Arc::new("Kabul".into())),
         ] {
             let packed = evaluator.pack(&datum);
             assert_eq!(evaluator.unpack(packed), datum);

@@ -24,7 +24,7 @@ pub fn join<'s, T: Time>(
             .then(|| (project(&tuple, &right_key), project(&tuple, &right_binds)))
     });
     bindings_by_key.join_map(tuples_by_key, |key: &Row, carried: &Row, bound: &Row| {
-        let mut row = Vec::with_capacity(key.len() + carried.len() + bound.len());
+        let mut row = Row::with_capacity(key.len() + carried.len() + bound.len());
         row.extend(key.iter().cloned());
         row.extend(carried.iter().cloned());
         row.extend(bound.iter().cloned());

@@ -123,6 +123,11 @@ fn run_worker(
         }
     }
     dataflow.settle(worker, 0, monitor)?;
+    // Everything is computed: drop the dataflow rather than let timely wind
+    // every operator down after the inputs close.
+    for installed in worker.installed_dataflows() {
+        worker.drop_dataflow(installed);
+    }
     if index != 0 {
         return Ok(None);
     }
