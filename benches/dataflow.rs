@@ -62,15 +62,17 @@ fn answer_of_dataflow(
     let options = DataflowOptions {
         eval: EvalOptions::default(),
         workers,
+        cluster: None,
     };
     let mut evaluation = dataflow::evaluate(
         program,
         plan,
         Store::new(),
-        options,
+        &options,
         Arc::new(AtomicBool::new(false)),
     )
-    .expect("evaluates");
+    .expect("evaluates")
+    .expect("one process is process 0");
     evaluation.answers.remove(0).rows
 }
 
@@ -133,9 +135,10 @@ fn main() {
         let mut live = LiveModel::start(
             &program,
             &plan,
-            DataflowOptions {
+            &DataflowOptions {
                 eval: EvalOptions::default(),
                 workers: 1,
+                cluster: None,
             },
             Arc::new(AtomicBool::new(false)),
         )

@@ -112,14 +112,16 @@ fn on_dataflow(
             record_rounds: false,
         },
         workers,
+        cluster: None,
     };
     let evaluation = dataflow::evaluate(
         program,
         plan,
         Store::new(),
-        options,
+        &options,
         Arc::new(AtomicBool::new(false)),
-    )?;
+    )?
+    .expect("one process is process 0");
     let database = evaluation.database;
     let relations = (0..program.predicates.len())
         .map(|index| {
@@ -328,9 +330,10 @@ fn ctrl_c_interrupts() {
             &program,
             &plan,
             Store::new(),
-            DataflowOptions {
+            &DataflowOptions {
                 eval: EvalOptions::default(),
                 workers,
+                cluster: None,
             },
             Arc::clone(&cancel),
         );
@@ -408,11 +411,12 @@ fn compare_live(seed: u64, workers: usize, n_steps: usize) -> Result<usize, Test
     let options = DataflowOptions {
         eval: EvalOptions::default(),
         workers,
+        cluster: None,
     };
     let mut live = LiveModel::start(
         &checked_program,
         &plan,
-        options,
+        &options,
         Arc::new(AtomicBool::new(false)),
     )
     .map_err(|error| TestCaseError::fail(format!("start: {error}\n{text}")))?;
@@ -517,7 +521,7 @@ fn live_negation_and_aggregates_follow_retractions() {
     let mut live = LiveModel::start(
         &program,
         &plan,
-        DataflowOptions::default(),
+        &DataflowOptions::default(),
         Arc::new(AtomicBool::new(false)),
     )
     .unwrap();
@@ -595,9 +599,10 @@ fn live_update_with_an_error_is_undone() {
         let options = DataflowOptions {
             eval: EvalOptions::default(),
             workers,
+            cluster: None,
         };
         let mut live =
-            LiveModel::start(&program, &plan, options, Arc::new(AtomicBool::new(false))).unwrap();
+            LiveModel::start(&program, &plan, &options, Arc::new(AtomicBool::new(false))).unwrap();
         let before = live.model().clone();
         let error = live
             .update(&[FactChange {
@@ -641,9 +646,10 @@ fn live_runaway_stops_and_refuses_further_updates() {
             record_rounds: false,
         },
         workers: 2,
+        cluster: None,
     };
     let mut live =
-        LiveModel::start(&program, &plan, options, Arc::new(AtomicBool::new(false))).unwrap();
+        LiveModel::start(&program, &plan, &options, Arc::new(AtomicBool::new(false))).unwrap();
     let change = [FactChange {
         predicate: seed,
         values: vec![Value::Integer(0)],
@@ -691,5 +697,103 @@ fn golden_programs_and_examples_agree_under_both_engines() {
                 path.display()
             );
         }
+    }
+}
+
+/// Two free ports on 127.0.0.1, for a cluster of two processes.
+fn two_local_addresses() -> Vec<String> {
+    let listeners: Vec<std::net::TcpListener> = (0..2)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|listener| listener.local_addr().expect("bound").to_string())
+        .collect()
+}
+
+/// Runs `text` as a cluster of two processes (here two threads of the test,
+/// talking over TCP on 127.0.0.1 exactly as two processes would), each
+/// with two workers; returns what each process's `evaluate` gave.
+fn on_two_processes(text: &str, limits: Limits) -> Vec<Result<Option<Snapshot>, EvalError>> {
+    let addresses = two_local_addresses();
+    let handles: Vec<_> = (0..2)
+        .map(|process| {
+            let addresses = addresses.clone();
+            let text = text.to_string();
+            std::thread::spawn(move || {
+                let (program, plan) = checked(&text);
+                let options = DataflowOptions {
+                    eval: EvalOptions {
+                        limits,
+                        record_rounds: false,
+                    },
+                    workers: 2,
+                    cluster: Some(dataflow::Cluster { addresses, process }),
+                };
+                dataflow::evaluate(
+                    &program,
+                    &plan,
+                    Store::new(),
+                    &options,
+                    Arc::new(AtomicBool::new(false)),
+                )
+                .map(|evaluation| {
+                    evaluation.map(|evaluation| {
+                        let database = evaluation.database;
+                        Snapshot {
+                            relations: (0..program.predicates.len())
+                                .map(|index| {
+                                    let rows = database.relation(ir::PredId(index as u32)).to_vec();
+                                    sorted_rows(&database.store, rows)
+                                })
+                                .collect(),
+                            answers: evaluation
+                                .answers
+                                .into_iter()
+                                .map(|answer| answer.rows)
+                                .collect(),
+                        }
+                    })
+                })
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| handle.join().expect("a process thread"))
+        .collect()
+}
+
+#[test]
+fn two_processes_give_the_default_engine_model_on_process_0() {
+    let text = "edge(1, 2). edge(2, 3). edge(3, 1). edge(4, 5). node(1). node(2). node(3). node(4). node(5).
+        path(X, Y) :- edge(X, Y).
+        path(X, Z) :- path(X, Y), edge(Y, Z).
+        cut(X) :- node(X), not path(X, X).
+        reach(X, N) :- node(X), N = count : { path(X, _) }.
+        ?- path(1, X). ?- cut(X). ?- reach(X, N).";
+    let (program, plan) = checked(text);
+    let expected = datafrog(&program, &plan, Limits::default()).unwrap();
+    let mut outcomes = on_two_processes(text, Limits::default());
+    let second = outcomes.pop().unwrap();
+    let first = outcomes.pop().unwrap();
+    assert_eq!(first.unwrap(), Some(expected));
+    assert_eq!(second.unwrap(), None);
+}
+
+#[test]
+fn a_runaway_in_one_process_stops_both() {
+    let text = "n(0). n(Y) :- n(X), Y = X + 1. ?- n(X).";
+    // A chain grows one tuple a round, so mostly one worker of one process
+    // sees the round limit; the other process learns it from a halt record.
+    let limits = Limits {
+        max_tuples: 50_000_000,
+        max_rounds: 40,
+    };
+    for outcome in on_two_processes(text, limits) {
+        assert!(
+            matches!(outcome, Err(EvalError::RoundLimitExceeded { .. })),
+            "{outcome:?}"
+        );
     }
 }

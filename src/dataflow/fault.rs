@@ -146,6 +146,60 @@ fn static_name(name: &str) -> &'static str {
         .unwrap_or("value")
 }
 
+/// Why a worker of another process stopped, as a record every worker of a
+/// cluster receives (the `Monitor` is shared only within a process).
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Halt {
+    /// Ctrl-C.
+    Interrupted,
+    /// The tuple limit, and the rule named.
+    TupleLimit(usize, Option<Site>),
+    /// The round limit, and the rule named.
+    RoundLimit(usize, Option<Site>),
+    /// Anything else, as its message.
+    Other(String),
+}
+
+impl Halt {
+    /// The record of `error`.
+    pub fn from_error(error: &EvalError) -> Halt {
+        let site = |origin: &Option<Origin>| {
+            origin.map(|origin| match origin {
+                Origin::Rule(rule) => Site::rule(0, rule),
+                Origin::Query(index) => Site::query(index),
+            })
+        };
+        match error {
+            EvalError::Interrupted => Halt::Interrupted,
+            EvalError::TupleLimitExceeded { limit, origin } => {
+                Halt::TupleLimit(*limit, site(origin))
+            }
+            EvalError::RoundLimitExceeded { limit, origin } => {
+                Halt::RoundLimit(*limit, site(origin))
+            }
+            other => Halt::Other(other.to_string()),
+        }
+    }
+
+    /// The error it stands for.
+    pub fn to_error(&self) -> EvalError {
+        match self {
+            Halt::Interrupted => EvalError::Interrupted,
+            Halt::TupleLimit(limit, site) => EvalError::TupleLimitExceeded {
+                limit: *limit,
+                origin: site.map(Site::origin),
+            },
+            Halt::RoundLimit(limit, site) => EvalError::RoundLimitExceeded {
+                limit: *limit,
+                origin: site.map(Site::origin),
+            },
+            Halt::Other(message) => EvalError::Internal(message.clone()),
+        }
+    }
+}
+
 /// Shared by the workers of one process: the limits, Ctrl-C, and the first
 /// reason to stop.
 pub struct Monitor {
@@ -153,6 +207,8 @@ pub struct Monitor {
     cancel: Arc<AtomicBool>,
     n_derived: AtomicUsize,
     stop: AtomicBool,
+    /// True when the reason came from another process (it need not be sent on).
+    remote: AtomicBool,
     reason: Mutex<Option<EvalError>>,
 }
 
@@ -164,6 +220,7 @@ impl Monitor {
             cancel,
             n_derived: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
+            remote: AtomicBool::new(false),
             reason: Mutex::new(None),
         }
     }
@@ -202,6 +259,17 @@ impl Monitor {
             *reason = Some(error);
         }
         self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Records a reason to stop that another process sent.
+    pub fn halt_from_remote(&self, error: EvalError) {
+        self.remote.store(true, Ordering::Relaxed);
+        self.halt(error);
+    }
+
+    /// True when the reason to stop came from another process.
+    pub fn halted_remotely(&self) -> bool {
+        self.remote.load(Ordering::Relaxed)
     }
 
     /// The reason to stop now, if there is one (Ctrl-C included).

@@ -79,12 +79,13 @@ impl LiveModel {
     pub fn start(
         program: &ir::Program,
         plan: &ProgramPlan,
-        options: DataflowOptions,
+        options: &DataflowOptions,
         cancel: Arc<AtomicBool>,
     ) -> Result<LiveModel, EvalError> {
         let blueprint = Arc::new(compile_program(program, plan)?);
         let monitor = Arc::new(Monitor::new(options.eval.limits, cancel));
-        let n_workers = options.workers.max(1);
+        let n_workers = options.n_workers();
+        let across_processes = options.cluster.is_some();
         let mut commands = Vec::with_capacity(n_workers);
         let mut receivers = Vec::with_capacity(n_workers);
         for _ in 0..n_workers {
@@ -96,9 +97,9 @@ impl LiveModel {
         let (reply_sender, replies) = channel();
         let reply_sender = Arc::new(Mutex::new(reply_sender));
         let (worker_blueprint, worker_monitor) = (Arc::clone(&blueprint), Arc::clone(&monitor));
-        let guards = timely::execute(timely::Config::process(n_workers), move |worker| {
+        let guards = timely::execute(options.timely_config(), move |worker| {
             let receiver = receivers
-                .get(worker.index())
+                .get(worker.index() % n_workers)
                 .and_then(|slot| slot.lock().ok().and_then(|mut slot| slot.take()));
             let Some(receiver) = receiver else { return };
             let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -108,6 +109,8 @@ impl LiveModel {
                     &worker_monitor,
                     &receiver,
                     &reply_sender,
+                    across_processes,
+                    n_workers,
                 )
             }));
             if outcome.is_err() {
@@ -283,12 +286,15 @@ fn serve(
     monitor: &Arc<Monitor>,
     commands: &Receiver<Command>,
     replies: &Mutex<Sender<Reply>>,
+    across_processes: bool,
+    n_local: usize,
 ) {
     let (index, peers) = (worker.index(), worker.peers());
+    // The first worker of each process answers its caller; in a cluster
+    // only process 0's has the model's changes, the others report none.
+    let local_leader = index % n_local == 0;
     let reply = |message: Reply| {
-        if index == 0
-            && let Ok(sender) = replies.lock()
-        {
+        if local_leader && let Ok(sender) = replies.lock() {
             let _ = sender.send(message);
         }
     };
@@ -302,7 +308,7 @@ fn serve(
     }
     let mut version = 0;
     loop {
-        match dataflow.settle(worker, version, monitor) {
+        match dataflow.settle(worker, version, monitor, across_processes) {
             Ok(()) => reply(Reply::Settled {
                 outputs: std::mem::take(&mut *dataflow.outputs.borrow_mut()),
                 faults: std::mem::take(&mut *dataflow.faults.borrow_mut()),

@@ -31,4 +31,4 @@ mod scan;
 
 pub use live::{FactChange, LiveModel};
 pub use model::{Changes, Model};
-pub use run::{DataflowOptions, Evaluation, evaluate};
+pub use run::{Cluster, DataflowOptions, Evaluation, evaluate};

@@ -7,7 +7,7 @@
 
 use super::blueprint::Blueprint;
 use super::datum::{Evaluator, Row};
-use super::fault::{Fault, Monitor};
+use super::fault::{Fault, Halt, Monitor};
 use super::pipeline::render_conjunction;
 use super::recursion::render_stratum;
 use super::render::Render;
@@ -41,6 +41,10 @@ pub struct WorkerDataflow {
     pub outputs: Updates<(OutputId, Row)>,
     /// On worker 0: every change to the set of evaluation errors.
     pub faults: Updates<Fault>,
+    /// Where a worker tells every other (of every process) that it stops.
+    halt: InputSession<u64, (usize, Halt), isize>,
+    /// Set when this worker's own halt record has gone out to every worker.
+    halt_echoed: Rc<std::cell::Cell<bool>>,
 }
 
 impl WorkerDataflow {
@@ -54,7 +58,29 @@ impl WorkerDataflow {
         let outputs: Updates<(OutputId, Row)> = Rc::new(RefCell::new(Vec::new()));
         let faults: Updates<Fault> = Rc::new(RefCell::new(Vec::new()));
         let (output_sink, fault_sink) = (Rc::clone(&outputs), Rc::clone(&faults));
-        let (inputs, probe) = worker.dataflow::<u64, _, _>(|scope| {
+        let index = worker.index();
+        let peers = worker.peers();
+        let halt_echoed = Rc::new(std::cell::Cell::new(false));
+        let echoed = Rc::clone(&halt_echoed);
+        let halt_monitor = Arc::clone(monitor);
+        let (inputs, probe, halt) = worker.dataflow::<u64, _, _>(|scope| {
+            // Every halt record goes to every worker; the monitor of its process
+            // learns why, and the sender learns that its record has gone out.
+            let (halt, halts) = scope.new_collection::<(usize, Halt), isize>();
+            halts
+                .flat_map(move |record: (usize, Halt)| {
+                    (0..peers).map(move |target| (target, record.clone()))
+                })
+                .inner
+                .exchange(|((target, _), _, _)| *target as u64)
+                .as_collection()
+                .inspect(move |((_, (from, reason)), _, _)| {
+                    if *from == index {
+                        echoed.set(true);
+                    } else {
+                        halt_monitor.halt_from_remote(reason.to_error());
+                    }
+                });
             let mut inputs = Vec::with_capacity(blueprint.n_predicates);
             let mut facts: BTreeMap<PredId, VecCollection<'_, u64, Row>> = BTreeMap::new();
             for index in 0..blueprint.n_predicates {
@@ -116,32 +142,42 @@ impl WorkerDataflow {
                 .as_collection()
                 .inspect_batch(move |_, updates| fault_sink.borrow_mut().extend_from_slice(updates))
                 .probe_with(&probe);
-            (inputs, probe)
+            (inputs, probe, halt)
         });
         WorkerDataflow {
             inputs,
             probe,
             outputs,
             faults,
+            halt,
+            halt_echoed,
         }
     }
 
     /// Closes version `version` of every input and steps the worker until
     /// every output has caught up, or until the monitor says stop (then
-    /// every dataflow of the worker is dropped).
+    /// every dataflow of the worker is dropped). In a cluster
+    /// (`across_processes`), a worker that stops first tells every other
+    /// worker why, since their monitors are in other processes.
     pub fn settle(
         &mut self,
         worker: &mut Worker,
         version: u64,
         monitor: &Monitor,
+        across_processes: bool,
     ) -> Result<(), EvalError> {
         let next = version + 1;
         for input in &mut self.inputs {
             input.advance_to(next);
             input.flush();
         }
+        self.halt.advance_to(next);
+        self.halt.flush();
         while self.probe.less_than(&next) {
             if let Some(reason) = monitor.stopped() {
+                if across_processes && !monitor.halted_remotely() {
+                    self.tell_everyone(worker, &reason);
+                }
                 for dataflow in worker.installed_dataflows() {
                     worker.drop_dataflow(dataflow);
                 }
@@ -150,6 +186,17 @@ impl WorkerDataflow {
             worker.step_or_park(Some(Duration::from_millis(1)));
         }
         Ok(())
+    }
+
+    /// Sends why this worker stops to every worker, and steps until the
+    /// record has gone out (or a second has passed).
+    fn tell_everyone(&mut self, worker: &mut Worker, reason: &EvalError) {
+        self.halt.insert((worker.index(), Halt::from_error(reason)));
+        self.halt.flush();
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while !self.halt_echoed.get() && std::time::Instant::now() < deadline {
+            worker.step_or_park(Some(Duration::from_millis(1)));
+        }
     }
 }
 

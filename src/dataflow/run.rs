@@ -17,12 +17,23 @@ use std::sync::atomic::AtomicBool;
 use timely::worker::Worker;
 
 /// How to run the dataflow engine.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DataflowOptions {
     /// Limits (the round limit applies to each recursion).
     pub eval: EvalOptions,
     /// Worker threads in this process (at least 1).
     pub workers: usize,
+    /// Several processes, on one machine or many; `None` for this process alone.
+    pub cluster: Option<Cluster>,
+}
+
+/// One process of a cluster, as timely's own cluster configuration has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// Every process's `host:port`, in process order (the lines of a hostfile).
+    pub addresses: Vec<String>,
+    /// This process's position in `addresses`; process 0 gathers the model.
+    pub process: usize,
 }
 
 impl Default for DataflowOptions {
@@ -30,6 +41,32 @@ impl Default for DataflowOptions {
         DataflowOptions {
             eval: EvalOptions::default(),
             workers: 1,
+            cluster: None,
+        }
+    }
+}
+
+impl DataflowOptions {
+    /// Worker threads in this process.
+    pub(super) fn n_workers(&self) -> usize {
+        self.workers.max(1)
+    }
+
+    /// timely's configuration for these options.
+    pub(super) fn timely_config(&self) -> timely::Config {
+        let communication = match &self.cluster {
+            None => timely::CommunicationConfig::Process(self.n_workers()),
+            Some(cluster) => timely::CommunicationConfig::Cluster {
+                threads: self.n_workers(),
+                process: cluster.process,
+                addresses: cluster.addresses.clone(),
+                report: false,
+                zerocopy: false,
+            },
+        };
+        timely::Config {
+            communication,
+            worker: timely::WorkerConfig::default(),
         }
     }
 }
@@ -44,44 +81,43 @@ pub struct Evaluation {
 
 /// Evaluates a checked, planned program on differential dataflow with
 /// `options.workers` threads; gives the datafrog engine's model and answers,
-/// or the same evaluation error.
+/// or the same evaluation error. In a cluster, every process calls this
+/// with the same program; process 0 gets the model, the others `None`.
 pub fn evaluate(
     program: &ir::Program,
     plan: &ProgramPlan,
     store: Store,
-    options: DataflowOptions,
+    options: &DataflowOptions,
     cancel: Arc<AtomicBool>,
-) -> Result<Evaluation, EvalError> {
+) -> Result<Option<Evaluation>, EvalError> {
     let blueprint = Arc::new(compile_program(program, plan)?);
     let model = evaluate_blueprint(&blueprint, options, cancel)?;
-    Ok(Evaluation {
+    Ok(model.map(|model| Evaluation {
         database: model.to_database(store),
         answers: model.answers(program),
-    })
+    }))
 }
 
-/// Runs a compiled program to its model.
-pub(super) fn evaluate_blueprint(
+/// Runs a compiled program to its model (on process 0).
+fn evaluate_blueprint(
     blueprint: &Arc<Blueprint>,
-    options: DataflowOptions,
+    options: &DataflowOptions,
     cancel: Arc<AtomicBool>,
-) -> Result<Model, EvalError> {
+) -> Result<Option<Model>, EvalError> {
     let monitor = Arc::new(Monitor::new(options.eval.limits, cancel));
     let worker_blueprint = Arc::clone(blueprint);
     let worker_monitor = Arc::clone(&monitor);
-    let guards = timely::execute(
-        timely::Config::process(options.workers.max(1)),
-        move |worker| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                run_worker(worker, &worker_blueprint, &worker_monitor)
-            }));
-            outcome.unwrap_or_else(|_| {
-                let error = EvalError::Internal("a dataflow worker panicked".into());
-                worker_monitor.halt(error.clone());
-                Err(error)
-            })
-        },
-    )
+    let across_processes = options.cluster.is_some();
+    let guards = timely::execute(options.timely_config(), move |worker| {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            run_worker(worker, &worker_blueprint, &worker_monitor, across_processes)
+        }));
+        outcome.unwrap_or_else(|_| {
+            let error = EvalError::Internal("a dataflow worker panicked".into());
+            worker_monitor.halt(error.clone());
+            Err(error)
+        })
+    })
     .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
     let mut model = None;
     let mut first_error = None;
@@ -104,7 +140,14 @@ pub(super) fn evaluate_blueprint(
     if let Some(error) = first_error {
         return Err(error);
     }
-    model.ok_or_else(|| EvalError::Internal("worker 0 returned no model".into()))
+    let leader = options
+        .cluster
+        .as_ref()
+        .is_none_or(|cluster| cluster.process == 0);
+    if leader && model.is_none() {
+        return Err(EvalError::Internal("worker 0 returned no model".into()));
+    }
+    Ok(model)
 }
 
 /// One worker: its share of the facts in, the fixpoint, and on worker 0 the model out.
@@ -112,6 +155,7 @@ fn run_worker(
     worker: &mut Worker,
     blueprint: &Blueprint,
     monitor: &Arc<Monitor>,
+    across_processes: bool,
 ) -> Result<Option<Model>, EvalError> {
     let (index, peers) = (worker.index(), worker.peers());
     let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor);
@@ -122,7 +166,7 @@ fn run_worker(
             input.insert(row.clone());
         }
     }
-    dataflow.settle(worker, 0, monitor)?;
+    dataflow.settle(worker, 0, monitor, across_processes)?;
     // Everything is computed: drop the dataflow rather than let timely wind
     // every operator down after the inputs close.
     for installed in worker.installed_dataflows() {
