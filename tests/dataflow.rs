@@ -797,3 +797,26 @@ fn a_runaway_in_one_process_stops_both() {
         );
     }
 }
+
+#[test]
+fn live_ctrl_c_interrupts_an_update() {
+    let text = "s(X) :- seed(X). s(Y) :- s(X), Y = X + 1. ?- s(X).";
+    let (program, plan) = checked(text);
+    let seed = program.predicate_id("seed").unwrap();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut live = LiveModel::start(
+        &program,
+        &plan,
+        &DataflowOptions::default(),
+        Arc::clone(&cancel),
+    )
+    .unwrap();
+    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    let change = [FactChange {
+        predicate: seed,
+        values: vec![Value::Integer(0)],
+        diff: 1,
+    }];
+    assert!(matches!(live.update(&change), Err(EvalError::Interrupted)));
+    assert!(live.update(&change).is_err());
+}

@@ -449,3 +449,71 @@ fn compile_checks(
     }
     Ok(compiled)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Session, SessionOptions};
+
+    fn blueprint_of(text: &str) -> Blueprint {
+        let mut session = Session::new(SessionOptions {
+            check_only: true,
+            ..SessionOptions::default()
+        });
+        assert!(session.load_text(text).is_ok(), "{text}");
+        let (program, plan) = (session.program().unwrap(), session.plan().unwrap());
+        compile_program(program, plan).unwrap()
+    }
+
+    #[test]
+    fn a_join_keys_the_bindings_by_the_shared_variable() {
+        let blueprint = blueprint_of("a(1, 2). b(2, 3). h(X, Z) :- a(X, Y), b(Y, Z), X != Z.");
+        let body = &blueprint.strata.last().unwrap().rules[0].body;
+        let [first, second] = body.stages.as_slice() else {
+            panic!("two stages expected: {body:?}")
+        };
+        // a(X, Y) scanned: bindings [X, Y].
+        assert!(first.scan);
+        assert_eq!(first.right_binds, vec![0, 1]);
+        // b(Y, Z) joined on Y (position 1), X carried; bindings then [Y, X, Z].
+        assert!(!second.scan);
+        assert_eq!(
+            (second.left_key.clone(), second.left_carried.clone()),
+            (vec![1], vec![0])
+        );
+        assert_eq!(
+            (second.right_key.clone(), second.right_binds.clone()),
+            (vec![0], vec![1])
+        );
+        let [CheckBlueprint::Compare { lhs, rhs, .. }] = second.checks.as_slice() else {
+            panic!("one comparison expected: {:?}", second.checks)
+        };
+        assert_eq!((lhs, rhs), (&Expr::Var(VarId(1)), &Expr::Var(VarId(2))));
+        assert_eq!(body.output, vec![Expr::Var(VarId(1)), Expr::Var(VarId(2))]);
+    }
+
+    #[test]
+    fn bodies_without_atoms_start_from_a_seed() {
+        let blueprint = blueprint_of("p(X) :- X = 2 * 3.");
+        let body = &blueprint.strata.last().unwrap().rules[0].body;
+        assert!(body.stages.is_empty());
+        let seed = body.seed.as_ref().expect("a seed");
+        assert_eq!(seed.width, 0);
+        assert!(matches!(
+            seed.checks.as_slice(),
+            [CheckBlueprint::Assign { .. }]
+        ));
+    }
+
+    #[test]
+    fn a_correlated_aggregate_is_seeded_with_its_groups() {
+        let blueprint = blueprint_of("n(1). n(2). m(X, C) :- n(X), C = count : { n(Y), Y > X }.");
+        let body = &blueprint.strata.last().unwrap().rules[0].body;
+        let [CheckBlueprint::Aggregate(aggregate)] = body.stages[0].checks.as_slice() else {
+            panic!("an aggregate expected: {:?}", body.stages[0].checks)
+        };
+        assert!(aggregate.correlated);
+        assert_eq!(aggregate.group, vec![0]);
+        assert_eq!(aggregate.body.seed.as_ref().map(|seed| seed.width), Some(1));
+    }
+}

@@ -158,6 +158,8 @@ pub enum Halt {
     TupleLimit(usize, Option<Site>),
     /// The round limit, and the rule named.
     RoundLimit(usize, Option<Site>),
+    /// An internal error, with its message.
+    Internal(String),
     /// Anything else, as its message.
     Other(String),
 }
@@ -179,6 +181,7 @@ impl Halt {
             EvalError::RoundLimitExceeded { limit, origin } => {
                 Halt::RoundLimit(*limit, site(origin))
             }
+            EvalError::Internal(message) => Halt::Internal(message.clone()),
             other => Halt::Other(other.to_string()),
         }
     }
@@ -195,7 +198,7 @@ impl Halt {
                 limit: *limit,
                 origin: site.map(Site::origin),
             },
-            Halt::Other(message) => EvalError::Internal(message.clone()),
+            Halt::Internal(message) | Halt::Other(message) => EvalError::Internal(message.clone()),
         }
     }
 }
@@ -285,5 +288,70 @@ impl Monitor {
             .ok()
             .and_then(|reason| reason.clone())
             .or(Some(EvalError::Interrupted))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::ir::RuleId;
+
+    #[test]
+    fn a_fault_stands_for_the_error_the_datafrog_engine_reports() {
+        let errors = [
+            ValueError::IntegerOverflow {
+                lhs: "9223372036854775807".into(),
+                op: "+",
+                rhs: "1".into(),
+            },
+            ValueError::DivisionByZero {
+                lhs: "8".into(),
+                op: "mod",
+            },
+            ValueError::TypeMismatch {
+                op: "<".into(),
+                lhs: "symbol",
+                rhs: "integer",
+            },
+            ValueError::DateOutOfRange,
+        ];
+        for error in errors {
+            let fault = Fault::new(Site::rule(2, RuleId(7)), Some(3), error.clone());
+            assert_eq!(
+                fault.to_eval_error(),
+                EvalError::Value {
+                    error,
+                    origin: Origin::Rule(RuleId(7)),
+                    literal: Some(3),
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn faults_sort_in_evaluation_order() {
+        let error = || ValueError::DateOutOfRange;
+        let lower = Fault::new(Site::rule(1, RuleId(9)), None, error());
+        let higher = Fault::new(Site::rule(2, RuleId(0)), None, error());
+        let query = Fault::new(Site::query(0), None, error());
+        assert!(lower < higher && higher < query);
+    }
+
+    #[test]
+    fn a_halt_record_stands_for_its_error() {
+        for error in [
+            EvalError::Interrupted,
+            EvalError::TupleLimitExceeded {
+                limit: 10,
+                origin: Some(Origin::Rule(RuleId(4))),
+            },
+            EvalError::RoundLimitExceeded {
+                limit: 5,
+                origin: None,
+            },
+            EvalError::Internal("a dataflow worker panicked".into()),
+        ] {
+            assert_eq!(Halt::from_error(&error).to_error(), error);
+        }
     }
 }
