@@ -31,6 +31,16 @@ pub struct Blueprint {
     pub queries: Vec<ConjunctionBlueprint>,
 }
 
+impl Blueprint {
+    /// True when some rule derives `predicate` (its relation is computed,
+    /// not just its facts).
+    pub fn is_derived(&self, predicate: PredId) -> bool {
+        self.strata
+            .iter()
+            .any(|stratum| !stratum.rules.is_empty() && stratum.predicates.contains(&predicate))
+    }
+}
+
 /// One stratum.
 #[derive(Clone, Debug)]
 pub struct StratumBlueprint {

@@ -144,6 +144,7 @@ impl LiveModel {
         if let Some(error) = live.first_fault() {
             return Err(error);
         }
+        super::run::add_base_facts(&mut live.model, &live.blueprint);
         Ok(live)
     }
 
@@ -171,17 +172,25 @@ impl LiveModel {
             return Err(error.clone());
         }
         let mut batch = Vec::with_capacity(changes.len());
-        for change in changes {
-            let arity = self
-                .blueprint
+        // Base relations are not sent back by the dataflow: their changes are known here.
+        let mut base_added: BTreeMap<PredId, Vec<Row>> = BTreeMap::new();
+        let mut base_removed: BTreeMap<PredId, Vec<Row>> = BTreeMap::new();
+        // Each fact touched, with how many times it was given before this update.
+        let mut touched: BTreeMap<(PredId, Row), isize> = BTreeMap::new();
+        // Checked first, so a bad change leaves everything as it was.
+        let fits = changes.iter().all(|change| {
+            self.blueprint
                 .arities
                 .get(change.predicate.0 as usize)
-                .copied();
-            if arity != Some(change.values.len()) {
-                return Err(EvalError::Internal(
-                    "a fact change does not fit its predicate".into(),
-                ));
-            }
+                .copied()
+                == Some(change.values.len())
+        });
+        if !fits {
+            return Err(EvalError::Internal(
+                "a fact change does not fit its predicate".into(),
+            ));
+        }
+        for change in changes {
             let row: Row = change.values.iter().map(Datum::from_value).collect();
             let count = self
                 .facts
@@ -189,14 +198,32 @@ impl LiveModel {
                 .or_insert(0);
             // Never below zero: a fact cannot be retracted more often than it was given.
             let diff = change.diff.max(-*count);
+            touched
+                .entry((change.predicate, row.clone()))
+                .or_insert(*count);
             *count += diff;
             if diff != 0 {
                 batch.push((change.predicate, row, diff));
             }
         }
+        for ((predicate, row), before) in touched {
+            if self.blueprint.is_derived(predicate) {
+                continue;
+            }
+            let now = self
+                .facts
+                .get(&(predicate, row.clone()))
+                .copied()
+                .unwrap_or(0);
+            if before == 0 && now > 0 {
+                base_added.entry(predicate).or_default().push(row);
+            } else if before > 0 && now == 0 {
+                base_removed.entry(predicate).or_default().push(row);
+            }
+        }
         self.facts.retain(|_, count| *count > 0);
         let before = self.model.clone();
-        let changes = self.send(batch.clone())?;
+        let mut changes = self.send(batch.clone())?;
         if let Some(error) = self.first_fault() {
             for (predicate, row, diff) in &batch {
                 *self.facts.entry((*predicate, row.clone())).or_insert(0) -= diff;
@@ -209,6 +236,17 @@ impl LiveModel {
             self.send(undo)?;
             debug_assert_eq!(self.model, before);
             return Err(error);
+        }
+        let predicates: std::collections::BTreeSet<PredId> = base_added
+            .keys()
+            .chain(base_removed.keys())
+            .copied()
+            .collect();
+        for predicate in predicates {
+            let added = base_added.remove(&predicate).unwrap_or_default();
+            let removed = base_removed.remove(&predicate).unwrap_or_default();
+            self.model
+                .apply_base(&mut changes, predicate, added, removed);
         }
         Ok(changes)
     }

@@ -85,6 +85,36 @@ impl Model {
         changes
     }
 
+    /// Applies changes of base relations made outside the dataflow: rows
+    /// that became present (`added`) or absent (`removed`) in `predicate`.
+    pub fn apply_base(
+        &mut self,
+        changes: &mut Changes,
+        predicate: PredId,
+        added: Vec<Row>,
+        removed: Vec<Row>,
+    ) {
+        let Some(set) = self.relations.get_mut(predicate.0 as usize) else {
+            return;
+        };
+        let mut change: (Vec<Row>, Vec<Row>) = (Vec::new(), Vec::new());
+        for row in added {
+            if set.insert(row.clone()) {
+                change.0.push(row);
+            }
+        }
+        for row in removed {
+            if set.remove(&row) {
+                change.1.push(row);
+            }
+        }
+        if !change.0.is_empty() || !change.1.is_empty() {
+            change.0.sort();
+            change.1.sort();
+            changes.relations.insert(predicate, change);
+        }
+    }
+
     /// The tuples of `predicate`, sorted.
     pub fn relation(&self, predicate: PredId) -> impl Iterator<Item = &Row> {
         self.relations

@@ -113,8 +113,12 @@ impl WorkerDataflow {
             for stratum in &blueprint.strata {
                 render_stratum(&mut render, stratum, &facts);
             }
+            // Base relations stay where they were loaded: the caller knows
+            // its facts. Only what rules derive, and the answers, travel.
             let mut captured = Vec::new();
-            for index in 0..blueprint.n_predicates {
+            for index in (0..blueprint.n_predicates)
+                .filter(|&index| blueprint.is_derived(PredId(index as u32)))
+            {
                 let id = index as OutputId;
                 captured.push(render.relation(PredId(id)).map(move |row: Row| (id, row)));
             }

@@ -180,5 +180,27 @@ fn run_worker(
     }
     let mut model = Model::new(blueprint.n_predicates, blueprint.queries.len());
     model.apply(&dataflow.outputs.borrow());
+    add_base_facts(&mut model, blueprint);
     Ok(Some(model))
+}
+
+/// Puts the facts of every predicate no rule derives into `model` (the
+/// dataflow computes and sends only derived relations).
+pub(super) fn add_base_facts(model: &mut Model, blueprint: &Blueprint) {
+    let mut by_predicate: std::collections::BTreeMap<
+        crate::analysis::ir::PredId,
+        Vec<super::datum::Row>,
+    > = std::collections::BTreeMap::new();
+    for (predicate, row) in &blueprint.facts {
+        if !blueprint.is_derived(*predicate) {
+            by_predicate
+                .entry(*predicate)
+                .or_default()
+                .push(row.clone());
+        }
+    }
+    let mut ignored = super::model::Changes::default();
+    for (predicate, rows) in by_predicate {
+        model.apply_base(&mut ignored, predicate, rows, Vec::new());
+    }
 }
