@@ -820,3 +820,14 @@ fn live_ctrl_c_interrupts_an_update() {
     assert!(matches!(live.update(&change), Err(EvalError::Interrupted)));
     assert!(live.update(&change).is_err());
 }
+
+#[test]
+fn aggregates_and_arithmetic_inside_a_recursion() {
+    check_agrees(
+        "edge(1, 2). edge(2, 3). edge(3, 4). edge(2, 4). w(1, 5). w(2, 7). w(3, 1).
+         reach(1, 0).
+         reach(Y, D) :- reach(X, C), edge(X, Y), N = count : { edge(Z, _), Z > X }, D = C + N, D < 20.
+         heavy(Y, S) :- reach(Y, _), S = sum K : { w(Z, K), Z < Y }.
+         ?- reach(X, D). ?- heavy(X, S).",
+    );
+}
