@@ -831,3 +831,73 @@ fn aggregates_and_arithmetic_inside_a_recursion() {
          ?- reach(X, D). ?- heavy(X, S).",
     );
 }
+
+/// The live model's relations, decoded and sorted as `datafrog` sorts them.
+fn live_relations(live: &LiveModel, program: &ir::Program) -> Vec<Vec<Vec<Value>>> {
+    let database = live.database(Store::new());
+    (0..program.predicates.len())
+        .map(|index| {
+            let rows = database.relation(ir::PredId(index as u32)).to_vec();
+            sorted_rows(&database.store, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn live_model_of_the_news_follows_retractions_of_its_facts() {
+    let (program, plan) = checked_file(std::path::Path::new("examples/04_negation.dl"));
+    let mut live = LiveModel::start(
+        &program,
+        &plan,
+        &DataflowOptions {
+            eval: EvalOptions::default(),
+            workers: 2,
+            cluster: None,
+        },
+        Arc::new(AtomicBool::new(false)),
+    )
+    .unwrap();
+    let original = datafrog(&program, &plan, Limits::default()).unwrap();
+    assert_eq!(live_relations(&live, &program), original.relations);
+    let n_facts = program.facts.len();
+    assert!(n_facts > 50, "only {n_facts} facts");
+    for index in (0..n_facts).step_by(n_facts / 6) {
+        let fact = &program.facts[index];
+        let change = |diff| FactChange {
+            predicate: fact.predicate,
+            values: fact.values.clone(),
+            diff,
+        };
+        // The same fact may be given more than once (with other citations).
+        let copies = program
+            .facts
+            .iter()
+            .filter(|other| other.predicate == fact.predicate && other.values == fact.values)
+            .count() as isize;
+        live.update(&[change(-copies)]).unwrap();
+        let mut without = program.clone();
+        without
+            .facts
+            .retain(|other| !(other.predicate == fact.predicate && other.values == fact.values));
+        let expected = datafrog(&without, &plan, Limits::default()).unwrap();
+        assert_eq!(
+            live_relations(&live, &program),
+            expected.relations,
+            "without fact {index}"
+        );
+        assert_eq!(
+            live.answers(&program)
+                .into_iter()
+                .map(|answer| answer.rows)
+                .collect::<Vec<_>>(),
+            expected.answers,
+            "answers without fact {index}"
+        );
+        live.update(&[change(copies)]).unwrap();
+        assert_eq!(
+            live_relations(&live, &program),
+            original.relations,
+            "fact {index} back"
+        );
+    }
+}
