@@ -336,7 +336,8 @@ fn serve(
             let _ = sender.send(message);
         }
     };
-    let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor);
+    // Rounds are for explanations of a finished model; a live model does not keep them.
+    let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor, false);
     for (position, (predicate, row)) in blueprint.facts.iter().enumerate() {
         if position % peers == index
             && let Some(input) = dataflow.inputs.get_mut(predicate.0 as usize)

@@ -3,7 +3,8 @@
 //! turned into the datafrog engine's `Database` and `Answer`s so that
 //! queries, explanations and rendering work on it unchanged.
 
-use super::datum::Row;
+use super::blueprint::Blueprint;
+use super::datum::{Datum, Row};
 use super::program::OutputId;
 use crate::analysis::ir::{self, PredId};
 use crate::eval::Database;
@@ -16,6 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Model {
     relations: Vec<BTreeSet<Row>>,
     answers: Vec<BTreeSet<Row>>,
+    /// For tuples of recursive predicates, when rounds are recorded: the
+    /// iteration of its stratum's scope in which each first appeared.
+    rounds: BTreeMap<(PredId, Row), u64>,
 }
 
 /// What one version changed: rows that appeared and rows that went.
@@ -40,6 +44,7 @@ impl Model {
         Model {
             relations: vec![BTreeSet::new(); n_predicates],
             answers: vec![BTreeSet::new(); n_queries],
+            rounds: BTreeMap::new(),
         }
     }
 
@@ -50,12 +55,25 @@ impl Model {
             *totals.entry(record).or_default() += diff;
         }
         let n_predicates = self.relations.len();
+        let first_round_id = n_predicates + self.answers.len();
         let mut changes = Changes::default();
         for ((id, row), total) in totals {
             if total == 0 {
                 continue;
             }
             let index = *id as usize;
+            if index >= first_round_id {
+                // A tuple with the round appended (see `program`).
+                if let (true, Some((Datum::Int(round), tuple))) = (total > 0, row.split_last()) {
+                    let key = (
+                        PredId((index - first_round_id) as u32),
+                        tuple.iter().cloned().collect(),
+                    );
+                    let first = self.rounds.entry(key).or_insert(*round as u64);
+                    *first = (*first).min(*round as u64);
+                }
+                continue;
+            }
             let (set, change) = if index < n_predicates {
                 (
                     self.relations.get_mut(index),
@@ -151,6 +169,59 @@ impl Model {
         database
     }
 
+    /// The model as a `Database` that also records the round each derived
+    /// tuple appeared in, for explanations: strata in order, each round of a
+    /// recursion one rank, so a tuple's rank is above the ranks of every
+    /// tuple of a lower stratum and of every tuple its rule instance read
+    /// in an earlier round, as with the datafrog engine's rounds.
+    pub fn to_database_with_rounds(&self, store: Store, blueprint: &Blueprint) -> Database {
+        let mut database = self.to_database(store);
+        let mut database_with_rounds = Database::new(
+            std::mem::take(&mut database.store),
+            self.relations.len(),
+            true,
+        );
+        let mut next_rank: u64 = 1;
+        for index in 0..self.relations.len() {
+            let predicate = PredId(index as u32);
+            database_with_rounds.set_tuples(predicate, database.relation(predicate).to_vec());
+        }
+        for stratum in blueprint
+            .strata
+            .iter()
+            .filter(|stratum| !stratum.rules.is_empty())
+        {
+            let mut by_rank: BTreeMap<(u64, PredId), Vec<Tuple>> = BTreeMap::new();
+            let mut last_round = 0;
+            for &predicate in &stratum.predicates {
+                for row in self.relation(predicate) {
+                    let round = if stratum.recursive {
+                        self.rounds
+                            .get(&(predicate, row.clone()))
+                            .copied()
+                            .unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    last_round = last_round.max(round);
+                    let tuple: Tuple = row
+                        .iter()
+                        .map(|datum| database_with_rounds.store.pack(&datum.to_value()))
+                        .collect();
+                    by_rank
+                        .entry((next_rank + round, predicate))
+                        .or_default()
+                        .push(tuple);
+                }
+            }
+            for ((rank, predicate), tuples) in by_rank {
+                database_with_rounds.record_rank(predicate, rank, &tuples);
+            }
+            next_rank += last_round + 1;
+        }
+        database_with_rounds
+    }
+
     /// The answers to every query of `program`, as the datafrog engine gives them.
     pub fn answers(&self, program: &ir::Program) -> Vec<Answer> {
         program
@@ -176,5 +247,135 @@ impl Model {
                     .collect(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dataflow::{DataflowOptions, evaluate};
+    use crate::eval::{EvalOptions, Store};
+    use crate::provenance;
+    use crate::session::{Session, SessionOptions};
+    use crate::value::fact_text;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    /// Every derived tuple explained from the datafrog model and from the
+    /// dataflow model (with its recorded rounds): the same derivation.
+    fn check_same_explanations(text: &str) {
+        let options = SessionOptions {
+            record_rounds: true,
+            ..SessionOptions::default()
+        };
+        let mut by_datafrog = Session::new(options.clone());
+        assert!(by_datafrog.load_text(text).is_ok(), "{text}");
+        let mut by_dataflow = Session::new(options);
+        assert!(by_dataflow.load_text(text).is_ok(), "{text}");
+        let model = by_dataflow.model.as_mut().expect("a model");
+        let dataflow_options = DataflowOptions {
+            eval: EvalOptions {
+                record_rounds: true,
+                ..EvalOptions::default()
+            },
+            workers: 2,
+            cluster: None,
+        };
+        let evaluation = evaluate(
+            &model.program,
+            &model.plan,
+            Store::new(),
+            &dataflow_options,
+            Arc::new(AtomicBool::new(false)),
+        )
+        .expect("evaluates")
+        .expect("process 0");
+        assert!(evaluation.database.records_rounds());
+        model.database = evaluation.database;
+        let program = by_datafrog.program().expect("checked").clone();
+        let mut n_explained = 0;
+        for (index, predicate) in program.predicates.iter().enumerate() {
+            if !program
+                .rules
+                .iter()
+                .any(|rule| rule.head.predicate.0 as usize == index)
+            {
+                continue;
+            }
+            let database = by_datafrog.database().expect("a model");
+            let facts: Vec<String> = database
+                .relation(crate::analysis::ir::PredId(index as u32))
+                .iter()
+                .map(|tuple| {
+                    let values: Vec<_> = tuple
+                        .iter()
+                        .map(|&value| database.store.unpack(value))
+                        .collect();
+                    fact_text(&predicate.name, &values)
+                })
+                .collect();
+            // Rounds: the same order of first appearance as datafrog's.
+            let ranks = |session: &Session| -> Vec<Option<u64>> {
+                let database = session.database().expect("a model");
+                database
+                    .relation(crate::analysis::ir::PredId(index as u32))
+                    .iter()
+                    .map(|tuple| {
+                        let values: Vec<_> = tuple
+                            .iter()
+                            .map(|&value| database.store.unpack(value))
+                            .collect();
+                        let mut store = database.store.clone();
+                        let packed: crate::eval::Tuple =
+                            values.iter().map(|value| store.pack(value)).collect();
+                        database.rank_of(crate::analysis::ir::PredId(index as u32), &packed)
+                    })
+                    .collect()
+            };
+            let (expected_ranks, actual_ranks) = (ranks(&by_datafrog), ranks(&by_dataflow));
+            assert!(
+                actual_ranks.iter().all(Option::is_some),
+                "{}",
+                predicate.name
+            );
+            for (a, b) in expected_ranks.iter().zip(&actual_ranks) {
+                for (c, d) in expected_ranks.iter().zip(&actual_ranks) {
+                    assert_eq!(
+                        a.cmp(c),
+                        b.cmp(d),
+                        "{}: ranks {expected_ranks:?} {actual_ranks:?}",
+                        predicate.name
+                    );
+                }
+            }
+            for fact in facts {
+                let expected = provenance::why(&mut by_datafrog, &fact).expect("explained");
+                let actual = provenance::why(&mut by_dataflow, &fact).expect("explained");
+                assert_eq!(
+                    serde_json::to_string(&actual).unwrap(),
+                    serde_json::to_string(&expected).unwrap(),
+                    "{fact}"
+                );
+                n_explained += 1;
+            }
+        }
+        assert!(n_explained > 5, "only {n_explained} explanations");
+    }
+
+    #[test]
+    fn explanations_from_the_dataflow_model_are_the_datafrog_ones() {
+        check_same_explanations(
+            "edge(1, 2). edge(2, 3). edge(3, 4). edge(1, 3). edge(4, 1). node(5).
+             path(X, Y) :- edge(X, Y).
+             path(X, Z) :- path(X, Y), edge(Y, Z).
+             far(X, Y) :- path(X, Y), not edge(X, Y).
+             lonely(X) :- node(X), not path(X, _).
+             degree(X, N) :- edge(X, _), N = count : { path(X, _) }.",
+        );
+        check_same_explanations(
+            "parent(a, b). parent(a, c). parent(b, d). parent(c, e). parent(d, f).
+             sg(X, Y) :- parent(P, X), parent(P, Y), X != Y.
+             sg(X, Y) :- sg(A, B), parent(A, X), parent(B, Y).
+             even(0). odd(N) :- even(M), N = M + 1, N < 6. even(N) :- odd(M), N = M + 1.",
+        );
     }
 }

@@ -48,11 +48,13 @@ pub struct WorkerDataflow {
 }
 
 impl WorkerDataflow {
-    /// Builds the dataflow of `blueprint` in `worker`.
+    /// Builds the dataflow of `blueprint` in `worker`; with `record_rounds`,
+    /// worker 0 also receives the round each recursive tuple appeared in.
     pub fn build(
         worker: &mut Worker,
         blueprint: &Blueprint,
         monitor: &Arc<Monitor>,
+        record_rounds: bool,
     ) -> WorkerDataflow {
         let leader = worker.index() == 0;
         let outputs: Updates<(OutputId, Row)> = Rc::new(RefCell::new(Vec::new()));
@@ -110,8 +112,9 @@ impl WorkerDataflow {
                     .relations
                     .insert(predicate, collection.clone().distinct());
             }
+            let mut rounds = Vec::new();
             for stratum in &blueprint.strata {
-                render_stratum(&mut render, stratum, &facts);
+                rounds.extend(render_stratum(&mut render, stratum, &facts, record_rounds));
             }
             // Base relations stay where they were loaded: the caller knows
             // its facts. Only what rules derive, and the answers, travel.
@@ -130,6 +133,15 @@ impl WorkerDataflow {
                     .distinct()
                     .inspect_batch(move |_, updates| monitor.count(updates.len(), origin));
                 captured.push(answers.map(move |row: Row| (id, row)));
+            }
+            // The round of each recursive tuple, as a row with the round appended.
+            let first_round_id = blueprint.n_predicates + blueprint.queries.len();
+            for (predicate, with_round) in rounds {
+                let id = (first_round_id + predicate.0 as usize) as OutputId;
+                captured.push(with_round.map(move |(mut row, round): (Row, u64)| {
+                    row.push(super::datum::Datum::Int(round as i64));
+                    (id, row)
+                }));
             }
             let probe = ProbeHandle::new();
             differential_dataflow::collection::concatenate(scope, captured)

@@ -8,21 +8,29 @@ use super::datum::Row;
 use super::pipeline::render_conjunction;
 use super::render::Render;
 use crate::analysis::ir::PredId;
-use differential_dataflow::VecCollection;
 use differential_dataflow::operators::iterate::VecVariable;
+use differential_dataflow::{AsCollection, VecCollection};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use timely::dataflow::operators::vec::Map;
 use timely::order::Product;
+
+/// Each tuple of a recursive predicate with the round (iteration) in which
+/// it first appeared, for explanations.
+pub type Rounds<'s> = Vec<(PredId, VecCollection<'s, u64, (Row, u64)>)>;
 
 /// Renders `stratum` at the top level; its relations replace the facts-only
 /// ones in `render.relations`. `facts` holds each predicate's base facts.
+/// With `record_rounds`, returns each recursive predicate's tuples with the
+/// round they appeared in.
 pub fn render_stratum<'s>(
     render: &mut Render<'s, u64>,
     stratum: &StratumBlueprint,
     facts: &BTreeMap<PredId, VecCollection<'s, u64, Row>>,
-) {
+    record_rounds: bool,
+) -> Rounds<'s> {
     if stratum.rules.is_empty() {
-        return;
+        return Vec::new();
     }
     if !stratum.recursive {
         let mut derived: HashMap<PredId, Vec<VecCollection<'s, u64, Row>>> = HashMap::new();
@@ -37,10 +45,10 @@ pub fn render_stratum<'s>(
                 differential_dataflow::collection::concatenate(render.scope, parts).distinct();
             render.relations.insert(predicate, relation);
         }
-        return;
+        return Vec::new();
     }
     let outer = render.scope;
-    let (relations, faults) = outer.iterative::<u64, _, _>(|inner| {
+    let (relations, faults, rounds) = outer.iterative::<u64, _, _>(|inner| {
         let mut inner_render = Render {
             scope: inner,
             relations: HashMap::new(),
@@ -68,6 +76,7 @@ pub fn render_stratum<'s>(
             derived.entry(rule.head).or_default().push(output);
         }
         let mut relations = Vec::new();
+        let mut rounds: Rounds<'s> = Vec::new();
         for (predicate, variable) in variables {
             let mut parts = derived.remove(&predicate).unwrap_or_default();
             if let Some(base) = facts.get(&predicate) {
@@ -83,6 +92,17 @@ pub fn render_stratum<'s>(
                     }
                 });
             variable.set(next.clone());
+            if record_rounds {
+                // The iteration is part of the timestamp; make it part of the
+                // record before leaving the scope, which forgets it.
+                let with_round = next
+                    .clone()
+                    .inner
+                    .map(|(row, time, diff)| ((row, time.inner), time, diff))
+                    .as_collection()
+                    .leave(outer);
+                rounds.push((predicate, with_round));
+            }
             relations.push((predicate, next.leave(outer)));
         }
         let faults: Vec<_> = inner_render
@@ -90,8 +110,9 @@ pub fn render_stratum<'s>(
             .into_iter()
             .map(|fault| fault.leave(outer))
             .collect();
-        (relations, faults)
+        (relations, faults, rounds)
     });
     render.relations.extend(relations);
     render.faults.extend(faults);
+    rounds
 }

@@ -93,7 +93,11 @@ pub fn evaluate(
     let blueprint = Arc::new(compile_program(program, plan)?);
     let model = evaluate_blueprint(&blueprint, options, cancel)?;
     Ok(model.map(|model| Evaluation {
-        database: model.to_database(store),
+        database: if options.eval.record_rounds {
+            model.to_database_with_rounds(store, &blueprint)
+        } else {
+            model.to_database(store)
+        },
         answers: model.answers(program),
     }))
 }
@@ -108,9 +112,16 @@ fn evaluate_blueprint(
     let worker_blueprint = Arc::clone(blueprint);
     let worker_monitor = Arc::clone(&monitor);
     let across_processes = options.cluster.is_some();
+    let record_rounds = options.eval.record_rounds;
     let guards = timely::execute(options.timely_config(), move |worker| {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            run_worker(worker, &worker_blueprint, &worker_monitor, across_processes)
+            run_worker(
+                worker,
+                &worker_blueprint,
+                &worker_monitor,
+                across_processes,
+                record_rounds,
+            )
         }));
         outcome.unwrap_or_else(|_| {
             let error = EvalError::Internal("a dataflow worker panicked".into());
@@ -156,9 +167,10 @@ fn run_worker(
     blueprint: &Blueprint,
     monitor: &Arc<Monitor>,
     across_processes: bool,
+    record_rounds: bool,
 ) -> Result<Option<Model>, EvalError> {
     let (index, peers) = (worker.index(), worker.peers());
-    let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor);
+    let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor, record_rounds);
     for (position, (predicate, row)) in blueprint.facts.iter().enumerate() {
         if position % peers == index
             && let Some(input) = dataflow.inputs.get_mut(predicate.0 as usize)
