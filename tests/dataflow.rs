@@ -640,7 +640,7 @@ fn live_runaway_stops_and_refuses_further_updates() {
     let options = DataflowOptions {
         eval: EvalOptions {
             limits: Limits {
-                max_tuples: 10_000,
+                max_tuples: 1_000,
                 max_rounds: 1_000_000,
             },
             record_rounds: false,
