@@ -901,3 +901,39 @@ fn live_model_of_the_news_follows_retractions_of_its_facts() {
         );
     }
 }
+
+#[test]
+fn a_live_model_follows_an_input_that_changes_only_facts() {
+    let rules = "p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z). q(X) :- e(X, _), not p(_, X). ?- p(1, X). ?- q(X).";
+    let old_text = format!("e(1, 2). e(2, 3). e(2, 3). {rules}");
+    let new_text = format!("e(2, 3). e(3, 4). e(4, 1). {rules}");
+    let (old, old_plan) = checked(&old_text);
+    let (new, new_plan) = checked(&new_text);
+    let changes = dataflow::fact_changes((&old, &old_plan), (&new, &new_plan))
+        .unwrap()
+        .expect("only facts differ");
+    assert_eq!(changes.len(), 4, "{changes:?}");
+    let mut live = LiveModel::start(
+        &old,
+        &old_plan,
+        &DataflowOptions::default(),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .unwrap();
+    live.update(&changes).unwrap();
+    let expected = datafrog(&new, &new_plan, Limits::default()).unwrap();
+    assert_eq!(live_relations(&live, &new), expected.relations);
+    let answers: Vec<_> = live
+        .answers(&new)
+        .into_iter()
+        .map(|answer| answer.rows)
+        .collect();
+    assert_eq!(answers, expected.answers);
+    // A new rule is not a fact change.
+    let (with_rule, with_rule_plan) = checked(&format!("{new_text} r(X) :- q(X)."));
+    assert!(
+        dataflow::fact_changes((&new, &new_plan), (&with_rule, &with_rule_plan))
+            .unwrap()
+            .is_none()
+    );
+}

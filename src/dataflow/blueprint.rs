@@ -17,7 +17,7 @@ use crate::plan::{Check, ConjunctionPlan, ProgramPlan, Stage};
 use crate::syntax::ast::{AggregateFunction, CompareOp};
 
 /// A whole program, ready to render.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Blueprint {
     /// Number of predicates (`PredId`s run from 0 to this).
     pub n_predicates: usize,
@@ -42,7 +42,7 @@ impl Blueprint {
 }
 
 /// One stratum.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StratumBlueprint {
     /// The predicates it defines.
     pub predicates: Vec<PredId>,
@@ -57,7 +57,7 @@ pub struct StratumBlueprint {
 }
 
 /// One rule.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RuleBlueprint {
     /// The derived predicate.
     pub head: PredId,
@@ -66,7 +66,7 @@ pub struct RuleBlueprint {
 }
 
 /// A conjunction: optional seed bindings, then stages, then the output.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConjunctionBlueprint {
     /// The rule or query, for errors.
     pub site: Site,
@@ -84,7 +84,7 @@ pub struct ConjunctionBlueprint {
 
 /// The bindings a pipeline starts from: the seed variables (an aggregate's
 /// groups, or nothing), and the checks on them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SeedBlueprint {
     /// Number of seed variables (the first positions of the layout).
     pub width: usize,
@@ -93,7 +93,7 @@ pub struct SeedBlueprint {
 }
 
 /// The conditions an atom puts on its relation's tuples on its own.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AtomFilter {
     /// The predicate.
     pub predicate: PredId,
@@ -121,7 +121,7 @@ impl AtomFilter {
 }
 
 /// One atom of a pipeline: scanned when first, joined otherwise.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StageBlueprint {
     /// The atom's own conditions.
     pub atom: AtomFilter,
@@ -141,7 +141,7 @@ pub struct StageBlueprint {
 }
 
 /// A test, assignment, negation or aggregate on a binding.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum CheckBlueprint {
     /// `lhs op rhs`
     Compare {
@@ -184,7 +184,7 @@ pub enum CheckBlueprint {
 }
 
 /// What a negation compares one column with.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ProbeTerm {
     /// The binding at this position.
     Column(usize),
@@ -193,7 +193,7 @@ pub enum ProbeTerm {
 }
 
 /// An aggregate: its body is a pipeline of its own.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AggregateBlueprint {
     /// `count`, `sum`, `min`, `max`.
     pub function: AggregateFunction,

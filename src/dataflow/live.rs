@@ -58,6 +58,46 @@ enum Reply {
     Failed(EvalError),
 }
 
+/// The fact changes that turn `old` into `new` when nothing else differs
+/// (the same predicates, rules and queries): what a live model of `old`
+/// needs to follow an input such as typed facts, `:retract`, `:undo` or
+/// `:reload`. `None` when the program changed otherwise; start a new live
+/// model then.
+pub fn fact_changes(
+    old: (&ir::Program, &ProgramPlan),
+    new: (&ir::Program, &ProgramPlan),
+) -> Result<Option<Vec<FactChange>>, EvalError> {
+    let (before, after) = (
+        compile_program(old.0, old.1)?,
+        compile_program(new.0, new.1)?,
+    );
+    let same_program = before.n_predicates == after.n_predicates
+        && before.arities == after.arities
+        && before.strata == after.strata
+        && before.queries == after.queries;
+    if !same_program {
+        return Ok(None);
+    }
+    let mut counts: BTreeMap<(PredId, Row), isize> = BTreeMap::new();
+    for (predicate, row) in after.facts {
+        *counts.entry((predicate, row)).or_insert(0) += 1;
+    }
+    for (predicate, row) in before.facts {
+        *counts.entry((predicate, row)).or_insert(0) -= 1;
+    }
+    Ok(Some(
+        counts
+            .into_iter()
+            .filter(|(_, diff)| *diff != 0)
+            .map(|((predicate, row), diff)| FactChange {
+                predicate,
+                values: row.iter().map(Datum::to_value).collect(),
+                diff,
+            })
+            .collect(),
+    ))
+}
+
 /// A program's model, kept up to date by a running dataflow.
 pub struct LiveModel {
     commands: Vec<Sender<Command>>,

@@ -29,6 +29,6 @@ mod render;
 mod run;
 mod scan;
 
-pub use live::{FactChange, LiveModel};
+pub use live::{FactChange, LiveModel, fact_changes};
 pub use model::{Changes, Model};
 pub use run::{Cluster, DataflowOptions, Evaluation, evaluate};
