@@ -48,6 +48,7 @@
 
 pub mod analysis;
 pub mod articles;
+pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;

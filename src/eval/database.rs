@@ -78,6 +78,22 @@ impl Database {
         self.relations.rank_of(predicate, tuple)
     }
 
+    /// Replaces the tuples of `predicate` with `tuples` (sorted and
+    /// deduplicated here): how another engine (`dataflow`) hands over the
+    /// model it computed, without naming a datafrog type.
+    pub fn set_tuples(&mut self, predicate: PredId, tuples: Vec<Tuple>) {
+        self.relations
+            .set_relation(predicate, Relation::from_vec(tuples));
+    }
+
+    /// Records that `tuples` of `predicate` first appeared in the round
+    /// ranked `rank` (1 and up; 0 is a base fact), when rounds are recorded:
+    /// how another engine (`dataflow`) hands over the rounds it observed.
+    pub fn record_rank(&mut self, predicate: PredId, rank: u64, tuples: &[Tuple]) {
+        self.relations.record_round(predicate, rank, tuples);
+        self.relations.next_rank = self.relations.next_rank.max(rank + 1);
+    }
+
     /// Replaces a relation (used when a stratum completes).
     pub(super) fn set_relation(&mut self, predicate: PredId, relation: Relation<Tuple>) {
         self.relations.set_relation(predicate, relation);
