@@ -6,8 +6,13 @@ use std::path::Path;
 
 fn main() {
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    let mut code = String::new();
-    for (folder, constant) in [("rules", "BUNDLED_RULES"), ("seeds", "BUNDLED_SEEDS")] {
+    // One file per constant, so each module includes only what it owns:
+    // `session::load` the rules, `articles` the seeds.
+    for (folder, constant, file) in [
+        ("rules", "BUNDLED_RULES", "bundled_rules.rs"),
+        ("seeds", "BUNDLED_SEEDS", "bundled_articles.rs"),
+    ] {
+        let mut code = String::new();
         println!("cargo:rerun-if-changed={folder}");
         let mut names: Vec<String> = std::fs::read_dir(folder)
             .map(|entries| {
@@ -36,6 +41,6 @@ fn main() {
             );
         }
         let _ = writeln!(code, "];");
+        let _ = std::fs::write(Path::new(&out_dir).join(file), code);
     }
-    let _ = std::fs::write(Path::new(&out_dir).join("bundled.rs"), code);
 }

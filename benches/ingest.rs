@@ -19,8 +19,8 @@ use std::time::Instant;
 use wirelog::analysis;
 use wirelog::eval::{self, Database, EvalOptions, RelationBuilder, Store};
 use wirelog::plan;
+use wirelog::span::SourceId;
 use wirelog::syntax::parse_program;
-use wirelog::syntax::span::SourceId;
 
 const WORKLOADS: [&str; 6] = ["tc_rand", "tc_chain", "sg", "neg", "join3", "andersen"];
 

@@ -1,12 +1,167 @@
-//! Diagnostics as plain data: what is wrong, where, and how bad.
+//! Diagnostics as plain data: what is wrong, where, and how bad; and the
+//! registry of their stable codes.
 //!
 //! Every stage detects problems and builds `Diagnostic` values; only
-//! `present::diagnostics` renders them. Codes are stable: `E1xx` syntax,
-//! `E2xx` analysis, `E3xx` evaluation, `E4xx` loading (files, includes,
-//! citations), `Wxxx` warnings.
+//! `present::diagnostics` renders them. Every code is a variant of [`Code`]
+//! with its stage and a one-line summary: `E1xx` syntax, `E2xx` analysis,
+//! `E3xx` evaluation, `E4xx` loading (files, includes, citations), `E5xx`
+//! explanation requests, `Wxxx` warnings. `docs/checks.md` lists the same
+//! codes with the same summaries (a test keeps them in step), and no module
+//! spells a code as a string.
 
-use crate::syntax::span::Span;
-use serde::Serialize;
+use crate::span::Span;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// The stage of the pipeline that finds the problems of a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// The parser (`E1xx`).
+    Syntax,
+    /// The static checks, errors (`E2xx`) and warnings (`Wxxx`).
+    Analysis,
+    /// Evaluation (`E3xx`).
+    Evaluation,
+    /// Reading files and includes, verifying citations (`E4xx`).
+    Loading,
+    /// Explanation requests, `:why` and `:whynot` (`E5xx`).
+    Explanation,
+}
+
+impl Stage {
+    /// How `docs/checks.md` titles the stage's section.
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Syntax => "Syntax",
+            Stage::Analysis => "Analysis",
+            Stage::Evaluation => "Evaluation",
+            Stage::Loading => "Loading",
+            Stage::Explanation => "Explanation",
+        }
+    }
+}
+
+/// Declares [`Code`]: each code with its stage and its one-line summary (the
+/// "what" column of `docs/checks.md`).
+macro_rules! codes {
+    ($($code:ident $stage:ident $summary:literal,)*) => {
+        /// A stable diagnostic code. Variants are named by the code itself,
+        /// as users read and search it; [`Code::summary`] says what it means.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(
+                #[doc = $summary]
+                $code,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            /// The code as written, e.g. `E202`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$code => stringify!($code),)*
+                }
+            }
+
+            /// The stage that reports it.
+            pub fn stage(self) -> Stage {
+                match self {
+                    $(Code::$code => Stage::$stage,)*
+                }
+            }
+
+            /// What it means, in one line.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$code => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    E101 Syntax "something other than what the grammar allows here (the message says what was expected and what was found)",
+    E102 Syntax "a string with no closing `\"` on its line",
+    E103 Syntax "an escape other than `\\\"`, `\\\\`, `\\n` and `\\t` in a string",
+    E104 Syntax "an integer outside the 64-bit range",
+    E105 Syntax "a date that is not in the calendar",
+    E106 Syntax "a value-giving built-in standing alone as a literal",
+    E107 Syntax "a call of something that is not a built-in function inside a term",
+    E108 Syntax "a clause head named by a built-in function or a keyword",
+    E109 Syntax "an aggregate whose result is not a variable bound with `=`",
+    E110 Syntax "nesting deeper than 200 levels",
+    E201 Analysis "a predicate used with two arities (both uses are labelled)",
+    E202 Analysis "unsafe variable: nothing binds it",
+    E203 Analysis "a cycle through negation (every edge of the cycle is labelled)",
+    E204 Analysis "a type mismatch that is certain before evaluation",
+    E205 Analysis "a fact contradicting its `%%` declared type",
+    E206 Analysis "a fact with a variable in it",
+    E207 Analysis "a cycle through an aggregate",
+    E208 Analysis "an expression in a fact",
+    E209 Analysis "a citation on a rule",
+    E210 Analysis "`_` where a value is needed: in a head, a comparison, an expression",
+    E211 Analysis "an unknown function",
+    E212 Analysis "a function with the wrong number of arguments",
+    E213 Analysis "a value function standing alone as a condition",
+    E214 Analysis "`contains(...)` used as a value",
+    E215 Analysis "`sum`, `min` or `max` without a value",
+    E216 Analysis "`count` with a value",
+    E217 Analysis "an aggregate inside an aggregate",
+    E218 Analysis "an aggregate's result variable already bound by the rest of the body",
+    E219 Analysis "a `%%` block whose first line is not a signature",
+    E220 Analysis "a `%%` signature naming another predicate or arity than the clause after it",
+    E301 Evaluation "arithmetic overflow, division by zero, or a type mismatch found only while evaluating",
+    E302 Evaluation "more tuples derived than `--max-tuples` allows",
+    E303 Evaluation "more rounds of one recursion than `--max-rounds` allows",
+    E304 Evaluation "an evaluation interrupted with Ctrl-C",
+    E305 Evaluation "more distinct texts, or integers beyond ±2^28, than a value can name (2^29 of each)",
+    E399 Evaluation "an internal error: a plan that does not fit its program (please report it)",
+    E401 Loading "a citation naming no known article (the note lists them)",
+    E402 Loading "an article prefix matching several articles",
+    E403 Loading "a quote not found in the article (the note shows the closest passage)",
+    E404 Loading "an empty quote",
+    E410 Loading "a file that cannot be read, or is not UTF-8 text",
+    E411 Loading "an unknown bundled library, or a file the bundled knowledge base does not have",
+    E412 Loading "text given as a query that holds something else",
+    E501 Explanation "`:why` or `:whynot` without one ground fact",
+    E502 Explanation "`:why` or `:whynot` naming an unknown predicate",
+    E503 Explanation "`:why` or `:whynot` with the wrong number of arguments",
+    E504 Explanation "`:why` of a fact that does not hold (the note suggests `:whynot`)",
+    E505 Explanation "`:why` or `:whynot` before anything is loaded",
+    W001 Analysis "an atom (in a rule body, a negation, an aggregate or a query) naming a predicate that no fact or rule defines",
+    W002 Analysis "a variable spelled like a known constant but for case",
+    W003 Analysis "a named variable used only once in a rule",
+    W004 Analysis "`=` or `!=` between values whose types never meet: always false (or true)",
+    W005 Analysis "a `%%` block with no clause after it",
+    W006 Analysis "a predicate documented twice (the second block is ignored)",
+}
+
+impl Code {
+    /// Errors reject the input; warnings (`Wxxx`) do not.
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -33,7 +188,7 @@ pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// Stable code such as `E201`.
-    pub code: &'static str,
+    pub code: Code,
     /// Lowercase, no trailing period, code in backticks.
     pub message: String,
     /// The primary label first, then secondary ones; may be empty for errors with no location.
@@ -44,7 +199,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with a primary label.
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -58,7 +213,7 @@ impl Diagnostic {
     }
 
     /// A warning with a primary label.
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, span)
@@ -66,7 +221,7 @@ impl Diagnostic {
     }
 
     /// An error that points nowhere (a missing file given on the command line, say).
-    pub fn error_without_span(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error_without_span(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,

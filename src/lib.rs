@@ -11,12 +11,16 @@
 //! | syntax | [`syntax`] | text → [`syntax::ast::Program`] (every node spanned), syntax errors |
 //! | analysis | [`analysis`] | ASTs → [`analysis::ir::Program`] (ids, strata, safety, types), diagnostics |
 //! | planning | [`plan`] | IR → [`plan::ProgramPlan`]: each body as a left-deep join pipeline |
-//! | evaluation | [`eval`] | plan → [`eval::database::Database`] via datafrog, then [`eval::Answer`]s |
-//! | provenance | `provenance` | database → derivation trees (why / why not) |
+//! | evaluation | [`eval`] | plan → [`eval::Database`] via datafrog, then [`value::Answer`]s |
+//! | provenance | [`provenance`] | a read-only model view → derivation trees (why / why not) |
 //! | presentation | [`present`] | answers, diagnostics, derivations → table, CSV, JSON, DOT, text |
 //!
-//! [`session::Session`] runs the stages end to end and is what the `wirelog`
-//! binary (CLI and REPL) calls; a rejected input leaves it unchanged.
+//! Beneath them: [`span`] (source texts and spans), [`text`] (suggestions),
+//! [`value`] (values, dates, answers), [`diagnostic`] (diagnostics and their
+//! codes), [`articles`] (the articles citations quote). Above them:
+//! [`session::Session`] runs the stages end to end (a rejected input leaves
+//! it unchanged), and [`repl`] is the REPL without a terminal, which the
+//! `wirelog` binary drives. ARCHITECTURE.md has the layers and their rules.
 //!
 //! # Example
 //!
@@ -38,17 +42,21 @@
 //!
 //! // A rejected input reports diagnostics and changes nothing.
 //! let rejected = session.load_text("bad(X) :- mediates(qatar, _).").unwrap_err();
-//! assert_eq!(rejected.diagnostics[0].code, "E202");
+//! assert_eq!(rejected.diagnostics[0].code, wirelog::diagnostic::Code::E202);
 //! ```
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod commands;
+pub mod articles;
+pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;
 pub mod present;
 pub mod provenance;
+pub mod repl;
 pub mod session;
+pub mod span;
 pub mod syntax;
+pub mod text;
 pub mod value;

@@ -57,10 +57,8 @@ impl Value {
     /// assert_eq!(Value::Symbol("qatar".into()).to_json(), serde_json::json!("qatar"));
     /// ```
     pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Value::Integer(integer) => serde_json::Value::from(*integer),
-            other => serde_json::Value::String(other.text()),
-        }
+        // The `Serialize` impl is the one encoding; a scalar cannot fail to serialise.
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 

@@ -8,157 +8,16 @@
 //! that reproduce it. The same programs are also asked queries with
 //! constants, evaluated on demand (magic sets) as `wirelog run` does.
 
+#[path = "oracle/generate.rs"]
+mod generate;
 #[path = "oracle/naive.rs"]
 mod naive;
 
-use naive::{CompareOp, Literal, Program, Rule, Term};
+use generate::{DOMAIN, Random, generate};
+use naive::{Literal, Program};
 use proptest::prelude::*;
 use wirelog::session::{Session, SessionOptions};
 use wirelog::value::Value;
-
-/// splitmix64: a tiny, good-enough generator so a seed fixes the whole program.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
-
-const DOMAIN: i64 = 5;
-const COUNT_VAR: usize = 9;
-
-fn generate(seed: u64) -> Program {
-    let mut random = Random(seed);
-    let mut program = Program::default();
-    // Level 0: base predicates; levels 1..: derived ones, two sharing level 1 for mutual recursion.
-    for (name, level) in [
-        ("e0", 0),
-        ("e1", 0),
-        ("e2", 0),
-        ("p0", 1),
-        ("p1", 1),
-        ("p2", 2),
-        ("p3", 3),
-    ] {
-        let arity = 1 + random.below(if level == 0 { 3 } else { 2 });
-        program.predicates.push((name.to_string(), arity, level));
-    }
-    for predicate in 0..3 {
-        let arity = program.predicates[predicate].1;
-        for _ in 0..random.below(9) {
-            let values = (0..arity)
-                .map(|_| random.below(DOMAIN as usize) as i64)
-                .collect();
-            program.facts.push((predicate, values));
-        }
-    }
-    for head in 3..program.predicates.len() {
-        for _ in 0..1 + random.below(3) {
-            let rule = generate_rule(&mut random, &program, head);
-            program.rules.push(rule);
-        }
-    }
-    program
-}
-
-fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
-    let level = program.predicates[head].2;
-    let readable: Vec<usize> = (0..program.predicates.len())
-        .filter(|&p| program.predicates[p].2 <= level)
-        .collect();
-    let lower: Vec<usize> = (0..program.predicates.len())
-        .filter(|&p| program.predicates[p].2 < level)
-        .collect();
-    let mut body = Vec::new();
-    let mut bound: Vec<usize> = Vec::new();
-    for _ in 0..1 + random.below(3) {
-        let predicate = readable[random.below(readable.len())];
-        let terms = (0..program.predicates[predicate].1)
-            .map(|_| match random.below(10) {
-                0 => Term::Const(random.below(DOMAIN as usize) as i64),
-                1 => Term::Anonymous,
-                _ => {
-                    let var = random.below(5);
-                    if !bound.contains(&var) {
-                        bound.push(var);
-                    }
-                    Term::Var(var)
-                }
-            })
-            .collect();
-        body.push(Literal::Positive(predicate, terms));
-    }
-    if bound.is_empty() {
-        // Give the head something to read.
-        let predicate = readable[random.below(readable.len())];
-        let terms = (0..program.predicates[predicate].1)
-            .map(|column| Term::Var(5 + column))
-            .collect();
-        bound.extend((0..program.predicates[predicate].1).map(|column| 5 + column));
-        body.push(Literal::Positive(predicate, terms));
-    }
-    let pick_bound =
-        |random: &mut Random, bound: &[usize]| Term::Var(bound[random.below(bound.len())]);
-    if random.chance(40) {
-        let predicate = lower[random.below(lower.len())];
-        let terms = (0..program.predicates[predicate].1)
-            .map(|_| match random.below(4) {
-                0 => Term::Const(random.below(DOMAIN as usize) as i64),
-                1 => Term::Anonymous,
-                _ => pick_bound(random, &bound),
-            })
-            .collect();
-        body.push(Literal::Negative(predicate, terms));
-    }
-    if random.chance(40) {
-        let op = [CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le][random.below(4)];
-        let lhs = pick_bound(random, &bound);
-        let rhs = if random.chance(50) {
-            pick_bound(random, &bound)
-        } else {
-            Term::Const(random.below(DOMAIN as usize) as i64)
-        };
-        body.push(Literal::Compare(op, lhs, rhs));
-    }
-    if random.chance(15) {
-        let predicate = lower[random.below(lower.len())];
-        let terms = (0..program.predicates[predicate].1)
-            .map(|column| match random.below(3) {
-                0 => pick_bound(random, &bound),
-                1 => Term::Anonymous,
-                _ => Term::Var(10 + column),
-            })
-            .collect();
-        body.push(Literal::Count(COUNT_VAR, predicate, terms));
-        bound.push(COUNT_VAR);
-    }
-    let head_terms = (0..program.predicates[head].1)
-        .map(|_| {
-            if random.chance(10) {
-                Term::Const(random.below(DOMAIN as usize) as i64)
-            } else {
-                pick_bound(random, &bound)
-            }
-        })
-        .collect();
-    Rule {
-        head: (head, head_terms),
-        body,
-    }
-}
 
 /// Each answer's rows as integers (the generator only makes integers).
 fn integer_rows(answers: &[wirelog::value::Answer]) -> Rows {

@@ -222,7 +222,8 @@ fn every_answer_of_every_example_has_a_checked_derivation() {
             .load_files(std::slice::from_ref(&path))
             .unwrap_or_else(|_| panic!("{} loads", path.display()));
         let answers = session.answers().expect("answers");
-        let explanations = provenance::explain_answers(&mut session, &answers, usize::MAX, &deep())
+        let explanations = session
+            .explain_answers(&answers, usize::MAX, &deep())
             .expect("explanations");
         assert_eq!(answers.len(), explanations.len());
         for (answer, explanation) in answers.iter().zip(&explanations) {
@@ -257,8 +258,9 @@ fn every_answer_of_every_example_has_a_checked_derivation() {
 #[test]
 fn the_checker_rejects_a_forged_step() {
     let mut session = news_session();
-    let derivation =
-        provenance::why(&mut session, "failed_mediated_talks(istanbul_talks)").expect("holds");
+    let derivation = session
+        .why("failed_mediated_talks(istanbul_talks)")
+        .expect("holds");
     let Support::Rule(mut step) = derivation.support.clone() else {
         panic!("a derived fact");
     };
@@ -282,7 +284,7 @@ fn the_checker_rejects_a_forged_step() {
 
 fn why_text(fact: &str) -> String {
     let mut session = news_session();
-    match provenance::why(&mut session, fact) {
+    match session.why(fact) {
         Ok(derivation) => render_why_text(&derivation),
         Err(rejected) => {
             wirelog::present::render_diagnostics(&rejected.diagnostics, session.sources(), false)
@@ -292,7 +294,7 @@ fn why_text(fact: &str) -> String {
 
 fn why_not_text(fact: &str) -> String {
     let mut session = news_session();
-    match provenance::why_not(&mut session, fact) {
+    match session.why_not(fact) {
         Ok(why_not) => render_why_not_text(&why_not),
         Err(rejected) => {
             wirelog::present::render_diagnostics(&rejected.diagnostics, session.sources(), false)
@@ -309,7 +311,7 @@ fn why_text_of_the_design_card_question() {
 
 #[test]
 fn why_text_of_a_recursive_chain_is_the_shortest() {
-    insta::assert_snapshot!(why_text("leads_to(kabul_explosions, trade_losses)."));
+    insta::assert_snapshot!(why_text("precedes(istanbul_talks, istanbul_talks_nov)."));
 }
 
 #[test]
@@ -327,8 +329,9 @@ fn why_text_shows_negations_and_comparisons() {
 #[test]
 fn why_json_and_dot_of_the_design_card_question() {
     let mut session = news_session();
-    let derivation =
-        provenance::why(&mut session, "failed_mediated_talks(istanbul_talks)").expect("holds");
+    let derivation = session
+        .why("failed_mediated_talks(istanbul_talks)")
+        .expect("holds");
     let json = render_why_json(&derivation);
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     assert_eq!(parsed["support"]["kind"], "rule");
@@ -360,8 +363,9 @@ fn why_rejects_what_it_cannot_explain() {
 #[test]
 fn why_not_finds_the_blocking_literal() {
     let cases = [
-        // A missing fact: doha_talks ended with a ceasefire.
-        "failed_mediated_talks(doha_talks)",
+        // A missing fact at the second literal: Asif threatened the Taliban
+        // government, not Pakistan.
+        "threatened(khawaja_asif, pakistan)",
         // A negation: Pakistan denies this charge.
         "undenied_accusation(taliban_government, pakistan, violating_airspace)",
         // A recursive predicate: no chain starts at the strikes.
@@ -384,9 +388,13 @@ fn why_not_finds_the_blocking_literal() {
 
 #[test]
 fn why_not_verdicts_name_the_blocker() {
-    let mut session = news_session();
-    let why_not =
-        provenance::why_not(&mut session, "failed_mediated_talks(doha_talks)").expect("a fact");
+    let mut session = text_session(
+        "mediates(qatar, doha_talks). outcome(doha_talks, ceasefire_agreed).\n\
+         failed_mediated_talks(T) :- mediates(_, T), outcome(T, no_agreement).",
+    );
+    let why_not = session
+        .why_not("failed_mediated_talks(doha_talks)")
+        .expect("a fact");
     let WhyNotOutcome::NotDerived { attempts, .. } = &why_not.outcome else {
         panic!("not derived: {why_not:?}");
     };
@@ -399,11 +407,10 @@ fn why_not_verdicts_name_the_blocker() {
         blocked.evidence.first().map(String::as_str),
         Some("outcome(doha_talks, ceasefire_agreed)")
     );
-    let why_not = provenance::why_not(
-        &mut session,
-        "undenied_accusation(taliban_government, pakistan, allowing_us_drones)",
-    )
-    .expect("a fact");
+    let mut session = news_session();
+    let why_not = session
+        .why_not("undenied_accusation(taliban_government, pakistan, allowing_us_drones)")
+        .expect("a fact");
     let WhyNotOutcome::NotDerived { attempts, .. } = &why_not.outcome else {
         panic!("not derived: {why_not:?}");
     };
@@ -427,7 +434,7 @@ fn text_session(text: &str) -> Session {
 #[test]
 fn shared_sub_proofs_are_shown_once() {
     let mut session = text_session("e(a). t(X) :- e(X). both(X) :- t(X), t(X).");
-    let derivation = provenance::why(&mut session, "both(a)").expect("holds");
+    let derivation = session.why("both(a)").expect("holds");
     let Support::Rule(step) = &derivation.support else {
         panic!("derived");
     };
@@ -446,14 +453,14 @@ fn deep_trees_are_cut_with_a_note() {
         max_depth: 2,
         ..ExplainOptions::default()
     };
-    let derivation = provenance::why_with(&mut session, "path(1, 6)", &options).expect("holds");
+    let derivation = session.why_with("path(1, 6)", &options).expect("holds");
     let text = render_why_text(&derivation);
     assert!(
         text.contains("… 3 more levels not shown; ask `:why path(3, 6)`"),
         "{text}"
     );
     // Unlimited, the chain has five rule steps and is re-checked.
-    let derivation = provenance::why_with(&mut session, "path(1, 6)", &deep()).expect("holds");
+    let derivation = session.why_with("path(1, 6)", &deep()).expect("holds");
     let mut checker = Checker {
         session: &mut session,
         seen: Vec::new(),
@@ -472,7 +479,7 @@ fn recursion_takes_the_shortest_derivation() {
          path(X, Y) :- edge(X, Y).
          path(X, Z) :- path(X, Y), edge(Y, Z).",
     );
-    let derivation = provenance::why(&mut session, "path(1, 3)").expect("holds");
+    let derivation = session.why("path(1, 3)").expect("holds");
     let Support::Rule(step) = &derivation.support else {
         panic!("derived");
     };
@@ -484,7 +491,7 @@ fn explanations_work_without_rounds_recorded_up_front() {
     // The session was evaluated without rounds: the first `why` records them.
     let mut session = text_session("p(1). q(X) :- p(X).");
     assert!(!session.database().expect("evaluated").records_rounds());
-    provenance::why(&mut session, "q(1)").expect("holds");
+    session.why("q(1)").expect("holds");
     assert!(session.database().expect("evaluated").records_rounds());
 }
 
@@ -513,12 +520,12 @@ fn odd_inputs_are_rejected_without_panicking() {
     ];
     for input in inputs {
         // Any outcome is fine; none may panic.
-        let _ = provenance::why(&mut session, input);
-        let _ = provenance::why_not(&mut session, input);
+        let _ = session.why(input);
+        let _ = session.why_not(input);
     }
     let mut empty = Session::new(SessionOptions::default());
-    assert!(provenance::why(&mut empty, "p(a)").is_err());
-    assert!(provenance::why_not(&mut empty, "p(a)").is_err());
+    assert!(empty.why("p(a)").is_err());
+    assert!(empty.why_not("p(a)").is_err());
 }
 
 fn wirelog(arguments: &[&str]) -> (String, String, i32) {
@@ -541,7 +548,7 @@ fn run_explain_prints_each_row_with_its_tree() {
     assert!(
         stdout.contains("why Talks = istanbul_talks:\nfailed_mediated_talks(istanbul_talks)\n")
     );
-    assert!(stdout.contains("why yes:\nleads_to(kabul_explosions, trade_losses)\n"));
+    assert!(stdout.contains("why yes:\nprecedes(istanbul_talks, istanbul_talks_nov)\n"));
     assert!(stdout.contains("✓ no `denies(pakistan, harbouring_militants)` matched"));
 }
 

@@ -63,3 +63,115 @@ fn err_files_report_errors() {
         insta::assert_snapshot!(stderr);
     });
 }
+
+/// The answers of a session as (columns, rows) per query: what must not change
+/// however the program reaches the session (query texts may be laid out anew).
+type Rows = Vec<(Vec<String>, Vec<Vec<wirelog::value::Value>>)>;
+
+fn rows_of(answers: &[wirelog::value::Answer]) -> Rows {
+    answers
+        .iter()
+        .map(|answer| (answer.columns.clone(), answer.rows.clone()))
+        .collect()
+}
+
+/// The programs whose answers are compared three ways: the golden `ok` files
+/// and the lessons.
+fn corpus() -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for folder in ["tests/golden/ok", "examples"] {
+        for entry in std::fs::read_dir(folder)
+            .expect("the corpus folder")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.extension().is_some_and(|extension| extension == "dl") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    assert!(
+        paths.len() >= 10,
+        "the corpus is only {} files",
+        paths.len()
+    );
+    paths
+}
+
+/// The answers of `path` loaded as a file, as `wirelog run` gets them.
+fn answers_of_file(path: &Path) -> Rows {
+    let mut session = wirelog::session::Session::default();
+    session
+        .load_files(&[path.to_path_buf()])
+        .unwrap_or_else(|rejected| panic!("{} loads: {:?}", path.display(), rejected.diagnostics));
+    rows_of(&session.answers().expect("answers"))
+}
+
+#[test]
+fn the_corpus_answers_the_same_printed_and_parsed_again() {
+    use wirelog::span::SourceId;
+    use wirelog::syntax::{parse_program, print::print_program};
+    for path in corpus() {
+        let text = std::fs::read_to_string(&path).expect("a corpus file");
+        let (program, errors) = parse_program(SourceId(0), &text);
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let printed = print_program(&program);
+        // Typed, the printed program's queries are answered at once, in order.
+        let mut session = wirelog::session::Session::default();
+        let accepted = session.load_text(&printed).unwrap_or_else(|rejected| {
+            panic!("{} printed: {:?}", path.display(), rejected.diagnostics)
+        });
+        assert_eq!(
+            rows_of(&accepted.answers),
+            answers_of_file(&path),
+            "{} printed and parsed again answers differently:\n{printed}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_corpus_answers_the_same_typed_clause_by_clause() {
+    use wirelog::span::SourceId;
+    use wirelog::syntax::ast::Item;
+    use wirelog::syntax::parse_program;
+    for path in corpus() {
+        let text = std::fs::read_to_string(&path).expect("a corpus file");
+        let (program, errors) = parse_program(SourceId(0), &text);
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let mut session = wirelog::session::Session::default();
+        let mut queries = Vec::new();
+        // A `%%` block goes in with the clause it documents.
+        let mut pending_doc = String::new();
+        for item in &program.items {
+            match item {
+                Item::Doc(_) => pending_doc = format!("{item}\n"),
+                Item::Query(query) => queries.push(query.to_string()),
+                Item::Clause(_) | Item::Include(_) => {
+                    let input = format!("{}{item}", std::mem::take(&mut pending_doc));
+                    if let Err(rejected) = session.load_text(&input) {
+                        panic!(
+                            "{}: `{input}` rejected: {:?}",
+                            path.display(),
+                            rejected.diagnostics
+                        );
+                    }
+                }
+            }
+        }
+        let mut answers = Vec::new();
+        for query in &queries {
+            let accepted = session
+                .query(query)
+                .unwrap_or_else(|rejected| panic!("{query}: {:?}", rejected.diagnostics));
+            answers.extend(accepted.answers);
+        }
+        assert_eq!(
+            rows_of(&answers),
+            answers_of_file(&path),
+            "{} typed clause by clause answers differently",
+            path.display()
+        );
+    }
+}

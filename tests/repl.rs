@@ -7,6 +7,9 @@
 //! wait has a timeout so a broken REPL fails the test instead of hanging CI.
 #![cfg(unix)]
 
+#[path = "support/transcript.rs"]
+mod transcript;
+
 use expectrl::process::unix::WaitStatus;
 use expectrl::session::OsSession;
 use expectrl::{Eof, Expect, Regex};
@@ -17,6 +20,7 @@ use std::time::Duration;
 /// How long any one expected text may take to appear.
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PROMPT: &str = "wirelog> ";
+const CONTINUATION: &str = "     ... ";
 const ENTER: &str = "\r";
 const CTRL_C: &str = "\x03";
 const CTRL_D: &str = "\x04";
@@ -329,4 +333,52 @@ fn piped_input_runs_line_by_line() {
     assert!(stdout.contains("1 row"), "{stdout}");
     assert!(stderr.contains("did you mean `:schema`?"), "{stderr}");
     assert!(!Path::new(&folder.join("history")).exists());
+}
+
+#[test]
+fn transcripts_marked_pty_read_the_same_in_a_terminal() {
+    let mut paths: Vec<_> = std::fs::read_dir("tests/transcripts")
+        .expect("tests/transcripts/")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    let mut n_played = 0;
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("a transcript");
+        let parsed = transcript::Transcript::parse(&text);
+        if !parsed.pty {
+            continue;
+        }
+        n_played += 1;
+        let folder = Folder::new("transcript");
+        let args: &[&str] = if parsed.news {
+            &["repl", "--news"]
+        } else {
+            &["repl"]
+        };
+        let mut repl = Repl::start(&folder, args);
+        let mut lines = wirelog::repl::Lines::new();
+        for (typed, expected) in transcript::Transcript::exchanges(&text) {
+            repl.line(&typed);
+            // The end of the echo: rustyline redraws the line (prompt included)
+            // while it is typed, so what follows is the reply and the next prompt.
+            repl.expect("\r\n");
+            // Each line in order, up to its time taken (which varies).
+            for line in &expected {
+                let fixed = line.split("(TIME)").next().unwrap_or_default();
+                if !fixed.trim().is_empty() {
+                    repl.expect(fixed);
+                }
+            }
+            let _ = lines.push(&typed);
+            repl.expect(if lines.is_open() {
+                CONTINUATION
+            } else {
+                PROMPT
+            });
+        }
+        repl.leave();
+    }
+    assert!(n_played > 0, "no transcript is marked `% pty`");
 }

@@ -1,203 +1,70 @@
-//! Citation verification for `wirelog check`: every `@ "article": "quote"`
-//! names one article, and the article contains the quote.
+//! Citation verification: every `@ "article": "quote"` names one article,
+//! and the article contains the quote.
 //!
-//! Owns article resolution (an exact file name, or a prefix matching exactly
-//! one file) and the text normalisation used for matching. It reads the
-//! article texts it is given and never touches the file system; the caller
-//! loads `seeds/`.
-//!
-//! Normalisation, applied to quote and article alike before matching:
-//! every run of whitespace (including non-breaking and other Unicode spaces)
-//! becomes one space and the ends are trimmed; typographic single quotes and
-//! apostrophes (`‘ ’ ‚ ‛ ′`) become `'`, double quotes (`“ ” „ ‟ ″`) become
-//! `"`, and the dashes `‐ ‑ ‒ – — ―` become `-`. Matching is otherwise exact
-//! and case-sensitive: a quote is verbatim.
+//! Owns the checks and their errors (`E401` to `E404`); which article a
+//! citation names and whether a quote is in it are `articles`' rules, so
+//! explanations resolve citations the same way. Reads the articles it is
+//! given and never touches the file system.
 
 use super::error::CheckError;
 use super::ir::Program;
+use crate::articles::{Articles, Resolution};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::Citation;
 
-/// Checks every citation of every fact of `program` against `articles`,
-/// given as `(file name, text)` pairs; returns one diagnostic per bad citation.
-pub fn check_citations(program: &Program, articles: &[(&str, &str)]) -> Vec<Diagnostic> {
-    let normalised: Vec<String> = articles.iter().map(|(_, text)| normalise(text)).collect();
+/// Checks every citation of every fact of `program` against `articles`;
+/// returns one diagnostic per bad citation.
+pub fn check_citations(program: &Program, articles: &Articles) -> Vec<Diagnostic> {
     program
         .facts
         .iter()
         .flat_map(|fact| &fact.citations)
-        .filter_map(|citation| check_citation(citation, articles, &normalised))
+        .filter_map(|citation| check_citation(citation, articles))
         .map(|error| error.to_diagnostic())
         .collect()
 }
 
-fn check_citation(
-    citation: &Citation,
-    articles: &[(&str, &str)],
-    normalised: &[String],
-) -> Option<CheckError> {
-    let index = match resolve_article(&citation.article.value, articles) {
-        Ok(index) => index,
-        Err(error) => {
-            return Some(match error {
-                Resolution::Unknown => CheckError::ArticleUnknown {
-                    article: citation.article.value.clone(),
-                    known: short_names(articles),
-                    span: citation.article.span,
-                },
-                Resolution::Ambiguous(matches) => CheckError::ArticleAmbiguous {
-                    article: citation.article.value.clone(),
-                    matches,
-                    span: citation.article.span,
-                },
+fn check_citation(citation: &Citation, articles: &Articles) -> Option<CheckError> {
+    let article = match articles.resolve(&citation.article.value) {
+        Ok(article) => article,
+        Err(Resolution::Unknown) => {
+            return Some(CheckError::ArticleUnknown {
+                article: citation.article.value.clone(),
+                known: articles.short_names(),
+                span: citation.article.span,
+            });
+        }
+        Err(Resolution::Ambiguous(matches)) => {
+            return Some(CheckError::ArticleAmbiguous {
+                article: citation.article.value.clone(),
+                matches,
+                span: citation.article.span,
             });
         }
     };
-    let quote = normalise(&citation.quote.value);
-    if quote.is_empty() {
+    if crate::articles::normalise(&citation.quote.value).is_empty() {
         return Some(CheckError::QuoteEmpty {
             span: citation.quote.span,
         });
     }
-    let text = normalised.get(index)?;
-    if text.contains(&quote) {
+    if article.contains_quote(&citation.quote.value) {
         return None;
     }
     Some(CheckError::QuoteNotFound {
-        article: articles
-            .get(index)
-            .map_or_else(String::new, |(name, _)| (*name).to_string()),
-        closest: closest_passage(text, &quote),
+        article: article.file_name.to_string(),
+        closest: article.closest_passage(&citation.quote.value),
         span: citation.quote.span,
     })
-}
-
-enum Resolution {
-    Unknown,
-    Ambiguous(Vec<String>),
-}
-
-/// The index of the article named `article`: an exact name wins, else the
-/// one name it is a prefix of.
-fn resolve_article(article: &str, articles: &[(&str, &str)]) -> Result<usize, Resolution> {
-    if let Some(index) = articles.iter().position(|(name, _)| *name == article) {
-        return Ok(index);
-    }
-    let matches: Vec<usize> = articles
-        .iter()
-        .enumerate()
-        .filter(|(_, (name, _))| name.starts_with(article))
-        .map(|(index, _)| index)
-        .collect();
-    match matches.as_slice() {
-        [] => Err(Resolution::Unknown),
-        [one] => Ok(*one),
-        _ => Err(Resolution::Ambiguous(
-            matches
-                .iter()
-                .map(|&index| articles[index].0.to_string())
-                .collect(),
-        )),
-    }
-}
-
-/// What a user can write for each article: the part before the first `_`
-/// (`002` for `002_ce86d074e4b97803.txt`) when that is unambiguous, else the full name.
-fn short_names(articles: &[(&str, &str)]) -> Vec<String> {
-    articles
-        .iter()
-        .map(|(name, _)| {
-            let short = name.split('_').next().unwrap_or(name);
-            let n_matching = articles
-                .iter()
-                .filter(|(other, _)| other.starts_with(short))
-                .count();
-            if n_matching == 1 { short } else { name }.to_string()
-        })
-        .collect()
-}
-
-/// Whitespace runs to one space, ends trimmed, typographic quotes and dashes to ASCII.
-pub(crate) fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for character in text.chars() {
-        if character.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(match character {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
-            '\u{2010}'..='\u{2015}' => '-',
-            other => other,
-        });
-    }
-    out
-}
-
-/// The passage of `text` that shares the longest beginning or end with
-/// `quote`, as long as the shared part is at least a third of the quote.
-/// Found by binary search on the shared length, since every shorter prefix
-/// (or suffix) of one found in the text is found too.
-fn closest_passage(text: &str, quote: &str) -> Option<String> {
-    let boundaries: Vec<usize> = quote
-        .char_indices()
-        .map(|(index, _)| index)
-        .chain(std::iter::once(quote.len()))
-        .collect();
-    let n_chars = boundaries.len() - 1;
-    let prefix_len = longest_found(text, n_chars, |k| &quote[..boundaries[k]]);
-    let suffix_len = longest_found(text, n_chars, |k| &quote[boundaries[n_chars - k]..]);
-    if prefix_len.max(suffix_len) * 3 < n_chars || prefix_len.max(suffix_len) == 0 {
-        return None;
-    }
-    // Take as many characters of the text as the quote has, starting (or
-    // ending) at the match, then on to the word boundary.
-    let passage: String = if prefix_len >= suffix_len {
-        let start = text.find(&quote[..boundaries[prefix_len]])?;
-        let mut characters = text[start..].chars();
-        let mut passage: String = characters.by_ref().take(n_chars).collect();
-        passage.extend(characters.take_while(|character| !character.is_whitespace()));
-        passage
-    } else {
-        let part = &quote[boundaries[n_chars - suffix_len]..];
-        let end = text.find(part)? + part.len();
-        let mut characters = text[..end].chars().rev();
-        let mut reversed: Vec<char> = characters.by_ref().take(n_chars).collect();
-        reversed.extend(characters.take_while(|character| !character.is_whitespace()));
-        reversed.into_iter().rev().collect()
-    };
-    Some(passage)
-}
-
-/// The largest `k <= n` such that `part(k)` occurs in `text`, assuming
-/// that `part(k)` occurs whenever `part(k + 1)` does.
-fn longest_found<'q>(text: &str, n: usize, part: impl Fn(usize) -> &'q str) -> usize {
-    let (mut low, mut high) = (0, n);
-    while low < high {
-        let middle = (low + high).div_ceil(2);
-        if text.contains(part(middle)) {
-            low = middle;
-        } else {
-            high = middle - 1;
-        }
-    }
-    low
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::ir::{Fact, PredId};
+    use crate::span::{SourceId, Span};
     use crate::syntax::ast::StringLiteral;
-    use crate::syntax::span::{SourceId, Span};
 
-    const ARTICLES: &[(&str, &str)] = &[
+    const TEXTS: &[(&str, &str)] = &[
         (
             "002_ce86d074e4b97803.txt",
             "The remarks came hours after negotiations mediated by Qatar and Türkiye\nended in   Istanbul. Pakistan’s minister said “no”.",
@@ -231,7 +98,13 @@ mod tests {
             }],
             ..Program::default()
         };
-        check_citations(&program, ARTICLES)
+        let mut articles = Articles::new();
+        for (name, text) in TEXTS {
+            articles
+                .add(crate::articles::Article::new("seeds", *name, *text))
+                .expect("distinct names");
+        }
+        check_citations(&program, &articles)
             .into_iter()
             .map(|diagnostic| (diagnostic.code.to_string(), diagnostic.notes))
             .collect()
@@ -278,11 +151,5 @@ mod tests {
         );
         let far = check("002", "completely unrelated words");
         assert!(far[0].1.is_empty(), "{far:?}");
-    }
-
-    #[test]
-    fn normalise_folds_space_quotes_and_dashes() {
-        assert_eq!(normalise("  a \n\t b  "), "a b");
-        assert_eq!(normalise("‘x’ “y” a–b"), "'x' \"y\" a-b");
     }
 }

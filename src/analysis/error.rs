@@ -4,8 +4,8 @@
 //! nothing itself and renders nothing: the checks build these values and
 //! `to_diagnostic` turns them into plain `Diagnostic` data for `present`.
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::syntax::span::Span;
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::span::Span;
 
 /// A problem found by the checks: an error (`E2xx`, `E40x`) or a warning (`W0xx`).
 ///
@@ -322,48 +322,44 @@ const SAFETY_NOTE: &str = "a variable is bound by a positive body atom such as `
 
 impl CheckError {
     /// The stable code, e.g. `E202`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            CheckError::PredicateArityMismatch { .. } => "E201",
-            CheckError::VariableUnsafe { .. } => "E202",
-            CheckError::NegationCycle { .. } => "E203",
-            CheckError::TypeMismatch { .. } => "E204",
-            CheckError::FactTypeMismatch { .. } => "E205",
-            CheckError::FactNotGround { .. } => "E206",
-            CheckError::AggregateCycle { .. } => "E207",
-            CheckError::FactArgumentNotConstant { .. } => "E208",
-            CheckError::CitationOnRule { .. } => "E209",
-            CheckError::VariableAnonymousMisplaced { .. } => "E210",
-            CheckError::FunctionUnknown { .. } => "E211",
-            CheckError::FunctionArityMismatch { .. } => "E212",
-            CheckError::FunctionNotFilter { .. } => "E213",
-            CheckError::FunctionNotValue { .. } => "E214",
-            CheckError::AggregateValueMissing { .. } => "E215",
-            CheckError::AggregateValueUnexpected { .. } => "E216",
-            CheckError::AggregateNested { .. } => "E217",
-            CheckError::AggregateResultBound { .. } => "E218",
-            CheckError::DocSignatureInvalid { .. } => "E219",
-            CheckError::DocSignatureMismatch { .. } => "E220",
-            CheckError::ArticleUnknown { .. } => "E401",
-            CheckError::ArticleAmbiguous { .. } => "E402",
-            CheckError::QuoteNotFound { .. } => "E403",
-            CheckError::QuoteEmpty { .. } => "E404",
-            CheckError::PredicateUndefined { .. } => "W001",
-            CheckError::VariableLikeConstant { .. } => "W002",
-            CheckError::VariableSingleton { .. } => "W003",
-            CheckError::ComparisonConstant { .. } => "W004",
-            CheckError::DocOrphan { .. } => "W005",
-            CheckError::DocDuplicate { .. } => "W006",
+            CheckError::PredicateArityMismatch { .. } => Code::E201,
+            CheckError::VariableUnsafe { .. } => Code::E202,
+            CheckError::NegationCycle { .. } => Code::E203,
+            CheckError::TypeMismatch { .. } => Code::E204,
+            CheckError::FactTypeMismatch { .. } => Code::E205,
+            CheckError::FactNotGround { .. } => Code::E206,
+            CheckError::AggregateCycle { .. } => Code::E207,
+            CheckError::FactArgumentNotConstant { .. } => Code::E208,
+            CheckError::CitationOnRule { .. } => Code::E209,
+            CheckError::VariableAnonymousMisplaced { .. } => Code::E210,
+            CheckError::FunctionUnknown { .. } => Code::E211,
+            CheckError::FunctionArityMismatch { .. } => Code::E212,
+            CheckError::FunctionNotFilter { .. } => Code::E213,
+            CheckError::FunctionNotValue { .. } => Code::E214,
+            CheckError::AggregateValueMissing { .. } => Code::E215,
+            CheckError::AggregateValueUnexpected { .. } => Code::E216,
+            CheckError::AggregateNested { .. } => Code::E217,
+            CheckError::AggregateResultBound { .. } => Code::E218,
+            CheckError::DocSignatureInvalid { .. } => Code::E219,
+            CheckError::DocSignatureMismatch { .. } => Code::E220,
+            CheckError::ArticleUnknown { .. } => Code::E401,
+            CheckError::ArticleAmbiguous { .. } => Code::E402,
+            CheckError::QuoteNotFound { .. } => Code::E403,
+            CheckError::QuoteEmpty { .. } => Code::E404,
+            CheckError::PredicateUndefined { .. } => Code::W001,
+            CheckError::VariableLikeConstant { .. } => Code::W002,
+            CheckError::VariableSingleton { .. } => Code::W003,
+            CheckError::ComparisonConstant { .. } => Code::W004,
+            CheckError::DocOrphan { .. } => Code::W005,
+            CheckError::DocDuplicate { .. } => Code::W006,
         }
     }
 
     /// Error or warning.
     pub fn severity(&self) -> Severity {
-        if self.code().starts_with('W') {
-            Severity::Warning
-        } else {
-            Severity::Error
-        }
+        self.code().severity()
     }
 
     /// The primary span.
@@ -487,7 +483,7 @@ impl CheckError {
             CheckError::FunctionUnknown { suggestion, .. } => {
                 let diagnostic = base.with_note(format!(
                     "the functions are {}",
-                    crate::syntax::ast::BUILTIN_FUNCTIONS
+                    crate::syntax::lexer::BUILTIN_FUNCTIONS
                         .iter()
                         .map(|name| format!("`{name}`"))
                         .collect::<Vec<_>>()

@@ -6,8 +6,8 @@
 //! here is unchecked: every rule is safe, every arity consistent, and
 //! `strata` is a valid evaluation order.
 
+use crate::span::Span;
 use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
-use crate::syntax::span::Span;
 use crate::value::Value;
 use serde::Serialize;
 
@@ -307,6 +307,21 @@ impl BodyLiteral {
         }
     }
 
+    /// Adds every variable of the literal: its visible ones and, for an
+    /// aggregate, those of its value and its body too.
+    pub fn all_variables(&self, out: &mut Vec<VarId>) {
+        self.visible_variables(out);
+        if let BodyLiteral::Aggregate(aggregate) = self {
+            if let Some(value) = &aggregate.value {
+                value.collect_variables(out);
+            }
+            aggregate
+                .body
+                .iter()
+                .for_each(|inner| inner.all_variables(out));
+        }
+    }
+
     /// Where the literal is written.
     pub fn span(&self) -> Span {
         match self {
@@ -361,4 +376,19 @@ pub struct Query {
     pub text: String,
     /// Where it is written.
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Function;
+    use crate::syntax::lexer::BUILTIN_FUNCTIONS;
+
+    #[test]
+    fn every_builtin_name_is_a_function_and_back() {
+        for name in BUILTIN_FUNCTIONS {
+            let function = Function::from_name(name);
+            assert_eq!(function.map(Function::name), Some(*name));
+        }
+        assert_eq!(Function::from_name("nope"), None);
+    }
 }

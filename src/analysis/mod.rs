@@ -20,7 +20,6 @@ pub mod ir;
 mod resolve;
 mod safety;
 mod stratify;
-pub(crate) mod suggest;
 mod types;
 mod warnings;
 
@@ -73,8 +72,8 @@ pub fn analyze(programs: &[&ast::Program]) -> Analysis {
 pub(crate) mod testing {
     use super::ir::{Arg, BodyLiteral, Expr, Program, Rule, VarId};
     use super::{Analysis, analyze};
+    use crate::span::SourceId;
     use crate::syntax::parse_program;
-    use crate::syntax::span::SourceId;
 
     /// Parses each text as its own program (`SourceId` = index) and analyses them together.
     pub(crate) fn analyze_texts(texts: &[&str]) -> Analysis {

@@ -11,9 +11,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::error::CheckError;
 use super::ir::{self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, VarId};
-use super::suggest;
+use crate::span::Span;
 use crate::syntax::ast::{self, AggregateFunction, CompareOp, Literal, Term};
-use crate::syntax::span::Span;
+use crate::text;
 use crate::value::Value;
 
 /// The lowered program plus what later checks need to point back at the source.
@@ -553,7 +553,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             value.collect_variables(&mut inner_vars);
         }
         body.iter()
-            .for_each(|literal| super::safety::literal_variables(literal, &mut inner_vars));
+            .for_each(|literal| literal.all_variables(&mut inner_vars));
         let mut group_by: Vec<VarId> = Vec::new();
         for var in inner_vars {
             if !self.scope.local[var.0 as usize] && !group_by.contains(&var) {
@@ -618,8 +618,11 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
         let Some(function) = Function::from_name(name) else {
             self.resolver.errors.push(CheckError::FunctionUnknown {
                 name: name.to_string(),
-                suggestion: suggest::closest(name, ast::BUILTIN_FUNCTIONS.iter().copied())
-                    .map(str::to_string),
+                suggestion: text::closest(
+                    name,
+                    crate::syntax::lexer::BUILTIN_FUNCTIONS.iter().copied(),
+                )
+                .map(str::to_string),
                 span: call.function.span,
             });
             return None;
@@ -705,7 +708,7 @@ fn parse_signature(line: &str) -> Result<(String, Vec<ArgumentDoc>), String> {
         if let Some(declared_type) = declared_type
             && !DOC_TYPES.contains(&declared_type)
         {
-            let hint = suggest::closest(declared_type, DOC_TYPES.iter().copied())
+            let hint = text::closest(declared_type, DOC_TYPES.iter().copied())
                 .or_else(|| {
                     // `integer` for `int`, `str` for `string`.
                     DOC_TYPES.iter().copied().find(|known| {
@@ -1009,8 +1012,9 @@ mod tests {
     #[test]
     fn functions_that_the_parser_cannot_produce_are_still_checked() {
         use crate::analysis::analyze;
+        use crate::span::SourceId;
         use crate::syntax::ast::{Item, Literal, Term};
-        use crate::syntax::{parse_program, span::SourceId};
+        use crate::syntax::parse_program;
         let text = "q(\"a\"). p(S) :- q(S), contains(S, \"a\"), L = len(S), L > 0.";
         let (mut program, errors) = parse_program(SourceId(0), text);
         assert!(errors.is_empty());

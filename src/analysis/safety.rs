@@ -14,8 +14,8 @@ use std::collections::HashSet;
 use super::error::CheckError;
 use super::ir::{Arg, BodyLiteral, Expr, VarId};
 use super::resolve::{ClauseSource, Resolved};
+use crate::span::Span;
 use crate::syntax::ast::CompareOp;
-use crate::syntax::span::Span;
 
 /// Checks every rule and query of `resolved`.
 pub(crate) fn check_safety(resolved: &Resolved, errors: &mut Vec<CheckError>) {
@@ -37,20 +37,6 @@ pub(crate) fn check_safety(resolved: &Resolved, errors: &mut Vec<CheckError>) {
             errors,
         };
         checker.check_clause(None, &query.body);
-    }
-}
-
-/// Every variable of a lowered literal, including an aggregate's result and body.
-pub(crate) fn literal_variables(literal: &BodyLiteral, out: &mut Vec<VarId>) {
-    literal.visible_variables(out);
-    if let BodyLiteral::Aggregate(aggregate) = literal {
-        if let Some(value) = &aggregate.value {
-            value.collect_variables(out);
-        }
-        aggregate
-            .body
-            .iter()
-            .for_each(|inner| literal_variables(inner, out));
     }
 }
 

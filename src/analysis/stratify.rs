@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use super::error::CheckError;
 use super::ir::{BodyLiteral, PredId, Program, RuleId, Stratum};
-use crate::syntax::span::Span;
+use crate::span::Span;
 
 /// How a rule's head depends on a predicate of its body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,9 +12,9 @@ use std::collections::{HashMap, HashSet};
 use super::error::CheckError;
 use super::ir::Program;
 use super::resolve::{literal_variables, outside_names, term_variables};
-use super::suggest;
+use crate::span::Span;
 use crate::syntax::ast::{self, Literal, Term};
-use crate::syntax::span::Span;
+use crate::text;
 use crate::value::Value;
 
 /// Runs the three checks over every rule and query.
@@ -69,7 +69,7 @@ fn check_undefined(
                 if !is_defined {
                     warnings.push(CheckError::PredicateUndefined {
                         name: name.to_string(),
-                        suggestion: suggest::closest(name, candidates.iter().copied())
+                        suggestion: text::closest(name, candidates.iter().copied())
                             .map(str::to_string),
                         span: atom.predicate.span,
                     });
@@ -135,7 +135,7 @@ impl Constants {
             Term::Constant(constant) => {
                 if let Value::Symbol(symbol) = &constant.value {
                     self.by_folded
-                        .entry(suggest::fold(symbol))
+                        .entry(text::fold(symbol))
                         .or_insert_with(|| symbol.clone());
                 }
             }
@@ -206,7 +206,7 @@ fn check_like_constants<'a>(
         if name.starts_with('_') || name.chars().count() < 2 || warned.contains(name) {
             continue;
         }
-        let Some(constant) = constants.by_folded.get(&suggest::fold(name)) else {
+        let Some(constant) = constants.by_folded.get(&text::fold(name)) else {
             continue;
         };
         let single = counts.get(name).copied().unwrap_or(0) == 1;

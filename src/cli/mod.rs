@@ -7,7 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use wirelog::diagnostic::Diagnostic;
 use wirelog::eval::Limits;
-use wirelog::present::{self, Format};
+use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
+use wirelog::provenance::ExplainOptions;
 use wirelog::session::{Session, SessionOptions};
 
 /// wirelog: a Datalog reasoning engine for the news.
@@ -160,34 +161,35 @@ fn run_files(
             return 1;
         }
     };
-    let output = match format {
-        Format::Json => present::render_json(&answers),
-        Format::Csv => present::render_csv_answers(&answers),
-        Format::Table => {
-            let options = run_table_options(all);
-            answers
-                .iter()
-                .map(|answer| {
-                    format!(
-                        "{}\n{}",
-                        answer.query,
-                        present::render_table(answer, &options)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    };
-    let output = if explain {
-        match explained_output(&mut session, &answers, format, dot, all) {
-            Ok(output) => output,
+    let explanations = if explain {
+        match session.explain_answers(&answers, MAX_EXPLAINED_ROWS, &ExplainOptions::default()) {
+            Ok(explanations) => Some(explanations),
             Err(rejected) => {
                 print_diagnostics(&session, &rejected.diagnostics);
                 return 1;
             }
         }
     } else {
-        output
+        None
+    };
+    let output = match &explanations {
+        Some(explanations) if dot => {
+            present::explain::render_explanations_dot(&answers, explanations)
+        }
+        _ => present::render_answers(
+            &answers,
+            &AnswersOptions {
+                format,
+                table: TableOptions {
+                    max_rows: if all { None } else { Some(1000) },
+                    more_rows_hint: Some("use --all to show them".into()),
+                    ..TableOptions::default()
+                },
+                headings: Headings::Always,
+                elapsed: None,
+                explanations: explanations.as_deref(),
+            },
+        ),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
@@ -196,56 +198,6 @@ fn run_files(
 
 /// Most answer rows explained per query by `run --explain`.
 const MAX_EXPLAINED_ROWS: usize = 20;
-
-/// The answers with the explanation of each row (`run --explain`).
-fn explained_output(
-    session: &mut Session,
-    answers: &[wirelog::value::Answer],
-    format: Format,
-    dot: bool,
-    all: bool,
-) -> Result<String, wirelog::session::Rejected> {
-    use wirelog::present::explain;
-    use wirelog::provenance::{ExplainOptions, explain_answers};
-    let explanations = explain_answers(
-        session,
-        answers,
-        MAX_EXPLAINED_ROWS,
-        &ExplainOptions::default(),
-    )?;
-    if dot {
-        return Ok(explain::render_explanations_dot(answers, &explanations));
-    }
-    Ok(match format {
-        Format::Json => explain::render_json_with_explanations(answers, &explanations),
-        Format::Csv => present::render_csv_answers(answers),
-        Format::Table => {
-            let options = run_table_options(all);
-            answers
-                .iter()
-                .zip(&explanations)
-                .map(|(answer, explanation)| {
-                    format!(
-                        "{}\n{}{}",
-                        answer.query,
-                        present::render_table(answer, &options),
-                        explain::render_explanations_text(answer, explanation)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    })
-}
-
-/// Tables printed by `run`: long answers cut at 1,000 rows unless `--all`.
-fn run_table_options(all: bool) -> present::TableOptions {
-    present::TableOptions {
-        max_rows: if all { None } else { Some(1000) },
-        more_rows_hint: Some("use --all to show them".into()),
-        ..present::TableOptions::default()
-    }
-}
 
 fn check_files(limits: Limits, files: &[PathBuf]) -> i32 {
     let mut session = Session::new(SessionOptions {

@@ -1,15 +1,16 @@
-//! The interactive REPL: rustyline in front of `wirelog::commands`.
+//! The interactive REPL: rustyline in front of `wirelog::repl`.
 //!
 //! Owns the terminal side only: reading lines (history, completion, hints,
-//! colours through a rustyline `Helper`), gathering the lines of a clause
-//! until its final `.`, routing Ctrl-C, and printing what
-//! [`Shell`](wirelog::commands::Shell) returns. Everything that can be
-//! decided without a terminal lives in the library's `commands` module.
+//! colours through a rustyline `Helper`), routing Ctrl-C, and printing the
+//! text of what [`Shell`](wirelog::repl::Shell) replies. Everything that can
+//! be decided without a terminal (commands, when an input is complete,
+//! completion, replies) lives in the library's `repl` module.
 //!
-//! Multi-line input is gathered here rather than by a rustyline `Validator`:
-//! rustyline shows no prompt on continuation lines (its continuation-prompt
-//! support was reverted upstream), and a visible `...` prompt tells people
-//! the clause is still open, as SWI-Prolog's `|` and psql's `-#` do.
+//! Multi-line input is gathered by [`Lines`](wirelog::repl::Lines) rather than
+//! by a rustyline `Validator`: rustyline shows no prompt on continuation lines
+//! (its continuation-prompt support was reverted upstream), and a visible
+//! `...` prompt tells people the clause is still open, as SWI-Prolog's `|`
+//! and psql's `-#` do.
 
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
@@ -23,10 +24,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-use wirelog::commands::edit::{self, Completion, Vocabulary};
-use wirelog::commands::{Reply, Screen, Shell, is_command};
 use wirelog::eval::Limits;
 use wirelog::present;
+use wirelog::repl::{self, Completion, Line, Lines, Screen, Shell, Text, Vocabulary};
 use wirelog::session::{Session, SessionOptions};
 
 /// The prompt for a new input.
@@ -46,7 +46,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
         ..SessionOptions::default()
     });
     let mut shell = Shell::new();
-    shell.color = std::io::stderr().is_terminal() && !no_color;
+    shell.view.color = std::io::stderr().is_terminal() && !no_color;
     install_interrupt_handler(&session);
 
     let started = Instant::now();
@@ -58,7 +58,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
                 print_errors(&present::render_diagnostics(
                     &rejected.diagnostics,
                     session.sources(),
-                    shell.color,
+                    shell.view.color,
                 ));
                 print_errors("the news knowledge base was not loaded\n");
             }
@@ -74,7 +74,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
                 print_errors(&present::render_diagnostics(
                     &accepted.warnings,
                     session.sources(),
-                    shell.color,
+                    shell.view.color,
                 ));
                 loaded.push(names.join(", "));
             }
@@ -83,7 +83,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
                 let mut errors = present::render_diagnostics(
                     &rejected.diagnostics,
                     session.sources(),
-                    shell.color,
+                    shell.view.color,
                 );
                 if let Some(summary) = present::summary(&rejected.diagnostics) {
                     errors.push_str(&format!("{summary}\n"));
@@ -117,7 +117,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
         shell,
         editor,
         history,
-        pending: String::new(),
+        lines: Lines::new(),
     };
     repl.run()
 }
@@ -129,7 +129,7 @@ struct Repl {
     editor: Editor<ReplHelper, FileHistory>,
     history: Option<PathBuf>,
     /// The lines of a clause typed so far, waiting for its final `.`.
-    pending: String,
+    lines: Lines,
 }
 
 /// What to do after a line.
@@ -143,10 +143,10 @@ impl Repl {
         loop {
             let vocabulary = Vocabulary::of(&self.session);
             if let Some(helper) = self.editor.helper_mut() {
-                helper.pending = self.pending.clone();
+                helper.pending = self.lines.pending().to_string();
                 helper.vocabulary = vocabulary;
             }
-            let prompt = if self.pending.is_empty() {
+            let prompt = if !self.lines.is_open() {
                 PROMPT
             } else {
                 CONTINUATION
@@ -161,15 +161,14 @@ impl Repl {
                     }
                 }
                 Err(ReadlineError::Interrupted) => {
-                    if self.pending.is_empty() {
-                        println!("(Ctrl-D or :quit leaves)");
-                    } else {
-                        self.pending.clear();
+                    if self.lines.abandon() {
                         println!("(input abandoned)");
+                    } else {
+                        println!("(Ctrl-D or :quit leaves)");
                     }
                 }
                 Err(ReadlineError::Eof) => {
-                    if !self.pending.is_empty() {
+                    if self.lines.abandon() {
                         println!("(input abandoned)");
                     }
                     return 0;
@@ -184,39 +183,27 @@ impl Repl {
 
     /// Handles one line: a command, or part of a Datalog input.
     fn line(&mut self, line: &str) -> Flow {
-        if self.pending.is_empty() {
-            if is_command(line) {
-                return self.submit(line.trim().to_string());
-            }
-            if edit::is_blank(line) {
-                return Flow::Continue;
-            }
-            self.pending = line.to_string();
-        } else {
-            self.pending.push('\n');
-            self.pending.push_str(line);
-            if line.trim().is_empty() {
-                println!("(the clause ends at its final `.`; Ctrl-C abandons it)");
+        match self.lines.push(line) {
+            Line::Input(input) => self.submit(input),
+            Line::Pending => Flow::Continue,
+            Line::BlankInClause => {
+                println!("{}", repl::BLANK_IN_CLAUSE);
+                Flow::Continue
             }
         }
-        if edit::is_complete(&self.pending) {
-            let input = std::mem::take(&mut self.pending);
-            return self.submit(input);
-        }
-        Flow::Continue
     }
 
     /// Records a complete input in the history and runs it.
     fn submit(&mut self, input: String) -> Flow {
         self.remember(&input);
         if let Some((width, height)) = self.editor.dimensions() {
-            self.shell.screen = Screen {
+            self.shell.view.screen = Screen {
                 width: Some(usize::from(width)),
                 height: Some(usize::from(height)),
             };
         }
         let reply = self.shell.run(&mut self.session, &input);
-        print_reply(&reply);
+        print_text(&reply.to_text(&self.shell.view, self.session.sources()));
         if reply.quit {
             Flow::Quit
         } else {
@@ -247,12 +234,12 @@ impl Repl {
     }
 }
 
-fn print_reply(reply: &Reply) {
+fn print_text(text: &Text) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(reply.output.as_bytes());
+    let _ = stdout.write_all(text.output.as_bytes());
     let _ = stdout.flush();
     drop(stdout);
-    print_errors(&reply.errors);
+    print_errors(&text.errors);
 }
 
 fn print_errors(text: &str) {
@@ -364,7 +351,7 @@ fn load_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) {
     let _ = editor.history_mut().set_max_len(HISTORY_SIZE);
 }
 
-/// The rustyline helper: completion, hints and colours from `commands::edit`.
+/// The rustyline helper: completion, hints and colours from `wirelog::repl`.
 struct ReplHelper {
     vocabulary: Vocabulary,
     /// Earlier lines of the clause being typed, for completing its variables.
@@ -432,7 +419,7 @@ impl Hinter for ReplHelper {
 impl Highlighter for ReplHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
         if self.color {
-            Cow::Owned(edit::highlight(line))
+            Cow::Owned(repl::highlight(line))
         } else {
             Cow::Borrowed(line)
         }

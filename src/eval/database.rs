@@ -13,6 +13,7 @@
 
 use super::storage::{AnyIndex, Index, Relation, RelationBuilder, Rows};
 use super::store::{Packed, Store};
+use super::tuple::Tuple;
 use crate::analysis::ir::{self, PredId};
 use crate::plan::{DemandPlan, StratumPlan};
 use rustc_hash::FxHashMap;
@@ -125,6 +126,33 @@ impl Database {
         }
         rows.extend_from(current);
         self.set_relation(predicate, rows.finish());
+    }
+
+    /// Replaces the tuples of `predicate` with `tuples` (sorted and
+    /// deduplicated here): how another engine (`dataflow`) hands over the
+    /// model it computed, without naming a storage type.
+    pub fn set_tuples(&mut self, predicate: PredId, tuples: Vec<Tuple>) {
+        let arity = tuples
+            .first()
+            .map_or_else(|| self.relation(predicate).arity(), |tuple| tuple.len());
+        let mut rows = RelationBuilder::new(arity);
+        for tuple in &tuples {
+            rows.push(tuple);
+        }
+        self.set_relation(predicate, rows.finish());
+    }
+
+    /// Records that `tuples` of `predicate` first appeared in the round
+    /// ranked `rank` (1 and up; 0 is a base fact), when rounds are recorded:
+    /// how another engine (`dataflow`) hands over the rounds it observed.
+    pub fn record_rank(&mut self, predicate: PredId, rank: u64, tuples: &[Tuple]) {
+        let arity = self.relation(predicate).arity();
+        let mut rows = RelationBuilder::new(arity);
+        for tuple in tuples {
+            rows.push(tuple);
+        }
+        self.relations.record_round(predicate, rank, rows.finish());
+        self.relations.next_rank = self.relations.next_rank.max(rank + 1);
     }
 
     /// Replaces a relation (used when a stratum completes).

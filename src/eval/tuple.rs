@@ -68,6 +68,7 @@ impl Default for Tuple {
 impl Deref for Tuple {
     type Target = [Packed];
 
+    #[inline]
     fn deref(&self) -> &[Packed] {
         match &self.0 {
             Cells::Inline { len, cells } => &cells[..*len as usize],
@@ -107,6 +108,9 @@ impl FromIterator<Packed> for Tuple {
 }
 
 impl Ord for Tuple {
+    // Inline wherever a sort or a merge is instantiated, whichever codegen
+    // unit that lands in: comparison is the hot loop of deduplication.
+    #[inline]
     fn cmp(&self, other: &Tuple) -> Ordering {
         match (&self.0, &other.0) {
             // Three word comparisons, no loop: the hot case of every join and merge.
@@ -132,6 +136,7 @@ impl Ord for Tuple {
 }
 
 impl PartialOrd for Tuple {
+    #[inline]
     fn partial_cmp(&self, other: &Tuple) -> Option<Ordering> {
         Some(self.cmp(other))
     }

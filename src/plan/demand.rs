@@ -396,7 +396,7 @@ impl<'p> Transformer<'p> {
         Ok(any_deferred.then_some((rewritten, any_bound)))
     }
 
-    fn span_of(&self, origin: RuleId) -> crate::syntax::span::Span {
+    fn span_of(&self, origin: RuleId) -> crate::span::Span {
         self.program
             .rules
             .get(origin.0 as usize)
@@ -630,8 +630,8 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::span::SourceId;
     use crate::syntax::parse_program;
-    use crate::syntax::span::SourceId;
 
     fn demand(text: &str) -> (ir::Program, Demand) {
         let (parsed, errors) = parse_program(SourceId(0), text);

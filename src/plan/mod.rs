@@ -661,8 +661,8 @@ fn check_variables(check: &Check, out: &mut Vec<VarId>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::span::SourceId;
     use crate::syntax::parse_program;
-    use crate::syntax::span::SourceId;
 
     /// The predicates of the first rule's stages, in join order.
     fn join_order(text: &str, options: PlanOptions) -> Vec<String> {

@@ -55,7 +55,7 @@ fn push_record(text: &mut String, fields: impl Iterator<Item = String>) {
 }
 
 fn value_field(value: &Value) -> String {
-    let raw = super::format_value_raw(value);
+    let raw = value.text();
     if raw.is_empty() {
         // An empty string is written `""` so that a one-column row holding it
         // is not mistaken for the blank line between answers.

@@ -15,14 +15,14 @@ use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKin
 use serde_json::{Value as Json, json};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::syntax::span::{SourceId, SourceMap, Span};
+use crate::span::{SourceId, SourceMap, Span};
 
 /// The prefix that turns a diagnostic note into a `Help:` line instead of a `Note:` line.
 const HELP_PREFIX: &str = "help: ";
 
 /// Renders each diagnostic as a report, separated by blank lines.
 ///
-/// Each report starts with `error[E202]: message` (or `warning[W101]: …`),
+/// Each report starts with `error[E202]: message` (or `warning[W001]: …`),
 /// then, when the diagnostic has a usable span, the location as
 /// `╭─[ file:line:column ]`, the source lines with the labelled spans
 /// underlined, and the notes. With `color` false the text has no ANSI codes.
@@ -310,6 +310,7 @@ impl<'a> ariadne::Cache<SourceId> for SourceCache<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
 
     /// Two sources: a rule file and a one-line REPL input.
     fn sources() -> SourceMap {
@@ -339,10 +340,13 @@ mod tests {
     #[test]
     fn error_with_one_label_shows_location_and_caret() {
         let sources = sources();
-        let diagnostic =
-            Diagnostic::error("E202", "variable `X` is unsafe", span_of(&sources, 0, "X"))
-                .with_label_message("`X` appears only in a negated atom")
-                .with_note("help: bind `X` in a positive body atom, or replace it with `_`");
+        let diagnostic = Diagnostic::error(
+            Code::E202,
+            "variable `X` is unsafe",
+            span_of(&sources, 0, "X"),
+        )
+        .with_label_message("`X` appears only in a negated atom")
+        .with_note("help: bind `X` in a positive body atom, or replace it with `_`");
         insta::assert_snapshot!(check(&[diagnostic], &sources), @r#"
             error[E202]: variable `X` is unsafe
                ╭─[ rules/talks.dl:3:40 ]
@@ -359,8 +363,11 @@ mod tests {
     #[test]
     fn utf8_before_the_span_keeps_the_caret_in_place() {
         let sources = sources();
-        let diagnostic =
-            Diagnostic::error("E202", "variable `Y` is unsafe", span_of(&sources, 0, "Y"));
+        let diagnostic = Diagnostic::error(
+            Code::E202,
+            "variable `Y` is unsafe",
+            span_of(&sources, 0, "Y"),
+        );
         let text = check(&[diagnostic], &sources);
         assert!(text.contains("rules/talks.dl:4:33"), "{text}");
         insta::assert_snapshot!(text, @r#"
@@ -372,10 +379,11 @@ mod tests {
                │                                 ╰── variable `Y` is unsafe
             ───╯
             "#);
-        let on_utf8 = Diagnostic::warning("W101", "a string", span_of(&sources, 0, "\"Türkiye\""))
-            .with_label_message("here");
+        let on_utf8 =
+            Diagnostic::warning(Code::W001, "a string", span_of(&sources, 0, "\"Türkiye\""))
+                .with_label_message("here");
         insta::assert_snapshot!(check(&[on_utf8], &sources), @r#"
-            warning[W101]: a string
+            warning[W001]: a string
                ╭─[ rules/talks.dl:4:6 ]
                │
              4 │ host("Türkiye", istanbul_talks, Y).
@@ -389,7 +397,7 @@ mod tests {
     fn several_labels_and_sources() {
         let sources = sources();
         let diagnostic = Diagnostic::error(
-            "E203",
+            Code::E203,
             "predicate `mediates` is used with 2 and 3 arguments",
             span_of(&sources, 0, "mediates(M, T)"),
         )
@@ -425,7 +433,7 @@ mod tests {
     #[test]
     fn utf8_in_a_second_source_keeps_its_column() {
         let sources = sources();
-        let diagnostic = Diagnostic::error("E203", "m", span_of(&sources, 1, "Qatar"))
+        let diagnostic = Diagnostic::error(Code::E203, "m", span_of(&sources, 1, "Qatar"))
             .with_secondary(span_of(&sources, 0, "Y"), "here");
         let text = check(&[diagnostic], &sources);
         assert!(text.contains("├─[ rules/talks.dl:4:33 ]"), "{text}");
@@ -436,17 +444,17 @@ mod tests {
         let sources = sources();
         let diagnostics = [
             Diagnostic::warning(
-                "W102",
+                Code::W002,
                 "variable `Qatar` matches anything",
                 span_of(&sources, 1, "Qatar"),
             )
             .with_note("help: did you mean the constant `qatar`?"),
-            Diagnostic::error_without_span("E401", "cannot read `missing.dl`: no such file")
+            Diagnostic::error_without_span(Code::E401, "cannot read `missing.dl`: no such file")
                 .with_note("paths are relative to the current folder")
                 .with_note("help: check the spelling"),
         ];
         insta::assert_snapshot!(check(&diagnostics, &sources), @r#"
-            warning[W102]: variable `Qatar` matches anything
+            warning[W002]: variable `Qatar` matches anything
                ╭─[ <repl:1>:1:13 ]
                │
              1 │ ?- mediates(Qatar, T).
@@ -477,7 +485,7 @@ mod tests {
             Span::new(SourceId(0), usize::MAX, usize::MAX),
         ];
         for span in bad_spans {
-            let diagnostic = Diagnostic::error("E101", "bad span", span);
+            let diagnostic = Diagnostic::error(Code::E101, "bad span", span);
             assert_eq!(
                 check(std::slice::from_ref(&diagnostic), &sources),
                 "error[E101]: bad span\n"
@@ -487,7 +495,10 @@ mod tests {
         }
         // Empty spans, at the end of the text and at the start, still render.
         for span in [Span::new(SourceId(1), 22, 22), Span::new(SourceId(0), 0, 0)] {
-            let text = check(&[Diagnostic::error("E101", "expected `.`", span)], &sources);
+            let text = check(
+                &[Diagnostic::error(Code::E101, "expected `.`", span)],
+                &sources,
+            );
             assert!(text.contains("╭─["), "{text}");
         }
     }
@@ -501,12 +512,12 @@ mod tests {
         for start in 0..=text_len + 1 {
             for end in start..=(start + 12).min(text_len + 2) {
                 let span = Span::new(SourceId(0), start, end);
-                let diagnostic = Diagnostic::error("E101", "m", span)
+                let diagnostic = Diagnostic::error(Code::E101, "m", span)
                     .with_secondary(Span::new(SourceId(0), end, start), "x");
                 render_diagnostics(std::slice::from_ref(&diagnostic), &sources, true);
                 diagnostics_to_json(std::slice::from_ref(&diagnostic), &sources);
                 // The same span as a secondary label in another source.
-                let elsewhere = Diagnostic::error("E101", "m", span_of(&sources, 1, "Qatar"))
+                let elsewhere = Diagnostic::error(Code::E101, "m", span_of(&sources, 1, "Qatar"))
                     .with_secondary(span, "x");
                 render_diagnostics(&[elsewhere], &sources, false);
             }
@@ -516,7 +527,7 @@ mod tests {
     #[test]
     fn colour_is_only_on_when_asked() {
         let sources = sources();
-        let diagnostic = Diagnostic::error("E202", "m", span_of(&sources, 0, "X"));
+        let diagnostic = Diagnostic::error(Code::E202, "m", span_of(&sources, 0, "X"));
         assert!(render_diagnostic(&diagnostic, &sources, true).contains('\x1b'));
         assert!(!render_diagnostic(&diagnostic, &sources, false).contains('\x1b'));
     }
@@ -525,10 +536,14 @@ mod tests {
     fn json_has_positions_in_characters() {
         let sources = sources();
         let diagnostics = [
-            Diagnostic::error("E202", "variable `Y` is unsafe", span_of(&sources, 0, "Y"))
-                .with_secondary(span_of(&sources, 1, "Qatar"), "also")
-                .with_note("help: bind it"),
-            Diagnostic::error_without_span("E401", "no file"),
+            Diagnostic::error(
+                Code::E202,
+                "variable `Y` is unsafe",
+                span_of(&sources, 0, "Y"),
+            )
+            .with_secondary(span_of(&sources, 1, "Qatar"), "also")
+            .with_note("help: bind it"),
+            Diagnostic::error_without_span(Code::E401, "no file"),
         ];
         let json = serde_json::to_string_pretty(&diagnostics_to_json(&diagnostics, &sources))
             .unwrap_or_default();
@@ -586,8 +601,8 @@ mod tests {
     #[test]
     fn summary_counts_by_severity() {
         let span = Span::default();
-        let error = Diagnostic::error("E1", "e", span);
-        let warning = Diagnostic::warning("W1", "w", span);
+        let error = Diagnostic::error(Code::E101, "e", span);
+        let warning = Diagnostic::warning(Code::W001, "w", span);
         let cases: Vec<(Vec<Diagnostic>, Option<&str>)> = vec![
             (vec![], None),
             (vec![error.clone()], Some("1 error")),

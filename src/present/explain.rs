@@ -248,7 +248,7 @@ pub fn render_json_with_explanations(
                 answer
                     .rows
                     .iter()
-                    .map(|row| Json::Array(row.iter().map(super::value_to_json).collect()))
+                    .map(|row| Json::Array(row.iter().map(Value::to_json).collect()))
                     .collect()
             };
             let explained = explanations.get(index).map_or(&[][..], |e| &e.rows[..]);

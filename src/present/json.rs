@@ -1,8 +1,8 @@
 //! Query answers as JSON, the shape `wirelog run --format json` prints.
 //!
-//! Owns the mapping from [`Value`] to JSON: integers become numbers, and
-//! symbols, strings and dates become strings (dates as ISO `YYYY-MM-DD`).
-//! Diagnostics have their own JSON in
+//! Owns the shape of the answer objects and their key order; each value is
+//! in its one JSON encoding ([`Value::to_json`]: integers as numbers, symbols,
+//! strings and dates as strings). Diagnostics have their own JSON in
 //! [`diagnostics_to_json`](super::diagnostics::diagnostics_to_json).
 
 use serde::Serialize;
@@ -34,7 +34,7 @@ impl<'a> AnswerRecord<'a> {
             answer
                 .rows
                 .iter()
-                .map(|row| Json::Array(row.iter().map(value_to_json).collect()))
+                .map(|row| Json::Array(row.iter().map(Value::to_json).collect()))
                 .collect()
         };
         AnswerRecord {
@@ -93,14 +93,6 @@ pub fn answer_to_json(answer: &Answer) -> Json {
         "columns": record.columns,
         "rows": record.rows,
     })
-}
-
-/// A value as JSON: integers as numbers, everything else as a string.
-pub fn value_to_json(value: &Value) -> Json {
-    match value {
-        Value::Integer(integer) => json!(integer),
-        other => Json::String(super::format_value_raw(other)),
-    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! Presentation: turns answers and diagnostics into text for people and programs.
 //!
-//! Owns every output format: aligned tables ([`table`]), CSV ([`csv`]), JSON
-//! ([`json`]) and rendered diagnostics ([`diagnostics`], via ariadne). It only
+//! Owns every output format: lists of answers ([`answers`], the one renderer
+//! the REPL and `run` share), aligned tables ([`table`]), CSV ([`csv`]), JSON
+//! ([`json`]), explanations ([`explain`]), the schema ([`schema`]) and rendered
+//! diagnostics ([`diagnostics`], via ariadne). It only
 //! reads finished values — an [`Answer`](crate::value::Answer), a
 //! [`Diagnostic`](crate::diagnostic::Diagnostic) and the
-//! [`SourceMap`](crate::syntax::span::SourceMap) its spans point into — and
+//! [`SourceMap`](crate::span::SourceMap) its spans point into — and
 //! must never evaluate, check or change anything.
 //!
 //! **Architecture Invariant:** present never evaluates. Nothing here may fail
 //! on a strange input: a span that does not fit its source, a ragged row or an
 //! empty answer still renders, never panics.
 
+pub mod answers;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;
@@ -18,11 +21,10 @@ pub mod json;
 pub mod schema;
 pub mod table;
 
-use crate::value::Value;
-
+pub use self::answers::{AnswersOptions, Headings, render_answers};
 pub use self::csv::{render_csv, render_csv_answers};
 pub use self::diagnostics::{diagnostics_to_json, render_diagnostic, render_diagnostics, summary};
-pub use self::json::{answer_to_json, answers_to_json, render_json, value_to_json};
+pub use self::json::{answer_to_json, answers_to_json, render_json};
 pub use self::table::{TableOptions, TableStyle, render_table};
 
 /// An output format for query answers, chosen with `--format` or `:format`.
@@ -84,34 +86,8 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// A value in Datalog syntax, as it would be written in a rule file.
-///
-/// Symbols are bare, strings are quoted with `\"`, `\\`, `\n` and `\t`
-/// escaped, dates are ISO `YYYY-MM-DD` and integers are decimal, so the text
-/// parses back to the same value. This is the printer's `Display` for
-/// constants (`syntax::print`), named here for callers that render answers.
-///
-/// ```
-/// use wirelog::value::Value;
-/// use wirelog::present::format_value;
-/// assert_eq!(format_value(&Value::Symbol("qatar".into())), "qatar");
-/// assert_eq!(format_value(&Value::String("say \"hi\"".into())), r#""say \"hi\"""#);
-/// ```
-pub fn format_value(value: &Value) -> String {
-    value.to_string()
-}
-
-/// A value as plain text, without Datalog quoting: what CSV and JSON carry.
-pub fn format_value_raw(value: &Value) -> String {
-    match value {
-        Value::Integer(integer) => integer.to_string(),
-        Value::Date(date) => date.to_string(),
-        Value::Symbol(text) | Value::String(text) => text.clone(),
-    }
-}
-
 /// `1 row`, `3 rows`: a count with its noun in the right number.
-pub(crate) fn plural(count: usize, singular: &str, plural: &str) -> String {
+pub fn plural(count: usize, singular: &str, plural: &str) -> String {
     if count == 1 {
         format!("{count} {singular}")
     } else {
@@ -122,7 +98,6 @@ pub(crate) fn plural(count: usize, singular: &str, plural: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Date;
 
     #[test]
     fn format_parses_names_and_lists_choices() {
@@ -145,37 +120,6 @@ mod tests {
         }
         for format in Format::ALL {
             assert_eq!(format.to_string().parse::<Format>(), Ok(format));
-        }
-    }
-
-    #[test]
-    fn values_print_in_datalog_syntax() {
-        let date = Date::new(2025, 10, 29).map(Value::Date);
-        let cases: Vec<(Option<Value>, &str, &str)> = vec![
-            (Some(Value::Integer(-3)), "-3", "-3"),
-            (date, "2025-10-29", "2025-10-29"),
-            (Some(Value::Symbol("qatar".into())), "qatar", "qatar"),
-            (
-                Some(Value::String("Khawaja Asif".into())),
-                "\"Khawaja Asif\"",
-                "Khawaja Asif",
-            ),
-            (
-                Some(Value::String("a \"b\" \\ c\nd".into())),
-                r#""a \"b\" \\ c\nd""#,
-                "a \"b\" \\ c\nd",
-            ),
-            (
-                Some(Value::String("Türkiye".into())),
-                "\"Türkiye\"",
-                "Türkiye",
-            ),
-            (Some(Value::String("a\tb".into())), r#""a\tb""#, "a\tb"),
-        ];
-        for (value, datalog, raw) in cases {
-            let value = value.expect("a valid test value");
-            assert_eq!(format_value(&value), datalog);
-            assert_eq!(format_value_raw(&value), raw);
         }
     }
 }

@@ -189,7 +189,7 @@ impl Cell {
 
     fn from_value(value: &Value) -> Cell {
         let right_aligned = matches!(value, Value::Integer(_));
-        Cell::new(display_text(&super::format_value(value)), right_aligned)
+        Cell::new(display_text(&value.to_string()), right_aligned)
     }
 
     /// The text padded (or cut with `…`) to exactly `width` characters.

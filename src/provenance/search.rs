@@ -2,20 +2,21 @@
 //! values bound, and picks a match whose body facts are all older than the goal.
 //!
 //! Owns the memo tables of one explanation request (chosen rule instances,
-//! subtree heights, facts already shown). It reads the database and the
-//! program and changes nothing but the store's interner.
+//! subtree heights, facts already shown). It reads the model and changes
+//! nothing: values it computes go to its own scratch store.
 
 use super::solve::{eval_expr, solve_body};
 use super::{
-    AggregateNote, Binding, CitedQuote, Derivation, ExplainOptions, Location, Step, Support,
-    fact_text,
+    AggregateNote, Binding, CitedQuote, Derivation, ExplainOptions, Location, ModelView, Step,
+    Support,
 };
 use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
-use crate::eval::{self, Database, EvalError, EvalOptions, Origin, Packed, Tuple};
+use crate::articles::{Article, Articles};
+use crate::eval::{EvalError, EvalOptions, Origin, Packed, Scratch, Tuple};
 use crate::plan::{self, ConjunctionPlan};
-use crate::session::{BUNDLED_SEEDS, Rejected, eval_diagnostic};
-use crate::syntax::span::{SourceMap, Span};
-use crate::value::Value;
+use crate::span::{SourceMap, Span};
+use crate::text::collapse_whitespace;
+use crate::value::{Value, fact_text};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
@@ -55,10 +56,12 @@ pub(super) struct Choice {
 }
 
 /// The state of one explanation request.
-pub(crate) struct Explainer<'s> {
+pub(super) struct Explainer<'s> {
     pub(super) program: &'s ir::Program,
-    pub(super) database: &'s mut Database,
+    /// The model's database, read only, with a private store.
+    pub(super) scratch: Scratch<'s>,
     pub(super) sources: &'s SourceMap,
+    articles: &'s Articles,
     pub(super) options: ExplainOptions,
     pub(super) eval_options: EvalOptions,
     pub(super) cancel: &'s AtomicBool,
@@ -73,14 +76,8 @@ pub(crate) struct Explainer<'s> {
 }
 
 impl<'s> Explainer<'s> {
-    pub(super) fn new(
-        program: &'s ir::Program,
-        database: &'s mut Database,
-        sources: &'s SourceMap,
-        options: ExplainOptions,
-        eval_options: EvalOptions,
-        cancel: &'s AtomicBool,
-    ) -> Explainer<'s> {
+    pub(super) fn new(view: &ModelView<'s>, options: ExplainOptions) -> Explainer<'s> {
+        let program = view.program;
         let mut facts_by_value: HashMap<(PredId, Vec<Value>), Vec<usize>> = HashMap::new();
         for (index, fact) in program.facts.iter().enumerate() {
             facts_by_value
@@ -97,11 +94,12 @@ impl<'s> Explainer<'s> {
         }
         Explainer {
             program,
-            database,
-            sources,
+            scratch: view.database.scratch(),
+            sources: view.sources,
+            articles: view.articles,
             options,
-            eval_options,
-            cancel,
+            eval_options: view.eval_options,
+            cancel: view.cancel,
             facts_by_value,
             rules_by_head,
             seeded: HashMap::new(),
@@ -109,13 +107,6 @@ impl<'s> Explainer<'s> {
             heights: HashMap::new(),
             height_capped: false,
             shown: HashSet::new(),
-        }
-    }
-
-    /// Turns an evaluation error (Ctrl-C, a limit) into a rejection.
-    pub(super) fn reject(&self, error: &EvalError) -> Rejected {
-        Rejected {
-            diagnostics: vec![eval_diagnostic(error, self.program)],
         }
     }
 
@@ -154,7 +145,7 @@ impl<'s> Explainer<'s> {
         let n_slots = query.variables.len();
         let seed: Vec<Packed> = row
             .iter()
-            .map(|value| self.database.store.pack(value))
+            .map(|value| self.scratch.store_mut().pack(value))
             .collect();
         let mut seed_bindings = vec![None; n_slots];
         for (var, value) in query.shown.iter().zip(seed.iter()) {
@@ -168,7 +159,7 @@ impl<'s> Explainer<'s> {
             &query.body,
             &order,
             seed_bindings,
-            self.database,
+            &mut self.scratch,
             MAX_MATCHES,
         ) {
             Some(solutions) => solutions,
@@ -179,17 +170,17 @@ impl<'s> Explainer<'s> {
                 else {
                     return Ok(None);
                 };
-                eval::evaluate_conjunction(
-                    &plan,
-                    Origin::Query(query_index),
-                    self.database,
-                    &seed,
-                    self.eval_options,
-                    self.cancel,
-                )?
-                .iter()
-                .map(|values| bindings_of(&outer, values, n_slots))
-                .collect()
+                self.scratch
+                    .evaluate_conjunction(
+                        &plan,
+                        Origin::Query(query_index),
+                        &seed,
+                        self.eval_options,
+                        self.cancel,
+                    )?
+                    .iter()
+                    .map(|values| bindings_of(&outer, values, n_slots))
+                    .collect()
             }
         };
         let mut best: Option<(u64, Instance)> = None;
@@ -239,7 +230,7 @@ impl<'s> Explainer<'s> {
     ) -> Result<Derivation, EvalError> {
         let values: Vec<Value> = tuple
             .iter()
-            .map(|&value| self.database.store.unpack(value))
+            .map(|&value| self.scratch.store().unpack(value))
             .collect();
         let name = self.program.predicate(predicate).name.clone();
         let fact = fact_text(&name, &values);
@@ -310,7 +301,11 @@ impl<'s> Explainer<'s> {
             for citation in &fact.citations {
                 citations.push(CitedQuote {
                     article: citation.article.value.clone(),
-                    article_file: article_file(&citation.article.value),
+                    article_file: self
+                        .articles
+                        .resolve(&citation.article.value)
+                        .ok()
+                        .map(Article::location),
                     quote: citation.quote.value.clone(),
                     file: file.clone(),
                     line,
@@ -343,7 +338,7 @@ impl<'s> Explainer<'s> {
         }
         let values: Vec<Value> = tuple
             .iter()
-            .map(|&value| self.database.store.unpack(value))
+            .map(|&value| self.scratch.store().unpack(value))
             .collect();
         if self.facts_by_value.contains_key(&(predicate, values)) {
             return Ok(0);
@@ -374,7 +369,10 @@ impl<'s> Explainer<'s> {
     /// The rank of a tuple: the round it first appeared in, 0 for facts of
     /// predicates without rules (which are never recorded).
     fn rank(&self, predicate: PredId, tuple: &Tuple) -> u64 {
-        self.database.rank_of(predicate, tuple).unwrap_or(0)
+        self.scratch
+            .database()
+            .rank_of(predicate, tuple)
+            .unwrap_or(0)
     }
 
     /// Chooses the rule instance deriving `(predicate, tuple)` whose body facts
@@ -384,7 +382,7 @@ impl<'s> Explainer<'s> {
         if let Some(choice) = self.choices.get(&key) {
             return Ok(choice.clone());
         }
-        let goal_rank = self.database.rank_of(predicate, tuple);
+        let goal_rank = self.scratch.database().rank_of(predicate, tuple);
         let rules = self
             .rules_by_head
             .get(&predicate)
@@ -440,12 +438,12 @@ impl<'s> Explainer<'s> {
             seed.push(value);
         }
         for (column, constant) in &seeded.constant_columns {
-            if self.database.store.lookup(constant) != tuple.get(*column).copied() {
+            if self.scratch.store().lookup(constant) != tuple.get(*column).copied() {
                 return Ok(Vec::new());
             }
         }
         let outer = seeded.outer.clone();
-        let goal_rank = self.database.rank_of(rule.head.predicate, tuple);
+        let goal_rank = self.scratch.database().rank_of(rule.head.predicate, tuple);
         // The quick matcher first; bodies with aggregates go through the evaluator.
         let mut seed_bindings = vec![None; rule.variables.len()];
         for (var, value) in seeded.plan.seed.iter().zip(seed.iter()) {
@@ -458,15 +456,14 @@ impl<'s> Explainer<'s> {
             &rule.body,
             &order,
             seed_bindings,
-            self.database,
+            &mut self.scratch,
             MAX_MATCHES,
         ) {
             let mut matches = Vec::new();
             for bindings in solutions {
-                let head_fits =
-                    rule.head.args.iter().zip(tuple.iter()).all(|(arg, value)| {
-                        eval_expr(arg, &bindings, self.database) == Some(*value)
-                    });
+                let head_fits = rule.head.args.iter().zip(tuple.iter()).all(|(arg, value)| {
+                    eval_expr(arg, &bindings, &mut self.scratch) == Some(*value)
+                });
                 if !head_fits {
                     continue;
                 }
@@ -477,10 +474,9 @@ impl<'s> Explainer<'s> {
             }
             return Ok(matches);
         }
-        let rows = eval::evaluate_conjunction(
+        let rows = self.scratch.evaluate_conjunction(
             &seeded.plan,
             Origin::Rule(rule_id),
-            self.database,
             &seed,
             self.eval_options,
             self.cancel,
@@ -521,7 +517,7 @@ impl<'s> Explainer<'s> {
                 .iter()
                 .map(|arg| match arg {
                     Arg::Var(var) => bindings.get(var.0 as usize).copied().flatten(),
-                    Arg::Const(value) => self.database.store.lookup(value),
+                    Arg::Const(value) => self.scratch.store().lookup(value),
                     Arg::Wildcard => None,
                 })
                 .collect();
@@ -532,7 +528,8 @@ impl<'s> Explainer<'s> {
                 continue;
             }
             let oldest = self
-                .database
+                .scratch
+                .database()
                 .relation(*predicate)
                 .matching(&pattern)
                 .into_iter()
@@ -559,7 +556,7 @@ impl<'s> Explainer<'s> {
                 let value = (*value)?;
                 (!name.starts_with("_#")).then(|| Binding {
                     variable: name.clone(),
-                    value: self.database.store.unpack(value),
+                    value: self.scratch.store().unpack(value),
                 })
             })
             .collect()
@@ -665,10 +662,9 @@ impl<'s> Explainer<'s> {
             return Ok(note);
         };
         let origin = Origin::Query(usize::MAX);
-        let rows = eval::evaluate_conjunction(
+        let rows = self.scratch.evaluate_conjunction(
             &plan,
             origin,
-            self.database,
             &seed,
             self.eval_options,
             self.cancel,
@@ -704,7 +700,7 @@ impl<'s> Explainer<'s> {
 
     /// A value in Datalog syntax.
     pub(super) fn format(&self, value: Packed) -> String {
-        self.database.store.unpack(value).to_string()
+        self.scratch.store().unpack(value).to_string()
     }
 
     /// `p(a, X, _)` with bound variables replaced by their values.
@@ -780,7 +776,7 @@ impl<'s> Explainer<'s> {
 
     /// A diagnostic-free helper for `why_not`: the store's packed form of a value, interning it.
     pub(super) fn pack(&mut self, value: &Value) -> Packed {
-        self.database.store.pack(value)
+        self.scratch.store_mut().pack(value)
     }
 }
 
@@ -836,23 +832,4 @@ pub(super) fn bindings_of(vars: &[VarId], row: &[Packed], n_slots: usize) -> Vec
         }
     }
     bindings
-}
-
-/// Every run of whitespace becomes one space; comments are kept as written.
-pub(super) fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `seeds/<file>` of a bundled article named exactly or by a unique prefix.
-fn article_file(article: &str) -> Option<String> {
-    if let Some((name, _)) = BUNDLED_SEEDS.iter().find(|(name, _)| *name == article) {
-        return Some(format!("seeds/{name}"));
-    }
-    let mut matching = BUNDLED_SEEDS
-        .iter()
-        .filter(|(name, _)| name.starts_with(article));
-    match (matching.next(), matching.next()) {
-        (Some((name, _)), None) => Some(format!("seeds/{name}")),
-        _ => None,
-    }
 }

@@ -11,7 +11,7 @@
 //! an aggregate returns `None` and the caller falls back to `evaluate_conjunction`.
 
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, VarId};
-use crate::eval::{CompiledExpr, Database, Packed, Tuple, ValueError};
+use crate::eval::{CompiledExpr, Packed, Scratch, Tuple, ValueError};
 use crate::syntax::ast::CompareOp;
 
 /// Every binding that satisfies `body`, starting from `seed` (by `VarId`),
@@ -20,7 +20,7 @@ pub(super) fn solve_body(
     body: &[BodyLiteral],
     order: &[usize],
     seed: Vec<Option<Packed>>,
-    database: &mut Database,
+    scratch: &mut Scratch<'_>,
     limit: usize,
 ) -> Option<Vec<Vec<Option<Packed>>>> {
     if body
@@ -32,7 +32,7 @@ pub(super) fn solve_body(
     let mut solver = Solver {
         body,
         order,
-        database,
+        scratch,
         out: Vec::new(),
         limit,
     };
@@ -41,15 +41,15 @@ pub(super) fn solve_body(
     Some(solver.out)
 }
 
-struct Solver<'a> {
+struct Solver<'a, 'd> {
     body: &'a [BodyLiteral],
     order: &'a [usize],
-    database: &'a mut Database,
+    scratch: &'a mut Scratch<'d>,
     out: Vec<Vec<Option<Packed>>>,
     limit: usize,
 }
 
-impl Solver<'_> {
+impl Solver<'_, '_> {
     fn step(&mut self, position: usize, bindings: &mut Vec<Option<Packed>>) {
         if self.out.len() >= self.limit {
             return;
@@ -76,7 +76,8 @@ impl Solver<'_> {
                     return;
                 };
                 let candidates: Vec<Tuple> = self
-                    .database
+                    .scratch
+                    .database()
                     .relation(*predicate)
                     .matching(&pattern)
                     .into_iter()
@@ -115,7 +116,7 @@ impl Solver<'_> {
                 let rhs_value = self.eval(rhs, bindings);
                 match (lhs_value, rhs_value) {
                     (Some(Ok(lhs)), Some(Ok(rhs)))
-                        if self.database.store.compare_op(*op, lhs, rhs) == Ok(true) =>
+                        if self.scratch.store().compare_op(*op, lhs, rhs) == Ok(true) =>
                     {
                         self.step(position + 1, bindings);
                     }
@@ -130,7 +131,7 @@ impl Solver<'_> {
             }
             BodyLiteral::Filter { call, .. } => {
                 if let Some(Ok(value)) = self.eval(call, bindings)
-                    && self.database.store.as_int(value) == Some(1)
+                    && self.scratch.store().as_int(value) == Some(1)
                 {
                     self.step(position + 1, bindings);
                 }
@@ -164,7 +165,7 @@ impl Solver<'_> {
         args.iter()
             .map(|arg| match arg {
                 Arg::Var(var) => Some(bindings.get(var.0 as usize).copied().flatten()),
-                Arg::Const(value) => self.database.store.lookup(value).map(Some),
+                Arg::Const(value) => self.scratch.store().lookup(value).map(Some),
                 Arg::Wildcard => Some(None),
             })
             .collect()
@@ -189,7 +190,7 @@ impl Solver<'_> {
             .iter()
             .map(|value| value.unwrap_or_default())
             .collect();
-        let store = &mut self.database.store;
+        let store = self.scratch.store_mut();
         Some(CompiledExpr::compile(expr, store).evaluate(&slots, store))
     }
 }
@@ -216,12 +217,12 @@ fn consistent(args: &[Arg], tuple: &Tuple, bindings: &[Option<Packed>]) -> bool 
 pub(super) fn eval_expr(
     expr: &Expr,
     bindings: &[Option<Packed>],
-    database: &mut Database,
+    scratch: &mut Scratch<'_>,
 ) -> Option<Packed> {
     let mut solver = Solver {
         body: &[],
         order: &[],
-        database,
+        scratch,
         out: Vec::new(),
         limit: 0,
     };

@@ -9,12 +9,13 @@
 //! candidate bindings a student can inspect. Like the rest of
 //! `provenance`, it renders nothing.
 
-use super::search::{Explainer, bindings_of, collapse_whitespace};
-use super::{Binding, fact_text};
+use super::Binding;
+use super::search::{Explainer, bindings_of};
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
-use crate::eval::{self, EvalError, Origin, Packed, Tuple};
+use crate::eval::{EvalError, Origin, Packed, Tuple};
 use crate::plan;
-use crate::value::Value;
+use crate::text::collapse_whitespace;
+use crate::value::{Value, fact_text};
 use serde::Serialize;
 
 /// Why a fact does not hold.
@@ -130,7 +131,7 @@ impl Explainer<'_> {
         let name = program.predicate(predicate).name.clone();
         let fact = fact_text(&name, values);
         let tuple: Tuple = values.iter().map(|value| self.pack(value)).collect();
-        if self.database.contains(predicate, &tuple) {
+        if self.scratch.database().contains(predicate, &tuple) {
             return Ok(WhyNot {
                 fact,
                 outcome: WhyNotOutcome::Holds,
@@ -203,7 +204,7 @@ impl Explainer<'_> {
                     }
                 },
                 Expr::Const(constant) => {
-                    if self.database.store.lookup(constant) != Some(value) {
+                    if self.scratch.store().lookup(constant) != Some(value) {
                         attempt.verdict = Verdict::HeadMismatch {
                             reason: format!(
                                 "argument {} of the head is {constant}, but the fact has {}",
@@ -236,10 +237,9 @@ impl Explainer<'_> {
             let Ok(plan) = plan::plan_conjunction(&prefix, n_slots, &seed_vars, output) else {
                 continue;
             };
-            let rows = eval::evaluate_conjunction(
+            let rows = self.scratch.evaluate_conjunction(
                 &plan,
                 Origin::Rule(rule_id),
-                self.database,
                 &seed_values,
                 self.eval_options,
                 self.cancel,
@@ -385,7 +385,7 @@ impl Explainer<'_> {
         args.iter()
             .map(|arg| match arg {
                 Arg::Var(var) => bindings.get(var.0 as usize).copied().flatten(),
-                Arg::Const(value) => self.database.store.lookup(value),
+                Arg::Const(value) => self.scratch.store().lookup(value),
                 Arg::Wildcard => None,
             })
             .collect()
@@ -393,7 +393,8 @@ impl Explainer<'_> {
 
     /// Facts of `predicate` matching `pattern` exactly.
     fn matching_facts(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
-        self.database
+        self.scratch
+            .database()
             .relation(predicate)
             .iter()
             .filter(|tuple| differing_columns(pattern, tuple).is_some_and(|c| c.is_empty()))
@@ -416,7 +417,8 @@ impl Explainer<'_> {
             return Vec::new();
         }
         let mut close: Vec<(bool, Tuple)> = self
-            .database
+            .scratch
+            .database()
             .relation(predicate)
             .iter()
             .filter_map(
@@ -437,7 +439,7 @@ impl Explainer<'_> {
     fn tuple_text(&self, predicate: PredId, tuple: &Tuple) -> String {
         let values: Vec<Value> = tuple
             .iter()
-            .map(|&value| self.database.store.unpack(value))
+            .map(|&value| self.scratch.store().unpack(value))
             .collect();
         fact_text(&self.program.predicate(predicate).name, &values)
     }

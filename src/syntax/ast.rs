@@ -4,7 +4,7 @@
 //! checks: `analysis` turns it into the checked `ir`. The doc comment of each
 //! node shows the syntax it stands for.
 
-use super::span::Span;
+use crate::span::Span;
 use crate::value::Value;
 use serde::Serialize;
 
@@ -316,11 +316,6 @@ pub struct Call {
     /// Name through closing parenthesis.
     pub span: Span,
 }
-
-/// The names parsed as built-in function calls rather than atoms.
-pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "len", "concat", "lower", "upper", "contains", "year", "month", "day", "weekday",
-];
 
 /// A constant and where it is written.
 #[derive(Clone, Debug, PartialEq, Serialize)]

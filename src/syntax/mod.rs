@@ -1,11 +1,12 @@
-//! Syntax: source texts, spans, the surface tree and the parser.
+//! Syntax: the surface tree, the parser, the printer and the lexicon.
 //!
-//! This layer imports nothing else from the crate except `diagnostic` (for
-//! turning its errors into diagnostics): it knows what is written, never what it means.
+//! This layer imports nothing else from the crate but the layers below it
+//! (`span`, `value`, `diagnostic`, to turn its errors into diagnostics): it
+//! knows what is written, never what it means.
 
 pub mod ast;
+pub mod lexer;
 pub mod parser;
 pub mod print;
-pub mod span;
 
 pub use parser::{SyntaxError, parse_program};

@@ -13,7 +13,7 @@ use crate::value::write_quoted;
 /// Prints a whole program, one item per line, doc blocks preceded by a blank line.
 ///
 /// ```
-/// use wirelog::syntax::{parse_program, print::print_program, span::SourceId};
+/// use wirelog::syntax::{parse_program, print::print_program}; use wirelog::span::SourceId;
 /// let (program, _) = parse_program(SourceId(0), "p(X):-q(X,Y),not r(Y).");
 /// assert_eq!(print_program(&program), "p(X) :- q(X, Y), not r(Y).\n");
 /// ```
@@ -230,8 +230,8 @@ impl Display for ast::Item {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::span::{SourceId, Span};
     use crate::syntax::parse_program;
-    use crate::syntax::span::{SourceId, Span};
     use crate::value::{Date, Value};
     use proptest::prelude::*;
 
@@ -299,7 +299,7 @@ mod tests {
                     span: Span::default(),
                 }),
                 (
-                    proptest::sample::select(ast::BUILTIN_FUNCTIONS),
+                    proptest::sample::select(crate::syntax::lexer::BUILTIN_FUNCTIONS),
                     proptest::collection::vec(inner, 0..3)
                 )
                     .prop_map(|(name, args)| ast::Term::Call(call(name, args))),

@@ -1,11 +1,25 @@
-//! "Did you mean" suggestions: the closest known name to a misspelt one.
+//! Small text helpers every layer shares: "did you mean" suggestions and
+//! whitespace collapsing.
 //!
 //! Owns the notion of "close": an edit distance of at most two, or the same
-//! name once case and underscores are ignored. It knows nothing of
-//! predicates or functions; callers pass the candidate names.
+//! name once case and underscores are ignored. Every suggestion the crate
+//! makes (predicates, functions, types, commands, REPL arguments) comes from
+//! [`closest`], so they all agree. Imports nothing of the crate and knows
+//! nothing of Datalog; callers pass the candidate names.
+
+/// Every run of whitespace (Unicode's, so non-breaking spaces too) becomes one
+/// space, and the ends are trimmed: a clause or a quote on one line.
+///
+/// ```
+/// use wirelog::text::collapse_whitespace;
+/// assert_eq!(collapse_whitespace("  p(X) :-\n\t q(X).  "), "p(X) :- q(X).");
+/// ```
+pub fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// Levenshtein distance between two strings, counted in characters.
-pub(crate) fn edit_distance(left: &str, right: &str) -> usize {
+pub fn edit_distance(left: &str, right: &str) -> usize {
     let right_chars: Vec<char> = right.chars().collect();
     let mut previous: Vec<usize> = (0..=right_chars.len()).collect();
     let mut current = vec![0; right_chars.len() + 1];
@@ -23,7 +37,7 @@ pub(crate) fn edit_distance(left: &str, right: &str) -> usize {
 }
 
 /// The name folded for loose comparison: lowercase, without underscores.
-pub(crate) fn fold(name: &str) -> String {
+pub fn fold(name: &str) -> String {
     name.chars()
         .filter(|character| *character != '_')
         .flat_map(char::to_lowercase)
@@ -35,10 +49,7 @@ pub(crate) fn fold(name: &str) -> String {
 /// Close means equal once folded, or within edit distance two, as long as the
 /// distance is smaller than the name itself (so `p` never suggests `q`). Ties
 /// go to the earlier candidate, so the answer is deterministic.
-pub(crate) fn closest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let folded = fold(name);
     let length = name.chars().count();
     let mut best: Option<(usize, &'a str)> = None;

@@ -4,144 +4,13 @@
 //! Everything here works on plain strings and a [`Vocabulary`] snapshot of
 //! the session, so it can be tested without a terminal; the binary's
 //! rustyline helper only forwards to it. It must never evaluate or change
-//! the session. The lexer is deliberately forgiving: it classifies any text,
-//! including half-typed clauses, and the parser stays the judge of what is
-//! valid.
+//! the session. Text is read with the syntax layer's forgiving lexer
+//! (`syntax::lexer`), so the editor and the parser agree on keywords,
+//! strings and comments.
 
+use super::command::{Argument, COMMANDS, is_command, resolve_command};
 use crate::session::Session;
-use crate::syntax::ast::BUILTIN_FUNCTIONS;
-use std::ops::Range;
-
-/// What a piece of the input line is, for completion and colouring.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenKind {
-    /// `X`, `Talks`, `_Who`, `_`
-    Variable,
-    /// A lowercase identifier: predicate, symbol or function.
-    Name,
-    /// `not`, `mod`, `count`, `sum`, `min`, `max`
-    Keyword,
-    /// `58`, `-3` (the digits), `2025-10-29`
-    Number,
-    /// `"…"` with its closing quote.
-    String,
-    /// `"…` up to the end of the line: the parser will report it.
-    StringUnterminated,
-    /// `% …` to the end of the line.
-    Comment,
-    /// `:-`
-    Neck,
-    /// `?-`
-    QueryMark,
-    /// The `.` that ends a clause.
-    Dot,
-    /// `#include`
-    Directive,
-    /// Any other character: parentheses, commas, operators, `@`.
-    Punct,
-    /// Spaces, tabs and newlines.
-    Space,
-}
-
-/// One token: its kind and byte range in the text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
-    /// What it is.
-    pub kind: TokenKind,
-    /// Where it is, in bytes.
-    pub range: Range<usize>,
-}
-
-/// The words that are keywords somewhere in the grammar.
-const KEYWORDS: &[&str] = &["not", "mod", "count", "sum", "min", "max"];
-
-/// Splits text into tokens, never failing: every byte belongs to one token.
-///
-/// Strings and comments end at the end of their line, as in the parser, so a
-/// `.` or `%` inside a string and a `.` inside a comment are not mistaken for
-/// the end of a clause.
-pub fn tokenize(text: &str) -> Vec<Token> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let byte = bytes[start];
-        let next = bytes.get(start + 1).copied();
-        let identifier_end = |from: usize| {
-            text[from..]
-                .find(|character: char| !(character.is_ascii_alphanumeric() || character == '_'))
-                .map_or(text.len(), |offset| from + offset)
-        };
-        let (kind, end) = match byte {
-            b' ' | b'\t' | b'\n' | b'\r' => {
-                let end = text[start..]
-                    .find(|character: char| !matches!(character, ' ' | '\t' | '\n' | '\r'))
-                    .map_or(text.len(), |offset| start + offset);
-                (TokenKind::Space, end)
-            }
-            b'%' => {
-                let end = text[start..]
-                    .find('\n')
-                    .map_or(text.len(), |offset| start + offset);
-                (TokenKind::Comment, end)
-            }
-            b'"' => string_token(bytes, start),
-            b':' if next == Some(b'-') => (TokenKind::Neck, start + 2),
-            b'?' if next == Some(b'-') => (TokenKind::QueryMark, start + 2),
-            b'.' => (TokenKind::Dot, start + 1),
-            b'#' if next.is_some_and(|next| next.is_ascii_alphabetic()) => {
-                (TokenKind::Directive, identifier_end(start + 1))
-            }
-            b'A'..=b'Z' | b'_' => (TokenKind::Variable, identifier_end(start)),
-            b'a'..=b'z' => {
-                let end = identifier_end(start);
-                let kind = if KEYWORDS.contains(&&text[start..end]) {
-                    TokenKind::Keyword
-                } else {
-                    TokenKind::Name
-                };
-                (kind, end)
-            }
-            b'0'..=b'9' => {
-                // Digits, and the `-` of a date when a digit follows it.
-                let mut end = start;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_digit()
-                        || (bytes[end] == b'-'
-                            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)))
-                {
-                    end += 1;
-                }
-                (TokenKind::Number, end)
-            }
-            _ => {
-                let width = text[start..].chars().next().map_or(1, char::len_utf8);
-                (TokenKind::Punct, start + width)
-            }
-        };
-        tokens.push(Token {
-            kind,
-            range: start..end,
-        });
-        start = end;
-    }
-    tokens
-}
-
-/// A string token starting at the `"` at `start`: up to the closing quote, or
-/// to the end of the line when there is none.
-fn string_token(bytes: &[u8], start: usize) -> (TokenKind, usize) {
-    let mut index = start + 1;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'"' => return (TokenKind::String, index + 1),
-            b'\n' => return (TokenKind::StringUnterminated, index),
-            b'\\' if bytes.get(index + 1).is_some_and(|next| *next != b'\n') => index += 2,
-            _ => index += 1,
-        }
-    }
-    (TokenKind::StringUnterminated, bytes.len())
-}
+use crate::syntax::lexer::{BUILTIN_FUNCTIONS, KEYWORDS, Token, TokenKind, tokenize};
 
 /// The tokens that carry meaning: no spaces, no comments.
 fn significant(text: &str) -> impl Iterator<Item = Token> {
@@ -163,7 +32,7 @@ pub fn is_blank(text: &str) -> bool {
 /// for a `.` that the user believes they typed.
 ///
 /// ```
-/// use wirelog::commands::edit::is_complete;
+/// use wirelog::repl::is_complete;
 /// assert!(is_complete("p(a)."));
 /// assert!(!is_complete("h(X) :- p(X),"));
 /// assert!(!is_complete(r#"said(x, "ends here.")"#));
@@ -198,7 +67,7 @@ pub fn variables(text: &str) -> Vec<String> {
 /// needs that to place the cursor).
 pub fn highlight(line: &str) -> String {
     const RESET: &str = "\x1b[0m";
-    let command = super::is_command(line);
+    let command = is_command(line);
     let mut out = String::with_capacity(line.len() * 2);
     for (index, token) in tokenize(line).into_iter().enumerate() {
         let text = &line[token.range.clone()];
@@ -298,7 +167,7 @@ impl Vocabulary {
     pub fn complete(&self, pending: &str, line: &str, pos: usize) -> Completion {
         let pos = floor_char_boundary(line, pos);
         let before = &line[..pos];
-        if pending.is_empty() && super::is_command(before) {
+        if pending.is_empty() && is_command(before) {
             return self.complete_command(before);
         }
         // No completion inside a string or a comment.
@@ -352,7 +221,7 @@ impl Vocabulary {
             .find(char::is_whitespace)
             .map(|offset| colon + 1 + offset);
         let Some(name_end) = name_end else {
-            let words: Vec<String> = super::COMMANDS
+            let words: Vec<String> = COMMANDS
                 .iter()
                 .filter(|info| info.name.starts_with(after_colon))
                 .map(|info| format!(":{}", info.name))
@@ -367,7 +236,7 @@ impl Vocabulary {
             };
         };
         let command = &before[colon + 1..name_end];
-        let Some(info) = super::resolve_command(command).ok() else {
+        let Some(info) = resolve_command(command).ok() else {
             return Completion::None;
         };
         let argument_start = before[name_end..]
@@ -375,10 +244,10 @@ impl Vocabulary {
             .map_or(before.len(), |offset| name_end + offset);
         let argument = &before[argument_start..];
         match info.argument {
-            super::Argument::Path => Completion::Path {
+            Argument::Path => Completion::Path {
                 start: argument_start,
             },
-            super::Argument::Predicate | super::Argument::Fact => {
+            Argument::Predicate | Argument::Fact => {
                 if argument.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
                     return Completion::None;
                 }
@@ -390,7 +259,7 @@ impl Vocabulary {
                     .collect();
                 Completion::words(argument_start, words)
             }
-            super::Argument::Format => Completion::words(
+            Argument::Format => Completion::words(
                 argument_start,
                 ["table", "csv", "json"]
                     .into_iter()
@@ -398,18 +267,18 @@ impl Vocabulary {
                     .map(str::to_string)
                     .collect(),
             ),
-            super::Argument::Command => {
+            Argument::Command => {
                 let argument = argument.trim_start_matches(':');
                 Completion::words(
                     argument_start,
-                    super::COMMANDS
+                    COMMANDS
                         .iter()
                         .filter(|info| info.name.starts_with(argument))
                         .map(|info| info.name.to_string())
                         .collect(),
                 )
             }
-            super::Argument::None => Completion::None,
+            Argument::None => Completion::None,
         }
     }
 
@@ -420,14 +289,12 @@ impl Vocabulary {
         if pos != line.len() || line.is_empty() {
             return None;
         }
-        if super::is_command(line) {
+        if is_command(line) {
             let name = line.trim_start().trim_start_matches(':');
             if name.is_empty() || name.contains(char::is_whitespace) {
                 return None;
             }
-            let mut matching = super::COMMANDS
-                .iter()
-                .filter(|info| info.name.starts_with(name));
+            let mut matching = COMMANDS.iter().filter(|info| info.name.starts_with(name));
             let info = matching.next()?;
             if matching.next().is_some() && info.name != name {
                 return None;
@@ -593,32 +460,6 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(is_complete(text), *expected, "input {text:?}");
         }
-    }
-
-    #[test]
-    fn tokens_cover_every_byte() {
-        let text = "h(X) :- p(X, \"Türkiye\"), not q(_Y), N = count : { r(_) }, D = 2025-10-29 + 1. % ok\n?- h(é).";
-        let tokens = tokenize(text);
-        let mut expected_start = 0;
-        for token in &tokens {
-            assert_eq!(token.range.start, expected_start);
-            expected_start = token.range.end;
-        }
-        assert_eq!(expected_start, text.len());
-        let kinds: Vec<TokenKind> = tokens
-            .iter()
-            .filter(|token| token.kind != TokenKind::Space)
-            .map(|token| token.kind)
-            .collect();
-        assert!(kinds.contains(&TokenKind::Neck));
-        assert!(kinds.contains(&TokenKind::QueryMark));
-        assert!(kinds.contains(&TokenKind::Comment));
-        assert!(kinds.contains(&TokenKind::Keyword));
-        let date = tokens
-            .iter()
-            .find(|token| token.kind == TokenKind::Number)
-            .map(|token| &text[token.range.clone()]);
-        assert_eq!(date, Some("2025-10-29"));
     }
 
     #[test]

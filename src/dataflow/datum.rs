@@ -1,0 +1,165 @@
+//! The values the dataflow engine moves between workers and processes.
+//!
+//! The datafrog engine packs a value into one `u64` whose text ids are
+//! private to one `Store`; a record exchanged between worker threads or
+//! processes must mean the same thing everywhere, so here a symbol or string
+//! travels as its text (shared, so copying a row copies no text). The order
+//! of `Datum` is the order users see (integers, dates, symbols, strings, each
+//! by value), so sorted answers need no store. Arithmetic, comparisons and
+//! built-in functions are not defined here: `Evaluator` hands them to the
+//! datafrog engine's `Store` and `CompiledExpr` (see `expr`), so both
+//! engines compute with the same code.
+
+use crate::eval::{Packed, Store, ValueType};
+use crate::value::Date;
+use crate::value::Value;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+/// One value in a dataflow record.
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Datum {
+    /// A 64-bit integer.
+    Int(i64),
+    /// A date, as days since 1970-01-01.
+    Date(i64),
+    /// A symbol such as `qatar`.
+    Symbol(Text),
+    /// A string.
+    Str(Text),
+}
+
+/// Shared text behind a thin pointer, so a `Datum` is two words.
+pub type Text = Arc<String>;
+
+/// A tuple of a relation, or the bindings of a rule body so far: up to
+/// three values inline, so most rows, keys and values cost no allocation.
+pub type Row = smallvec::SmallVec<[Datum; 3]>;
+
+impl Datum {
+    /// The dataflow form of a value.
+    pub fn from_value(value: &Value) -> Datum {
+        match value {
+            Value::Integer(number) => Datum::Int(*number),
+            Value::Date(date) => Datum::Date(date.to_days()),
+            Value::Symbol(name) => Datum::Symbol(Arc::new(name.clone())),
+            Value::String(text) => Datum::Str(Arc::new(text.clone())),
+        }
+    }
+
+    /// The value as users see it.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Datum::Int(number) => Value::Integer(*number),
+            Datum::Date(days) => Value::Date(Date::from_days(*days).unwrap_or(Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            })),
+            Datum::Symbol(name) => Value::Symbol(name.to_string()),
+            Datum::Str(text) => Value::String(text.to_string()),
+        }
+    }
+}
+
+/// A worker's bridge to the shared value semantics: packs data into its own
+/// `Store`, lets the store compute, and unpacks the result.
+#[derive(Default)]
+pub struct Evaluator {
+    /// The worker's interner; text is interned the first time it is computed with.
+    pub store: Store,
+    /// Texts already unpacked, so a result that is an existing text costs no allocation.
+    texts: FxHashMap<Packed, Text>,
+    /// A row packed for `CompiledExpr::evaluate`, reused.
+    pub(super) slots: Vec<Packed>,
+}
+
+impl Evaluator {
+    /// Packs a datum into this worker's store.
+    pub fn pack(&mut self, datum: &Datum) -> Packed {
+        match datum {
+            Datum::Int(number) => self.store.int(*number),
+            Datum::Date(days) => Store::date_days(*days),
+            Datum::Symbol(name) => {
+                let packed = self.store.symbol(name);
+                self.texts.entry(packed).or_insert_with(|| Arc::clone(name));
+                packed
+            }
+            Datum::Str(text) => {
+                let packed = self.store.string(text);
+                self.texts.entry(packed).or_insert_with(|| Arc::clone(text));
+                packed
+            }
+        }
+    }
+
+    /// Unpacks a value computed by the store.
+    pub fn unpack(&mut self, packed: Packed) -> Datum {
+        match Store::value_type(packed) {
+            ValueType::Integer => Datum::Int(self.store.as_int(packed).unwrap_or_default()),
+            ValueType::Date => Datum::Date(Store::as_days(packed).unwrap_or_default()),
+            kind => {
+                let text = match self.texts.get(&packed) {
+                    Some(text) => Arc::clone(text),
+                    None => {
+                        let text: Text =
+                            Arc::new(self.store.as_text(packed).unwrap_or_default().to_string());
+                        self.texts.insert(packed, Arc::clone(&text));
+                        text
+                    }
+                };
+                if kind == ValueType::Symbol {
+                    Datum::Symbol(text)
+                } else {
+                    Datum::Str(text)
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_is_the_order_users_see() {
+        let mut store = Store::new();
+        let values = [
+            Value::Integer(-5),
+            Value::Integer(3),
+            Value::Date(Date::new(2025, 10, 29).unwrap()),
+            Value::Symbol("qatar".into()),
+            Value::Symbol("turkey".into()),
+            Value::String("Asif".into()),
+        ];
+        for a in &values {
+            for b in &values {
+                let (packed_a, packed_b) = (store.pack(a), store.pack(b));
+                assert_eq!(
+                    Datum::from_value(a).cmp(&Datum::from_value(b)),
+                    store.compare(packed_a, packed_b),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn values_round_trip_through_the_store() {
+        let mut evaluator = Evaluator::default();
+        for datum in [
+            Datum::Int(i64::MIN),
+            Datum::Int(7),
+            Datum::Date(20_000),
+            Datum::Symbol(Arc::new("kabul".into())),
+            Datum::Str(Arc::new("Kabul".into())),
+        ] {
+            let packed = evaluator.pack(&datum);
+            assert_eq!(evaluator.unpack(packed), datum);
+            assert_eq!(Datum::from_value(&datum.to_value()), datum);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Explanations asked of the session: typed facts become `provenance`
+//! goals, rounds are recorded when explanations first need them, and what
+//! goes wrong becomes diagnostics.
+//!
+//! Owns the fact language of `:why` and `:whynot` (one ground atom of a known
+//! predicate, `E501` to `E505`) and the decision to re-evaluate the model
+//! with rounds recorded. The explanations themselves are `provenance`'s; they
+//! read the model through a `ModelView` and never change it.
+
+use super::{Rejected, Session, eval_diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::{self, EvalOptions};
+use crate::provenance::{
+    self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, QueryExplanation, WhyNot,
+};
+use crate::span::Span;
+use crate::syntax::ast::{Item, Term};
+use crate::syntax::parse_program;
+use crate::text;
+use crate::value::Answer;
+use std::sync::atomic::Ordering;
+
+impl Session {
+    /// Explains why `fact` (a ground atom as typed, e.g.
+    /// `failed_mediated_talks(istanbul_talks)`, with or without the final `.`) holds.
+    ///
+    /// Rejected when the text is not a ground atom, names an unknown
+    /// predicate, or the fact does not hold (the diagnostic suggests
+    /// `:whynot`). The first explanation in a session evaluated without
+    /// `record_rounds` evaluates it once more with rounds recorded, and
+    /// keeps recording them from then on.
+    pub fn why(&mut self, fact: &str) -> Result<Derivation, Rejected> {
+        self.why_with(fact, &ExplainOptions::default())
+    }
+
+    /// [`Session::why`] with explicit options.
+    pub fn why_with(
+        &mut self,
+        fact: &str,
+        options: &ExplainOptions,
+    ) -> Result<Derivation, Rejected> {
+        let goal = self.goal(fact, ":why")?;
+        self.record_rounds()?;
+        let view = self.view()?;
+        provenance::why(&view, &goal, options).map_err(|error| match error {
+            ExplainError::Eval(error) => Rejected::one(eval_diagnostic(&error, view.program)),
+            ExplainError::FactNotHolding { fact, span } => Rejected::one(
+                Diagnostic::error(Code::E504, format!("`{fact}` does not hold"), span).with_note(
+                    format!("help: ask `:whynot {fact}` to see which rule fails and why"),
+                ),
+            ),
+        })
+    }
+
+    /// Explains why `fact` does not hold: for each rule that could derive it,
+    /// the first body literal that fails for the closest candidate bindings.
+    pub fn why_not(&mut self, fact: &str) -> Result<WhyNot, Rejected> {
+        self.why_not_with(fact, &ExplainOptions::default())
+    }
+
+    /// [`Session::why_not`] with explicit options.
+    pub fn why_not_with(
+        &mut self,
+        fact: &str,
+        options: &ExplainOptions,
+    ) -> Result<WhyNot, Rejected> {
+        let goal = self.goal(fact, ":whynot")?;
+        self.cancel.store(false, Ordering::Relaxed);
+        let view = self.view()?;
+        provenance::why_not(&view, &goal, options)
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)))
+    }
+
+    /// Explains the first `max_rows` rows of each answer, aligned with
+    /// `answers` as [`Session::answers`] returned them (`run --explain`).
+    pub fn explain_answers(
+        &mut self,
+        answers: &[Answer],
+        max_rows: usize,
+        options: &ExplainOptions,
+    ) -> Result<Vec<QueryExplanation>, Rejected> {
+        self.record_rounds()?;
+        let view = self.view()?;
+        provenance::explain_answers(&view, answers, max_rows, options)
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)))
+    }
+
+    /// The read-only view explanations work on.
+    fn view(&self) -> Result<ModelView<'_>, Rejected> {
+        let model = self.model.as_ref().ok_or_else(nothing_loaded)?;
+        Ok(ModelView {
+            program: &model.program,
+            database: &model.database,
+            sources: &self.sources,
+            articles: &self.articles,
+            eval_options: self.eval_options(),
+            cancel: &self.cancel,
+        })
+    }
+
+    /// Makes sure the model knows each tuple's round: evaluates it once more
+    /// with rounds recorded, and keeps recording for the rest of the session.
+    fn record_rounds(&mut self) -> Result<(), Rejected> {
+        self.cancel.store(false, Ordering::Relaxed);
+        if self.options.check_only {
+            return Ok(());
+        }
+        let options = EvalOptions {
+            record_rounds: true,
+            ..self.eval_options()
+        };
+        let model = self.model.as_mut().ok_or_else(nothing_loaded)?;
+        if model.database.records_rounds() {
+            return Ok(());
+        }
+        let store = model.database.store.clone();
+        match eval::evaluate(&model.program, &model.plan, store, options, &self.cancel) {
+            Ok(database) => {
+                model.database = database;
+                self.options.record_rounds = true;
+                Ok(())
+            }
+            Err(error) => Err(Rejected::one(eval_diagnostic(&error, &model.program))),
+        }
+    }
+
+    /// Parses `text` as one ground atom of a known predicate with the right
+    /// arity, as a source of its own (`<repl:N>`), for `command`.
+    fn goal(&mut self, text: &str, command: &str) -> Result<Goal, Rejected> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(Rejected::one(
+                Diagnostic::error_without_span(Code::E501, format!("`{command}` needs a fact"))
+                    .with_note(format!(
+                        "help: for example `{command} failed_mediated_talks(istanbul_talks)`"
+                    )),
+            ));
+        }
+        let mut source_text = trimmed.to_string();
+        if !source_text.ends_with('.') {
+            source_text.push('.');
+        }
+        let name = self.next_repl_name();
+        let source = self.sources.add(name, source_text.clone());
+        let (program, errors) = parse_program(source, &source_text);
+        if !errors.is_empty() {
+            return Err(Rejected {
+                diagnostics: errors.iter().map(|error| error.to_diagnostic()).collect(),
+            });
+        }
+        let whole = Span::new(source, 0, source_text.len());
+        let clause = match program.items.as_slice() {
+            [Item::Clause(clause)] if clause.body.is_empty() && clause.citations.is_empty() => {
+                clause
+            }
+            _ => {
+                return Err(Rejected::one(
+                    Diagnostic::error(Code::E501, format!("`{command}` takes one fact"), whole)
+                        .with_note(format!(
+                            "help: write a ground atom such as `{command} failed_mediated_talks(istanbul_talks)`"
+                        )),
+                ));
+            }
+        };
+        let mut values = Vec::with_capacity(clause.head.args.len());
+        for term in &clause.head.args {
+            match term {
+                Term::Constant(constant) => values.push(constant.value.clone()),
+                other => {
+                    return Err(Rejected::one(
+                        Diagnostic::error(
+                            Code::E501,
+                            format!("`{command}` needs a ground fact: `{other}` is not a constant"),
+                            other.span(),
+                        )
+                        .with_note(
+                            "help: to see every answer of a pattern, ask a query (`?- p(X).`) and explain its rows with `run --explain`",
+                        ),
+                    ));
+                }
+            }
+        }
+        let name = &clause.head.predicate.name;
+        let program_ir = self.program().ok_or_else(nothing_loaded)?;
+        let Some(predicate) = program_ir.predicate_id(name) else {
+            let mut diagnostic = Diagnostic::error(
+                Code::E502,
+                format!("unknown predicate `{name}`"),
+                clause.head.predicate.span,
+            );
+            let names = program_ir.predicates.iter().map(|p| p.name.as_str());
+            if let Some(suggestion) = text::closest(name, names) {
+                diagnostic = diagnostic.with_note(format!("help: did you mean `{suggestion}`?"));
+            }
+            return Err(Rejected::one(diagnostic));
+        };
+        let arity = program_ir.predicate(predicate).arity;
+        if arity != values.len() {
+            return Err(Rejected::one(Diagnostic::error(
+                Code::E503,
+                format!(
+                    "`{name}` takes {arity} argument{}, not {}",
+                    if arity == 1 { "" } else { "s" },
+                    values.len()
+                ),
+                clause.head.span,
+            )));
+        }
+        Ok(Goal {
+            predicate,
+            values,
+            span: clause.head.span,
+        })
+    }
+}
+
+fn nothing_loaded() -> Rejected {
+    Rejected::one(Diagnostic::error_without_span(
+        Code::E505,
+        "nothing is loaded yet",
+    ))
+}
