@@ -19,7 +19,8 @@
 //! [`value`] (values, dates, answers), [`diagnostic`] (diagnostics and their
 //! codes), [`articles`] (the articles citations quote). Above them:
 //! [`session::Session`] runs the stages end to end (a rejected input leaves
-//! it unchanged), and [`repl`] is the REPL without a terminal, which the
+//! it unchanged), [`course`] holds the lessons and checks a student's answers
+//! to their exercises, and [`repl`] is the REPL without a terminal, which the
 //! `wirelog` binary drives. ARCHITECTURE.md has the layers and their rules.
 //!
 //! # Example
@@ -48,6 +49,7 @@
 
 pub mod analysis;
 pub mod articles;
+pub mod course;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;

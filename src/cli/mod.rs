@@ -1,5 +1,6 @@
-//! The command line: `run`, `check`, `schema` and `repl`. Uses only the library's public API.
+//! The command line: `run`, `check`, `schema`, `repl`, `exercise` and `lesson`. Uses only the library's public API.
 
+mod course;
 mod repl;
 
 use clap::{Args, Parser, Subcommand};
@@ -83,6 +84,40 @@ enum Command {
         /// The rule files.
         files: Vec<PathBuf>,
     },
+    /// List the course's exercises, show one, or check an answer to one.
+    ///
+    /// `wirelog exercise` lists them all, `wirelog exercise 3` those of
+    /// lesson 3, `wirelog exercise 3.1` shows one, and `wirelog exercise 3.1
+    /// 'QUERY'` checks an answer: rules of your own and one query (`?-` may
+    /// be left out of a lone query). The answer set is compared by value,
+    /// columns in the order the question asks for.
+    ///
+    /// Exit status: 0 when listed, shown, or the answer is right; 1 when the
+    /// answer is not right or was rejected; 2 for an unknown exercise.
+    Exercise {
+        /// An exercise (`3.1`) or a lesson number (`3`).
+        id: Option<String>,
+        /// The answer to check.
+        answer: Option<String>,
+        /// Show the expected answer (for teachers, or after giving up).
+        #[arg(long)]
+        expected: bool,
+        /// Use these lesson files instead of the bundled lessons (repeatable).
+        #[arg(long = "lesson", value_name = "FILE")]
+        lessons: Vec<PathBuf>,
+    },
+    /// Read a lesson as a notebook: its comments as prose, each query
+    /// followed by its answer, then the exercises' questions.
+    Lesson {
+        /// A lesson file, or the number of a bundled lesson (`3`).
+        lesson: String,
+        /// `text` for the terminal, or `markdown`.
+        #[arg(long, short, default_value = "text")]
+        format: String,
+        /// Print every row of long answers.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// What makes up the program of `run` and `check`.
@@ -144,6 +179,23 @@ pub fn run(arguments: Arguments) -> i32 {
         ),
         Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
         Some(Command::Schema { files }) => schema(limits, &files),
+        Some(Command::Exercise {
+            id,
+            answer,
+            expected,
+            lessons,
+        }) => course::exercise(
+            limits,
+            &lessons,
+            id.as_deref(),
+            answer.as_deref(),
+            expected,
+        ),
+        Some(Command::Lesson {
+            lesson,
+            format,
+            all,
+        }) => course::lesson(limits, &lesson, &format, all),
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Argument {
     Command,
     /// A clause such as `mediates(qatar, istanbul_talks).`
     Clause,
+    /// An exercise such as `3.1`, then (for `:check`) an answer.
+    Exercise,
 }
 
 /// One command of the REPL, for parsing, help, completion and hints.
@@ -154,6 +156,22 @@ pub const COMMANDS: &[CommandInfo] = &[
         forcible: false,
     },
     CommandInfo {
+        name: "exercise",
+        usage: "[ID|LESSON]",
+        argument: Argument::Exercise,
+        required: false,
+        summary: "list the course's exercises (of one lesson), or show one such as `3.1`",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "check",
+        usage: "ID ANSWER",
+        argument: Argument::Exercise,
+        required: true,
+        summary: "check an answer to an exercise, e.g. `:check 3.1 ?- within(P, pakistan).`",
+        forcible: false,
+    },
+    CommandInfo {
         name: "quit",
         usage: "",
         argument: Argument::None,
@@ -211,6 +229,10 @@ pub enum Command {
     Format(Option<Format>),
     /// `:all`
     All,
+    /// `:exercise [ID|LESSON]`
+    Exercise(Option<String>),
+    /// `:check ID ANSWER`
+    Check(String),
     /// `:quit`
     Quit,
 }
@@ -385,6 +407,8 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
         },
         "format" => Command::Format(optional.map(|name| name.parse()).transpose()?),
         "all" => Command::All,
+        "exercise" => Command::Exercise(optional),
+        "check" => Command::Check(argument.to_string()),
         _ => Command::Quit,
     })
 }

@@ -9,11 +9,12 @@
 //! Inside, with no cycle: `command` (the language) → `help`, `edit` (editing
 //! aids) → `lines` (gathering lines into inputs); `reply` (data and its
 //! text), `files` → `inputs` (`:load`, `:reload`, `:retract`, `:undo`),
-//! `save` (`:save`), `inspect` (`:schema`, `:facts`, `:rules`), `explain`
+//! `save` (`:save`), `course` (`:exercise`, `:check`), `inspect` (`:schema`, `:facts`, `:rules`), `explain`
 //! (`:why`, `:whynot`) → `shell` (the dispatcher). It never prints and never
 //! evaluates by itself: every change goes through `Session`.
 
 mod command;
+mod course;
 mod edit;
 mod explain;
 mod files;

@@ -14,7 +14,7 @@ use super::command::{Command, is_command, parse_command};
 use super::edit::{is_blank, variables};
 use super::help::help;
 use super::reply::{Event, Reply, Text, TextView};
-use super::{explain, inputs, inspect, save};
+use super::{course, explain, inputs, inspect, save};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::present::{Format, plural, table::format_elapsed};
 use crate::session::Session;
@@ -246,6 +246,8 @@ impl Shell {
                     })
                 }
             }
+            Command::Exercise(argument) => course::exercise(argument.as_deref()),
+            Command::Check(argument) => course::check(session, argument, self.view.color),
             Command::Quit => Reply {
                 quit: true,
                 ..Reply::default()

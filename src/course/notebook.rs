@@ -1,0 +1,351 @@
+//! A lesson read as a notebook: its comments as prose, its clauses as code,
+//! each query followed by its answer, then the exercises' questions.
+//!
+//! Owns cutting a lesson's text into cells ([`Notebook`], plain data) and
+//! their terminal and Markdown text. The answers come from one evaluation
+//! of the lesson in a fresh session (every query in file order, as
+//! `wirelog run` gives them); the exercises' expected answers are never
+//! shown.
+
+use super::check::lesson_session;
+use super::lesson::{Exercise, Lesson, comment_text, exercises_heading_line};
+use super::render::columns_wanted;
+use crate::present::{TableOptions, TableStyle, plural, render_table};
+use crate::session::{Rejected, Session, SessionOptions};
+use crate::syntax::ast::Item;
+use crate::value::Answer;
+use std::fmt::Write as _;
+
+/// One cell of a notebook.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Comment lines, without their `%`, lines kept as written.
+    Prose(String),
+    /// Clauses, includes or a query, as written.
+    Code(String),
+    /// The answer to the query of the cell before.
+    Answer(Answer),
+    /// The lesson's exercises (questions only).
+    Exercises(Vec<Exercise>),
+}
+
+/// A lesson with its answers in place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notebook {
+    /// The lesson's title.
+    pub title: String,
+    /// The lesson's name (file).
+    pub name: String,
+    /// The cells in reading order.
+    pub cells: Vec<Cell>,
+}
+
+/// Evaluates the lesson and cuts it into cells. `Err` holds the session
+/// (for rendering) and why the lesson was rejected.
+pub fn notebook(
+    lesson: &Lesson,
+    options: SessionOptions,
+) -> Result<Notebook, Box<(Session, Rejected)>> {
+    let mut session = lesson_session(lesson, options)?;
+    let answers = match session.answers() {
+        Ok(answers) => answers,
+        Err(rejected) => return Err(Box::new((session, rejected))),
+    };
+    let Some(source) = session
+        .units()
+        .iter()
+        .find(|unit| session.sources().name(unit.source) == lesson.name)
+        .map(|unit| unit.source)
+    else {
+        return Ok(Notebook {
+            title: lesson.title.clone(),
+            name: lesson.name.clone(),
+            cells: Vec::new(),
+        });
+    };
+    // The model's queries and the answers are in the same order; keep the
+    // lesson's own, by where they start in its text.
+    let mut answer_at: Vec<(usize, Answer)> = session
+        .program()
+        .map(|program| {
+            program
+                .queries
+                .iter()
+                .zip(answers)
+                .filter(|(query, _)| query.span.source == source)
+                .map(|(query, answer)| (query.span.start as usize, answer))
+                .collect()
+        })
+        .unwrap_or_default();
+    answer_at.reverse();
+    let items: Vec<(usize, usize, bool)> = session
+        .units()
+        .iter()
+        .filter(|unit| unit.source == source)
+        .flat_map(|unit| &unit.program.items)
+        .filter_map(|item| match item {
+            Item::Clause(clause) => Some((clause.span, false)),
+            Item::Query(query) => Some((query.span, true)),
+            Item::Include(include) => Some((include.span, false)),
+            Item::Doc(_) => None,
+        })
+        .map(|(span, is_query)| (span.start as usize, span.end as usize, is_query))
+        .collect();
+    Ok(Notebook {
+        title: lesson.title.clone(),
+        name: lesson.name.clone(),
+        cells: cut_cells(lesson, &items, &mut answer_at),
+    })
+}
+
+/// Cells from the lesson text and its items' byte ranges.
+fn cut_cells(
+    lesson: &Lesson,
+    items: &[(usize, usize, bool)],
+    answer_at: &mut Vec<(usize, Answer)>,
+) -> Vec<Cell> {
+    let text = lesson.text.as_str();
+    // The exercise block is shown as questions, not as comments.
+    let end = exercises_heading_line(text)
+        .map(|line| {
+            text.split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum()
+        })
+        .unwrap_or(text.len());
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut cursor = 0;
+    for &(start, stop, is_query) in items {
+        if start < cursor || stop > end {
+            continue;
+        }
+        push_prose(&mut cells, &text[cursor..start]);
+        // A clause starts at its head; take the whole line so indentation stays.
+        let code = text[start..stop].trim();
+        match cells.last_mut() {
+            Some(Cell::Code(previous)) if !gap_has_blank_line(&text[cursor..start]) => {
+                previous.push('\n');
+                previous.push_str(code);
+            }
+            _ => cells.push(Cell::Code(code.to_string())),
+        }
+        cursor = stop;
+        if is_query
+            && let Some((_, answer)) = answer_at
+                .pop_if(|(at, _)| *at == start)
+        {
+            cells.push(Cell::Answer(answer));
+        }
+    }
+    push_prose(&mut cells, &text[cursor.min(end)..end]);
+    if !lesson.exercises.is_empty() {
+        cells.push(Cell::Exercises(lesson.exercises.clone()));
+    }
+    cells
+}
+
+/// True when the text between two items separates them: a blank line or a comment.
+fn gap_has_blank_line(gap: &str) -> bool {
+    gap.matches('\n').count() >= 2 || gap.contains('%')
+}
+
+/// Adds the comment lines of `gap` as prose cells, one per paragraph group.
+fn push_prose(cells: &mut Vec<Cell>, gap: &str) {
+    let mut paragraph: Vec<&str> = Vec::new();
+    for line in gap.lines() {
+        match comment_text(line) {
+            Some(content) => paragraph.push(content.trim_end()),
+            None if line.trim().is_empty() => flush(cells, &mut paragraph),
+            None => {}
+        }
+    }
+    flush(cells, &mut paragraph);
+}
+
+fn flush(cells: &mut Vec<Cell>, paragraph: &mut Vec<&str>) {
+    while paragraph.last().is_some_and(|line| line.is_empty()) {
+        paragraph.pop();
+    }
+    let start = paragraph.iter().take_while(|line| line.is_empty()).count();
+    if start < paragraph.len() {
+        cells.push(Cell::Prose(paragraph[start..].join("\n")));
+    }
+    paragraph.clear();
+}
+
+/// The notebook for a terminal: prose as it is, code indented with `│`,
+/// answers as tables (at most `max_rows` rows each).
+pub fn render_notebook_text(notebook: &Notebook, max_rows: Option<usize>) -> String {
+    let mut text = String::new();
+    for cell in &notebook.cells {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        match cell {
+            Cell::Prose(prose) => {
+                text.push_str(prose);
+                text.push('\n');
+            }
+            Cell::Code(code) => {
+                for line in code.lines() {
+                    let _ = writeln!(text, "  │ {line}");
+                }
+            }
+            Cell::Answer(answer) => {
+                text.push_str(&render_table(
+                    answer,
+                    &TableOptions {
+                        style: TableStyle::Box,
+                        max_rows,
+                        ..TableOptions::default()
+                    },
+                ));
+            }
+            Cell::Exercises(exercises) => {
+                text.push_str("Exercises\n");
+                for exercise in exercises {
+                    let _ = writeln!(
+                        text,
+                        "  {:<5} {} {}",
+                        exercise.id,
+                        exercise.question,
+                        columns_wanted(exercise)
+                    );
+                }
+                let _ = writeln!(
+                    text,
+                    "Check an answer with `wirelog exercise ID 'QUERY'`, or `:check ID QUERY` in the REPL."
+                );
+            }
+        }
+    }
+    text
+}
+
+/// The notebook as Markdown: a title, prose paragraphs, code in fenced
+/// blocks, answers as tables, the exercises as a list.
+pub fn render_notebook_markdown(notebook: &Notebook) -> String {
+    let mut text = format!("# {}\n", notebook.title);
+    let mut title_seen = false;
+    for cell in &notebook.cells {
+        text.push('\n');
+        match cell {
+            Cell::Prose(prose) => {
+                let mut body = prose.as_str();
+                // The title is the heading already.
+                if !title_seen && body.lines().next() == Some(notebook.title.as_str()) {
+                    title_seen = true;
+                    body = body.split_once('\n').map_or("", |(_, rest)| rest);
+                    body = body.trim_start_matches('\n');
+                    if body.trim().is_empty() {
+                        text.pop();
+                        continue;
+                    }
+                }
+                text.push_str(&markdown_prose(body));
+            }
+            Cell::Code(code) => {
+                let _ = writeln!(text, "```prolog\n{code}\n```");
+            }
+            Cell::Answer(answer) => text.push_str(&markdown_table(answer)),
+            Cell::Exercises(exercises) => {
+                text.push_str("## Exercises\n\n");
+                for exercise in exercises {
+                    let _ = writeln!(
+                        text,
+                        "- **{}** {} *{}*",
+                        exercise.id,
+                        markdown_escape(&exercise.question),
+                        columns_wanted(exercise)
+                    );
+                }
+                text.push_str(
+                    "\nCheck an answer with `wirelog exercise ID 'QUERY'`, or `:check ID QUERY` in the REPL.\n",
+                );
+            }
+        }
+    }
+    text
+}
+
+/// Prose lines as Markdown: indented lines (code inside a comment) become
+/// a code block, the rest stays as written with special characters escaped.
+fn markdown_prose(prose: &str) -> String {
+    let mut text = String::new();
+    let mut in_code = false;
+    for line in prose.lines() {
+        let is_code = line.starts_with("    ");
+        if is_code && !in_code {
+            if !text.is_empty() && !text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            text.push_str("```prolog\n");
+            in_code = true;
+        } else if !is_code && in_code && !line.is_empty() {
+            while text.ends_with("\n\n") {
+                text.pop();
+            }
+            text.push_str("```\n\n");
+            in_code = false;
+        }
+        if in_code {
+            let _ = writeln!(text, "{}", line.strip_prefix("    ").unwrap_or(line));
+        } else {
+            let _ = writeln!(text, "{}", markdown_escape(line));
+        }
+    }
+    if in_code {
+        while text.ends_with("\n\n") {
+            text.pop();
+        }
+        text.push_str("```\n");
+    }
+    text
+}
+
+/// Escapes what Markdown would read as markup in the lessons' prose.
+fn markdown_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    let mut previous = ' ';
+    let mut in_code = false;
+    for character in text.chars() {
+        // The lessons mark code with backticks, as Markdown does: kept as written.
+        if character == '`' {
+            in_code = !in_code;
+        }
+        // An underscore inside a word (`leads_to`) is not emphasis in CommonMark.
+        let intraword_underscore = character == '_' && previous.is_alphanumeric();
+        if !in_code
+            && matches!(character, '*' | '_' | '|' | '<' | '>' | '[' | ']' | '\\' | '#')
+            && !intraword_underscore
+        {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+        previous = character;
+    }
+    escaped
+}
+
+/// An answer as a Markdown table with its row count.
+fn markdown_table(answer: &Answer) -> String {
+    if answer.columns.is_empty() {
+        return if answer.rows.is_empty() {
+            "**no**\n".to_string()
+        } else {
+            "**yes**\n".to_string()
+        };
+    }
+    let mut text = format!("| {} |\n", answer.columns.join(" | "));
+    let _ = writeln!(text, "|{}", "---|".repeat(answer.columns.len()));
+    for row in &answer.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|value| value.to_string().replace('|', "\\|"))
+            .collect();
+        let _ = writeln!(text, "| {} |", cells.join(" | "));
+    }
+    let _ = writeln!(text, "\n*{}*", plural(answer.rows.len(), "row", "rows"));
+    text
+}
