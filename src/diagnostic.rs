@@ -145,7 +145,7 @@ codes! {
     E607 Command "a file a command cannot write: a folder, a read-only file, a missing folder, no permission",
     E608 Command "`:retract` of a clause the session does not hold (the note shows the closest)",
     E609 Command "`:undo` reaching what was loaded at start-up, without `:undo!`",
-    E610 Command "`:exercise` or `:check` naming an exercise or lesson the course does not have, or a lesson whose exercises cannot be read",
+    E630 Command "`:exercise` or `:check` naming an exercise or lesson the course does not have, or a lesson whose exercises cannot be read",
     W001 Analysis "an atom (in a rule body, a negation, an aggregate or a query) naming a predicate that no fact or rule defines",
     W002 Analysis "a variable spelled like a known constant but for case",
     W003 Analysis "a named variable used only once in a rule",

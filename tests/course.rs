@@ -55,7 +55,11 @@ fn every_lesson_ends_with_at_least_three_exercises() {
             .map(|(index, _)| index + 1)
             .last()
             .unwrap();
-        assert!(last_clause_line < heading, "{}: exercises come last", lesson.name);
+        assert!(
+            last_clause_line < heading,
+            "{}: exercises come last",
+            lesson.name
+        );
     }
     let bundled = Course::bundled().unwrap();
     assert_eq!(bundled.lessons().len(), lessons.len());
@@ -110,9 +114,8 @@ fn every_exercise_expects_what_its_reference_answers() {
                 wirelog::course::render::render_verdict(&verdict)
             ));
             if update() {
-                let mut session =
-                    check::lesson_session(&lesson, SessionOptions::default())
-                        .unwrap_or_else(|_| panic!("{} loads", lesson.name));
+                let mut session = check::lesson_session(&lesson, SessionOptions::default())
+                    .unwrap_or_else(|_| panic!("{} loads", lesson.name));
                 let answer = check::answer(&mut session, &exercise.reference).unwrap();
                 assert_eq!(
                     answer.columns.len(),
@@ -152,7 +155,10 @@ fn rewrite_expect(text: &str, line: usize, rows: &[String]) -> String {
     let mut out: Vec<String> = lines[..start].iter().map(|s| s.to_string()).collect();
     let mut written = false;
     for candidate in &lines[start..end] {
-        if candidate.trim_start_matches(['%', ' ']).starts_with("expect:") {
+        if candidate
+            .trim_start_matches(['%', ' '])
+            .starts_with("expect:")
+        {
             if !written {
                 out.extend(rows.iter().map(|row| format!("%     expect: {row}")));
                 written = true;
@@ -184,7 +190,11 @@ fn the_notebooks_in_docs_are_what_wirelog_lesson_prints() {
     for lesson in lessons() {
         let (ok, markdown, stderr) = wirelog(&["lesson", "--format", "markdown", &lesson.name]);
         assert!(ok, "{}: {stderr}", lesson.name);
-        let stem = Path::new(&lesson.name).file_stem().unwrap().to_string_lossy().into_owned();
+        let stem = Path::new(&lesson.name)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let path = format!("docs/course/{stem}.md");
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if current != markdown {
@@ -199,7 +209,12 @@ fn the_notebooks_in_docs_are_what_wirelog_lesson_prints() {
         let (ok, terminal, _) = wirelog(&["lesson", &lesson.name]);
         assert!(ok);
         for exercise in &lesson.exercises {
-            assert!(terminal.contains(&exercise.id), "{}: {}", lesson.name, exercise.id);
+            assert!(
+                terminal.contains(&exercise.id),
+                "{}: {}",
+                lesson.name,
+                exercise.id
+            );
         }
     }
     assert!(
@@ -217,7 +232,10 @@ fn wirelog_exercise_says_what_is_right_missing_or_extra() {
         ("3.1", "?- located_in(P, pakistan)."),
         ("2.5", "?- brokered(B, C), event_date(C, D)."),
         ("2.5", "?- event_date(C, D), brokered(B, C)."),
-        ("2.5", "?- brokered(B, C), event_date(C, D), mediates(B, T)."),
+        (
+            "2.5",
+            "?- brokered(B, C), event_date(C, D), mediates(B, T).",
+        ),
         ("2.1", "?- mediates(M, T)."),
         ("2.1", "?- mediates(M, T), mediates(M, istanbul_talks_nov)."),
         ("3.6", "?- precedes(doha_ceasefire, istanbul_talks_nov)."),
@@ -227,10 +245,7 @@ fn wirelog_exercise_says_what_is_right_missing_or_extra() {
         ("3.4", "?- precedes(kabul_explosions, X)."),
         ("3.1", "?- mediates(qatar, T)"),
         ("3.1", "?- precedes(a, b)."),
-        (
-            "5.1",
-            "m(M) :- mediates(M, _). ?- N = count : { m(M) }.",
-        ),
+        ("5.1", "m(M) :- mediates(M, _). ?- N = count : { m(M) }."),
         ("3.1", "?- within(P, pakistan"),
         ("9.1", "?- p."),
         ("3.1", "?- within(P, pakistan). ?- within(P, R)."),

@@ -10,7 +10,7 @@ use wirelog::analysis::ir::PredId;
 use wirelog::diagnostic::{Code, Diagnostic};
 use wirelog::eval::Limits;
 use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
-use wirelog::provenance::ExplainOptions;
+use wirelog::provenance::{ExplainOptions, TraceOptions};
 use wirelog::session::{ProgramSource, Session, SessionOptions, UnitOrigin};
 use wirelog::syntax::ast::Item;
 
@@ -55,6 +55,11 @@ enum Command {
         /// they come first in its body, and otherwise reads them in place).
         #[arg(long)]
         written_order: bool,
+        /// Show the evaluation before the answers: strata in order, and round
+        /// by round the new facts each rule derived (at most 10 a round and
+        /// 200 in all; with --all, every one).
+        #[arg(long)]
+        trace: bool,
         #[command(flatten)]
         warnings: WarningArguments,
     },
@@ -164,6 +169,7 @@ pub fn run(arguments: Arguments) -> i32 {
             explain,
             all,
             written_order,
+            trace,
             warnings,
         }) => run_files(
             limits,
@@ -174,6 +180,7 @@ pub fn run(arguments: Arguments) -> i32 {
                 explain,
                 all,
                 written_order,
+                trace,
             },
             warnings,
         ),
@@ -184,13 +191,7 @@ pub fn run(arguments: Arguments) -> i32 {
             answer,
             expected,
             lessons,
-        }) => course::exercise(
-            limits,
-            &lessons,
-            id.as_deref(),
-            answer.as_deref(),
-            expected,
-        ),
+        }) => course::exercise(limits, &lessons, id.as_deref(), answer.as_deref(), expected),
         Some(Command::Lesson {
             lesson,
             format,
@@ -205,6 +206,7 @@ struct RunOutput {
     explain: bool,
     all: bool,
     written_order: bool,
+    trace: bool,
 }
 
 /// The parts of the program in order: `<news>`, then the files (`-` is
@@ -318,6 +320,10 @@ fn run_files(
             return 2;
         }
     };
+    if output.trace && format != Format::Table {
+        eprintln!("error: `--trace` prints text: use it with `--format table`");
+        return 2;
+    }
     let sources = match program_sources(program, queries) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -327,7 +333,8 @@ fn run_files(
     let mut session = Session::new(SessionOptions {
         limits,
         record_rounds: explain,
-        demand: true,
+        // A trace shows every stratum evaluated in full.
+        demand: !output.trace,
         written_order: output.written_order,
         ..SessionOptions::default()
     });
@@ -346,6 +353,11 @@ fn run_files(
         return 1;
     }
     print_diagnostics(&session, &accepted.warnings);
+    if output.trace
+        && let Err(code) = print_trace(&mut session, all)
+    {
+        return code;
+    }
     let mut answers = match session.answers() {
         Ok(answers) => answers,
         Err(rejected) => {
@@ -391,6 +403,28 @@ fn run_files(
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
     0
+}
+
+/// Prints the evaluation trace of `run --trace`; `Err` holds the exit code.
+fn print_trace(session: &mut Session, all: bool) -> Result<(), i32> {
+    let options = if all {
+        TraceOptions {
+            max_per_round: usize::MAX,
+            max_facts: usize::MAX,
+        }
+    } else {
+        TraceOptions::default()
+    };
+    match session.trace(options) {
+        Ok(trace) => {
+            println!("{}", present::trace::render_trace_text(&trace));
+            Ok(())
+        }
+        Err(rejected) => {
+            print_diagnostics(session, &rejected.diagnostics);
+            Err(1)
+        }
+    }
 }
 
 /// Most answer rows explained per query by `run --explain`.

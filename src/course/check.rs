@@ -110,7 +110,11 @@ pub fn lesson_session(
 pub fn answer_text(text: &str) -> String {
     let trimmed = text.trim();
     if trimmed.contains("?-") || trimmed.contains(":-") {
-        return trimmed.to_string();
+        // A command line often loses the final `.`: the last query needs it.
+        return match trimmed.ends_with('.') {
+            true => trimmed.to_string(),
+            false => format!("{trimmed}."),
+        };
     }
     let body = trimmed.strip_suffix('.').unwrap_or(trimmed);
     format!("?- {body}.")
@@ -119,7 +123,7 @@ pub fn answer_text(text: &str) -> String {
 /// Answers `text` (clauses, then one query) in `session`, which should be
 /// fresh from [`lesson_session`]: the clauses join it.
 pub fn answer(session: &mut Session, text: &str) -> Result<Answer, Rejected> {
-    let accepted = session.load_text(&answer_text(text))?;
+    let accepted = session.load_named_text("<answer>", &answer_text(text))?;
     let n_answers = accepted.answers.len();
     match <[Answer; 1]>::try_from(accepted.answers) {
         Ok([answer]) => Ok(answer),
@@ -426,6 +430,10 @@ mod tests {
         assert_eq!(answer_text("p(X), q(X)"), "?- p(X), q(X).");
         assert_eq!(answer_text(" p(X). "), "?- p(X).");
         assert_eq!(answer_text("?- p(X)."), "?- p(X).");
-        assert_eq!(answer_text("r(X) :- p(X). ?- r(X)."), "r(X) :- p(X). ?- r(X).");
+        assert_eq!(answer_text("?- p(X)"), "?- p(X).");
+        assert_eq!(
+            answer_text("r(X) :- p(X). ?- r(X)."),
+            "r(X) :- p(X). ?- r(X)."
+        );
     }
 }

@@ -94,10 +94,7 @@ impl Lesson {
             message,
         };
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or(name);
-        let digits: String = file_name
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let digits: String = file_name.chars().take_while(char::is_ascii_digit).collect();
         let number: u32 = digits.parse().map_err(|_| {
             error(
                 1,
@@ -111,7 +108,8 @@ impl Lesson {
             .find(|line| !line.is_empty())
             .unwrap_or(file_name)
             .to_string();
-        let exercises = parse_exercises(text, number).map_err(|(line, message)| error(line, message))?;
+        let exercises =
+            parse_exercises(text, number).map_err(|(line, message)| error(line, message))?;
         Ok(Lesson {
             number,
             name: name.to_string(),
@@ -175,7 +173,8 @@ fn parse_exercises(text: &str, lesson: u32) -> Result<Vec<Exercise>, (usize, Str
             }
             return Err((
                 line_number,
-                "the exercise block holds only `%` comment lines: put clauses before `% Exercises`".into(),
+                "the exercise block holds only `%` comment lines: put clauses before `% Exercises`"
+                    .into(),
             ));
         };
         let content = content.trim();
@@ -226,7 +225,10 @@ fn parse_exercises(text: &str, lesson: u32) -> Result<Vec<Exercise>, (usize, Str
                     _ => draft.hint.push(value),
                 }
             }
-            None if draft.columns.is_none() && draft.check.is_empty() && draft.expect.is_empty() => {
+            None if draft.columns.is_none()
+                && draft.check.is_empty()
+                && draft.expect.is_empty() =>
+            {
                 draft.question.push(content.to_string());
             }
             None if !draft.hint.is_empty() => draft.hint.push(content.to_string()),
@@ -257,7 +259,10 @@ fn finish_exercise(draft: Draft) -> Result<Exercise, (usize, String)> {
     if draft.check.is_empty() {
         return Err((
             draft.line,
-            format!("exercise `{}` has no `check:` (the reference query)", draft.id),
+            format!(
+                "exercise `{}` has no `check:` (the reference query)",
+                draft.id
+            ),
         ));
     }
     let expected = parse_expected(&draft.id, &columns, &draft.expect, draft.line)?;
@@ -293,7 +298,9 @@ fn parse_expected(
     if expect.is_empty() {
         return Err((
             line,
-            format!("exercise `{id}` has no `expect:` line (write `expect: no rows` for an empty answer)"),
+            format!(
+                "exercise `{id}` has no `expect:` line (write `expect: no rows` for an empty answer)"
+            ),
         ));
     }
     if let [(_, answer)] = expect
@@ -401,8 +408,14 @@ mod tests {
         );
         assert_eq!(first.line, 8);
         assert_eq!(lesson.exercises[1].expected, Expected::YesNo(false));
-        assert_eq!(lesson.exercises[1].hint.as_deref(), Some("look at precedes/2 again."));
-        assert_eq!(lesson.exercises[2].reference, "p(X) :- q(X).\n?- p(X), r(X, Name).");
+        assert_eq!(
+            lesson.exercises[1].hint.as_deref(),
+            Some("look at precedes/2 again.")
+        );
+        assert_eq!(
+            lesson.exercises[2].reference,
+            "p(X) :- q(X).\n?- p(X), r(X, Name)."
+        );
         assert_eq!(lesson.exercises[2].expected, Expected::Rows(Vec::new()));
     }
 
@@ -444,6 +457,9 @@ mod tests {
             "01_facts.dl:5: the exercise block holds only `%` comment lines: put clauses before `% Exercises`"
         );
         assert!(Lesson::parse("facts.dl", "").is_err());
-        assert_eq!(Lesson::parse("01_facts.dl", "p.\n").unwrap().exercises, Vec::new());
+        assert_eq!(
+            Lesson::parse("01_facts.dl", "p.\n").unwrap().exercises,
+            Vec::new()
+        );
     }
 }

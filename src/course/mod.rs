@@ -149,7 +149,8 @@ mod tests {
         let course = Course::from_texts([
             (
                 "02_joins.dl".to_string(),
-                "% Lesson 2\n% Exercises\n% 2.1 Q?\n%   check: ?- p.\n%   expect: yes\n".to_string(),
+                "% Lesson 2\n% Exercises\n% 2.1 Q?\n%   check: ?- p.\n%   expect: yes\n"
+                    .to_string(),
             ),
             ("01_facts.dl".to_string(), "% Lesson 1\n".to_string()),
         ])

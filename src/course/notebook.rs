@@ -131,10 +131,7 @@ fn cut_cells(
             _ => cells.push(Cell::Code(code.to_string())),
         }
         cursor = stop;
-        if is_query
-            && let Some((_, answer)) = answer_at
-                .pop_if(|(at, _)| *at == start)
-        {
+        if is_query && let Some((_, answer)) = answer_at.pop_if(|(at, _)| *at == start) {
             cells.push(Cell::Answer(answer));
         }
     }
@@ -317,7 +314,10 @@ fn markdown_escape(text: &str) -> String {
         // An underscore inside a word (`leads_to`) is not emphasis in CommonMark.
         let intraword_underscore = character == '_' && previous.is_alphanumeric();
         if !in_code
-            && matches!(character, '*' | '_' | '|' | '<' | '>' | '[' | ']' | '\\' | '#')
+            && matches!(
+                character,
+                '*' | '_' | '|' | '<' | '>' | '[' | ']' | '\\' | '#'
+            )
             && !intraword_underscore
         {
             escaped.push('\\');

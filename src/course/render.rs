@@ -45,14 +45,17 @@ pub fn columns_wanted(exercise: &Exercise) -> String {
 
 /// One exercise: its question and the form of the answer asked for.
 pub fn render_exercise(lesson: &Lesson, exercise: &Exercise) -> String {
-    let mut text = format!("Exercise {} ({})\n{}\n", exercise.id, lesson.title, exercise.question);
+    let mut text = format!(
+        "Exercise {} ({})\n{}\n",
+        exercise.id, lesson.title, exercise.question
+    );
     if exercise.columns.is_empty() {
         text.push_str("A yes/no question: ask it with constants only, no variables.\n");
     } else {
         let _ = writeln!(
             text,
             "Answer with {}: {}, in this order.",
-            plural(exercise.columns.len(), "one column", "columns"),
+            plural(exercise.columns.len(), "column", "columns"),
             exercise.columns.join(", ")
         );
     }
@@ -117,9 +120,9 @@ pub fn render_verdict(verdict: &Verdict) -> String {
             plural(verdict.expected_columns.len(), "column", "columns"),
         ),
         Diagnosis::ColumnOrder { reordered } => format!(
-            "almost ({}): the right rows, with the columns in another order; \
-             the question asks for ({asked}), which your query has as ({}), \
-             but it shows ({given}) (columns are the variables in the order they first appear)\n",
+            "almost ({}): the right rows, with the columns in another order: \
+             the question asks for ({asked}), that is your ({}), and your query shows ({given}); \
+             columns are the variables in the order they first appear\n",
             verdict.exercise,
             reordered.join(", ")
         ),

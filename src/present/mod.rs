@@ -20,6 +20,7 @@ pub mod explain;
 pub mod json;
 pub mod schema;
 pub mod table;
+pub mod trace;
 
 pub use self::answers::{AnswersOptions, Headings, render_answers};
 pub use self::csv::{render_csv, render_csv_answers};

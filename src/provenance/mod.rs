@@ -26,6 +26,7 @@
 
 mod search;
 mod solve;
+mod trace;
 mod why_not;
 
 use crate::analysis::ir::{self, PredId};
@@ -36,6 +37,7 @@ use crate::value::{Answer, Value, fact_text};
 use serde::Serialize;
 use std::sync::atomic::AtomicBool;
 
+pub use trace::{RoundTrace, RuleFacts, StratumTrace, Trace, TraceOptions, trace};
 pub use why_not::{Blocked, BlockerKind, RuleAttempt, Verdict, WhyNot, WhyNotOutcome};
 
 /// How much of an explanation to build.

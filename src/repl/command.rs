@@ -156,6 +156,14 @@ pub const COMMANDS: &[CommandInfo] = &[
         forcible: false,
     },
     CommandInfo {
+        name: "trace",
+        usage: "",
+        argument: Argument::None,
+        required: false,
+        summary: "show the evaluation: strata in order, and round by round the new facts each rule derived",
+        forcible: false,
+    },
+    CommandInfo {
         name: "exercise",
         usage: "[ID|LESSON]",
         argument: Argument::Exercise,
@@ -229,6 +237,8 @@ pub enum Command {
     Format(Option<Format>),
     /// `:all`
     All,
+    /// `:trace`
+    Trace,
     /// `:exercise [ID|LESSON]`
     Exercise(Option<String>),
     /// `:check ID ANSWER`
@@ -407,6 +417,7 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
         },
         "format" => Command::Format(optional.map(|name| name.parse()).transpose()?),
         "all" => Command::All,
+        "trace" => Command::Trace,
         "exercise" => Command::Exercise(optional),
         "check" => Command::Check(argument.to_string()),
         _ => Command::Quit,

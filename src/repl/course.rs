@@ -14,7 +14,10 @@ use crate::session::{Session, SessionOptions};
 /// The bundled course, or why it cannot be read.
 fn bundled() -> Result<Course, Reply> {
     Course::bundled().map_err(|error| {
-        Reply::diagnostic(Diagnostic::error_without_span(Code::E610, error.to_string()))
+        Reply::diagnostic(Diagnostic::error_without_span(
+            Code::E630,
+            error.to_string(),
+        ))
     })
 }
 
@@ -46,7 +49,10 @@ pub fn exercise(argument: Option<&str>) -> Reply {
 }
 
 fn not_found(error: course::CourseError) -> Reply {
-    Reply::diagnostic(Diagnostic::error_without_span(Code::E610, error.to_string()))
+    Reply::diagnostic(Diagnostic::error_without_span(
+        Code::E630,
+        error.to_string(),
+    ))
 }
 
 /// `:check ID ANSWER`: the verdict on an answer, or why it was rejected

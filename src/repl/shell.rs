@@ -17,6 +17,7 @@ use super::reply::{Event, Reply, Text, TextView};
 use super::{course, explain, inputs, inspect, save};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::present::{Format, plural, table::format_elapsed};
+use crate::provenance::TraceOptions;
 use crate::session::Session;
 use crate::syntax::ast::{Item, Literal};
 use crate::value::Answer;
@@ -246,6 +247,10 @@ impl Shell {
                     })
                 }
             }
+            Command::Trace => match session.trace(TraceOptions::default()) {
+                Ok(trace) => Reply::info(crate::present::trace::render_trace_text(&trace)),
+                Err(rejected) => Reply::diagnostics(rejected.diagnostics),
+            },
             Command::Exercise(argument) => course::exercise(argument.as_deref()),
             Command::Check(argument) => course::check(session, argument, self.view.color),
             Command::Quit => Reply {

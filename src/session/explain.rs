@@ -13,7 +13,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{self, EvalOptions};
 use crate::provenance::{
     self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, Pattern, QueryExplanation,
-    WhyNot,
+    Trace, TraceOptions, WhyNot,
 };
 use crate::span::Span;
 use crate::syntax::ast::{Item, Term};
@@ -98,6 +98,38 @@ impl Session {
         let view = self.view()?;
         provenance::explain_answers(&view, answers, max_rows, options)
             .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)))
+    }
+
+    /// The evaluation of the session's program as a teacher shows it:
+    /// strata in order, the new facts of each round by rule (see
+    /// [`provenance::trace`]). Evaluates the program once more from scratch
+    /// with rounds recorded, in full (no demand), and keeps nothing of it.
+    pub fn trace(&mut self, options: TraceOptions) -> Result<Trace, Rejected> {
+        self.cancel.store(false, Ordering::Relaxed);
+        let model = self.model.as_ref().ok_or_else(nothing_loaded)?;
+        let eval_options = EvalOptions {
+            record_rounds: true,
+            demand: false,
+            ..self.eval_options()
+        };
+        let database = eval::evaluate(
+            &model.program,
+            &model.plan,
+            model.database.store.clone(),
+            eval_options,
+            &self.cancel,
+        )
+        .map_err(|error| Rejected::one(eval_diagnostic(&error, &model.program)))?;
+        let view = ModelView {
+            program: &model.program,
+            database: &database,
+            sources: &self.sources,
+            articles: &self.articles,
+            eval_options,
+            cancel: &self.cancel,
+        };
+        provenance::trace(&view, options)
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, &model.program)))
     }
 
     /// The read-only view explanations work on.
