@@ -1,5 +1,7 @@
-//! `wirelog run --trace`: strata in order, round by round the new facts each
-//! rule derived, bounded for large programs. Pinned through the binary.
+//! The views for teaching and reviewing, pinned through the binary:
+//! `wirelog run --trace` (strata in order, round by round the new facts each
+//! rule derived, bounded for large programs) and `wirelog check --report`
+//! (per article, each fact beside its quote).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -86,4 +88,28 @@ fn trace_is_text_only() {
         run(&["run", "--trace", "--format", "json", "-"], CHAIN),
         "error: `--trace` prints text: use it with `--format table`\n[exit 2]\n"
     );
+}
+
+/// `wirelog check --report`: per article, each fact citing it beside its quote.
+#[test]
+fn the_citation_report_puts_each_fact_beside_its_quote() {
+    insta::assert_snapshot!(run(
+        &[
+            "check",
+            "--report",
+            "tests/golden/report/three_citations.dl"
+        ],
+        ""
+    ));
+    // The knowledge base: one line per citation, as many as `check` verifies.
+    let report = run(&["check", "--report", "--news"], "");
+    let verified: usize = report
+        .lines()
+        .find_map(|line| line.strip_prefix("ok: "))
+        .and_then(|line| line.split(", ").nth(3))
+        .and_then(|part| part.split(' ').next())
+        .and_then(|count| count.parse().ok())
+        .expect("the ok line counts citations");
+    assert_eq!(report.matches("  │ \"").count(), verified);
+    assert!(verified > 500);
 }

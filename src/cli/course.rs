@@ -1,7 +1,7 @@
 //! `wirelog exercise` and `wirelog lesson`: the course on the command line.
 //! Calls `wirelog::course` and prints what it returns.
 
-use super::print_diagnostics;
+use super::{print_diagnostics, write_stdout};
 use std::path::PathBuf;
 use wirelog::course::{self, Course, Lesson, notebook, render};
 use wirelog::eval::Limits;
@@ -46,14 +46,14 @@ pub fn exercise(
     };
     let Some(id) = id else {
         let lessons: Vec<&Lesson> = course.lessons().iter().collect();
-        print!("{}", render::render_exercise_list(&lessons));
+        write_stdout(&render::render_exercise_list(&lessons));
         return 0;
     };
     if !id.contains('.') {
         // A lesson number: that lesson's exercises.
         return match course.lesson(id) {
             Ok(lesson) => {
-                print!("{}", render::render_exercise_list(&[lesson]));
+                write_stdout(&render::render_exercise_list(&[lesson]));
                 0
             }
             Err(error) => {
@@ -70,11 +70,13 @@ pub fn exercise(
         }
     };
     let Some(answer) = answer else {
-        print!("{}", render::render_exercise(lesson, exercise));
+        write_stdout(&render::render_exercise(lesson, exercise));
         if show_expected {
-            print!("Expected:\n{}", render::render_expected(exercise));
+            write_stdout(&format!("Expected:\n{}", render::render_expected(exercise)));
         } else {
-            println!("Check an answer with `wirelog exercise {id} 'QUERY'`.");
+            write_stdout(&format!(
+                "Check an answer with `wirelog exercise {id} 'QUERY'`.\n"
+            ));
         }
         return 0;
     };
@@ -84,7 +86,7 @@ pub fn exercise(
     };
     match course::check_answer(lesson, exercise, answer, options) {
         Ok(verdict) => {
-            print!("{}", render::render_verdict(&verdict));
+            write_stdout(&render::render_verdict(&verdict));
             if verdict.correct { 0 } else { 1 }
         }
         Err(failure) => {
@@ -142,10 +144,10 @@ pub fn lesson(limits: Limits, which: &str, format: &str, all: bool) -> i32 {
     match notebook::notebook(&lesson, options) {
         Ok(notebook) => {
             if markdown {
-                print!("{}", notebook::render_notebook_markdown(&notebook));
+                write_stdout(&notebook::render_notebook_markdown(&notebook));
             } else {
                 let max_rows = if all { None } else { Some(MAX_NOTEBOOK_ROWS) };
-                print!("{}", notebook::render_notebook_text(&notebook, max_rows));
+                write_stdout(&notebook::render_notebook_text(&notebook, max_rows));
             }
             0
         }

@@ -70,6 +70,11 @@ enum Command {
     Check {
         #[command(flatten)]
         program: ProgramArguments,
+        /// After the checks, list per article each fact citing it beside its
+        /// quote, for a person to read (every file given, or the bundled
+        /// knowledge base with --news).
+        #[arg(long)]
+        report: bool,
         #[command(flatten)]
         warnings: WarningArguments,
     },
@@ -184,7 +189,11 @@ pub fn run(arguments: Arguments) -> i32 {
             },
             warnings,
         ),
-        Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
+        Some(Command::Check {
+            program,
+            report,
+            warnings,
+        }) => check_files(limits, &program, report, warnings),
         Some(Command::Schema { files }) => schema(limits, &files),
         Some(Command::Exercise {
             id,
@@ -405,6 +414,11 @@ fn run_files(
     0
 }
 
+/// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
+fn write_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// Prints the evaluation trace of `run --trace`; `Err` holds the exit code.
 fn print_trace(session: &mut Session, all: bool) -> Result<(), i32> {
     let options = if all {
@@ -417,7 +431,7 @@ fn print_trace(session: &mut Session, all: bool) -> Result<(), i32> {
     };
     match session.trace(options) {
         Ok(trace) => {
-            println!("{}", present::trace::render_trace_text(&trace));
+            write_stdout(&format!("{}\n", present::trace::render_trace_text(&trace)));
             Ok(())
         }
         Err(rejected) => {
@@ -471,7 +485,12 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         })
 }
 
-fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArguments) -> i32 {
+fn check_files(
+    limits: Limits,
+    program: &ProgramArguments,
+    report: bool,
+    deny: WarningArguments,
+) -> i32 {
     let sources = match program_sources(program, &[]) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -496,16 +515,28 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
                 eprintln!("error: warnings are denied (`--deny-warnings`)");
                 return 1;
             }
+            if let Some(program) = session.program()
+                && report
+            {
+                write_stdout(&format!(
+                    "{}\n",
+                    present::citations::render_citation_report(
+                        program,
+                        session.articles(),
+                        session.sources()
+                    )
+                ));
+            }
             if let Some(program) = session.program() {
                 let n_citations: usize =
                     program.facts.iter().map(|fact| fact.citations.len()).sum();
-                println!(
-                    "ok: {} facts, {} rules, {} queries, {} citations verified",
+                write_stdout(&format!(
+                    "ok: {} facts, {} rules, {} queries, {} citations verified\n",
                     program.facts.len(),
                     program.rules.len(),
                     program.queries.len(),
                     n_citations
-                );
+                ));
             }
             0
         }
