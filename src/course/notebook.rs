@@ -277,7 +277,8 @@ fn markdown_prose(prose: &str) -> String {
             if !text.is_empty() && !text.ends_with("\n\n") {
                 text.push('\n');
             }
-            text.push_str("```prolog\n");
+            // Indented lines in a comment may be rules or a shell command: no language.
+            text.push_str("```\n");
             in_code = true;
         } else if !is_code && in_code && !line.is_empty() {
             while text.ends_with("\n\n") {

@@ -56,6 +56,9 @@ fn command_example(name: &str) -> Option<&'static str> {
         "whynot" => ":whynot mediates(egypt, istanbul_talks)",
         "save" => ":save my_rules.dl",
         "format" => ":format csv",
+        "trace" => ":trace (after `:load examples/03_recursion.dl`)",
+        "exercise" => ":exercise 3.1",
+        "check" => ":check 3.1 ?- within(P, pakistan).",
         _ => return None,
     })
 }
