@@ -270,3 +270,45 @@ fn wirelog_exercise_says_what_is_right_missing_or_extra() {
     transcript.push_str(&format!("$ wirelog exercise 6.2\n{shown}"));
     insta::assert_snapshot!(transcript);
 }
+
+/// `:check` through the real binary, its standard input a pipe (a script):
+/// verdicts on stdout, a rejected answer's diagnostics on stderr and exit 1.
+#[test]
+fn check_at_a_piped_repl() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let script = ":exercise 3.6\n\
+                  :check 3.6 ?- precedes(doha_ceasefire, istanbul_talks_nov).\n\
+                  :check 3.1 ?- located_in(P, pakistan).\n\
+                  :check 3.1 ?- within(P, pakistan\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the wirelog binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("script written");
+    let output = child.wait_with_output().expect("wirelog ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stdout,
+        "Exercise 3.6 (Lesson 3 -- Recursion)\n\
+         Did the Doha ceasefire come before the November round?\n\
+         A yes/no question: ask it with constants only, no variables.\n\
+         check an answer with `:check 3.6 ?- ...`\n\
+         right (3.6): yes\n\
+         not yet (3.1): your query gives 1 row; 2 rows are expected\n  \
+         missing (1): chaman\n  \
+         hint: within/2 is the recursive closure of located_in/2\n"
+    );
+    assert!(stderr.contains("error[E101]"), "{stderr}");
+    assert!(stderr.contains("<answer>:1:22"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -327,6 +327,21 @@ impl Vocabulary {
                         .collect(),
                 )
             }
+            Argument::Exercise if !argument.contains(char::is_whitespace) => {
+                // Exercise ids of the bundled course; the answer after one is free text.
+                let ids = crate::course::Course::bundled()
+                    .map(|course| {
+                        course
+                            .lessons()
+                            .iter()
+                            .flat_map(|lesson| &lesson.exercises)
+                            .map(|exercise| exercise.id.clone())
+                            .filter(|id| id.starts_with(argument))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Completion::words(argument_start, ids)
+            }
             Argument::None | Argument::Exercise => Completion::None,
         }
     }
@@ -625,6 +640,17 @@ mod tests {
         check_completion("", "said(x, \"med", Completion::None);
         check_completion("", "p(a). % med", Completion::None);
         check_completion("", ":nosuch x", Completion::None);
+        check_completion(
+            "",
+            ":check 3.",
+            words(7, &["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"]),
+        );
+        check_completion(
+            "",
+            ":exercise 8.",
+            words(10, &["8.1", "8.2", "8.3", "8.4", "8.5", "8.6"]),
+        );
+        check_completion("", ":check 3.1 ?- wi", Completion::None);
     }
 
     #[test]
