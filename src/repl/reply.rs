@@ -177,9 +177,13 @@ impl Reply {
                     &present::render_diagnostics(diagnostics, sources, view.color),
                 ),
                 Event::Error(message) => push_line(&mut text.errors, message),
-                Event::Verdict(verdict) => {
-                    push_line(&mut text.output, &course::render::render_verdict(verdict));
-                }
+                Event::Verdict(verdict) => push_line(
+                    &mut text.output,
+                    &match view.format {
+                        Format::Json => serde_json::to_string(verdict).unwrap_or_default(),
+                        Format::Table | Format::Csv => course::render::render_verdict(verdict),
+                    },
+                ),
             }
         }
         text
