@@ -117,14 +117,18 @@ fn cut_cells(
     let mut cells: Vec<Cell> = Vec::new();
     let mut cursor = 0;
     for &(start, stop, is_query) in items {
-        if start < cursor || stop > end {
+        // The spans come from parsing this very text; `get` keeps a span
+        // that does not fit (it cannot happen) from ever panicking.
+        let (Some(gap), Some(code)) = (text.get(cursor..start), text.get(start..stop)) else {
+            continue;
+        };
+        if stop > end {
             continue;
         }
-        push_prose(&mut cells, &text[cursor..start]);
-        // A clause starts at its head; take the whole line so indentation stays.
-        let code = text[start..stop].trim();
+        push_prose(&mut cells, gap);
+        let code = code.trim();
         match cells.last_mut() {
-            Some(Cell::Code(previous)) if !gap_has_blank_line(&text[cursor..start]) => {
+            Some(Cell::Code(previous)) if !gap_has_blank_line(gap) => {
                 previous.push('\n');
                 previous.push_str(code);
             }
@@ -135,7 +139,10 @@ fn cut_cells(
             cells.push(Cell::Answer(answer));
         }
     }
-    push_prose(&mut cells, &text[cursor.min(end)..end]);
+    push_prose(
+        &mut cells,
+        text.get(cursor.min(end)..end).unwrap_or_default(),
+    );
     if !lesson.exercises.is_empty() {
         cells.push(Cell::Exercises(lesson.exercises.clone()));
     }
