@@ -312,3 +312,59 @@ fn check_at_a_piped_repl() {
     assert!(stderr.contains("<answer>:1:22"), "{stderr}");
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// A teacher's own lesson, elsewhere, including a file of its own: read as a
+/// notebook and checked from another folder, its include found next to it.
+#[test]
+fn a_teachers_lesson_with_its_own_include() {
+    let folder = std::env::temp_dir().join(format!("wirelog-course-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("facts.dl"), "edge(a, b). edge(b, c).\n").unwrap();
+    let lesson = folder.join("01_paths.dl");
+    std::fs::write(
+        &lesson,
+        "% Lesson 1 -- Paths\n#include \"facts.dl\".\n\
+         path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n\
+         % Where can one go from a?\n?- path(a, X).\n\n\
+         % Exercises\n%\n% 1.1 Where can one go from b?\n%   columns: To\n\
+         %   check: ?- path(b, X).\n%   expect: c\n",
+    )
+    .unwrap();
+    let lesson = lesson.to_string_lossy().into_owned();
+    let run_in_root = |arguments: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wirelog"))
+            .args(arguments)
+            .current_dir("/")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the wirelog binary runs")
+    };
+    let notebook = run_in_root(&["lesson", "--format", "markdown", &lesson]);
+    let markdown = String::from_utf8_lossy(&notebook.stdout);
+    assert!(
+        notebook.status.success(),
+        "{}",
+        String::from_utf8_lossy(&notebook.stderr)
+    );
+    assert!(markdown.starts_with("# Lesson 1 -- Paths\n"), "{markdown}");
+    assert!(
+        markdown.contains("| X |\n|---|\n| b |\n| c |\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- **1.1** Where can one go from b? *(To)*"),
+        "{markdown}"
+    );
+    let right = run_in_root(&["exercise", "--lesson", &lesson, "1.1", "path(b, Y)"]);
+    assert_eq!(
+        String::from_utf8_lossy(&right.stdout),
+        "right (1.1): 1 row, as expected\n"
+    );
+    let wrong = run_in_root(&["exercise", "--lesson", &lesson, "1.1", "edge(Y, c)"]);
+    assert_eq!(
+        String::from_utf8_lossy(&wrong.stdout),
+        "not yet (1.1): your query gives 1 row; 1 row is expected\n  missing (1): c\n  extra (1): b\n"
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&folder);
+}

@@ -13,6 +13,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::session::{ProgramSource, Rejected, Session, SessionOptions};
 use crate::value::{Answer, Value};
 use serde::Serialize;
+use std::path::Path;
 
 /// Rows listed as missing or extra at most; the verdict counts the rest.
 pub const MAX_LISTED_ROWS: usize = 5;
@@ -95,9 +96,16 @@ pub fn lesson_session(
     options: SessionOptions,
 ) -> Result<Session, Box<(Session, Rejected)>> {
     let mut session = Session::new(options);
-    let source = ProgramSource::Text {
-        name: lesson.name.clone(),
-        text: lesson.text.clone(),
+    // A lesson read from a file is loaded as that file, so its `#include`s
+    // resolve next to it; a bundled lesson (or a file that changed since)
+    // as its text, whose includes resolve from the current folder.
+    let path = Path::new(&lesson.name);
+    let source = match std::fs::read_to_string(path) {
+        Ok(text) if text == lesson.text => ProgramSource::File(path.to_path_buf()),
+        _ => ProgramSource::Text {
+            name: lesson.name.clone(),
+            text: lesson.text.clone(),
+        },
     };
     match session.load_program(&[source]) {
         Ok(_) => Ok(session),
