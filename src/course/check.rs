@@ -21,6 +21,10 @@ pub const MAX_LISTED_ROWS: usize = 5;
 /// Widest answer whose column orders are all tried (6! = 720 orders).
 const MAX_PERMUTED_COLUMNS: usize = 6;
 
+/// Longest answer whose column orders are tried: each order projects every
+/// row, so a huge answer is only compared as it is.
+const MAX_PERMUTED_ROWS: usize = 20_000;
+
 /// How an answer compares with the expected one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -267,7 +271,11 @@ fn matching_selection(
     width: usize,
 ) -> Option<Vec<usize>> {
     let n_columns = given.first().map_or(0, Vec::len);
-    if n_columns > MAX_PERMUTED_COLUMNS || n_columns < width || given.is_empty() {
+    if n_columns > MAX_PERMUTED_COLUMNS
+        || n_columns < width
+        || given.is_empty()
+        || given.len() > MAX_PERMUTED_ROWS
+    {
         return None;
     }
     let identity: Vec<usize> = (0..width).collect();

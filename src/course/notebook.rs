@@ -181,14 +181,22 @@ fn flush(cells: &mut Vec<Cell>, paragraph: &mut Vec<&str>) {
 /// The notebook for a terminal: prose as it is, code indented with `│`,
 /// answers as tables (at most `max_rows` rows each).
 pub fn render_notebook_text(notebook: &Notebook, max_rows: Option<usize>) -> String {
-    let mut text = String::new();
+    let mut text = format!(
+        "{}\n{}\n",
+        notebook.title,
+        "=".repeat(notebook.title.chars().count())
+    );
+    let mut title_seen = false;
     for cell in &notebook.cells {
-        if !text.is_empty() {
-            text.push('\n');
-        }
+        text.push('\n');
         match cell {
             Cell::Prose(prose) => {
-                text.push_str(prose);
+                let body = without_title(prose, &notebook.title, &mut title_seen);
+                if body.is_empty() {
+                    text.pop();
+                    continue;
+                }
+                text.push_str(body);
                 text.push('\n');
             }
             Cell::Code(code) => {
@@ -236,16 +244,10 @@ pub fn render_notebook_markdown(notebook: &Notebook) -> String {
         text.push('\n');
         match cell {
             Cell::Prose(prose) => {
-                let mut body = prose.as_str();
-                // The title is the heading already.
-                if !title_seen && body.lines().next() == Some(notebook.title.as_str()) {
-                    title_seen = true;
-                    body = body.split_once('\n').map_or("", |(_, rest)| rest);
-                    body = body.trim_start_matches('\n');
-                    if body.trim().is_empty() {
-                        text.pop();
-                        continue;
-                    }
+                let body = without_title(prose, &notebook.title, &mut title_seen);
+                if body.is_empty() {
+                    text.pop();
+                    continue;
                 }
                 text.push_str(&markdown_prose(body));
             }
@@ -271,6 +273,18 @@ pub fn render_notebook_markdown(notebook: &Notebook) -> String {
         }
     }
     text
+}
+
+/// The prose without the title line the first time the title is met (the
+/// notebook's heading shows it already); empty when nothing else is left.
+fn without_title<'p>(prose: &'p str, title: &str, title_seen: &mut bool) -> &'p str {
+    if *title_seen || prose.lines().next() != Some(title) {
+        return prose;
+    }
+    *title_seen = true;
+    let rest = prose.split_once('\n').map_or("", |(_, rest)| rest);
+    let rest = rest.trim_start_matches('\n');
+    if rest.trim().is_empty() { "" } else { rest }
 }
 
 /// Prose lines as Markdown: indented lines (code inside a comment) become
