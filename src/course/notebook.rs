@@ -371,3 +371,54 @@ fn markdown_table(answer: &Answer) -> String {
     let _ = writeln!(text, "\n*{}*", plural(answer.rows.len(), "row", "rows"));
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_markup_but_not_code_or_words() {
+        assert_eq!(
+            markdown_escape("leads_to/2 and _Who"),
+            "leads_to/2 and \\_Who"
+        );
+        assert_eq!(markdown_escape("`not p(_X)` *x*"), "`not p(_X)` \\*x\\*");
+        assert_eq!(markdown_escape("a | b <c>"), "a \\| b \\<c\\>");
+    }
+
+    #[test]
+    fn comments_become_prose_and_adjacent_clauses_one_cell() {
+        let lesson = Lesson::parse(
+            "01_x.dl",
+            "% Lesson 1\n%\n% Some text\n% more.\np(a).\np(b).\n\n% Next.\n?- p(X).\n",
+        )
+        .unwrap();
+        let text = &lesson.text;
+        let span = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            (start, start + needle.len())
+        };
+        let items = [
+            (span("p(a).").0, span("p(a).").1, false),
+            (span("p(b).").0, span("p(b).").1, false),
+            (span("?- p(X).").0, span("?- p(X).").1, true),
+        ];
+        let answer = Answer {
+            query: "?- p(X).".into(),
+            columns: vec!["X".into()],
+            rows: Vec::new(),
+        };
+        let mut answers = vec![(items[2].0, answer.clone())];
+        assert_eq!(
+            cut_cells(&lesson, &items, &mut answers),
+            vec![
+                // A `%` line alone separates paragraphs within one cell.
+                Cell::Prose("Lesson 1\n\nSome text\nmore.".into()),
+                Cell::Code("p(a).\np(b).".into()),
+                Cell::Prose("Next.".into()),
+                Cell::Code("?- p(X).".into()),
+                Cell::Answer(answer),
+            ]
+        );
+    }
+}
