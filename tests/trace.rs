@@ -101,6 +101,28 @@ fn the_citation_report_puts_each_fact_beside_its_quote() {
         ],
         ""
     ));
+    insta::assert_snapshot!(
+        "citation_report_markdown",
+        run(
+            &[
+                "check",
+                "--report=markdown",
+                "tests/golden/report/three_citations.dl"
+            ],
+            ""
+        )
+    );
+    assert!(
+        run(
+            &[
+                "check",
+                "--report=xml",
+                "tests/golden/report/three_citations.dl"
+            ],
+            ""
+        )
+        .ends_with("use `--report` or `--report=markdown`\n[exit 2]\n")
+    );
     // The knowledge base: one line per citation, as many as `check` verifies.
     let report = run(&["check", "--report", "--news"], "");
     let verified: usize = report

@@ -72,9 +72,10 @@ enum Command {
         program: ProgramArguments,
         /// After the checks, list per article each fact citing it beside its
         /// quote, for a person to read (every file given, or the bundled
-        /// knowledge base with --news).
-        #[arg(long)]
-        report: bool,
+        /// knowledge base with --news); `--report=markdown` writes Markdown.
+        #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true,
+              default_missing_value = "text")]
+        report: Option<String>,
         #[command(flatten)]
         warnings: WarningArguments,
     },
@@ -488,9 +489,20 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
 fn check_files(
     limits: Limits,
     program: &ProgramArguments,
-    report: bool,
+    report: Option<String>,
     deny: WarningArguments,
 ) -> i32 {
+    let report = match report.as_deref().map(str::trim) {
+        None => None,
+        Some("text") => Some(present::citations::ReportFormat::Text),
+        Some("markdown" | "md") => Some(present::citations::ReportFormat::Markdown),
+        Some(other) => {
+            eprintln!(
+                "error: unknown report format `{other}`: use `--report` or `--report=markdown`"
+            );
+            return 2;
+        }
+    };
     let sources = match program_sources(program, &[]) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -516,14 +528,15 @@ fn check_files(
                 return 1;
             }
             if let Some(program) = session.program()
-                && report
+                && let Some(format) = report
             {
                 write_stdout(&format!(
                     "{}\n",
-                    present::citations::render_citation_report(
+                    present::citations::render_citation_report_as(
                         program,
                         session.articles(),
-                        session.sources()
+                        session.sources(),
+                        format
                     )
                 ));
             }

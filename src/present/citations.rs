@@ -22,6 +22,16 @@ struct Entry {
     location: String,
 }
 
+/// How the report is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Aligned plain text.
+    #[default]
+    Text,
+    /// A Markdown section and table per article.
+    Markdown,
+}
+
 /// The report as plain text: a heading per article (its file, dateline and
 /// how many facts cite it), then one line per citing fact, the fact and its
 /// quote side by side, with where the fact is written.
@@ -29,6 +39,17 @@ pub fn render_citation_report(
     program: &Program,
     articles: &Articles,
     sources: &SourceMap,
+) -> String {
+    render_citation_report_as(program, articles, sources, ReportFormat::Text)
+}
+
+/// The report in `format`: as [`render_citation_report`], or in Markdown
+/// (a `##` heading per article and a table of fact, quote and place).
+pub fn render_citation_report_as(
+    program: &Program,
+    articles: &Articles,
+    sources: &SourceMap,
+    format: ReportFormat,
 ) -> String {
     let articles_in_order: Vec<_> = articles.iter().collect();
     let mut by_article: Vec<Vec<Entry>> = articles_in_order.iter().map(|_| Vec::new()).collect();
@@ -69,26 +90,54 @@ pub fn render_citation_report(
             .and_then(|line| line.trim().strip_prefix("date "))
             .map(|date| format!(", dated {}", date.split_whitespace().next().unwrap_or(date)))
             .unwrap_or_default();
-        let _ = writeln!(
-            text,
-            "{}{dateline}: {}",
-            article.location(),
-            match entries.len() {
-                0 => "no fact cites it".to_string(),
-                1 => "1 citation".to_string(),
-                n => format!("{n} citations"),
+        let count = match entries.len() {
+            0 => "no fact cites it".to_string(),
+            1 => "1 citation".to_string(),
+            n => format!("{n} citations"),
+        };
+        match format {
+            ReportFormat::Text => {
+                let _ = writeln!(text, "{}{dateline}: {count}", article.location());
             }
-        );
-        write_entries(&mut text, entries);
+            ReportFormat::Markdown => {
+                let _ = writeln!(text, "## {}{dateline}: {count}", article.location());
+            }
+        }
+        write_entries(&mut text, entries, format);
     }
     if !unresolved.is_empty() {
-        let _ = writeln!(text, "\nciting no known article: {}", unresolved.len());
-        write_entries(&mut text, &unresolved);
+        let _ = writeln!(
+            text,
+            "\n{}citing no known article: {}",
+            if format == ReportFormat::Markdown {
+                "## "
+            } else {
+                ""
+            },
+            unresolved.len()
+        );
+        write_entries(&mut text, &unresolved, format);
     }
     text
 }
 
-fn write_entries(text: &mut String, entries: &[Entry]) {
+fn write_entries(text: &mut String, entries: &[Entry], format: ReportFormat) {
+    if format == ReportFormat::Markdown {
+        if !entries.is_empty() {
+            text.push_str("\n| fact | quote | where |\n|---|---|---|\n");
+        }
+        let cell = |value: &str| value.replace('|', "\\|");
+        for entry in entries {
+            let _ = writeln!(
+                text,
+                "| `{}` | \"{}\" | {} |",
+                cell(&entry.fact),
+                cell(&entry.quote),
+                cell(&entry.location)
+            );
+        }
+        return;
+    }
     let width = entries
         .iter()
         .map(|entry| entry.fact.chars().count())
