@@ -73,6 +73,23 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, candidate)| candidate)
 }
 
+/// Compiles a regular expression (the `regex` crate's syntax, at most a
+/// megabyte compiled), or says on one line why it does not compile. The
+/// analysis checks constant patterns with it; the evaluator compiles the rest.
+pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|error| match error {
+            regex::Error::Syntax(text) => text
+                .lines()
+                .rev()
+                .find(|line| line.starts_with("error:"))
+                .map_or_else(|| text.clone(), |line| line.trim_start_matches("error: ").to_string()),
+            other => other.to_string(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

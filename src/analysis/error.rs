@@ -153,6 +153,46 @@ pub enum CheckError {
         /// The call.
         span: Span,
     },
+    /// `E230`: a constant regular expression that does not compile.
+    #[error("invalid regular expression `{pattern}`: {message}")]
+    PatternInvalid {
+        /// The pattern.
+        pattern: String,
+        /// Why it does not compile.
+        message: String,
+        /// The literal holding it.
+        span: Span,
+    },
+    /// `E231`: a partial function in a head or an aggregate's value.
+    #[error("`{name}` can have no value, so it cannot be used in {place}")]
+    FunctionPartialMisplaced {
+        /// The function.
+        name: String,
+        /// "a rule head" or "an aggregate value".
+        place: &'static str,
+        /// The clause or aggregate.
+        span: Span,
+    },
+    /// `E232`: a rule head argument whose type contradicts the signature.
+    #[error(
+        "rule for `{predicate}` can put {found} into argument {position} (`{argument}`), declared `{declared}`"
+    )]
+    RuleTypeMismatch {
+        /// The predicate.
+        predicate: String,
+        /// 1-based argument position.
+        position: usize,
+        /// The argument's documented name.
+        argument: String,
+        /// The declared type.
+        declared: String,
+        /// What the rule can produce, e.g. "an int".
+        found: String,
+        /// The head argument.
+        span: Span,
+        /// The `%%` block.
+        doc: Span,
+    },
     /// `E215`: `sum`, `min` or `max` without the aggregated value.
     #[error("aggregate `{function}` needs a value to aggregate")]
     AggregateValueMissing {
@@ -354,6 +394,9 @@ impl CheckError {
             CheckError::FunctionArityMismatch { .. } => Code::E212,
             CheckError::FunctionNotFilter { .. } => Code::E213,
             CheckError::FunctionNotValue { .. } => Code::E214,
+            CheckError::PatternInvalid { .. } => Code::E230,
+            CheckError::FunctionPartialMisplaced { .. } => Code::E231,
+            CheckError::RuleTypeMismatch { .. } => Code::E232,
             CheckError::AggregateValueMissing { .. } => Code::E215,
             CheckError::AggregateValueUnexpected { .. } => Code::E216,
             CheckError::AggregateNested { .. } => Code::E217,
@@ -396,6 +439,9 @@ impl CheckError {
             | CheckError::FunctionArityMismatch { span, .. }
             | CheckError::FunctionNotFilter { span, .. }
             | CheckError::FunctionNotValue { span, .. }
+            | CheckError::PatternInvalid { span, .. }
+            | CheckError::FunctionPartialMisplaced { span, .. }
+            | CheckError::RuleTypeMismatch { span, .. }
             | CheckError::AggregateValueMissing { span, .. }
             | CheckError::AggregateValueUnexpected { span }
             | CheckError::AggregateNested { span }
@@ -533,11 +579,20 @@ impl CheckError {
             CheckError::FunctionNotValue { name, .. } => base.with_note(format!(
                 "write `{name}(...)` on its own as a body literal"
             )),
+            CheckError::PatternInvalid { .. } => base.with_note(
+                "patterns use the syntax of Rust's `regex` crate (no look-around or back-references); escape a backslash in a string as `\\\\`",
+            ),
+            CheckError::FunctionPartialMisplaced { name, .. } => base.with_note(format!(
+                "bind it in the body first: `V = {name}(...)`; a match without a value then simply does not count"
+            )),
+            CheckError::RuleTypeMismatch { doc, .. } => base
+                .with_secondary(*doc, "declared here")
+                .with_note("fix the rule, or the `%%` signature if the rule is right"),
             CheckError::AggregateValueMissing { function, .. } => {
                 base.with_note(format!("write it as `S = {function} K : {{ p(K) }}`"))
             }
             CheckError::AggregateValueUnexpected { .. } => {
-                base.with_note("`count` counts the distinct matches of its body: `N = count : { p(X) }`")
+                base.with_note("`count` counts the distinct matches of its body: `N = count : { p(X) }`, or the distinct values of terms: `N = count X : { p(X, _) }`")
             }
             CheckError::AggregateResultBound { name, .. } => base.with_note(format!(
                 "give the aggregate a fresh variable and compare it: `M = count : {{ ... }}, M = {name}`"

@@ -10,7 +10,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::CheckError;
-use super::ir::{self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, VarId};
+use super::ir::{
+    self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, RuleId, VarId,
+};
 use crate::span::Span;
 use crate::syntax::ast::{self, AggregateFunction, CompareOp, Literal, Term};
 use crate::text;
@@ -97,6 +99,14 @@ pub(crate) fn resolve_programs(
                             .push(CheckError::DocOrphan { span: orphan.span });
                     }
                     resolver.lower_query(query);
+                }
+                ast::Item::Constraint(constraint) => {
+                    if let Some(orphan) = pending_doc.take() {
+                        resolver
+                            .errors
+                            .push(CheckError::DocOrphan { span: orphan.span });
+                    }
+                    resolver.lower_constraint(constraint);
                 }
                 ast::Item::Include(_) => {
                     if let Some(orphan) = pending_doc.take() {
@@ -253,6 +263,28 @@ impl Resolver<'_> {
         }
     }
 
+    /// E231 for each partial function (`split`, `capture`, `to_number`) in `expr`.
+    fn report_partial(&mut self, expr: &Expr, place: &'static str, span: Span) {
+        match expr {
+            Expr::Call { function, args } => {
+                if function.is_partial() {
+                    self.errors.push(CheckError::FunctionPartialMisplaced {
+                        name: function.name().to_string(),
+                        place,
+                        span,
+                    });
+                }
+                args.iter()
+                    .for_each(|arg| self.report_partial(arg, place, span));
+            }
+            Expr::Binary { lhs, rhs, .. } => {
+                self.report_partial(lhs, place, span);
+                self.report_partial(rhs, place, span);
+            }
+            Expr::Var(_) | Expr::Const(_) => {}
+        }
+    }
+
     fn lower_fact(&mut self, predicate: PredId, clause: &ast::Clause) {
         self.predicates[predicate.0 as usize].defined = true;
         let mut values = Vec::with_capacity(clause.head.args.len());
@@ -302,7 +334,14 @@ impl Resolver<'_> {
             .args
             .iter()
             .map(|term| lowerer.lower_expr(term, None, "a rule head"))
-            .collect();
+            .collect::<Vec<Expr>>();
+        for arg in &args {
+            self.report_partial(arg, "a rule head", clause.head.span);
+        }
+        let mut lowerer = Lowerer {
+            resolver: self,
+            scope: &mut scope,
+        };
         let mut body = Vec::with_capacity(clause.body.len());
         lowerer.lower_body(&clause.body, None, &mut body);
         self.resolved.program.rules.push(ir::Rule {
@@ -314,6 +353,62 @@ impl Resolver<'_> {
         self.resolved.rule_sources.push(ClauseSource {
             occurrences: scope.occurrences,
             head: Some(clause.head.span),
+        });
+    }
+
+    /// `:- body.` as the rule `:-N(Shown...) :- body.` of a hidden predicate.
+    fn lower_constraint(&mut self, constraint: &ast::Query) {
+        let mut scope = Scope::new(outside_names(None, &constraint.body));
+        let mut body = Vec::with_capacity(constraint.body.len());
+        Lowerer {
+            resolver: self,
+            scope: &mut scope,
+        }
+        .lower_body(&constraint.body, None, &mut body);
+        let shown: Vec<VarId> = (0..scope.names.len())
+            .filter(|&index| !scope.local[index] && !scope.names[index].starts_with('_'))
+            .map(|index| VarId(index as u32))
+            .collect();
+        let number = self.resolved.program.constraints.len() + 1;
+        let name = format!("{}{number}", ir::CONSTRAINT_PREFIX);
+        let predicate = PredId(u32::try_from(self.predicates.len()).unwrap_or(u32::MAX));
+        self.predicates.push(ir::Predicate {
+            name: name.clone(),
+            arity: shown.len(),
+            doc: None,
+            defined: true,
+            first_use: constraint.span,
+        });
+        self.by_name.insert(name, predicate);
+        let rule = RuleId(u32::try_from(self.resolved.program.rules.len()).unwrap_or(u32::MAX));
+        let columns = shown
+            .iter()
+            .map(|var| scope.names[var.0 as usize].clone())
+            .collect();
+        self.resolved.program.rules.push(ir::Rule {
+            head: ir::Head {
+                predicate,
+                args: shown.iter().map(|&var| Expr::Var(var)).collect(),
+            },
+            body,
+            variables: scope.names,
+            span: constraint.span,
+        });
+        self.resolved.rule_sources.push(ClauseSource {
+            occurrences: scope.occurrences,
+            head: None,
+        });
+        let text = {
+            let mut text = String::new();
+            let _ = crate::syntax::print::write_constraint(&mut text, constraint);
+            text
+        };
+        self.resolved.program.constraints.push(ir::Constraint {
+            predicate,
+            rule,
+            columns,
+            text,
+            span: constraint.span,
         });
     }
 
@@ -433,7 +528,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
                 }
                 Literal::Builtin(call) => {
                     if let Some(call_expr) = self.lower_call(call, aggregate) {
-                        if matches!(&call_expr, Expr::Call { function, .. } if *function != Function::Contains)
+                        if matches!(&call_expr, Expr::Call { function, .. } if !function.is_test())
                         {
                             self.resolver.errors.push(CheckError::FunctionNotFilter {
                                 name: call.function.name.clone(),
@@ -544,14 +639,31 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
                     });
                 None
             }
-            (_, Some(value)) => Some(self.lower_expr(value, Some(index), "an aggregate value")),
+            (_, Some(value)) => {
+                let value = self.lower_expr(value, Some(index), "an aggregate value");
+                self.resolver
+                    .report_partial(&value, "an aggregate value", aggregate.span);
+                Some(value)
+            }
         };
+        let projection: Vec<Expr> = aggregate
+            .projection
+            .iter()
+            .map(|term| self.lower_expr(term, Some(index), "an aggregate value"))
+            .collect();
+        for term in &projection {
+            self.resolver
+                .report_partial(term, "an aggregate value", aggregate.span);
+        }
         let mut body = Vec::with_capacity(aggregate.body.len());
         self.lower_body(&aggregate.body, Some(index), &mut body);
         let mut inner_vars = Vec::new();
         if let Some(value) = &value {
             value.collect_variables(&mut inner_vars);
         }
+        projection
+            .iter()
+            .for_each(|term| term.collect_variables(&mut inner_vars));
         body.iter()
             .for_each(|literal| literal.all_variables(&mut inner_vars));
         let mut group_by: Vec<VarId> = Vec::new();
@@ -564,6 +676,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             result,
             function: aggregate.function,
             value,
+            projection,
             body,
             group_by,
             span: aggregate.span,
@@ -593,7 +706,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             },
             Term::Call(call) => match self.lower_call(call, aggregate) {
                 Some(expr) => {
-                    if call.function.name == Function::Contains.name() {
+                    if Function::from_name(&call.function.name).is_some_and(Function::is_test) {
                         self.resolver.errors.push(CheckError::FunctionNotValue {
                             name: call.function.name.clone(),
                             span: call.span,
@@ -610,12 +723,26 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
     /// Lowers a built-in call, checking its name and arity; `None` for an unknown function.
     fn lower_call(&mut self, call: &'a ast::Call, aggregate: Option<usize>) -> Option<Expr> {
         let name = call.function.name.as_str();
+        // `not contains(S, "x")`: the parser builds `not` around a test only.
+        if let ("not", [Term::Call(test)]) = (name, call.args.as_slice()) {
+            let test = self.lower_call(test, aggregate)?;
+            return Some(Expr::Call {
+                function: Function::Not,
+                args: vec![test],
+            });
+        }
         let args: Vec<Expr> = call
             .args
             .iter()
             .map(|arg| self.lower_expr(arg, aggregate, "an expression"))
             .collect();
-        let Some(function) = Function::from_name(name) else {
+        // `not contains(S, "x")`: the parser builds `not` around a test only.
+        let named = if name == "not" {
+            Some(Function::Not)
+        } else {
+            Function::from_name(name)
+        };
+        let Some(function) = named else {
             self.resolver.errors.push(CheckError::FunctionUnknown {
                 name: name.to_string(),
                 suggestion: text::closest(
@@ -627,6 +754,17 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             });
             return None;
         };
+        if matches!(function, Function::Match | Function::Capture)
+            && let (Some(Expr::Const(Value::String(pattern))), Some(written)) =
+                (args.first(), call.args.first())
+            && let Err(message) = text::compile_pattern(pattern)
+        {
+            self.resolver.errors.push(CheckError::PatternInvalid {
+                pattern: pattern.clone(),
+                message,
+                span: written.span(),
+            });
+        }
         if args.len() != function.arity() {
             self.resolver
                 .errors
@@ -666,7 +804,9 @@ fn parse_doc(block: &ast::DocBlock) -> Result<((String, usize), PredicateDoc), S
 }
 
 /// The declared argument types a signature may use.
-pub(crate) const DOC_TYPES: &[&str] = &["symbol", "string", "int", "date", "any"];
+pub(crate) const DOC_TYPES: &[&str] = &[
+    "symbol", "string", "int", "decimal", "number", "date", "datetime", "any",
+];
 
 /// Parses `name(Arg: type, Arg, ...)`, `name()` or `name`, with an optional final `.`.
 fn parse_signature(line: &str) -> Result<(String, Vec<ArgumentDoc>), String> {

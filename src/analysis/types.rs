@@ -21,7 +21,7 @@ use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
 use crate::value::Value;
 
-/// A set of value types, as four bits.
+/// A set of value types, as six bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub(crate) struct Types(u8);
 
@@ -31,15 +31,37 @@ impl Types {
     const DATE: Types = Types(2);
     const SYMBOL: Types = Types(4);
     const STRING: Types = Types(8);
-    const ALL: Types = Types(15);
+    const DECIMAL: Types = Types(16);
+    const DATETIME: Types = Types(32);
+    const ALL: Types = Types(63);
     const TEXT: Types = Types(4 | 8);
+    const NUMBER: Types = Types(1 | 16);
+    /// What `year`, `month`, `day` and `weekday` read.
+    const DAY: Types = Types(2 | 32);
 
     fn of(value: &Value) -> Types {
         match value {
             Value::Integer(_) => Types::INT,
+            Value::Decimal(_) => Types::DECIMAL,
             Value::Date(_) => Types::DATE,
+            Value::Datetime(_) => Types::DATETIME,
             Value::Symbol(_) => Types::SYMBOL,
             Value::String(_) => Types::STRING,
+        }
+    }
+
+    /// The types a `%%` signature names: `int`, `decimal`, `number` (either),
+    /// `date`, `datetime`, `symbol`, `string`; `any` and unknown names are all.
+    pub(crate) fn declared(name: &str) -> Types {
+        match name {
+            "int" => Types::INT,
+            "decimal" => Types::DECIMAL,
+            "number" => Types::NUMBER,
+            "date" => Types::DATE,
+            "datetime" => Types::DATETIME,
+            "symbol" => Types::SYMBOL,
+            "string" => Types::STRING,
+            _ => Types::ALL,
         }
     }
 
@@ -64,7 +86,9 @@ impl Types {
     fn describe(self) -> String {
         let names: Vec<String> = [
             (Types::INT, "int"),
+            (Types::DECIMAL, "decimal"),
             (Types::DATE, "date"),
+            (Types::DATETIME, "datetime"),
             (Types::SYMBOL, "symbol"),
             (Types::STRING, "string"),
         ]
@@ -84,7 +108,9 @@ impl Types {
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Integer(_) => "int",
+        Value::Decimal(_) => "decimal",
         Value::Date(_) => "date",
+        Value::Datetime(_) => "datetime",
         Value::Symbol(_) => "symbol",
         Value::String(_) => "string",
     }
@@ -97,6 +123,14 @@ fn arithmetic(op: ArithOp, lhs: Types, rhs: Types) -> Types {
     let mut result = Types::NONE;
     if has(lhs, Types::INT) && has(rhs, Types::INT) {
         result = result.union(Types::INT);
+    }
+    // A decimal with a decimal or an integer is a decimal (no `mod`).
+    if op != ArithOp::Mod
+        && has(lhs, Types::NUMBER)
+        && has(rhs, Types::NUMBER)
+        && (has(lhs, Types::DECIMAL) || has(rhs, Types::DECIMAL))
+    {
+        result = result.union(Types::DECIMAL);
     }
     match op {
         ArithOp::Add => {
@@ -157,10 +191,39 @@ fn signature(function: Function) -> (Types, Types) {
     match function {
         Function::Len => (Types::TEXT, Types::INT),
         Function::Concat => (Types::ALL, Types::STRING),
+        Function::ToString => (Types::ALL, Types::STRING),
         Function::Lower | Function::Upper => (Types::TEXT, Types::TEXT),
-        Function::Contains => (Types::TEXT, Types::NONE),
-        Function::Year | Function::Month | Function::Day => (Types::DATE, Types::INT),
-        Function::Weekday => (Types::DATE, Types::SYMBOL),
+        Function::Contains
+        | Function::StartsWith
+        | Function::EndsWith
+        | Function::Match
+        | Function::Not => (Types::TEXT, Types::NONE),
+        Function::Replace => (Types::TEXT, Types::TEXT),
+        Function::Capture => (Types::TEXT, Types::STRING),
+        Function::ToNumber => (Types::TEXT, Types::NUMBER),
+        Function::Year | Function::Month | Function::Day => (Types::DAY, Types::INT),
+        Function::Weekday => (Types::DAY, Types::SYMBOL),
+        Function::ToDate => (Types::DATETIME, Types::DATE),
+        Function::Hour | Function::Minute => (Types::DATETIME, Types::INT),
+        Function::HoursBetween | Function::MinutesBetween => (Types::DATETIME, Types::INT),
+        Function::Abs => (Types::NUMBER, Types::NUMBER),
+        Function::Round => (Types::NUMBER, Types::INT),
+        Function::Pow | Function::Min | Function::Max => (Types::ALL, Types::ALL),
+        // Their text and integer arguments are checked per position below.
+        Function::Substr | Function::Split => (Types::ALL, Types::TEXT),
+    }
+}
+
+/// What argument `position` of `function` accepts, where it differs from
+/// the function's one accepted set.
+fn argument_types(function: Function, position: usize) -> Types {
+    match (function, position) {
+        (Function::Substr | Function::Split, 0) => Types::TEXT,
+        (Function::Substr, _) => Types::INT,
+        (Function::Split, 1) => Types::TEXT,
+        (Function::Split, _) | (Function::Capture, 2) | (Function::Pow, 1) => Types::INT,
+        (Function::Pow, 0) => Types::NUMBER,
+        _ => signature(function).0,
     }
 }
 
@@ -250,7 +313,7 @@ pub(crate) fn check_types(
                     }
                     checker.literals(&clause.body, None);
                 }
-                ast::Item::Query(query) => {
+                ast::Item::Query(query) | ast::Item::Constraint(query) => {
                     let mut checker = Checker::new(
                         &columns,
                         &pred_by_name,
@@ -296,7 +359,7 @@ fn check_declared_types(
                 continue;
             };
             let found = type_name(&constant.value);
-            if declared != "any" && declared != found {
+            if Types::declared(declared).disjoint(Types::of(&constant.value)) {
                 errors.push(CheckError::FactTypeMismatch {
                     predicate: predicate.name.clone(),
                     position: position + 1,
@@ -432,7 +495,17 @@ impl<'a, 'e> Checker<'a, 'e> {
                         continue;
                     }
                     let types = match (inner.function, &inner.value) {
-                        (AggregateFunction::Count | AggregateFunction::Sum, _) => Types::INT,
+                        (AggregateFunction::Count, _) => Types::INT,
+                        (AggregateFunction::Avg, _) => Types::DECIMAL,
+                        (AggregateFunction::Sum, Some(value))
+                            if self.all_known(value, Some(index)) =>
+                        {
+                            // The sum of nothing is the integer 0.
+                            self.term(value, Some(index))
+                                .intersect(Types::NUMBER)
+                                .union(Types::INT)
+                        }
+                        (AggregateFunction::Sum, _) => Types::NUMBER,
                         (_, Some(value)) if self.all_known(value, Some(index)) => {
                             self.term(value, Some(index))
                         }
@@ -512,9 +585,10 @@ impl<'a, 'e> Checker<'a, 'e> {
         let Some(function) = Function::from_name(&call.function.name) else {
             return Types::NONE;
         };
-        let (accepts, returns) = signature(function);
+        let returns = signature(function).1;
         let mut valid = true;
-        for (arg, types) in call.args.iter().zip(&arg_types) {
+        for (position, (arg, types)) in call.args.iter().zip(&arg_types).enumerate() {
+            let accepts = argument_types(function, position);
             if types.disjoint(accepts) {
                 valid = false;
                 self.report(CheckError::TypeMismatch {
@@ -532,9 +606,20 @@ impl<'a, 'e> Checker<'a, 'e> {
         if valid && arg_types.iter().all(|types| !types.is_empty()) {
             match function {
                 // `lower` and `upper` keep the kind of text: a symbol stays a symbol.
-                Function::Lower | Function::Upper => arg_types
+                Function::Lower
+                | Function::Upper
+                | Function::Substr
+                | Function::Replace
+                | Function::Split => arg_types
                     .first()
                     .map_or(returns, |types| types.intersect(Types::TEXT)),
+                // The kind of their arguments, integers becoming decimals with a decimal.
+                Function::Abs | Function::Min | Function::Max => arg_types
+                    .iter()
+                    .fold(Types::NONE, |all, types| all.union(*types)),
+                Function::Pow => arg_types
+                    .first()
+                    .map_or(returns, |types| types.intersect(Types::NUMBER)),
                 _ => returns,
             }
         } else {
@@ -611,6 +696,11 @@ impl<'a, 'e> Checker<'a, 'e> {
         let lhs = self.term(&comparison.lhs, aggregate);
         let rhs = self.term(&comparison.rhs, aggregate);
         if !lhs.disjoint(rhs) {
+            return;
+        }
+        // An integer and a decimal are ordered by value (never `=`).
+        let ordering = !matches!(comparison.op, CompareOp::Eq | CompareOp::Ne);
+        if ordering && !lhs.intersect(Types::NUMBER).is_empty() && !rhs.intersect(Types::NUMBER).is_empty() {
             return;
         }
         let operands = vec![
@@ -703,7 +793,7 @@ mod tests {
             ),
             (
                 "h(Y) :- country(C), Y = year(C).",
-                &["E204: `year` expects a date, not a symbol"],
+                &["E204: `year` expects a date or a datetime, not a symbol"],
             ),
             (
                 "h(L) :- toll(_, N), L = len(N).",

@@ -42,7 +42,7 @@ pub(crate) fn check_warnings(
     for item in programs.iter().flat_map(|program| &program.items) {
         let (head, body) = match item {
             ast::Item::Clause(clause) if !clause.is_fact() => (Some(&clause.head), &clause.body),
-            ast::Item::Query(query) => (None, &query.body),
+            ast::Item::Query(query) | ast::Item::Constraint(query) => (None, &query.body),
             _ => continue,
         };
         check_undefined(body, &defined_set, &defined, &mut warnings);
@@ -118,7 +118,7 @@ impl Constants {
                         .iter()
                         .for_each(|literal| constants.add_literal(literal));
                 }
-                ast::Item::Query(query) => {
+                ast::Item::Query(query) | ast::Item::Constraint(query) => {
                     query
                         .body
                         .iter()

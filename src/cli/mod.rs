@@ -373,7 +373,7 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
             let span = match item {
                 Item::Clause(clause) => clause.span,
                 Item::Include(include) => include.span,
-                Item::Query(query) => query.span,
+                Item::Query(query) | Item::Constraint(query) => query.span,
                 Item::Doc(doc) => doc.span,
             };
             Diagnostic::error(

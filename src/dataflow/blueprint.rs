@@ -205,6 +205,8 @@ pub struct AggregateBlueprint {
     pub correlated: bool,
     /// The aggregated expression over the body's output row.
     pub value: Option<Expr>,
+    /// The terms `count X, Y` counts the distinct values of, over that row.
+    pub projection: Vec<Expr>,
     /// The aggregate literal, for errors.
     pub literal: usize,
 }
@@ -445,6 +447,11 @@ fn compile_checks(
                     .as_ref()
                     .map(|expr| renumber(expr, &body_layout))
                     .transpose()?;
+                let projection = aggregate
+                    .projection
+                    .iter()
+                    .map(|expr| renumber(expr, &body_layout))
+                    .collect::<Result<_, _>>()?;
                 layout.push(*result);
                 CheckBlueprint::Aggregate(Box::new(AggregateBlueprint {
                     function: aggregate.function,
@@ -452,6 +459,7 @@ fn compile_checks(
                     body,
                     correlated: !aggregate.independent,
                     value,
+                    projection,
                     literal: aggregate.literal,
                 }))
             }

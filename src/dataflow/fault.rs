@@ -69,6 +69,10 @@ pub enum FaultKind {
     TypeMismatch(String, String, String),
     /// `ValueError::DateOutOfRange`
     DateOutOfRange,
+    /// `ValueError::BadPattern`
+    BadPattern(String, String),
+    /// `ValueError::Undefined`
+    Undefined(String),
 }
 
 /// One evaluation error, as a record.
@@ -98,6 +102,8 @@ impl Fault {
                 FaultKind::TypeMismatch(op, lhs.to_string(), rhs.to_string())
             }
             ValueError::DateOutOfRange => FaultKind::DateOutOfRange,
+            ValueError::BadPattern { pattern, message } => FaultKind::BadPattern(pattern, message),
+            ValueError::Undefined { function } => FaultKind::Undefined(function.to_string()),
         };
         Fault {
             site,
@@ -124,6 +130,13 @@ impl Fault {
                 rhs: static_name(rhs),
             },
             FaultKind::DateOutOfRange => ValueError::DateOutOfRange,
+            FaultKind::BadPattern(pattern, message) => ValueError::BadPattern {
+                pattern: pattern.clone(),
+                message: message.clone(),
+            },
+            FaultKind::Undefined(function) => ValueError::Undefined {
+                function: static_name(function),
+            },
         };
         EvalError::Value {
             error,
@@ -137,7 +150,23 @@ impl Fault {
 /// that crossed a process boundary carries them as text.
 fn static_name(name: &str) -> &'static str {
     const NAMES: &[&str] = &[
-        "+", "-", "*", "/", "mod", "integer", "date", "symbol", "string", "nothing",
+        "+",
+        "-",
+        "*",
+        "/",
+        "mod",
+        "integer",
+        "decimal",
+        "date",
+        "datetime",
+        "symbol",
+        "string",
+        "nothing",
+        "abs",
+        "pow",
+        "split",
+        "capture",
+        "to_number",
     ];
     NAMES
         .iter()

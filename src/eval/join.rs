@@ -17,7 +17,7 @@ use super::expr::CompiledExpr;
 use super::storage::{
     AnyIndex, Cursor, Index, Part, Permutation, Row, RowKind, Rows, Runs, prefix_run_from,
 };
-use super::store::{Packed, Store};
+use super::store::{Packed, Store, ValueError};
 use super::tuple::Tuple;
 use crate::analysis::ir::{Arg, PredId, VarId};
 use crate::plan::AggregatePlan;
@@ -1133,7 +1133,7 @@ impl Runner<'_> {
             };
             match outcome {
                 Ok(true) => {}
-                Ok(false) => return false,
+                Ok(false) | Err(ValueError::Undefined { .. }) => return false,
                 Err(error) => {
                     sink.context
                         .fail(error, self.origin, literals.get(position).copied());

@@ -50,6 +50,7 @@ mod storage;
 mod store;
 mod tuple;
 
+pub use aggregate::Fold;
 pub use context::{EvalError, EvalOptions, Limits, Origin};
 pub use database::Database;
 pub use expr::CompiledExpr;

@@ -210,6 +210,11 @@ impl Writer<'_> {
                             self.saved.text.push('\n');
                             self.saved.n_includes += 1;
                         }
+                        Item::Constraint(constraint) => {
+                            self.saved.text.push_str(sources.snippet(constraint.span));
+                            self.saved.text.push('\n');
+                            self.saved.n_typed += 1;
+                        }
                         Item::Query(_) => {}
                     }
                 }

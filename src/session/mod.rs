@@ -299,7 +299,7 @@ impl Session {
                     if is_query {
                         matches!(item, Item::Query(_))
                     } else {
-                        matches!(item, Item::Clause(_))
+                        matches!(item, Item::Clause(_) | Item::Constraint(_))
                     }
                 })
                 .count()
@@ -393,6 +393,18 @@ impl Session {
         self.cancel.store(false, Ordering::Relaxed);
         let options = self.eval_options();
         if self.options.check_only {
+            // `check` evaluates only to test the integrity constraints.
+            if !program.constraints.is_empty() {
+                match eval::evaluate(&program, &plan, Store::new(), options, &self.cancel) {
+                    Ok(database) => {
+                        diagnostics.extend(constraint_violations(&program, &database));
+                    }
+                    Err(error) => diagnostics.push(eval_diagnostic(&error, &program)),
+                }
+                if has_errors(diagnostics) {
+                    return Err(());
+                }
+            }
             return Ok(Outcome {
                 model: Some(Model {
                     database: Database::new(Store::new(), program.predicates.len(), false),
@@ -477,6 +489,11 @@ impl Session {
                 }
             }
         };
+        let violations = constraint_violations(&program, database);
+        if !violations.is_empty() {
+            diagnostics.extend(violations);
+            return Err(());
+        }
         let mut answers = Vec::new();
         for (index, query) in program.queries.iter().enumerate() {
             if !is_typed(query) {
@@ -569,7 +586,7 @@ impl Session {
                 unit.program
                     .items
                     .iter()
-                    .any(|item| matches!(item, Item::Clause(_)))
+                    .any(|item| matches!(item, Item::Clause(_) | Item::Constraint(_)))
             })
             .map(|unit| unit.input)
     }
@@ -630,6 +647,51 @@ fn incremental_change(change: &Change) -> Option<Option<&[Span]>> {
     }
 }
 
+/// The most violations of one constraint reported one by one.
+const VIOLATIONS_SHOWN: usize = 20;
+
+/// E310 for each violation of each integrity constraint in `database`,
+/// with the bindings of the constraint's named variables.
+fn constraint_violations(program: &ir::Program, database: &Database) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for constraint in &program.constraints {
+        let answer = eval::relation_answer(
+            database,
+            constraint.predicate,
+            constraint.text.clone(),
+            constraint.columns.clone(),
+        );
+        let n_rows = answer.rows.len();
+        for (index, row) in answer.rows.iter().take(VIOLATIONS_SHOWN).enumerate() {
+            let bindings: Vec<String> = constraint
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(column, value)| format!("{column} = {value}"))
+                .collect();
+            let label = if bindings.is_empty() {
+                "its body holds".to_string()
+            } else {
+                format!("violated with {}", bindings.join(", "))
+            };
+            let mut diagnostic = Diagnostic::error(
+                Code::E310,
+                format!("integrity constraint violated: {}", constraint.text),
+                constraint.span,
+            )
+            .with_label_message(label);
+            if n_rows > VIOLATIONS_SHOWN && index == VIOLATIONS_SHOWN - 1 {
+                diagnostic = diagnostic.with_note(format!(
+                    "{} more violations of this constraint are not shown",
+                    n_rows - VIOLATIONS_SHOWN
+                ));
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics
+}
+
 /// Turns an evaluation error into a diagnostic pointing at the rule or query involved.
 fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
     // The literal being evaluated when it is known (the head otherwise: the whole clause).
@@ -652,6 +714,10 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
         )
     });
     let code = match error {
+        EvalError::Value {
+            error: crate::eval::ValueError::BadPattern { .. },
+            ..
+        } => Code::E311,
         EvalError::Value { .. } => Code::E301,
         EvalError::TupleLimitExceeded { .. } => Code::E302,
         EvalError::RoundLimitExceeded { .. } => Code::E303,

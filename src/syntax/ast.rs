@@ -22,6 +22,8 @@ pub enum Item {
     Clause(Clause),
     /// `?- body.`
     Query(Query),
+    /// `:- body.`: an integrity constraint, violated by every match of its body.
+    Constraint(Query),
     /// `#include "file.dl".` or `#include <news>.`
     Include(Include),
     /// A block of consecutive `%%` lines documenting the next predicate.
@@ -138,7 +140,8 @@ pub enum Literal {
     },
     /// `X < Y`, `Z = X + 1`, `L = len(S)`
     Comparison(Comparison),
-    /// `contains(S, "talks")` standing alone as a filter.
+    /// `contains(S, "talks")` standing alone as a test; `not contains(S, "x")`
+    /// is a call of `not` whose one argument is the test.
     Builtin(Call),
     /// `N = count : { p(X, _) }`, `S = sum K : { q(K) }`
     Aggregate(Aggregate),
@@ -210,13 +213,15 @@ pub struct Aggregate {
     pub function: AggregateFunction,
     /// The aggregated term (`K` in `sum K`); `None` for `count`.
     pub value: Option<Term>,
+    /// `X, Y` in `count X, Y : { ... }`: count the distinct values of these.
+    pub projection: Vec<Term>,
     /// The literals inside the braces.
     pub body: Vec<Literal>,
     /// From the result variable to the closing brace.
     pub span: Span,
 }
 
-/// The four aggregate functions.
+/// The aggregate functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum AggregateFunction {
     /// Number of distinct matches of the body.
@@ -227,6 +232,8 @@ pub enum AggregateFunction {
     Min,
     /// Largest value.
     Max,
+    /// Mean of the value over distinct matches (`avg` or `mean`): a decimal.
+    Avg,
 }
 
 impl AggregateFunction {
@@ -237,6 +244,7 @@ impl AggregateFunction {
             AggregateFunction::Sum => "sum",
             AggregateFunction::Min => "min",
             AggregateFunction::Max => "max",
+            AggregateFunction::Avg => "avg",
         }
     }
 }

@@ -10,12 +10,43 @@
 use std::ops::Range;
 
 /// Words that are keywords somewhere in the grammar.
-pub const KEYWORDS: &[&str] = &["not", "mod", "count", "sum", "min", "max"];
+pub const KEYWORDS: &[&str] = &["not", "mod", "count", "sum", "min", "max", "avg", "mean"];
 
 /// The names parsed as built-in function calls rather than atoms.
 pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "len", "concat", "lower", "upper", "contains", "year", "month", "day", "weekday",
+    "len",
+    "concat",
+    "lower",
+    "upper",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "substr",
+    "replace",
+    "split",
+    "match",
+    "capture",
+    "to_number",
+    "to_string",
+    "year",
+    "month",
+    "day",
+    "weekday",
+    "to_date",
+    "hour",
+    "minute",
+    "hours_between",
+    "minutes_between",
+    "abs",
+    "pow",
+    "min",
+    "max",
+    "round",
 ];
+
+/// The built-in tests: they stand alone as a condition and can be negated
+/// with `not`, but give no value.
+pub const TEST_FUNCTIONS: &[&str] = &["contains", "starts_with", "ends_with", "match"];
 
 /// True for the characters of an identifier after its first: `[A-Za-z0-9_]`.
 #[inline]

@@ -25,10 +25,10 @@ use nom::error::{ErrorKind, ParseError};
 use nom::sequence::{pair, terminated, tuple};
 
 use super::ast;
-use super::lexer::{BUILTIN_FUNCTIONS, KEYWORDS, is_ident_char, string_extent};
+use super::lexer::{BUILTIN_FUNCTIONS, KEYWORDS, TEST_FUNCTIONS, is_ident_char, string_extent};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{SourceId, Span};
-use crate::value::{Date, Value};
+use crate::value::{Date, Datetime, Decimal, Value};
 
 /// The deepest nesting of parentheses, calls, aggregates and operator chains
 /// the parser accepts; deeper input is an `E110` error, never a stack overflow.
@@ -127,6 +127,16 @@ pub enum SyntaxError {
         /// Where the limit was crossed.
         span: Span,
     },
+    /// `E112`: a decimal or datetime literal that is not valid.
+    #[error("invalid {} `{text}`: {reason}", literal_kind(.text))]
+    LiteralInvalid {
+        /// The literal as written (a datetime has a `T`).
+        text: String,
+        /// Why it is not valid.
+        reason: String,
+        /// The literal.
+        span: Span,
+    },
     /// `E111`: a form of another system (Prolog, clingo, Soufflé), boxed
     /// so that every error stays small on the recursive parser's stack.
     #[error("{} is {}'s, not wirelog's", .0.what, .0.system)]
@@ -159,7 +169,8 @@ impl SyntaxError {
             | SyntaxError::FunctionUnknown { span, .. }
             | SyntaxError::NameReserved { span, .. }
             | SyntaxError::AggregateResultInvalid { span, .. }
-            | SyntaxError::NestingTooDeep { span, .. } => *span,
+            | SyntaxError::NestingTooDeep { span, .. }
+            | SyntaxError::LiteralInvalid { span, .. } => *span,
             SyntaxError::ForeignSyntax(form) => form.span,
         }
     }
@@ -178,6 +189,7 @@ impl SyntaxError {
             SyntaxError::AggregateResultInvalid { .. } => Code::E109,
             SyntaxError::NestingTooDeep { .. } => Code::E110,
             SyntaxError::ForeignSyntax(_) => Code::E111,
+            SyntaxError::LiteralInvalid { .. } => Code::E112,
         }
     }
 
@@ -199,8 +211,19 @@ impl SyntaxError {
                 .with_note("integers range from -9223372036854775808 to 9223372036854775807"),
             SyntaxError::DateInvalid { .. } => diagnostic
                 .with_note("dates are written `YYYY-MM-DD` and must exist in the calendar"),
+            SyntaxError::LiteralInvalid { text, .. } if literal_kind(text) == "decimal" => diagnostic.with_note(
+                "decimals are written `2.5` or `-0.125`: digits on both sides of the point, at most six after it",
+            ),
+            SyntaxError::LiteralInvalid { .. } => diagnostic.with_note(
+                "datetimes are written `2025-10-29T14:30:00+03:00` (or `…Z` for UTC), seconds optional",
+            ),
             SyntaxError::BuiltinStandalone { name, .. } => diagnostic.with_note(format!(
-                "for example `V = {name}(...)`; only `contains(...)` can stand alone, as a filter"
+                "for example `V = {name}(...)`; only the tests {} can stand alone",
+                TEST_FUNCTIONS
+                    .iter()
+                    .map(|name| format!("`{name}(...)`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             SyntaxError::FunctionUnknown { .. } => diagnostic.with_note(format!(
                 "the built-in functions are {}",
@@ -379,6 +402,106 @@ fn date_shape(input: &str) -> PResult<'_, &str> {
         ))),
         nom::combinator::not(satisfy(is_ident_char)),
     )(input)
+}
+
+/// `datetime` for a datetime literal (it has a `T`), `decimal` otherwise.
+fn literal_kind(text: &str) -> &'static str {
+    if text.contains('T') {
+        "datetime"
+    } else {
+        "decimal"
+    }
+}
+
+/// True when the parenthesised group right after `after_name` holds a
+/// comma outside nested parentheses and strings: `min(A, B)`.
+#[inline(never)]
+fn call_with_several_arguments(after_name: &str) -> bool {
+    let Some(inner) = after_name.trim_start().strip_prefix('(') else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in inner.chars() {
+        if in_string {
+            match character {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                '\n' => return false,
+                _ => {}
+            }
+            continue;
+        }
+        match character {
+            '"' => in_string = true,
+            '(' | '{' => depth += 1,
+            ')' | '}' if depth == 0 => return false,
+            ')' | '}' => depth -= 1,
+            ',' if depth == 0 => return true,
+            '.' | ':' if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The length of a datetime literal at `input`:
+/// `DDDD-DD-DDTHH:MM[:SS]` then `Z` or `±HH:MM`, not followed by an
+/// identifier character. Anything starting `DDDD-DD-DDT` is taken whole
+/// (digits, `:`, `+`, `-`, `T`, `Z`), so a malformed one is reported as a
+/// datetime rather than read as arithmetic.
+#[inline(never)]
+fn datetime_length(input: &str) -> Option<usize> {
+    let bytes = input.as_bytes();
+    let date_like = bytes.len() > 11
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit)
+        && bytes[7] == b'-'
+        && bytes[8..10].iter().all(u8::is_ascii_digit)
+        && bytes[10] == b'T'
+        && bytes[11].is_ascii_digit();
+    if !date_like {
+        return None;
+    }
+    let mut end = 11;
+    while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b':') {
+        end += 1;
+    }
+    match bytes.get(end) {
+        Some(b'Z') => end += 1,
+        Some(b'+' | b'-') => {
+            end += 1;
+            while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b':') {
+                end += 1;
+            }
+        }
+        _ => {}
+    }
+    Some(end)
+}
+
+/// The length of a decimal literal `-?[0-9]+\.[0-9]+` at `input` (a `.`
+/// followed by a digit; a `.` followed by anything else ends a clause).
+#[inline(never)]
+fn decimal_length(input: &str) -> Option<usize> {
+    let bytes = input.as_bytes();
+    let mut end = usize::from(bytes.first() == Some(&b'-'));
+    let digits_start = end;
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    if end == digits_start || bytes.get(end) != Some(&b'.') {
+        return None;
+    }
+    let fraction_start = end + 1;
+    end = fraction_start;
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    (end > fraction_start).then_some(end)
 }
 
 /// `-?[0-9]+`
@@ -820,10 +943,41 @@ impl<'t> Parser<'t> {
                 .clause(input)
                 .map(|(rest, clause)| (rest, ast::Item::Clause(clause)));
         }
+        if let Some(result) = self.constraint(input) {
+            return result;
+        }
         if let Some(result) = self.foreign_item(input) {
             return result;
         }
         self.unexpected(input, EXPECTED_ITEM)
+    }
+
+    /// `:- body.`, an integrity constraint; `None` when `input` is not one,
+    /// or is a Prolog directive (`:- dynamic p/1.`) that `foreign_item` explains.
+    #[inline(never)]
+    fn constraint(&self, input: &'t str) -> Option<PResult<'t, ast::Item>> {
+        let after_neck = input.strip_prefix(":-")?;
+        let body_start = self.skip_trivia(after_neck);
+        const PROLOG_DIRECTIVES: &[&str] = &[
+            "dynamic",
+            "discontiguous",
+            "use_module",
+            "module",
+            "initialization",
+            "table",
+            "ensure_loaded",
+            "set_prolog_flag",
+            "include",
+            "multifile",
+        ];
+        if let Ok((_, word)) = lower_name(body_start)
+            && PROLOG_DIRECTIVES.contains(&word)
+        {
+            return None;
+        }
+        Some(self.query(input, after_neck).map(|(rest, body)| {
+            (rest, ast::Item::Constraint(body))
+        }))
     }
 
     /// An item in another system's syntax: Soufflé's `.decl` line, a Prolog
@@ -1252,6 +1406,9 @@ impl<'t> Parser<'t> {
         if let Ok((after_not, _)) = keyword("not")(input) {
             let atom_start = self.skip_trivia(after_not);
             return match lower_name(atom_start) {
+                Ok((_, name)) if TEST_FUNCTIONS.contains(&name) => {
+                    self.negated_test(input, atom_start)
+                }
                 Ok((_, name)) if !is_builtin(name) && name != "not" => {
                     let (rest, atom) = self.atom(atom_start)?;
                     Ok((
@@ -1262,7 +1419,7 @@ impl<'t> Parser<'t> {
                         },
                     ))
                 }
-                _ => self.unexpected(atom_start, "an atom after `not`"),
+                _ => self.unexpected(atom_start, "an atom or a test after `not`"),
             };
         }
         if let Ok((after_name, name)) = lower_name(input) {
@@ -1294,7 +1451,7 @@ impl<'t> Parser<'t> {
         }
         let Some((op, op_length)) = comparison_operator(operator) else {
             return match lhs {
-                ast::Term::Call(call) if call.function.name == "contains" => {
+                ast::Term::Call(call) if TEST_FUNCTIONS.contains(&call.function.name.as_str()) => {
                     Ok((after_lhs, ast::Literal::Builtin(call)))
                 }
                 ast::Term::Call(call) => fail(
@@ -1351,7 +1508,8 @@ impl<'t> Parser<'t> {
         ))
     }
 
-    /// `count`, `sum`, `min` or `max` at `input`.
+    /// `count`, `sum`, `min`, `max`, `avg` or `mean` at `input`.
+    #[inline(never)]
     fn aggregate_keyword(&self, input: &'t str) -> Option<(&'t str, ast::AggregateFunction)> {
         let (after, word) = lower_name(input).ok()?;
         let function = match word {
@@ -1359,11 +1517,38 @@ impl<'t> Parser<'t> {
             "sum" => ast::AggregateFunction::Sum,
             "min" => ast::AggregateFunction::Min,
             "max" => ast::AggregateFunction::Max,
+            "avg" | "mean" => ast::AggregateFunction::Avg,
             _ => return None,
         };
-        // `sum (K + 1) * 2 : { ... }` is an aggregate: none of the four
-        // names is a function, so a `(` after one never starts a call.
+        // `sum (K + 1) * 2 : { ... }` is an aggregate; `min(A, B)` and
+        // `max(A, B)` are the two-argument functions: an aggregate's value
+        // is one term, so a comma inside the parentheses means a call.
+        if matches!(word, "min" | "max") && call_with_several_arguments(after) {
+            return None;
+        }
         Some((after, function))
+    }
+
+    /// `not contains(S, "x")` from `input` (at `not`), `call_start` at the test.
+    #[inline(never)]
+    fn negated_test(&self, input: &'t str, call_start: &'t str) -> PResult<'t, ast::Literal> {
+        let (rest, (term, _)) = self.primary(call_start)?;
+        let ast::Term::Call(test) = term else {
+            return self.unexpected(call_start, "an atom or a test after `not`");
+        };
+        let span = self.span_between(input, rest);
+        let not = ast::Ident {
+            name: "not".to_string(),
+            span: self.span_between(input, &input[3..]),
+        };
+        Ok((
+            rest,
+            ast::Literal::Builtin(ast::Call {
+                function: not,
+                args: vec![ast::Term::Call(test)],
+                span,
+            }),
+        ))
     }
 
     /// Outside aggregate position, whether a keyword is still plainly meant as an aggregate.
@@ -1377,19 +1562,21 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// `Result = function [value] : { body }` from `input` (at the result);
-    /// `keyword` is at the aggregate keyword.
-    fn aggregate(
+    /// What follows an aggregate keyword up to and including the `:`: the
+    /// value of `sum K :`, or the terms of `count X, Y :`. Out of
+    /// `aggregate`, whose frame is on the nesting path, to keep it small.
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn aggregate_head(
         &self,
-        input: &'t str,
-        result: ast::Ident,
+        mut rest: &'t str,
         function: ast::AggregateFunction,
-        keyword: &'t str,
-    ) -> PResult<'t, ast::Literal> {
-        let _guard = self.enter(keyword)?;
-        let after_keyword = &keyword[function.keyword().len()..];
-        let mut rest = self.skip_trivia(after_keyword);
+    ) -> PResult<'t, (Option<ast::Term>, Vec<ast::Term>)> {
         let mut value = None;
+        let mut projection = Vec::new();
+        if function == ast::AggregateFunction::Count && !rest.starts_with(':') {
+            rest = self.count_projection(rest, &mut projection)?;
+        }
         if function != ast::AggregateFunction::Count {
             if !starts_term(rest) {
                 return self.unexpected(
@@ -1408,6 +1595,23 @@ impl<'t> Parser<'t> {
             };
             return self.unexpected(rest, expected);
         };
+        Ok((after_colon, (value, projection)))
+    }
+
+    /// `Result = function [value] : { body }` from `input` (at the result);
+    /// `keyword` is at the aggregate keyword.
+    fn aggregate(
+        &self,
+        input: &'t str,
+        result: ast::Ident,
+        function: ast::AggregateFunction,
+        keyword: &'t str,
+    ) -> PResult<'t, ast::Literal> {
+        let _guard = self.enter(keyword)?;
+        // `mean` is written for `avg`: the keyword's length is as written.
+        let after_keyword = keyword.trim_start_matches(is_ident_char);
+        let (after_colon, (value, projection)) =
+            self.aggregate_head(self.skip_trivia(after_keyword), function)?;
         let open = self.skip_trivia(after_colon);
         let Some(after_open) = open.strip_prefix('{') else {
             return self.unexpected(open, "`{` to open the body of the aggregate");
@@ -1423,10 +1627,34 @@ impl<'t> Parser<'t> {
                 result,
                 function,
                 value,
+                projection,
                 body,
                 span: self.span_between(input, rest),
             }),
         ))
+    }
+
+    /// `X, Y` after `count`, up to (not including) the `:`.
+    #[inline(never)]
+    fn count_projection(
+        &self,
+        mut rest: &'t str,
+        projection: &mut Vec<ast::Term>,
+    ) -> Result<&'t str, nom::Err<Failure>> {
+        loop {
+            if !starts_term(rest) {
+                return self
+                    .unexpected(rest, "`:` or the terms to count after `count`")
+                    .map(|(rest, ())| rest);
+            }
+            let (after_term, (term, _)) = self.term(rest)?;
+            projection.push(term);
+            rest = self.skip_trivia(after_term);
+            match rest.strip_prefix(',') {
+                Some(after_comma) => rest = self.skip_trivia(after_comma),
+                None => return Ok(rest),
+            }
+        }
     }
 
     /// A term: `product (('+' | '-') product)*`, left associative; returns
@@ -1558,6 +1786,7 @@ impl<'t> Parser<'t> {
     }
 
     /// A string, number, date, variable or `_`.
+    #[inline(never)]
     fn leaf(&self, input: &'t str) -> PResult<'t, ast::Term> {
         match input.as_bytes().first() {
             Some(b'"') => {
@@ -1584,8 +1813,15 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// A date `DDDD-DD-DD` (tried first) or an integer `-?[0-9]+`.
+    /// A datetime, a date `DDDD-DD-DD`, a decimal `-?[0-9]+.[0-9]+` or an
+    /// integer `-?[0-9]+`, tried in that order.
     fn number(&self, input: &'t str) -> PResult<'t, ast::Term> {
+        if let Some(length) = datetime_length(input) {
+            return self.timed_or_decimal(input, length, "datetime");
+        }
+        if let Some(length) = decimal_length(input) {
+            return self.timed_or_decimal(input, length, "decimal");
+        }
         if let Ok((rest, text)) = date_shape(input) {
             let span = self.span_between(input, rest);
             return match validate_date(text) {
@@ -1625,6 +1861,36 @@ impl<'t> Parser<'t> {
                 },
                 self.offset(input),
             ),
+        }
+    }
+
+    /// The datetime or decimal literal of `length` bytes at `input`.
+    #[inline(never)]
+    fn timed_or_decimal(
+        &self,
+        input: &'t str,
+        length: usize,
+        kind: &'static str,
+    ) -> PResult<'t, ast::Term> {
+        let text = &input[..length];
+        let rest = &input[length..];
+        let span = self.span_between(input, rest);
+        let value = if kind == "datetime" {
+            Datetime::parse(text).map(Value::Datetime)
+        } else {
+            Decimal::parse(text).map(Value::Decimal)
+        };
+        match value {
+            Ok(value) => Ok((rest, ast::Term::Constant(ast::Constant { value, span }))),
+            // Resume after the literal: its own `.` must not end the clause.
+            Err(reason) => Err(commit(
+                SyntaxError::LiteralInvalid {
+                    text: text.to_string(),
+                    reason,
+                    span,
+                },
+                Resume::ScanFrom(self.offset(rest)),
+            )),
         }
     }
 
@@ -1792,9 +2058,24 @@ mod tests {
                 "p(N) :- N = count : { q(X), M = count : { r(M) } }.",
             ),
             (
-                "count(X) :- sum(X), min(X), max(X).",
-                "count(X) :- sum(X), min(X), max(X).",
+                "count(X) :- sum(X), avg(X), mean(X).",
+                "count(X) :- sum(X), avg(X), mean(X).",
             ),
+            // The language of issue 15: counts of distinct terms, averages,
+            // two-argument min and max, negated tests, decimals, datetimes, constraints.
+            (
+                "p(N, A) :- N = count X, Y : { q(X, Y, _) }, A = mean V : {r(V)}, B = min(A, 2.5), C = max(N, 3).",
+                "p(N, A) :- N = count X, Y : { q(X, Y, _) }, A = avg V : { r(V) }, B = min(A, 2.5), C = max(N, 3).",
+            ),
+            (
+                "p(S) :- q(S), not contains(S, \"x\"), starts_with(S, \"a\"), not match(\"^b\", S).",
+                "p(S) :- q(S), not contains(S, \"x\"), starts_with(S, \"a\"), not match(\"^b\", S).",
+            ),
+            (
+                "t(-0.125, 2025-10-29T14:30+03:00, 2025-10-29T11:30:05Z).\np(1.5).",
+                "t(-0.125, 2025-10-29T14:30:00+03:00, 2025-10-29T11:30:05Z).\np(1.5).",
+            ),
+            (":- p(X),   q(X).", ":- p(X), q(X)."),
             // Citations.
             (
                 "mediates(qatar, istanbul_talks)\n    @ \"002\": \"mediated by Qatar\"\n    @ \"003\" : \"brokered by \\\"Qatar\\\"\".",
@@ -1929,8 +2210,12 @@ mod tests {
                 "E101 0..1 `X`: expected a fact, a rule, a query `?-` or `#include`, found variable `X`",
             ),
             (
-                ":- p(a).",
+                ":- use_module(library(lists)).",
                 "E111 0..2 `:-`: a `:-` directive is Prolog's, not wirelog's",
+            ),
+            (
+                "p(1.1234567). p(2025-10-29T25:00Z). p(2025-10-29T10:00).",
+                "E112 2..11 `1.1234567`: invalid decimal `1.1234567`: `1.1234567` has more than 6 decimal places\nE112 16..33 `2025-10-29T25:00Z`: invalid datetime `2025-10-29T25:00Z`: `2025-10-29T25:00Z` is not a time of day in a valid zone\nE112 38..54 `2025-10-29T10:00`: invalid datetime `2025-10-29T10:00`: `2025-10-29T10:00` has no zone: add `Z` (UTC) or an offset such as `+03:00`",
             ),
             (
                 "58.",
@@ -1994,11 +2279,11 @@ mod tests {
             ),
             (
                 "p(X) :- not X = 3.",
-                "E101 12..13 `X`: expected an atom after `not`, found variable `X`",
+                "E101 12..13 `X`: expected an atom or a test after `not`, found variable `X`",
             ),
             (
-                "p(X) :- not contains(X, \"a\").",
-                "E101 12..20 `contains`: expected an atom after `not`, found built-in function `contains`",
+                "p(X) :- not len(X).",
+                "E101 12..15 `len`: expected an atom or a test after `not`, found built-in function `len`",
             ),
             (
                 "p(a) :- Foo(X).",
@@ -2018,7 +2303,7 @@ mod tests {
             ),
             (
                 "p(X) :- N = count { q(X) }.",
-                "E101 18..19 `{`: expected `:` after `count`, found `{`",
+                "E101 18..19 `{`: expected `:` or the terms to count after `count`, found `{`",
             ),
             (
                 "p(X) :- N = count : q(X).",
@@ -2249,7 +2534,7 @@ E101 19..21 `?-`: expected `.` or `,` after a body literal, found `?-`",
             .map(|item| {
                 let span = match item {
                     ast::Item::Clause(clause) => clause.span,
-                    ast::Item::Query(query) => query.span,
+                    ast::Item::Query(query) | ast::Item::Constraint(query) => query.span,
                     ast::Item::Include(include) => include.span,
                     ast::Item::Doc(doc) => doc.span,
                 };

@@ -99,7 +99,11 @@ impl Display for ast::Term {
 }
 
 impl Display for ast::Call {
+    /// `len(S)`; a negated test `not contains(S, "x")`.
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        if let ("not", [test]) = (self.function.name.as_str(), self.args.as_slice()) {
+            return write!(formatter, "not {test}");
+        }
         write!(formatter, "{}(", self.function.name)?;
         write_separated(formatter, &self.args)?;
         formatter.write_char(')')
@@ -136,6 +140,10 @@ impl Display for ast::Aggregate {
         )?;
         if let Some(value) = &self.value {
             write!(formatter, " {value}")?;
+        }
+        if !self.projection.is_empty() {
+            formatter.write_char(' ')?;
+            write_separated(formatter, &self.projection)?;
         }
         formatter.write_str(" : { ")?;
         write_separated(formatter, &self.body)?;
@@ -187,6 +195,18 @@ impl Display for ast::Query {
     }
 }
 
+/// `:- body.`
+pub fn write_constraint(formatter: &mut impl fmt::Write, constraint: &ast::Query) -> fmt::Result {
+    formatter.write_str(":- ")?;
+    for (index, literal) in constraint.body.iter().enumerate() {
+        if index > 0 {
+            formatter.write_str(", ")?;
+        }
+        write!(formatter, "{literal}")?;
+    }
+    formatter.write_char('.')
+}
+
 impl Display for ast::Include {
     /// `#include "path".` or `#include <news>.`
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
@@ -221,6 +241,7 @@ impl Display for ast::Item {
         match self {
             ast::Item::Clause(clause) => clause.fmt(formatter),
             ast::Item::Query(query) => query.fmt(formatter),
+            ast::Item::Constraint(constraint) => write_constraint(formatter, constraint),
             ast::Item::Include(include) => include.fmt(formatter),
             ast::Item::Doc(doc) => doc.fmt(formatter),
         }
@@ -238,8 +259,10 @@ mod tests {
     /// Words the parser reads as keywords or built-in functions in some
     /// position; generated names avoid them so that every tree prints unambiguously.
     const RESERVED: &[&str] = &[
-        "not", "mod", "count", "sum", "min", "max", "len", "concat", "lower", "upper", "contains",
-        "year", "month", "day", "weekday",
+        "not", "mod", "count", "sum", "min", "max", "avg", "mean", "len", "concat", "lower",
+        "upper", "contains", "year", "month", "day", "weekday", "starts_with", "ends_with",
+        "substr", "replace", "split", "match", "capture", "to_number", "to_string", "to_date",
+        "hour", "minute", "hours_between", "minutes_between", "abs", "pow", "round",
     ];
 
     fn ident(name: String) -> ast::Ident {
@@ -355,18 +378,26 @@ mod tests {
                 Just(ast::AggregateFunction::Sum),
                 Just(ast::AggregateFunction::Min),
                 Just(ast::AggregateFunction::Max),
+                Just(ast::AggregateFunction::Avg),
             ];
             (
                 variable_name(),
                 function,
                 term(),
                 proptest::collection::vec(inner, 1..3),
+                any::<bool>(),
             )
-                .prop_map(|(result, function, value, body)| {
+                .prop_map(|(result, function, value, body, projected)| {
+                    let counts = function == ast::AggregateFunction::Count;
                     ast::Literal::Aggregate(ast::Aggregate {
                         result: ident(result),
                         function,
-                        value: (function != ast::AggregateFunction::Count).then_some(value),
+                        projection: if counts && projected {
+                            vec![value.clone()]
+                        } else {
+                            Vec::new()
+                        },
+                        value: (!counts).then_some(value),
                         body,
                         span: Span::default(),
                     })
