@@ -85,7 +85,10 @@ pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
                 .lines()
                 .rev()
                 .find(|line| line.starts_with("error:"))
-                .map_or_else(|| text.clone(), |line| line.trim_start_matches("error: ").to_string()),
+                .map_or_else(
+                    || text.clone(),
+                    |line| line.trim_start_matches("error: ").to_string(),
+                ),
             other => other.to_string(),
         })
 }

@@ -361,12 +361,13 @@ impl Datetime {
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM)`.
     pub fn parse(text: &str) -> Result<Datetime, String> {
-        let invalid = || format!("`{text}` is not a datetime (write `2025-10-29T14:30:00+03:00` or `…Z`)");
+        let invalid =
+            || format!("`{text}` is not a datetime (write `2025-10-29T14:30:00+03:00` or `…Z`)");
         let (date_part, rest) = text.split_once('T').ok_or_else(invalid)?;
         let date = parse_iso_date(date_part).ok_or_else(invalid)?;
-        let zone_start = rest
-            .find(['Z', '+', '-'])
-            .ok_or_else(|| format!("`{text}` has no zone: add `Z` (UTC) or an offset such as `+03:00`"))?;
+        let zone_start = rest.find(['Z', '+', '-']).ok_or_else(|| {
+            format!("`{text}` has no zone: add `Z` (UTC) or an offset such as `+03:00`")
+        })?;
         let (time, zone) = rest.split_at(zone_start);
         let fields: Vec<&str> = time.split(':').collect();
         let number = |field: &str| -> Option<u32> {
@@ -461,7 +462,11 @@ pub fn parse_iso_date(text: &str) -> Option<Date> {
             .then(|| part.parse().ok())
             .flatten()
     };
-    Date::new(i32::try_from(field(0..4)?).ok()?, field(5..7)?, field(8..10)?)
+    Date::new(
+        i32::try_from(field(0..4)?).ok()?,
+        field(5..7)?,
+        field(8..10)?,
+    )
 }
 
 /// The answers to one query, rows sorted and distinct.
@@ -583,7 +588,10 @@ mod tests {
         assert_eq!(parse("2.5").to_string(), "2.5");
         assert_eq!(parse("-0.125").to_string(), "-0.125");
         assert_eq!(parse("3.000").to_string(), "3.0");
-        assert_eq!(parse("0.1").millionths() + parse("0.2").millionths(), parse("0.3").millionths());
+        assert_eq!(
+            parse("0.1").millionths() + parse("0.2").millionths(),
+            parse("0.3").millionths()
+        );
         assert!(Decimal::parse("1.1234567").is_err());
         assert_eq!(Decimal::from_ratio(10, 3).unwrap().to_string(), "3.333333");
         assert_eq!(Decimal::from_ratio(2, 3).unwrap().to_string(), "0.666667");
@@ -591,7 +599,10 @@ mod tests {
         assert_eq!(parse("2.5").round(), 3);
         assert_eq!(parse("-2.5").round(), -3);
         assert_eq!(parse("2.4999").round(), 2);
-        assert_eq!(Value::Decimal(parse("2.5")).to_json(), serde_json::json!(2.5));
+        assert_eq!(
+            Value::Decimal(parse("2.5")).to_json(),
+            serde_json::json!(2.5)
+        );
     }
 
     #[test]

@@ -591,6 +591,9 @@ impl CheckError {
             CheckError::AggregateValueMissing { function, .. } => {
                 base.with_note(format!("write it as `S = {function} K : {{ p(K) }}`"))
             }
+            CheckError::AggregateNested { .. } => base.with_note(
+                "compute the inner aggregate in a rule of its own and read its result: `inner(X, M) :- q(X), M = count : { r(X, _) }.`",
+            ),
             CheckError::AggregateValueUnexpected { .. } => {
                 base.with_note("`count` counts the distinct matches of its body: `N = count : { p(X) }`, or the distinct values of terms: `N = count X : { p(X, _) }`")
             }
@@ -633,7 +636,6 @@ impl CheckError {
                 base.with_secondary(*first, "first documented here")
             }
             CheckError::FunctionArityMismatch { .. }
-            | CheckError::AggregateNested { .. }
             | CheckError::QuoteEmpty { .. }
             | CheckError::DocOrphan { .. } => base,
             CheckError::VariableSingleton { .. } => base.with_label_message("used only once"),

@@ -308,10 +308,14 @@ pub(crate) fn check_types(
                         &clause.body,
                         Some(&mut *errors),
                     );
-                    for term in &clause.head.args {
-                        checker.term(term, None);
-                    }
+                    let head_types: Vec<Types> = clause
+                        .head
+                        .args
+                        .iter()
+                        .map(|term| checker.term(term, None))
+                        .collect();
                     checker.literals(&clause.body, None);
+                    check_head_types(program, &pred_by_name, clause, &head_types, errors);
                 }
                 ast::Item::Query(query) | ast::Item::Constraint(query) => {
                     let mut checker = Checker::new(
@@ -326,6 +330,54 @@ pub(crate) fn check_types(
                 _ => {}
             }
         }
+    }
+}
+
+/// E232: what a rule's head can hold against the `%%` declared types of
+/// its predicate, as Soufflé checks every rule against its `.decl`. Only a
+/// type known to be possible is reported: an argument of unknown type (a
+/// column no fact or rule gives a type) is left to the evaluator.
+fn check_head_types(
+    program: &Program,
+    pred_by_name: &HashMap<&str, PredId>,
+    clause: &ast::Clause,
+    head_types: &[Types],
+    errors: &mut Vec<CheckError>,
+) {
+    let Some(predicate) = pred_by_name
+        .get(clause.head.predicate.name.as_str())
+        .map(|id| program.predicate(*id))
+    else {
+        return;
+    };
+    let Some(doc) = &predicate.doc else {
+        return;
+    };
+    for (position, ((term, types), argument)) in clause
+        .head
+        .args
+        .iter()
+        .zip(head_types)
+        .zip(&doc.arguments)
+        .enumerate()
+    {
+        let Some(declared) = &argument.declared_type else {
+            continue;
+        };
+        let allowed = Types::declared(declared);
+        let outside = Types(types.0 & !allowed.0);
+        if types.is_empty() || *types == Types::ALL || outside.is_empty() {
+            continue;
+        }
+        errors.push(CheckError::RuleTypeMismatch {
+            predicate: predicate.name.clone(),
+            position: position + 1,
+            argument: argument.name.clone(),
+            declared: declared.clone(),
+            found: outside.describe(),
+            span: term.span(),
+            doc: doc.span,
+        });
     }
 }
 
@@ -646,9 +698,17 @@ impl<'a, 'e> Checker<'a, 'e> {
                     }
                     if let Some(value) = &inner.value {
                         let types = self.term(value, Some(index));
-                        if inner.function == AggregateFunction::Sum && types.disjoint(Types::INT) {
+                        let adds = matches!(
+                            inner.function,
+                            AggregateFunction::Sum | AggregateFunction::Avg
+                        );
+                        if adds && types.disjoint(Types::NUMBER) {
                             self.report(CheckError::TypeMismatch {
-                                message: format!("`sum` adds integers, not {}", types.describe()),
+                                message: format!(
+                                    "`{}` adds numbers (integers or decimals), not {}",
+                                    inner.function.keyword(),
+                                    types.describe()
+                                ),
                                 span: value.span(),
                                 operands: vec![(
                                     value.span(),
@@ -700,7 +760,10 @@ impl<'a, 'e> Checker<'a, 'e> {
         }
         // An integer and a decimal are ordered by value (never `=`).
         let ordering = !matches!(comparison.op, CompareOp::Eq | CompareOp::Ne);
-        if ordering && !lhs.intersect(Types::NUMBER).is_empty() && !rhs.intersect(Types::NUMBER).is_empty() {
+        if ordering
+            && !lhs.intersect(Types::NUMBER).is_empty()
+            && !rhs.intersect(Types::NUMBER).is_empty()
+        {
             return;
         }
         let operands = vec![
@@ -741,6 +804,16 @@ mod tests {
 
     fn check_types(rules: &str, expected: &[&str]) {
         check(&format!("{FACTS}{rules}"), expected);
+    }
+
+    #[test]
+    fn rule_heads_must_match_declared_types() {
+        check_types(
+            "%% when(C: symbol, D: date)\nwhen(C, D) :- toll(C, N), D = N + 1.\n\
+             %% ok(C: symbol, D: date)\nok(C, D) :- country(C), on(D).\n\
+             %% num(C: symbol, N: number)\nnum(C, N) :- toll(C, N).\nnum(C, 2.5) :- country(C).",
+            &["E232: rule for `when` can put an int into argument 2 (`D`), declared `date`"],
+        );
     }
 
     #[test]
@@ -809,7 +882,7 @@ mod tests {
             ),
             (
                 "h(T) :- T = sum C : { country(C) }.",
-                &["E204: `sum` adds integers, not a symbol"],
+                &["E204: `sum` adds numbers (integers or decimals), not a symbol"],
             ),
             (
                 // Types flow through rules: `g` holds dates.

@@ -114,12 +114,12 @@ impl Evaluator {
                     .as_decimal(packed)
                     .unwrap_or(Decimal::from_millionths(0)),
             ),
-            ValueType::Datetime => Datum::Datetime(self.store.as_datetime(packed).unwrap_or(
-                Datetime {
+            ValueType::Datetime => {
+                Datum::Datetime(self.store.as_datetime(packed).unwrap_or(Datetime {
                     seconds: 0,
                     offset_minutes: 0,
-                },
-            )),
+                }))
+            }
             kind => {
                 let text = match self.texts.get(&packed) {
                     Some(text) => Arc::clone(text),

@@ -272,14 +272,22 @@ impl Store {
     /// The decimal, if `value` is one.
     pub fn as_decimal(&self, value: Packed) -> Option<Decimal> {
         (value.0 >> TAG_SHIFT == TAG_DECIMAL)
-            .then(|| self.decimals.get((value.0 & PAYLOAD_MASK) as usize).copied())
+            .then(|| {
+                self.decimals
+                    .get((value.0 & PAYLOAD_MASK) as usize)
+                    .copied()
+            })
             .flatten()
     }
 
     /// The datetime, if `value` is one.
     pub fn as_datetime(&self, value: Packed) -> Option<Datetime> {
         (value.0 >> TAG_SHIFT == TAG_DATETIME)
-            .then(|| self.datetimes.get((value.0 & PAYLOAD_MASK) as usize).copied())
+            .then(|| {
+                self.datetimes
+                    .get((value.0 & PAYLOAD_MASK) as usize)
+                    .copied()
+            })
             .flatten()
     }
 
@@ -287,7 +295,9 @@ impl Store {
     fn as_millionths(&self, value: Packed) -> Option<i128> {
         match self.as_decimal(value) {
             Some(decimal) => Some(i128::from(decimal.millionths())),
-            None => self.as_int(value).map(|integer| i128::from(integer) * 1_000_000),
+            None => self
+                .as_int(value)
+                .map(|integer| i128::from(integer) * 1_000_000),
         }
     }
 
@@ -587,7 +597,9 @@ impl Store {
             rhs: text(b),
         };
         let result = match op {
-            ArithOp::Add => a.checked_add(b).and_then(|sum| Decimal::from_ratio(sum, 1_000_000)),
+            ArithOp::Add => a
+                .checked_add(b)
+                .and_then(|sum| Decimal::from_ratio(sum, 1_000_000)),
             ArithOp::Sub => a
                 .checked_sub(b)
                 .and_then(|difference| Decimal::from_ratio(difference, 1_000_000)),
@@ -609,7 +621,9 @@ impl Store {
                 });
             }
         };
-        result.map(|decimal| self.decimal(decimal)).ok_or_else(overflow)
+        result
+            .map(|decimal| self.decimal(decimal))
+            .ok_or_else(overflow)
     }
 
     fn checked_date(days: Option<i64>) -> Result<Packed, ValueError> {
@@ -784,8 +798,7 @@ impl Store {
                 })
             }
             Function::HoursBetween | Function::MinutesBetween => {
-                let (Some(from), Some(to)) =
-                    (self.as_datetime(first), self.as_datetime(arg(1)?))
+                let (Some(from), Some(to)) = (self.as_datetime(first), self.as_datetime(arg(1)?))
                 else {
                     return Err(mismatch());
                 };
@@ -801,13 +814,14 @@ impl Store {
                 if let Some(integer) = self.as_int(first) {
                     return match function {
                         Function::Round => Ok(first),
-                        _ => integer.checked_abs().map(|value| self.int(value)).ok_or_else(
-                            || ValueError::IntegerOverflow {
+                        _ => integer
+                            .checked_abs()
+                            .map(|value| self.int(value))
+                            .ok_or_else(|| ValueError::IntegerOverflow {
                                 lhs: integer.to_string(),
                                 op: "abs",
                                 rhs: String::new(),
-                            },
-                        ),
+                            }),
                     };
                 }
                 let decimal = self.as_decimal(first).ok_or_else(mismatch)?;

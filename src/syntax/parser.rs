@@ -975,9 +975,10 @@ impl<'t> Parser<'t> {
         {
             return None;
         }
-        Some(self.query(input, after_neck).map(|(rest, body)| {
-            (rest, ast::Item::Constraint(body))
-        }))
+        Some(
+            self.query(input, after_neck)
+                .map(|(rest, body)| (rest, ast::Item::Constraint(body))),
+        )
     }
 
     /// An item in another system's syntax: Soufflé's `.decl` line, a Prolog
