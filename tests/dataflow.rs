@@ -408,6 +408,7 @@ proptest! {
 /// equal the naive evaluation of the facts as they now are.
 fn compare_live(seed: u64, workers: usize, n_steps: usize) -> Result<usize, TestCaseError> {
     let mut program = generate(seed);
+    program.constraints.clear();
     let text = program.print();
     let (checked_program, plan) = checked(&text);
     let options = DataflowOptions {

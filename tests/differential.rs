@@ -52,6 +52,17 @@ fn compare(seed: u64) -> Result<(), TestCaseError> {
     let program = generate(seed);
     let text = program.print();
     let expected = program.evaluate();
+    if program.violates_constraints(&expected) {
+        // The engine must reject the program, naming the violated constraint.
+        let outcome = engine_answers(&text);
+        prop_assert!(
+            matches!(&outcome, Err(diagnostics) if diagnostics.contains("E310")),
+            "a violated constraint accepted:\n{}\n{:?}",
+            text,
+            outcome
+        );
+        return Ok(());
+    }
     let answers = engine_answers(&text)
         .map_err(|error| TestCaseError::fail(format!("rejected:\n{text}\n{error}")))?;
     prop_assert_eq!(
@@ -114,7 +125,9 @@ fn engine_answers_in_steps(text: &str, cut: usize) -> Result<(Rows, usize), Stri
 }
 
 fn compare_incremental(seed: u64, cut: usize) -> Result<usize, TestCaseError> {
-    let program = generate(seed);
+    let mut program = generate(seed);
+    // A constraint may be violated half-way through the clauses; `compare` tests them.
+    program.constraints.clear();
     let text = program.print();
     let expected = program.evaluate();
     let (answers, n_incremental) = engine_answers_in_steps(&text, cut)
@@ -197,7 +210,8 @@ fn point_queries(seed: u64, program: &Program) -> (String, Vec<Vec<Vec<i64>>>) {
 /// Compares the answers to point queries under evaluation on demand; returns
 /// how many derived predicates the evaluation left partial (answered from demand).
 fn compare_on_demand(seed: u64) -> Result<usize, TestCaseError> {
-    let program = generate(seed);
+    let mut program = generate(seed);
+    program.constraints.clear();
     let (text, expected) = point_queries(seed, &program);
     let mut session = Session::new(SessionOptions {
         demand: true,
@@ -284,6 +298,8 @@ fn the_generator_produces_varied_programs() {
     // Guard against a generator that stopped exercising features: over many seeds
     // every kind of literal and non-empty answers must appear.
     let (mut negations, mut counts, mut comparisons, mut non_empty) = (0, 0, 0, 0);
+    let (mut distinct_counts, mut averages, mut functions) = (0, 0, 0);
+    let (mut violated, mut kept) = (0, 0);
     for seed in 0..300 {
         let program = generate(seed);
         for rule in &program.rules {
@@ -292,8 +308,18 @@ fn the_generator_produces_varied_programs() {
                     Literal::Negative(..) => negations += 1,
                     Literal::Count(..) => counts += 1,
                     Literal::Compare(..) => comparisons += 1,
+                    Literal::CountDistinct(..) => distinct_counts += 1,
+                    Literal::RoundedAverage(..) => averages += 1,
+                    Literal::Function(..) => functions += 1,
                     Literal::Positive(..) => {}
                 }
+            }
+        }
+        if !program.constraints.is_empty() {
+            if program.violates_constraints(&program.evaluate()) {
+                violated += 1;
+            } else {
+                kept += 1;
             }
         }
         non_empty += program
@@ -304,6 +330,14 @@ fn the_generator_produces_varied_programs() {
             .count();
     }
     assert!(negations > 100 && counts > 30 && comparisons > 100 && non_empty > 200);
+    assert!(
+        distinct_counts > 20 && averages > 20 && functions > 50,
+        "{distinct_counts} distinct counts, {averages} averages, {functions} functions"
+    );
+    assert!(
+        violated > 5 && kept > 5,
+        "{violated} programs violate a constraint, {kept} keep theirs"
+    );
 }
 
 #[test]

@@ -1591,6 +1591,9 @@ impl<'t> Parser<'t> {
         }
         let Some(after_colon) = rest.strip_prefix(':') else {
             let expected = match function {
+                ast::AggregateFunction::Count if !projection.is_empty() => {
+                    "`:` after the terms of `count`".to_string()
+                }
                 ast::AggregateFunction::Count => "`:` after `count`".to_string(),
                 _ => format!("`:` after the term of `{}`", function.keyword()),
             };
@@ -2348,7 +2351,7 @@ mod tests {
             ),
             (
                 "p(X) :- N = count(X).",
-                "E101 17..18 `(`: expected `:` after `count`, found `(`",
+                "E101 20..21 `.`: expected `:` after the terms of `count`, found `.`",
             ),
             // E102 and E103: strings.
             (

@@ -43,6 +43,28 @@ pub enum Literal {
     Compare(CompareOp, Term, Term),
     /// `V = count : { p(terms) }`, binding variable `result`.
     Count(usize, usize, Vec<Term>),
+    /// `V = count Va, Vb : { p(terms) }`: distinct values of the projected
+    /// variables among the matches.
+    CountDistinct(usize, Vec<usize>, usize, Vec<Term>),
+    /// `Vh = avg Vk : { p(terms) }, V = round(Vh)`: the mean of `Vk` over the
+    /// distinct matches, rounded half away from zero (`result`, `helper`,
+    /// the value variable, the atom); no value over no match.
+    RoundedAverage(usize, usize, usize, usize, Vec<Term>),
+    /// `V = f(a, b)` for a two-place number function.
+    Function(usize, Function, Term, Term),
+}
+
+/// The number functions the generator uses.
+#[derive(Clone, Copy, Debug)]
+pub enum Function {
+    /// `min(a, b)`
+    Min,
+    /// `max(a, b)`
+    Max,
+    /// `abs(a - b)`
+    AbsDifference,
+    /// `pow(a, 2) mod 5` (`b` unused): bounded, so recursion through it ends.
+    SquareMod,
 }
 
 /// `head :- body.`
@@ -64,6 +86,8 @@ pub struct Program {
     pub facts: Vec<(usize, Vec<i64>)>,
     /// Rules.
     pub rules: Vec<Rule>,
+    /// Integrity constraints `:- body.`: the program is rejected when one has a match.
+    pub constraints: Vec<Vec<Literal>>,
 }
 
 /// A tuple of integers.
@@ -94,6 +118,13 @@ impl Program {
                 self.print_atom(rule.head.0, &rule.head.1),
                 body.join(", ")
             );
+        }
+        for constraint in &self.constraints {
+            let body: Vec<String> = constraint
+                .iter()
+                .map(|literal| self.print_literal(literal))
+                .collect();
+            let _ = writeln!(out, ":- {}.", body.join(", "));
         }
         for (index, (_, arity, _)) in self.predicates.iter().enumerate() {
             let args: Vec<Term> = (0..*arity).map(Term::Var).collect();
@@ -128,7 +159,36 @@ impl Program {
                     self.print_atom(*predicate, terms)
                 )
             }
+            Literal::CountDistinct(result, projection, predicate, terms) => {
+                let projected: Vec<String> =
+                    projection.iter().map(|var| format!("V{var}")).collect();
+                format!(
+                    "V{result} = count {} : {{ {} }}",
+                    projected.join(", "),
+                    self.print_atom(*predicate, terms)
+                )
+            }
+            Literal::RoundedAverage(result, helper, value, predicate, terms) => format!(
+                "V{helper} = avg V{value} : {{ {} }}, V{result} = round(V{helper})",
+                self.print_atom(*predicate, terms)
+            ),
+            Literal::Function(result, function, lhs, rhs) => {
+                let (lhs, rhs) = (print_term(lhs), print_term(rhs));
+                match function {
+                    Function::Min => format!("V{result} = min({lhs}, {rhs})"),
+                    Function::Max => format!("V{result} = max({lhs}, {rhs})"),
+                    Function::AbsDifference => format!("V{result} = abs({lhs} - {rhs})"),
+                    Function::SquareMod => format!("V{result} = pow({lhs}, 2) mod 5"),
+                }
+            }
         }
+    }
+
+    /// True when some integrity constraint has a match in `database`.
+    pub fn violates_constraints(&self, database: &[BTreeSet<Tuple>]) -> bool {
+        self.constraints
+            .iter()
+            .any(|body| !self.matches(body, database).is_empty())
     }
 
     /// Evaluates the program; returns every predicate's relation.
@@ -208,6 +268,49 @@ impl Program {
                         }
                         let mut extended = binding;
                         extended[*result] = Some(distinct.len() as i64);
+                        next.push(extended);
+                    }
+                    Literal::CountDistinct(result, projection, predicate, terms) => {
+                        let mut distinct = BTreeSet::new();
+                        for tuple in &database[*predicate] {
+                            if let Some(matched) = unify(terms, tuple, &binding) {
+                                let projected: Vec<Option<i64>> =
+                                    projection.iter().map(|var| matched[*var]).collect();
+                                distinct.insert(projected);
+                            }
+                        }
+                        let mut extended = binding;
+                        extended[*result] = Some(distinct.len() as i64);
+                        next.push(extended);
+                    }
+                    Literal::RoundedAverage(result, _, value, predicate, terms) => {
+                        let mut distinct = BTreeSet::new();
+                        for tuple in &database[*predicate] {
+                            if let Some(matched) = unify(terms, tuple, &binding) {
+                                distinct.insert((tuple.clone(), matched[*value]));
+                            }
+                        }
+                        if distinct.is_empty() {
+                            continue;
+                        }
+                        let sum: i64 = distinct.iter().filter_map(|(_, value)| *value).sum();
+                        let count = distinct.len() as i64;
+                        // Half away from zero, exactly.
+                        let rounded = sum.signum() * ((2 * sum.abs() + count) / (2 * count));
+                        let mut extended = binding;
+                        extended[*result] = Some(rounded);
+                        next.push(extended);
+                    }
+                    Literal::Function(result, function, lhs, rhs) => {
+                        let (a, b) = (value(lhs, &binding), value(rhs, &binding));
+                        let computed = match function {
+                            Function::Min => a.min(b),
+                            Function::Max => a.max(b),
+                            Function::AbsDifference => (a - b).abs(),
+                            Function::SquareMod => (a * a) % 5,
+                        };
+                        let mut extended = binding;
+                        extended[*result] = Some(computed);
                         next.push(extended);
                     }
                 }
