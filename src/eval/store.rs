@@ -971,4 +971,129 @@ mod tests {
         let weekday = store.call(Function::Weekday, &[day(2025, 10, 29)]).unwrap();
         assert_eq!(store.as_text(weekday), Some("wednesday"));
     }
+
+    #[test]
+    fn decimals_compute_exactly_and_order_with_integers() {
+        let mut store = Store::new();
+        let decimal = |store: &mut Store, text: &str| store.decimal(Decimal::parse(text).unwrap());
+        let (tenth, fifth) = (decimal(&mut store, "0.1"), decimal(&mut store, "0.2"));
+        let sum = store.arithmetic(ArithOp::Add, tenth, fifth).unwrap();
+        assert_eq!(sum, decimal(&mut store, "0.3"), "0.1 + 0.2 = 0.3 exactly");
+        let three = store.int(3);
+        let (one, three_decimal) = (store.int(1), decimal(&mut store, "3.0"));
+        let third = store.arithmetic(ArithOp::Div, one, three_decimal).unwrap();
+        assert_eq!(store.unpack(third).to_string(), "0.333333");
+        let three_point_o = decimal(&mut store, "3.0");
+        assert!(
+            !store
+                .compare_op(CompareOp::Eq, three, three_point_o)
+                .unwrap()
+        );
+        assert!(
+            store
+                .compare_op(CompareOp::Le, three, three_point_o)
+                .unwrap()
+        );
+        assert!(store.compare_op(CompareOp::Lt, sum, three).unwrap());
+        assert!(
+            store
+                .arithmetic(ArithOp::Mod, three_point_o, three)
+                .is_err()
+        );
+        let zero = decimal(&mut store, "0.0");
+        assert!(matches!(
+            store.arithmetic(ArithOp::Div, three_point_o, zero),
+            Err(ValueError::DivisionByZero { .. })
+        ));
+        let huge = store.decimal(Decimal::from_millionths(i64::MAX));
+        assert!(matches!(
+            store.arithmetic(ArithOp::Add, huge, huge),
+            Err(ValueError::IntegerOverflow { .. })
+        ));
+    }
+
+    #[test]
+    fn text_functions_and_their_missing_values() {
+        let mut store = Store::new();
+        let text = store.string("a,b,,c");
+        let comma = store.string(",");
+        let part = |store: &mut Store, index: i64| {
+            let index = store.int(index);
+            store.call(Function::Split, &[text, comma, index])
+        };
+        let (second, third) = (part(&mut store, 1).unwrap(), part(&mut store, 2).unwrap());
+        assert_eq!(
+            (store.as_text(second), store.as_text(third)),
+            (Some("b"), Some(""))
+        );
+        assert!(matches!(
+            part(&mut store, 4),
+            Err(ValueError::Undefined { .. })
+        ));
+        assert!(matches!(
+            part(&mut store, -1),
+            Err(ValueError::Undefined { .. })
+        ));
+        let symbol = store.symbol("istanbul_talks");
+        let (start, length) = (store.int(9), store.int(100));
+        let tail = store
+            .call(Function::Substr, &[symbol, start, length])
+            .unwrap();
+        assert_eq!(store.unpack(tail), Value::Symbol("talks".into()));
+        let pattern = store.string("(\\d+) killed");
+        let quote = store.string("says 58 killed");
+        let group = store.int(1);
+        let captured = store
+            .call(Function::Capture, &[pattern, quote, group])
+            .unwrap();
+        assert_eq!(store.as_text(captured), Some("58"));
+        let other = store.string("nobody");
+        assert!(matches!(
+            store.call(Function::Capture, &[pattern, other, group]),
+            Err(ValueError::Undefined { .. })
+        ));
+        let bad = store.string("(");
+        assert!(matches!(
+            store.call(Function::Match, &[bad, quote]),
+            Err(ValueError::BadPattern { .. })
+        ));
+        let found = store.call(Function::Match, &[pattern, quote]).unwrap();
+        let negated = store.call(Function::Not, &[found]).unwrap();
+        assert_eq!(
+            (store.as_int(found), store.as_int(negated)),
+            (Some(1), Some(0))
+        );
+        let spelled = store.string(" 2.50 ");
+        let number = store.call(Function::ToNumber, &[spelled]).unwrap();
+        assert_eq!(store.unpack(number).to_string(), "2.5");
+    }
+
+    #[test]
+    fn numbers_and_times() {
+        let mut store = Store::new();
+        let minus = store.int(-4);
+        let abs = store.call(Function::Abs, &[minus]).unwrap();
+        assert_eq!(store.as_int(abs), Some(4));
+        let min = store.int(i64::MIN);
+        assert!(store.call(Function::Abs, &[min]).is_err());
+        let (two, big) = (store.int(2), store.int(70));
+        assert!(store.call(Function::Pow, &[two, big]).is_err());
+        let negative = store.int(-1);
+        assert!(store.call(Function::Pow, &[two, negative]).is_err());
+        let earlier =
+            store.datetime(crate::value::Datetime::parse("2025-10-29T14:30+03:00").unwrap());
+        let later = store.datetime(crate::value::Datetime::parse("2025-10-29T12:00Z").unwrap());
+        assert!(store.compare_op(CompareOp::Lt, earlier, later).unwrap());
+        let minutes = store
+            .call(Function::MinutesBetween, &[earlier, later])
+            .unwrap();
+        assert_eq!(store.as_int(minutes), Some(30));
+        let back = store
+            .call(Function::HoursBetween, &[later, earlier])
+            .unwrap();
+        assert_eq!(store.as_int(back), Some(0), "truncated toward zero");
+        let date = store.call(Function::ToDate, &[earlier]).unwrap();
+        assert_eq!(store.unpack(date).to_string(), "2025-10-29");
+        assert!(store.compare_op(CompareOp::Lt, earlier, date).is_err());
+    }
 }
