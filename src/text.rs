@@ -1,5 +1,6 @@
-//! Small text helpers every layer shares: "did you mean" suggestions and
-//! whitespace collapsing.
+//! Small text helpers every layer shares: "did you mean" suggestions,
+//! whitespace collapsing, and compiling regular expressions (so that the
+//! analysis and the evaluator accept exactly the same patterns).
 //!
 //! Owns the notion of "close": an edit distance of at most two, or the same
 //! name once case and underscores are ignored. Every suggestion the crate

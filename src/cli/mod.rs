@@ -413,10 +413,16 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
             if let Some(program) = session.program() {
                 let n_citations: usize =
                     program.facts.iter().map(|fact| fact.citations.len()).sum();
+                let n_constraints = program.constraints.len();
+                let constraints = match n_constraints {
+                    0 => String::new(),
+                    1 => ", 1 constraint holds".to_string(),
+                    n => format!(", {n} constraints hold"),
+                };
                 println!(
-                    "ok: {} facts, {} rules, {} queries, {} citations verified",
+                    "ok: {} facts, {} rules{constraints}, {} queries, {} citations verified",
                     program.facts.len(),
-                    program.rules.len(),
+                    program.rules.len() - n_constraints,
                     program.queries.len(),
                     n_citations
                 );

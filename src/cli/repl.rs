@@ -313,14 +313,14 @@ fn print_banner(session: &Session, loaded: &[String], started: Instant) {
             let n_predicates = program
                 .predicates
                 .iter()
-                .filter(|predicate| predicate.defined)
+                .filter(|predicate| predicate.defined && !predicate.is_constraint())
                 .count();
             println!(
                 "loaded {}: {} predicates, {} facts, {} rules ({})",
                 loaded.join(" and "),
                 n_predicates,
                 program.facts.len(),
-                program.rules.len(),
+                program.rules.len() - program.constraints.len(),
                 present::table::format_elapsed(started.elapsed())
             );
         }

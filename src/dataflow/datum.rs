@@ -26,8 +26,10 @@ pub enum Datum {
     Decimal(Decimal),
     /// A date, as days since 1970-01-01.
     Date(i64),
-    /// A datetime.
-    Datetime(Datetime),
+    /// A datetime: seconds since the epoch (UTC) and the offset written, in
+    /// minutes; two fields rather than a `Datetime`, so that the tag fits
+    /// beside the offset and a `Datum` stays two words.
+    Datetime(i64, i16),
     /// A symbol such as `qatar`.
     Symbol(Text),
     /// A string.
@@ -48,7 +50,7 @@ impl Datum {
             Value::Integer(number) => Datum::Int(*number),
             Value::Decimal(decimal) => Datum::Decimal(*decimal),
             Value::Date(date) => Datum::Date(date.to_days()),
-            Value::Datetime(datetime) => Datum::Datetime(*datetime),
+            Value::Datetime(datetime) => Datum::Datetime(datetime.seconds, datetime.offset_minutes),
             Value::Symbol(name) => Datum::Symbol(Arc::new(name.clone())),
             Value::String(text) => Datum::Str(Arc::new(text.clone())),
         }
@@ -59,7 +61,10 @@ impl Datum {
         match self {
             Datum::Int(number) => Value::Integer(*number),
             Datum::Decimal(decimal) => Value::Decimal(*decimal),
-            Datum::Datetime(datetime) => Value::Datetime(*datetime),
+            Datum::Datetime(seconds, offset_minutes) => Value::Datetime(Datetime {
+                seconds: *seconds,
+                offset_minutes: *offset_minutes,
+            }),
             Datum::Date(days) => Value::Date(Date::from_days(*days).unwrap_or(Date {
                 year: 1970,
                 month: 1,
@@ -90,7 +95,10 @@ impl Evaluator {
             Datum::Int(number) => self.store.int(*number),
             Datum::Decimal(decimal) => self.store.decimal(*decimal),
             Datum::Date(days) => Store::date_days(*days),
-            Datum::Datetime(datetime) => self.store.datetime(*datetime),
+            Datum::Datetime(seconds, offset_minutes) => self.store.datetime(Datetime {
+                seconds: *seconds,
+                offset_minutes: *offset_minutes,
+            }),
             Datum::Symbol(name) => {
                 let packed = self.store.symbol(name);
                 self.texts.entry(packed).or_insert_with(|| Arc::clone(name));
@@ -115,10 +123,11 @@ impl Evaluator {
                     .unwrap_or(Decimal::from_millionths(0)),
             ),
             ValueType::Datetime => {
-                Datum::Datetime(self.store.as_datetime(packed).unwrap_or(Datetime {
+                let datetime = self.store.as_datetime(packed).unwrap_or(Datetime {
                     seconds: 0,
                     offset_minutes: 0,
-                }))
+                });
+                Datum::Datetime(datetime.seconds, datetime.offset_minutes)
             }
             kind => {
                 let text = match self.texts.get(&packed) {
@@ -169,6 +178,11 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_datum_is_two_words() {
+        assert_eq!(std::mem::size_of::<Datum>(), 16);
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub fn render_schema(
     let mut groups: Vec<(Option<String>, Vec<PredId>)> = Vec::new();
     for &predicate_id in predicates {
         let predicate = program.predicate(predicate_id);
-        if !predicate.defined {
+        // An integrity constraint's hidden predicate is no part of the schema.
+        if !predicate.defined || predicate.is_constraint() {
             continue;
         }
         let group = options.sources.map(|sources| {

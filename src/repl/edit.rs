@@ -142,6 +142,7 @@ impl Vocabulary {
         let mut predicates: Vec<Signature> = program
             .predicates
             .iter()
+            .filter(|predicate| !predicate.is_constraint())
             .map(|predicate| {
                 let documented = predicate
                     .doc
