@@ -208,6 +208,20 @@ pub struct Answer {
     pub rows: Vec<Vec<Value>>,
 }
 
+/// What a change of facts did to the answers of one query: a live
+/// model's update (the dataflow engine's REPL and `run --follow`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerChange {
+    /// The query as written, e.g. `?- path(X, Y).`
+    pub query: String,
+    /// Its shown variables; empty for a yes/no query.
+    pub columns: Vec<String>,
+    /// Rows that are answers now and were not before, sorted.
+    pub added: Vec<Vec<Value>>,
+    /// Rows that were answers and are not any more, sorted.
+    pub removed: Vec<Vec<Value>>,
+}
+
 /// `p(a, "b", 3)`, or `p` for a predicate without arguments: a ground atom in Datalog syntax.
 pub fn fact_text(predicate: &str, values: &[Value]) -> String {
     let mut text = predicate.to_string();

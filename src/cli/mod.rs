@@ -1,5 +1,6 @@
 //! The command line: `run`, `check`, `schema` and `repl`. Uses only the library's public API.
 
+mod engine;
 mod repl;
 
 use clap::{Args, Parser, Subcommand};
@@ -10,7 +11,7 @@ use wirelog::diagnostic::{Code, Diagnostic};
 use wirelog::eval::Limits;
 use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
 use wirelog::provenance::ExplainOptions;
-use wirelog::session::{ProgramSource, Session, SessionOptions, UnitOrigin};
+use wirelog::session::{Engine, ProgramSource, Session, SessionOptions, UnitOrigin};
 use wirelog::syntax::ast::Item;
 
 /// wirelog: a Datalog reasoning engine for the news.
@@ -56,6 +57,10 @@ enum Command {
         written_order: bool,
         #[command(flatten)]
         warnings: WarningArguments,
+        #[command(flatten)]
+        engine: engine::EngineArguments,
+        #[command(flatten)]
+        follow: engine::FollowArguments,
     },
     /// Parse and run every check, including citations, without answering queries.
     ///
@@ -82,6 +87,8 @@ enum Command {
         news: bool,
         /// The rule files.
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        engine: engine::EngineArguments,
     },
 }
 
@@ -120,8 +127,12 @@ pub fn run(arguments: Arguments) -> i32 {
         max_rounds: arguments.limits.max_rounds,
     };
     match arguments.command {
-        None => repl::start(limits, true, &[]),
-        Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
+        None => repl::start(limits, true, &[], &engine::EngineArguments::default()),
+        Some(Command::Repl {
+            news,
+            files,
+            engine,
+        }) => repl::start(limits, news, &files, &engine),
         Some(Command::Run {
             program,
             queries,
@@ -130,6 +141,8 @@ pub fn run(arguments: Arguments) -> i32 {
             all,
             written_order,
             warnings,
+            engine,
+            follow,
         }) => run_files(
             limits,
             &program,
@@ -139,6 +152,8 @@ pub fn run(arguments: Arguments) -> i32 {
                 explain,
                 all,
                 written_order,
+                engine,
+                follow,
             },
             warnings,
         ),
@@ -153,6 +168,8 @@ struct RunOutput {
     explain: bool,
     all: bool,
     written_order: bool,
+    engine: engine::EngineArguments,
+    follow: engine::FollowArguments,
 }
 
 /// The parts of the program in order: `<news>`, then the files (`-` is
@@ -266,6 +283,13 @@ fn run_files(
             return 2;
         }
     };
+    let engine = match run_engine(output) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
     let sources = match program_sources(program, queries) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -277,6 +301,7 @@ fn run_files(
         record_rounds: explain,
         demand: true,
         written_order: output.written_order,
+        engine,
         ..SessionOptions::default()
     });
     let accepted = match session.load_program(&sources) {
@@ -294,6 +319,10 @@ fn run_files(
         return 1;
     }
     print_diagnostics(&session, &accepted.warnings);
+    if !session.prints_answers() {
+        // Another process of a cluster: its share is computed, process 0 prints.
+        return 0;
+    }
     let mut answers = match session.answers() {
         Ok(answers) => answers,
         Err(rejected) => {
@@ -317,7 +346,7 @@ fn run_files(
     } else {
         None
     };
-    let output = match &explanations {
+    let rendered = match &explanations {
         Some(explanations) if dot => {
             present::explain::render_explanations_dot(&answers, explanations)
         }
@@ -337,8 +366,29 @@ fn run_files(
         ),
     };
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(output.as_bytes());
-    0
+    let _ = stdout.write_all(rendered.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
+    output.follow.run(&mut session, stderr_color())
+}
+
+/// The engine of `run`: live when it follows a file of changes.
+fn run_engine(output: &RunOutput) -> Result<Engine, String> {
+    let engine = output.engine.engine(output.follow.is_on())?;
+    if output.follow.is_on() {
+        if !matches!(engine, Engine::Dataflow(_)) {
+            return Err("`--follow` keeps answers live on `--engine dataflow`: add it".into());
+        }
+        if output.engine.in_cluster() {
+            return Err("`--follow` runs in one process: leave out `--hostfile`".into());
+        }
+        if output.explain {
+            return Err(
+                "`--follow` prints changed answers, not explanations: leave out `--explain`".into(),
+            );
+        }
+    }
+    Ok(engine)
 }
 
 /// Most answer rows explained per query by `run --explain`.

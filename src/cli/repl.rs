@@ -37,12 +37,33 @@ const CONTINUATION: &str = "     ... ";
 const HISTORY_SIZE: usize = 5000;
 
 /// Opens the REPL; returns the exit code.
-pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
+pub fn start(
+    limits: Limits,
+    news: bool,
+    files: &[PathBuf],
+    engine_arguments: &super::engine::EngineArguments,
+) -> i32 {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
     let interactive = std::io::stdin().is_terminal();
+    if engine_arguments.in_cluster() {
+        eprintln!(
+            "error: the REPL runs in one process (`--workers N` threads): `--hostfile` is for `wirelog run`"
+        );
+        return 2;
+    }
+    // The REPL keeps a dataflow model live: facts typed, retracted or
+    // reloaded update it, and the changed answers are shown.
+    let engine = match engine_arguments.engine(true) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
     let mut session = Session::new(SessionOptions {
         limits,
         record_rounds: true,
+        engine,
         ..SessionOptions::default()
     });
     let mut shell = Shell::new();

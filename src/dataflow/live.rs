@@ -188,6 +188,12 @@ impl LiveModel {
         Ok(live)
     }
 
+    /// True once a limit, Ctrl-C or a failure stopped the workers: every
+    /// later update is refused, start a new live model.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.is_some()
+    }
+
     /// The current model.
     pub fn model(&self) -> &Model {
         &self.model

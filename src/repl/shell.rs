@@ -16,7 +16,7 @@ use super::help::help;
 use super::reply::{Event, Reply, Text, TextView};
 use super::{explain, inputs, inspect, save};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::present::{Format, plural, table::format_elapsed};
+use crate::present::{Format, plural, render_answer_changes, table::format_elapsed};
 use crate::session::Session;
 use crate::syntax::ast::{Item, Literal};
 use crate::value::Answer;
@@ -92,7 +92,8 @@ impl Shell {
     /// Runs one complete input: a `:command` line or Datalog text.
     pub fn run(&mut self, session: &mut Session, input: &str) -> Reply {
         self.typed();
-        let reply = if is_command(input) {
+        let generation = session.generation();
+        let mut reply = if is_command(input) {
             match parse_command(input) {
                 Ok(command) => self.execute(session, &command),
                 Err(error) => Reply::diagnostic(error.to_diagnostic()),
@@ -102,6 +103,10 @@ impl Shell {
         } else {
             self.submit(session, input)
         };
+        // A live model followed the change: show what it did to the loaded queries.
+        if session.generation() != generation && !session.answer_changes().is_empty() {
+            reply.push(Event::Info(render_answer_changes(session.answer_changes())));
+        }
         if let Some((answers, elapsed)) = reply.answers() {
             self.last_answers = answers.to_vec();
             self.last_elapsed = elapsed;

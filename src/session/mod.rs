@@ -14,20 +14,23 @@
 //! (`<repl:N>`) are never reused.
 
 mod edit;
+mod engine;
 mod explain;
 mod load;
 
 pub use edit::{Reloaded, ReloadedFile, Retracted, Undone};
+pub use engine::{DataflowSettings, Engine};
 pub use load::ProgramSource;
 
 use crate::analysis::{self, ir};
 use crate::articles::Articles;
+use crate::dataflow;
 use crate::diagnostic::{Code, Diagnostic, has_errors};
 use crate::eval::{self, Database, EvalError, EvalOptions, Limits, Origin, Store, StrataReport};
 use crate::plan::{self, ProgramPlan};
 use crate::span::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, Item};
-use crate::value::Answer;
+use crate::value::{Answer, AnswerChange};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,6 +84,8 @@ pub struct SessionOptions {
     /// Join atoms in the order written (`wirelog run --written-order`): see
     /// [`plan::PlanOptions::written_order`].
     pub written_order: bool,
+    /// The engine full evaluations go to (`--engine`, `--workers`, `--hostfile`).
+    pub engine: Engine,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -142,6 +147,11 @@ pub struct Session {
     start_up_inputs: usize,
     /// What `:undo` takes back, the latest last.
     changes: Vec<edit::ChangeRecord>,
+    /// The dataflow engine's live model of `model`, when the engine keeps one.
+    live: Option<engine::Live>,
+    /// What the last accepted input changed in the loaded queries' answers
+    /// (a live model's updates only).
+    answer_changes: Vec<AnswerChange>,
 }
 
 impl Default for Session {
@@ -183,6 +193,8 @@ impl Session {
             generation: 0,
             start_up_inputs: 0,
             changes: Vec::new(),
+            live: None,
+            answer_changes: Vec::new(),
         }
     }
 
@@ -319,6 +331,7 @@ impl Session {
             &change,
             n_clauses,
         ) else {
+            self.roll_back_live();
             return Err(Rejected { diagnostics });
         };
         // Typed queries were answered; they do not stay in the session.
@@ -333,6 +346,15 @@ impl Session {
         if let Some(model) = outcome.model {
             self.model = Some(model);
         }
+        if let Some(started) = outcome.live {
+            self.live = Some(engine::Live {
+                model: started,
+                undo: None,
+            });
+        } else if let Some(live) = &mut self.live {
+            live.undo = None;
+        }
+        self.answer_changes = outcome.answer_changes;
         if let Some(report) = outcome.strata_report {
             self.last_strata_report = report;
         }
@@ -401,6 +423,8 @@ impl Session {
                 }),
                 answers: Vec::new(),
                 strata_report: None,
+                live: None,
+                answer_changes: Vec::new(),
             });
         }
         // The queries typed in this input, found by where they are written.
@@ -420,41 +444,22 @@ impl Session {
             });
         let mut fresh = None;
         let mut strata_report = None;
-        let database = match &mut self.model {
-            Some(model) if only_queries => &mut model.database,
-            Some(model)
-                if incremental_change(change).is_some()
-                    && same_predicates(&model.program, &program) =>
+        let mut started_live = None;
+        let mut answer_changes = Vec::new();
+        let on_dataflow = matches!(self.options.engine, Engine::Dataflow(_))
+            && !(only_queries && self.model.is_some());
+        let database = if on_dataflow {
             {
-                // Only additions: bring the old model up to date instead of starting over.
-                let is_new = |span: &Span| match incremental_change(change) {
-                    Some(None) => new_sources.contains(&span.source),
-                    Some(Some(added)) => added.contains(span),
-                    None => false,
+                let store = match (&self.model, change) {
+                    (Some(model), Change::Input(_)) => model.database.store.clone(),
+                    _ => Store::new(),
                 };
-                let new_facts: Vec<usize> = program
-                    .facts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, fact)| is_new(&fact.span))
-                    .map(|(index, _)| index)
-                    .collect();
-                let new_rules: Vec<ir::RuleId> = program
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, rule)| is_new(&rule.span))
-                    .map(|(index, _)| ir::RuleId(index as u32))
-                    .collect();
-                let addition = eval::Addition {
-                    old: &model.database,
-                    new_facts: &new_facts,
-                    new_rules: &new_rules,
-                };
-                match eval::evaluate_incremental(&program, &plan, addition, options, &self.cancel) {
-                    Ok((database, report)) => {
-                        strata_report = Some(Some(report));
-                        fresh.insert(database)
+                strata_report = Some(None);
+                match self.evaluate_on_dataflow(&program, &plan, &is_typed, store) {
+                    Ok(outcome) => {
+                        started_live = outcome.started;
+                        answer_changes = outcome.changes;
+                        fresh.insert(outcome.database)
                     }
                     Err(error) => {
                         diagnostics.push(eval_diagnostic(&error, &program));
@@ -462,17 +467,67 @@ impl Session {
                     }
                 }
             }
-            _ => {
-                let store = match (&self.model, change) {
-                    (Some(model), Change::Input(_)) => model.database.store.clone(),
-                    _ => Store::new(),
-                };
-                strata_report = Some(None);
-                match eval::evaluate(&program, &plan, store, options, &self.cancel) {
-                    Ok(database) => fresh.insert(database),
-                    Err(error) => {
-                        diagnostics.push(eval_diagnostic(&error, &program));
-                        return Err(());
+        } else {
+            match &mut self.model {
+                Some(model) if only_queries => &mut model.database,
+                Some(model)
+                    if incremental_change(change).is_some()
+                        && same_predicates(&model.program, &program) =>
+                {
+                    // Only additions: bring the old model up to date instead of starting over.
+                    let is_new = |span: &Span| match incremental_change(change) {
+                        Some(None) => new_sources.contains(&span.source),
+                        Some(Some(added)) => added.contains(span),
+                        None => false,
+                    };
+                    let new_facts: Vec<usize> = program
+                        .facts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, fact)| is_new(&fact.span))
+                        .map(|(index, _)| index)
+                        .collect();
+                    let new_rules: Vec<ir::RuleId> = program
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, rule)| is_new(&rule.span))
+                        .map(|(index, _)| ir::RuleId(index as u32))
+                        .collect();
+                    let addition = eval::Addition {
+                        old: &model.database,
+                        new_facts: &new_facts,
+                        new_rules: &new_rules,
+                    };
+                    match eval::evaluate_incremental(
+                        &program,
+                        &plan,
+                        addition,
+                        options,
+                        &self.cancel,
+                    ) {
+                        Ok((database, report)) => {
+                            strata_report = Some(Some(report));
+                            fresh.insert(database)
+                        }
+                        Err(error) => {
+                            diagnostics.push(eval_diagnostic(&error, &program));
+                            return Err(());
+                        }
+                    }
+                }
+                _ => {
+                    let store = match (&self.model, change) {
+                        (Some(model), Change::Input(_)) => model.database.store.clone(),
+                        _ => Store::new(),
+                    };
+                    strata_report = Some(None);
+                    match eval::evaluate(&program, &plan, store, options, &self.cancel) {
+                        Ok(database) => fresh.insert(database),
+                        Err(error) => {
+                            diagnostics.push(eval_diagnostic(&error, &program));
+                            return Err(());
+                        }
                     }
                 }
             }
@@ -510,6 +565,8 @@ impl Session {
             model,
             answers,
             strata_report,
+            live: started_live,
+            answer_changes,
         })
     }
 
@@ -604,6 +661,11 @@ struct Outcome {
     answers: Vec<Answer>,
     /// The new value of `last_strata_report`, when evaluation ran.
     strata_report: Option<Option<StrataReport>>,
+    /// A live dataflow model started for the new model.
+    live: Option<dataflow::LiveModel>,
+    /// What the input changed in the loaded queries' answers, when a live
+    /// model was updated.
+    answer_changes: Vec<AnswerChange>,
 }
 
 /// True when `new` keeps every predicate of `old` under the same id, so the
