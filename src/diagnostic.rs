@@ -131,7 +131,7 @@ codes! {
     E410 Loading "a file that cannot be read, or is not UTF-8 text",
     E411 Loading "an unknown bundled library, or a file the bundled knowledge base does not have",
     E412 Loading "text given as a query that holds something else",
-    E413 Loading "a line of a `--follow` file that is not a fact of the program (`p(1, 2).`, or `-p(1, 2).` to retract it)",
+    E450 Loading "a line of a `--follow` file that is not a fact of the program (`p(1, 2).`, or `-p(1, 2).` to retract it)",
     E501 Explanation "`:why` or `:whynot` without one ground fact",
     E502 Explanation "`:why` or `:whynot` naming an unknown predicate",
     E503 Explanation "`:why` or `:whynot` with the wrong number of arguments",

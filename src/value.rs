@@ -212,6 +212,8 @@ pub struct Answer {
 /// model's update (the dataflow engine's REPL and `run --follow`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnswerChange {
+    /// The query's position among the loaded queries (file order).
+    pub index: usize,
     /// The query as written, e.g. `?- path(X, Y).`
     pub query: String,
     /// Its shown variables; empty for a yes/no query.

@@ -9,6 +9,7 @@
 
 use clap::{Args, ValueEnum};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wirelog::dataflow::Cluster;
@@ -147,13 +148,16 @@ impl FollowArguments {
         self.follow.is_some()
     }
 
-    /// Follows the file, printing changed answers; returns the exit code:
-    /// 0, or 1 when a line or a batch was rejected or the file could not be read.
-    pub(crate) fn run(&self, session: &mut Session, color: bool) -> i32 {
+    /// Follows the file, printing the changed answers of the queries
+    /// `shown` (the positions of those whose answers were printed); returns the
+    /// exit code: 0, or 1 when a line or a batch was rejected or the file
+    /// could not be read.
+    pub(crate) fn run(&self, session: &mut Session, shown: Range<usize>, color: bool) -> i32 {
         let Some(path) = &self.follow else { return 0 };
         let mut follower = Follower {
             name: path.display().to_string(),
             session,
+            shown,
             color,
             line: 1,
             failed: false,
@@ -173,6 +177,8 @@ impl FollowArguments {
 struct Follower<'a> {
     name: String,
     session: &'a mut Session,
+    /// The queries whose changes are printed.
+    shown: Range<usize>,
     color: bool,
     /// The line number of the first line not yet applied.
     line: usize,
@@ -274,7 +280,8 @@ impl Follower<'_> {
         let first_line = self.line;
         self.line += batch.matches('\n').count();
         match self.session.follow_batch(&self.name, first_line, &batch) {
-            Ok((changes, problems)) => {
+            Ok((mut changes, problems)) => {
+                changes.retain(|change| self.shown.contains(&change.index));
                 if !problems.is_empty() {
                     self.failed = true;
                     eprint!(

@@ -369,7 +369,10 @@ fn run_files(
     let _ = stdout.write_all(rendered.as_bytes());
     let _ = stdout.flush();
     drop(stdout);
-    output.follow.run(&mut session, stderr_color())
+    // The answers printed are the last ones of the loaded queries.
+    let n_loaded = session.program().map_or(0, |program| program.queries.len());
+    let shown = n_loaded.saturating_sub(answers.len())..n_loaded;
+    output.follow.run(&mut session, shown, stderr_color())
 }
 
 /// The engine of `run`: live when it follows a file of changes.

@@ -137,7 +137,7 @@ impl LiveModel {
         let (reply_sender, replies) = channel();
         let reply_sender = Arc::new(Mutex::new(reply_sender));
         let (worker_blueprint, worker_monitor) = (Arc::clone(&blueprint), Arc::clone(&monitor));
-        let guards = timely::execute(options.timely_config(), move |worker| {
+        let guards = super::connect::execute(options, move |worker| {
             let receiver = receivers
                 .get(worker.index() % n_workers)
                 .and_then(|slot| slot.lock().ok().and_then(|mut slot| slot.take()));

@@ -51,24 +51,6 @@ impl DataflowOptions {
     pub(super) fn n_workers(&self) -> usize {
         self.workers.max(1)
     }
-
-    /// timely's configuration for these options.
-    pub(super) fn timely_config(&self) -> timely::Config {
-        let communication = match &self.cluster {
-            None => timely::CommunicationConfig::Process(self.n_workers()),
-            Some(cluster) => timely::CommunicationConfig::Cluster {
-                threads: self.n_workers(),
-                process: cluster.process,
-                addresses: cluster.addresses.clone(),
-                report: false,
-                zerocopy: false,
-            },
-        };
-        timely::Config {
-            communication,
-            worker: timely::WorkerConfig::default(),
-        }
-    }
 }
 
 /// The result of an evaluation: the model and the answers to the program's queries.
@@ -113,7 +95,7 @@ fn evaluate_blueprint(
     let worker_monitor = Arc::clone(&monitor);
     let across_processes = options.cluster.is_some();
     let record_rounds = options.eval.record_rounds;
-    let guards = timely::execute(options.timely_config(), move |worker| {
+    let guards = super::connect::execute(options, move |worker| {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             run_worker(
                 worker,

@@ -47,18 +47,21 @@ mod tests {
     #[test]
     fn changes_are_lines_under_their_query() {
         let change = AnswerChange {
+            index: 0,
             query: "?- p(X, Y).".into(),
             columns: vec!["X".into(), "Y".into()],
             added: vec![vec![Value::Integer(1), Value::String("a b".into())]],
             removed: vec![vec![Value::Integer(2), Value::Symbol("c".into())]],
         };
         let yes_no = AnswerChange {
+            index: 1,
             query: "?- q.".into(),
             columns: Vec::new(),
             added: Vec::new(),
             removed: vec![Vec::new()],
         };
         let unchanged = AnswerChange {
+            index: 2,
             query: "?- r(X).".into(),
             columns: vec!["X".into()],
             added: Vec::new(),

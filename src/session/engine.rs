@@ -20,7 +20,8 @@ use crate::span::Span;
 use crate::syntax::ast::{Item, Term};
 use crate::syntax::parse_program;
 use crate::text;
-use crate::value::{AnswerChange, Value};
+use crate::value::{Answer, AnswerChange, Value};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -99,8 +100,9 @@ impl Session {
     }
 
     /// What the last accepted input changed in the answers of the loaded
-    /// queries, when a live dataflow model followed it (empty otherwise,
-    /// and after a change of rules, which starts a new live model).
+    /// queries, when a live dataflow model followed it (empty with the
+    /// datafrog engine). After a change of rules, which starts a new live
+    /// model, they are the difference between the old and new answers.
     pub fn answer_changes(&self) -> &[AnswerChange] {
         &self.answer_changes
     }
@@ -187,10 +189,19 @@ impl Session {
             &options,
             Arc::clone(&self.cancel),
         )?;
+        // A new live model (the rules changed, or facts in a way that
+        // renumbers predicates): what changed is the difference of the answers.
+        let changes = match (&self.model, &self.live) {
+            (Some(model), Some(live)) => answer_differences(
+                &live.model.answers(&model.program),
+                &started.answers(&kept_program),
+            ),
+            _ => Vec::new(),
+        };
         Ok(DataflowOutcome {
             database: started.database(store),
             started: Some(started),
-            changes: Vec::new(),
+            changes,
         })
     }
 
@@ -212,7 +223,7 @@ impl Session {
     /// is the 1-based line number of the batch's first line in `name`.
     ///
     /// A line that is not such a fact, or names a predicate the program
-    /// does not have, is reported (E413) and left out; the others are
+    /// does not have, is reported (E450) and left out; the others are
     /// applied. An evaluation error rejects the whole batch (the model is as
     /// it was). Returns the changed answers of the loaded queries and the
     /// diagnostics of the lines left out. The streamed facts change the
@@ -280,7 +291,7 @@ impl Session {
         }
     }
 
-    /// E413 for a line of a followed file, at its line and column: the
+    /// E450 for a line of a followed file, at its line and column: the
     /// line is added as a source padded to its line number so that
     /// diagnostics point into the file as it is.
     fn follow_diagnostic(
@@ -298,7 +309,7 @@ impl Session {
             .within
             .map_or((0, line.len()), |(start, end)| (start, end));
         let span = Span::new(source, padding + start, padding + end);
-        let mut diagnostic = Diagnostic::error(Code::E413, problem.message, span);
+        let mut diagnostic = Diagnostic::error(Code::E450, problem.message, span);
         if let Some(note) = problem.note {
             diagnostic = diagnostic.with_note(note);
         }
@@ -413,6 +424,36 @@ fn without_typed_queries(
     (program, plan)
 }
 
+/// What changed between two lists of answers, query by query: a query at
+/// the same position with the same text in both.
+fn answer_differences(before: &[Answer], after: &[Answer]) -> Vec<AnswerChange> {
+    before
+        .iter()
+        .zip(after)
+        .enumerate()
+        .filter(|(_, (old, new))| old.query == new.query)
+        .filter_map(|(index, (old, new))| {
+            let old_rows: BTreeSet<&Vec<Value>> = old.rows.iter().collect();
+            let new_rows: BTreeSet<&Vec<Value>> = new.rows.iter().collect();
+            let added: Vec<Vec<Value>> = new_rows
+                .difference(&old_rows)
+                .map(|row| (*row).clone())
+                .collect();
+            let removed: Vec<Vec<Value>> = old_rows
+                .difference(&new_rows)
+                .map(|row| (*row).clone())
+                .collect();
+            (!added.is_empty() || !removed.is_empty()).then(|| AnswerChange {
+                index,
+                query: new.query.clone(),
+                columns: new.columns.clone(),
+                added,
+                removed,
+            })
+        })
+        .collect()
+}
+
 /// The changed answers of `program`'s queries, in query order.
 fn answer_changes(program: &ir::Program, changes: &Changes) -> Vec<AnswerChange> {
     let values = |rows: &[dataflow::datum::Row]| -> Vec<Vec<Value>> {
@@ -426,6 +467,7 @@ fn answer_changes(program: &ir::Program, changes: &Changes) -> Vec<AnswerChange>
         .filter_map(|(index, (added, removed))| {
             let query = program.queries.get(*index)?;
             Some(AnswerChange {
+                index: *index,
                 query: query.text.clone(),
                 columns: query
                     .shown
