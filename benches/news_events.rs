@@ -208,7 +208,7 @@ fn main() {
         "{:<34} {:>9.2} s   answers {:?}",
         "datafrog, from scratch",
         seconds(datafrog),
-        expected.as_ref().map(Vec::as_slice).unwrap_or_default()
+        expected.as_deref().unwrap_or_default()
     );
     for workers in [1, 2] {
         let (elapsed, _) = time(&|| counts_of_dataflow(&program, &plan, workers), &expected);

@@ -388,7 +388,7 @@ fn follow_prints_the_changes_appended_to_a_file() {
     });
     let mut seen = Vec::new();
     // Reads lines until `last` (or the guard), keeping them all.
-    let mut read_until = |last: &str, seen: &mut Vec<String>| loop {
+    let read_until = |last: &str, seen: &mut Vec<String>| loop {
         match lines.recv_timeout(GUARD) {
             Ok(line) => {
                 let done = line == last;
@@ -514,11 +514,11 @@ fn answers(session: &mut Session) -> Vec<Answer> {
     session.answers().expect("answers")
 }
 
+/// A query's text, the rows it gained, the rows it lost.
+type Difference = (String, Vec<Vec<Value>>, Vec<Vec<Value>>);
+
 /// The rows an answer gained and lost between `before` and `after`, per query text.
-fn differences(
-    before: &[Answer],
-    after: &[Answer],
-) -> Vec<(String, Vec<Vec<Value>>, Vec<Vec<Value>>)> {
+fn differences(before: &[Answer], after: &[Answer]) -> Vec<Difference> {
     before
         .iter()
         .zip(after)
@@ -640,7 +640,7 @@ fn compare_session(seed: u64, workers: usize, n_steps: usize) -> Result<usize, T
                 text
             );
         }
-        let reported: Vec<(String, Vec<Vec<Value>>, Vec<Vec<Value>>)> = session
+        let reported: Vec<Difference> = session
             .answer_changes()
             .iter()
             .map(|change| {
