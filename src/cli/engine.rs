@@ -54,13 +54,11 @@ impl EngineArguments {
             Some(EngineName::Dataflow) => true,
             Some(EngineName::Datafrog) => {
                 if self.hostfile.is_some() {
-                    return Err(
-                        "`--hostfile` runs the dataflow engine, not `--engine datafrog`".into(),
-                    );
+                    return Err("`--hostfile` runs the dataflow engine, not the default one".into());
                 }
                 if self.workers.is_some() {
                     return Err(
-                        "`--workers` is for `--engine dataflow`: the datafrog engine runs one thread"
+                        "`--workers` is for `--engine dataflow`: the default engine runs one thread"
                             .into(),
                     );
                 }

@@ -9,7 +9,6 @@
 //! accepts a connection from every process after it; the sockets then go to
 //! `initialize_networking_from_sockets`.
 
-use super::run::DataflowOptions;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
@@ -21,33 +20,33 @@ use timely::worker::Worker;
 /// How long to wait before trying again to reach a process not yet listening.
 const RETRY: Duration = Duration::from_millis(100);
 
-/// Runs `func` on every worker thread of this process, as `timely::execute` does.
-pub(super) fn execute<T, F>(options: &DataflowOptions, func: F) -> Result<WorkerGuards<T>, String>
+/// Runs `func` on `threads` worker threads of this process, as
+/// `timely::execute` does; `cluster` is every process's `host:port` and
+/// this process's position among them.
+pub(super) fn execute<T, F>(
+    threads: usize,
+    cluster: Option<(&[String], usize)>,
+    func: F,
+) -> Result<WorkerGuards<T>, String>
 where
     T: Send + 'static,
     F: Fn(&mut Worker) -> T + Send + Sync + 'static,
 {
-    let Some(cluster) = &options.cluster else {
+    let Some((addresses, process)) = cluster else {
         let config = timely::Config {
-            communication: timely::CommunicationConfig::Process(options.n_workers()),
+            communication: timely::CommunicationConfig::Process(threads),
             worker: timely::WorkerConfig::default(),
         };
         return timely::execute(config, func);
     };
-    let sockets = connect(&cluster.addresses, cluster.process)
+    let sockets = connect(addresses, process)
         .map_err(|error| format!("cannot connect the cluster's processes: {error}"))?;
-    let threads = options.n_workers();
     let hooks = Hooks::default();
     let process_allocators =
         ProcessBuilder::new_typed_vector(threads, hooks.refill.clone(), hooks.spill.clone());
-    let (builders, guard) = initialize_networking_from_sockets(
-        process_allocators,
-        sockets,
-        cluster.process,
-        threads,
-        hooks,
-    )
-    .map_err(|error| format!("cannot start the cluster's networking: {error}"))?;
+    let (builders, guard) =
+        initialize_networking_from_sockets(process_allocators, sockets, process, threads, hooks)
+            .map_err(|error| format!("cannot start the cluster's networking: {error}"))?;
     let builders = builders.into_iter().map(AllocatorBuilder::Tcp).collect();
     timely::execute::execute_from(
         builders,

@@ -137,30 +137,34 @@ impl LiveModel {
         let (reply_sender, replies) = channel();
         let reply_sender = Arc::new(Mutex::new(reply_sender));
         let (worker_blueprint, worker_monitor) = (Arc::clone(&blueprint), Arc::clone(&monitor));
-        let guards = super::connect::execute(options, move |worker| {
-            let receiver = receivers
-                .get(worker.index() % n_workers)
-                .and_then(|slot| slot.lock().ok().and_then(|mut slot| slot.take()));
-            let Some(receiver) = receiver else { return };
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                serve(
-                    worker,
-                    &worker_blueprint,
-                    &worker_monitor,
-                    &receiver,
-                    &reply_sender,
-                    across_processes,
-                    n_workers,
-                )
-            }));
-            if outcome.is_err() {
-                let error = EvalError::Internal("a dataflow worker panicked".into());
-                worker_monitor.halt(error.clone());
-                if let Ok(sender) = reply_sender.lock() {
-                    let _ = sender.send(Reply::Failed(error));
+        let guards = super::connect::execute(
+            options.n_workers(),
+            options.cluster_addresses(),
+            move |worker| {
+                let receiver = receivers
+                    .get(worker.index() % n_workers)
+                    .and_then(|slot| slot.lock().ok().and_then(|mut slot| slot.take()));
+                let Some(receiver) = receiver else { return };
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    serve(
+                        worker,
+                        &worker_blueprint,
+                        &worker_monitor,
+                        &receiver,
+                        &reply_sender,
+                        across_processes,
+                        n_workers,
+                    )
+                }));
+                if outcome.is_err() {
+                    let error = EvalError::Internal("a dataflow worker panicked".into());
+                    worker_monitor.halt(error.clone());
+                    if let Ok(sender) = reply_sender.lock() {
+                        let _ = sender.send(Reply::Failed(error));
+                    }
                 }
-            }
-        })
+            },
+        )
         .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
         let mut facts = BTreeMap::new();
         for (predicate, row) in &blueprint.facts {

@@ -51,6 +51,13 @@ impl DataflowOptions {
     pub(super) fn n_workers(&self) -> usize {
         self.workers.max(1)
     }
+
+    /// Every process's address and this process's position, in a cluster.
+    pub(super) fn cluster_addresses(&self) -> Option<(&[String], usize)> {
+        self.cluster
+            .as_ref()
+            .map(|cluster| (cluster.addresses.as_slice(), cluster.process))
+    }
 }
 
 /// The result of an evaluation: the model and the answers to the program's queries.
@@ -95,22 +102,26 @@ fn evaluate_blueprint(
     let worker_monitor = Arc::clone(&monitor);
     let across_processes = options.cluster.is_some();
     let record_rounds = options.eval.record_rounds;
-    let guards = super::connect::execute(options, move |worker| {
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            run_worker(
-                worker,
-                &worker_blueprint,
-                &worker_monitor,
-                across_processes,
-                record_rounds,
-            )
-        }));
-        outcome.unwrap_or_else(|_| {
-            let error = EvalError::Internal("a dataflow worker panicked".into());
-            worker_monitor.halt(error.clone());
-            Err(error)
-        })
-    })
+    let guards = super::connect::execute(
+        options.n_workers(),
+        options.cluster_addresses(),
+        move |worker| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                run_worker(
+                    worker,
+                    &worker_blueprint,
+                    &worker_monitor,
+                    across_processes,
+                    record_rounds,
+                )
+            }));
+            outcome.unwrap_or_else(|_| {
+                let error = EvalError::Internal("a dataflow worker panicked".into());
+                worker_monitor.halt(error.clone());
+                Err(error)
+            })
+        },
+    )
     .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
     let mut model = None;
     let mut first_error = None;
