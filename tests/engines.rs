@@ -684,3 +684,48 @@ fn live_session_steps_actually_change_answers() {
         .sum();
     assert!(n_changed > 20, "only {n_changed} steps changed answers");
 }
+
+#[test]
+fn reloading_a_file_whose_facts_changed_updates_the_live_model() {
+    let directory = scratch("reload");
+    let file = directory.join("paths.dl");
+    std::fs::write(&file, PATHS).expect("program written");
+    let mut session = Session::new(SessionOptions {
+        engine: Engine::Dataflow(DataflowSettings {
+            workers: 2,
+            cluster: None,
+            live: true,
+        }),
+        ..SessionOptions::default()
+    });
+    session.load_files(&[file.clone()]).expect("loads");
+    // The cycle's edge 4 → 2 becomes 4 → 1: 1 is reached from itself.
+    std::fs::write(&file, PATHS.replace("edge(4, 2).", "edge(4, 1).")).expect("rewritten");
+    session.reload(None).expect("reloads");
+    assert!(session.is_live());
+    let changes: Vec<Difference> = session
+        .answer_changes()
+        .iter()
+        .map(|change| {
+            (
+                change.query.clone(),
+                change.added.clone(),
+                change.removed.clone(),
+            )
+        })
+        .collect();
+    let one = || vec![vec![Value::Integer(1)]];
+    assert_eq!(
+        changes,
+        [
+            ("?- path(1, X).".to_string(), one(), Vec::new()),
+            ("?- unreached(X).".to_string(), Vec::new(), one()),
+            (
+                "?- n(C).".to_string(),
+                vec![vec![Value::Integer(16)]],
+                vec![vec![Value::Integer(12)]]
+            ),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
