@@ -698,7 +698,9 @@ fn reloading_a_file_whose_facts_changed_updates_the_live_model() {
         }),
         ..SessionOptions::default()
     });
-    session.load_files(&[file.clone()]).expect("loads");
+    session
+        .load_files(std::slice::from_ref(&file))
+        .expect("loads");
     // The cycle's edge 4 → 2 becomes 4 → 1: 1 is reached from itself.
     std::fs::write(&file, PATHS.replace("edge(4, 2).", "edge(4, 1).")).expect("rewritten");
     session.reload(None).expect("reloads");
