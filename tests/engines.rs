@@ -254,6 +254,10 @@ fn engine_options_that_do_not_fit_are_refused() {
             vec!["repl", "--hostfile", "hosts", "--process", "0"],
             "the REPL runs in one process",
         ),
+        (
+            vec!["run", "--engine", "dataflow", "--follow", "-", "-"],
+            "cannot both be read from standard input",
+        ),
     ] {
         let arguments: Vec<String> = arguments.into_iter().map(String::from).collect();
         let output = wirelog(&directory, &arguments);

@@ -146,6 +146,13 @@ impl FollowArguments {
         self.follow.is_some()
     }
 
+    /// True when `--follow -` reads standard input.
+    pub(crate) fn reads_stdin(&self) -> bool {
+        self.follow
+            .as_ref()
+            .is_some_and(|path| path.as_os_str() == "-")
+    }
+
     /// Follows the file, printing the changed answers of the queries
     /// `shown` (the positions of those whose answers were printed); returns the
     /// exit code: 0, or 1 when a line or a batch was rejected or the file

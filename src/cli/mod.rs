@@ -290,6 +290,10 @@ fn run_files(
             return 2;
         }
     };
+    if output.follow.reads_stdin() && program.files.iter().any(|file| file.as_os_str() == "-") {
+        eprintln!("error: `--follow -` and the program cannot both be read from standard input");
+        return 2;
+    }
     let sources = match program_sources(program, queries) {
         Ok(sources) => sources,
         Err(code) => return code,
