@@ -448,8 +448,8 @@ impl Session {
         let mut answer_changes = Vec::new();
         let on_dataflow = matches!(self.options.engine, Engine::Dataflow(_))
             && !(only_queries && self.model.is_some());
-        let database = if on_dataflow {
-            {
+        let database = match &mut self.model {
+            _ if on_dataflow => {
                 let store = match (&self.model, change) {
                     (Some(model), Change::Input(_)) => model.database.store.clone(),
                     _ => Store::new(),
@@ -467,67 +467,58 @@ impl Session {
                     }
                 }
             }
-        } else {
-            match &mut self.model {
-                Some(model) if only_queries => &mut model.database,
-                Some(model)
-                    if incremental_change(change).is_some()
-                        && same_predicates(&model.program, &program) =>
-                {
-                    // Only additions: bring the old model up to date instead of starting over.
-                    let is_new = |span: &Span| match incremental_change(change) {
-                        Some(None) => new_sources.contains(&span.source),
-                        Some(Some(added)) => added.contains(span),
-                        None => false,
-                    };
-                    let new_facts: Vec<usize> = program
-                        .facts
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, fact)| is_new(&fact.span))
-                        .map(|(index, _)| index)
-                        .collect();
-                    let new_rules: Vec<ir::RuleId> = program
-                        .rules
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, rule)| is_new(&rule.span))
-                        .map(|(index, _)| ir::RuleId(index as u32))
-                        .collect();
-                    let addition = eval::Addition {
-                        old: &model.database,
-                        new_facts: &new_facts,
-                        new_rules: &new_rules,
-                    };
-                    match eval::evaluate_incremental(
-                        &program,
-                        &plan,
-                        addition,
-                        options,
-                        &self.cancel,
-                    ) {
-                        Ok((database, report)) => {
-                            strata_report = Some(Some(report));
-                            fresh.insert(database)
-                        }
-                        Err(error) => {
-                            diagnostics.push(eval_diagnostic(&error, &program));
-                            return Err(());
-                        }
+            Some(model) if only_queries => &mut model.database,
+            Some(model)
+                if incremental_change(change).is_some()
+                    && same_predicates(&model.program, &program) =>
+            {
+                // Only additions: bring the old model up to date instead of starting over.
+                let is_new = |span: &Span| match incremental_change(change) {
+                    Some(None) => new_sources.contains(&span.source),
+                    Some(Some(added)) => added.contains(span),
+                    None => false,
+                };
+                let new_facts: Vec<usize> = program
+                    .facts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, fact)| is_new(&fact.span))
+                    .map(|(index, _)| index)
+                    .collect();
+                let new_rules: Vec<ir::RuleId> = program
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| is_new(&rule.span))
+                    .map(|(index, _)| ir::RuleId(index as u32))
+                    .collect();
+                let addition = eval::Addition {
+                    old: &model.database,
+                    new_facts: &new_facts,
+                    new_rules: &new_rules,
+                };
+                match eval::evaluate_incremental(&program, &plan, addition, options, &self.cancel) {
+                    Ok((database, report)) => {
+                        strata_report = Some(Some(report));
+                        fresh.insert(database)
+                    }
+                    Err(error) => {
+                        diagnostics.push(eval_diagnostic(&error, &program));
+                        return Err(());
                     }
                 }
-                _ => {
-                    let store = match (&self.model, change) {
-                        (Some(model), Change::Input(_)) => model.database.store.clone(),
-                        _ => Store::new(),
-                    };
-                    strata_report = Some(None);
-                    match eval::evaluate(&program, &plan, store, options, &self.cancel) {
-                        Ok(database) => fresh.insert(database),
-                        Err(error) => {
-                            diagnostics.push(eval_diagnostic(&error, &program));
-                            return Err(());
-                        }
+            }
+            _ => {
+                let store = match (&self.model, change) {
+                    (Some(model), Change::Input(_)) => model.database.store.clone(),
+                    _ => Store::new(),
+                };
+                strata_report = Some(None);
+                match eval::evaluate(&program, &plan, store, options, &self.cancel) {
+                    Ok(database) => fresh.insert(database),
+                    Err(error) => {
+                        diagnostics.push(eval_diagnostic(&error, &program));
+                        return Err(());
                     }
                 }
             }
