@@ -14,7 +14,8 @@
 //!
 //! `cargo bench --bench news_events` prints one line per measurement: the
 //! median of `WIRELOG_NEWS_RUNS` runs (default 3) and the answer counts,
-//! checked equal across engines.
+//! checked equal across engines. `WIRELOG_NEWS_SINGLE=N` measures only N
+//! one-event updates of a 1-worker live model (for a profiler).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -184,6 +185,13 @@ fn main() {
         .max(1);
     let started = Instant::now();
     let (program, plan, mut random) = checked(n_events);
+    if let Some(n_single) = std::env::var("WIRELOG_NEWS_SINGLE")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+    {
+        single_updates(&program, &plan, &mut random, n_events, n_single);
+        return;
+    }
     println!(
         "news events: {n_events} rows generated in {:.2} s; median of {runs} runs",
         seconds(started.elapsed())
@@ -289,4 +297,35 @@ fn main() {
             .collect();
         assert_eq!(Some(counts), expected, "the live model drifted");
     }
+}
+
+/// `n` one-event updates (each added, then retracted) of a 1-worker live model.
+fn single_updates(
+    program: &ir::Program,
+    plan: &ProgramPlan,
+    random: &mut Random,
+    n_events: u64,
+    n: u64,
+) {
+    let start = Date::new(2015, 1, 1).expect("a date");
+    let predicate = program.facts[0].predicate;
+    let mut live = LiveModel::start(program, plan, &options(1), Arc::new(AtomicBool::new(false)))
+        .expect("starts");
+    let mut samples = Vec::new();
+    for id in 0..n {
+        let change = FactChange {
+            predicate,
+            values: event(random, n_events + id, start),
+            diff: 1,
+        };
+        let begun = Instant::now();
+        live.update(std::slice::from_ref(&change)).expect("adds");
+        live.update(&[FactChange { diff: -1, ..change }])
+            .expect("retracts");
+        samples.push(begun.elapsed());
+    }
+    println!(
+        "live 1w: add and retract one event, median of {n}: {:.2} ms",
+        seconds(median(samples)) * 1e3
+    );
 }

@@ -256,28 +256,32 @@ impl LiveModel {
                 batch.push((change.predicate, row, diff));
             }
         }
-        for ((predicate, row), before) in touched {
-            if self.blueprint.is_derived(predicate) {
-                continue;
-            }
+        for ((predicate, row), before) in &touched {
+            let (predicate, before) = (*predicate, *before);
             let now = self
                 .facts
                 .get(&(predicate, row.clone()))
                 .copied()
                 .unwrap_or(0);
+            if self.blueprint.is_derived(predicate) {
+                continue;
+            }
+            let row = row.clone();
             if before == 0 && now > 0 {
                 base_added.entry(predicate).or_default().push(row);
             } else if before > 0 && now == 0 {
                 base_removed.entry(predicate).or_default().push(row);
             }
         }
-        self.facts.retain(|_, count| *count > 0);
+        // Only the facts this update touched can have dropped to zero: a
+        // `retain` over every fact would cost the whole input per update.
+        self.forget_absent(touched.keys());
         let mut changes = self.send(batch.clone())?;
         if let Some(error) = self.first_fault() {
             for (predicate, row, diff) in &batch {
                 *self.facts.entry((*predicate, row.clone())).or_insert(0) -= diff;
             }
-            self.facts.retain(|_, count| *count > 0);
+            self.forget_absent(touched.keys());
             let undo = batch
                 .into_iter()
                 .map(|(predicate, row, diff)| (predicate, row, -diff))
@@ -297,6 +301,15 @@ impl LiveModel {
                 .apply_base(&mut changes, predicate, added, removed);
         }
         Ok(changes)
+    }
+
+    /// Removes the facts among `keys` that are no longer given.
+    fn forget_absent<'a>(&mut self, keys: impl Iterator<Item = &'a (PredId, Row)>) {
+        for key in keys {
+            if self.facts.get(key).is_some_and(|count| *count <= 0) {
+                self.facts.remove(key);
+            }
+        }
     }
 
     /// Runs one version through the workers and applies its changes.
