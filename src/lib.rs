@@ -51,6 +51,7 @@ pub mod articles;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
+pub mod limits;
 pub mod plan;
 pub mod present;
 pub mod provenance;

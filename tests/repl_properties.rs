@@ -171,8 +171,9 @@ fn run_interrupted(shell: &mut Shell, session: &mut Session, input: &str) -> Rep
 fn run_script(steps: &[Step]) -> Result<(), TestCaseError> {
     let mut session = Session::new(SessionOptions {
         limits: Limits {
-            max_rounds: 200,
+            max_rounds: Some(200),
             max_tuples: 1_000_000,
+            ..Limits::default()
         },
         ..SessionOptions::default()
     });
@@ -238,8 +239,9 @@ fn a_failed_undo_changes_nothing_and_numbers_stay_unique() {
     // scratch, one round per edge, so with a small round limit it fails.
     let mut session = Session::new(SessionOptions {
         limits: Limits {
-            max_rounds: 4,
+            max_rounds: Some(4),
             max_tuples: 1_000_000,
+            ..Limits::default()
         },
         ..SessionOptions::default()
     });

@@ -26,7 +26,9 @@ mod warnings;
 pub use error::CheckError;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::{Halt, Watch};
 use crate::syntax::ast;
+use std::sync::atomic::AtomicBool;
 
 /// The result of `analyze`: the checked program and everything found on the way.
 #[derive(Clone, Debug)]
@@ -50,21 +52,46 @@ impl Analysis {
 /// Every check runs, whatever the others found; the diagnostics come sorted
 /// by source and position.
 pub fn analyze(programs: &[&ast::Program]) -> Analysis {
+    let never = AtomicBool::new(false);
+    let mut watch = Watch::new(&never, usize::MAX);
+    match analyze_watched(programs, &mut watch) {
+        Ok(analysis) => analysis,
+        // A watch on a flag nobody sets, with no memory limit, never stops.
+        Err(_) => Analysis {
+            program: ir::Program::default(),
+            diagnostics: Vec::new(),
+        },
+    }
+}
+
+/// [`analyze`], stopping early when `watch` says so (Ctrl-C, the memory
+/// limit). Every pass is linear in the size of the programs, and the watch
+/// is checked between passes, so a stop is noticed within one pass.
+pub fn analyze_watched(
+    programs: &[&ast::Program],
+    watch: &mut Watch<'_>,
+) -> Result<Analysis, Halt> {
     let mut errors = Vec::new();
+    watch.check()?;
     let resolved = resolve::resolve_programs(programs, &mut errors);
+    watch.check()?;
     safety::check_safety(&resolved, &mut errors);
+    watch.check()?;
     let mut program = resolved.program;
     program.strata = stratify::stratify(&program, &mut errors);
+    watch.check()?;
     types::check_types(programs, &program, &mut errors);
+    watch.check()?;
     warnings::check_warnings(programs, &program, &mut errors);
+    watch.check()?;
     errors.sort_by_key(|error| {
         let span = error.span();
         (span.source, span.start, span.end)
     });
-    Analysis {
+    Ok(Analysis {
         program,
         diagnostics: errors.iter().map(CheckError::to_diagnostic).collect(),
-    }
+    })
 }
 
 /// Test helpers shared by the analysis modules' unit tests.

@@ -157,26 +157,54 @@ pub(crate) fn check_types(
     }
     check_declared_types(programs, program, &pred_by_name, errors);
 
-    let rules: Vec<&ast::Clause> = programs
-        .iter()
-        .flat_map(|program| &program.items)
-        .filter_map(|item| match item {
-            ast::Item::Clause(clause) if !clause.is_fact() => Some(clause),
-            _ => None,
-        })
-        .collect();
+    let mut rules_by_head: Vec<Vec<&ast::Clause>> = vec![Vec::new(); program.predicates.len()];
+    for item in programs.iter().flat_map(|program| &program.items) {
+        if let ast::Item::Clause(clause) = item
+            && !clause.is_fact()
+            && let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str())
+            && let Some(rules) = rules_by_head.get_mut(head.0 as usize)
+        {
+            rules.push(clause);
+        }
+    }
 
-    // 1. Fixpoint: heads gain the types their bodies can produce. Column sets
+    // 1. Fixpoint, one stratum at a time in dependency order: heads gain the
+    //    types their bodies can produce. A body reads only its own stratum
+    //    and lower ones, so a stratum is done when its own rules stop
+    //    changing; a chain of rules written in any order takes one pass per
+    //    stratum, not one pass of the whole program per link. Column sets
     //    only grow and have four bits each, so this terminates.
+    for stratum in &program.strata {
+        let rules: Vec<&ast::Clause> = stratum
+            .predicates
+            .iter()
+            .filter_map(|predicate| rules_by_head.get(predicate.0 as usize))
+            .flatten()
+            .copied()
+            .collect();
+        infer_heads(&rules, &pred_by_name, &mut columns, stratum.recursive);
+    }
+
+    report_type_errors(programs, &columns, &pred_by_name, errors);
+}
+
+/// Grows the column types of the heads of `rules` (one stratum) until they
+/// stop changing; once only when the stratum is not recursive.
+fn infer_heads(
+    rules: &[&ast::Clause],
+    pred_by_name: &HashMap<&str, PredId>,
+    columns: &mut [Vec<Types>],
+    recursive: bool,
+) {
     loop {
         let mut changed = false;
-        for clause in &rules {
+        for clause in rules {
             let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str()) else {
                 continue;
             };
             let mut checker = Checker::new(
-                &columns,
-                &pred_by_name,
+                columns,
+                pred_by_name,
                 Some(&clause.head),
                 &clause.body,
                 None,
@@ -195,19 +223,26 @@ pub(crate) fn check_types(
                 }
             }
         }
-        if !changed {
+        if !changed || !recursive {
             break;
         }
     }
+}
 
-    // 2. Report, once, with the final column types.
+/// Reports, once, with the final column types.
+fn report_type_errors(
+    programs: &[&ast::Program],
+    columns: &[Vec<Types>],
+    pred_by_name: &HashMap<&str, PredId>,
+    errors: &mut Vec<CheckError>,
+) {
     for program_ast in programs {
         for item in &program_ast.items {
             match item {
                 ast::Item::Clause(clause) if !clause.is_fact() => {
                     let mut checker = Checker::new(
-                        &columns,
-                        &pred_by_name,
+                        columns,
+                        pred_by_name,
                         Some(&clause.head),
                         &clause.body,
                         Some(&mut *errors),
@@ -218,13 +253,8 @@ pub(crate) fn check_types(
                     checker.literals(&clause.body, None);
                 }
                 ast::Item::Query(query) => {
-                    let mut checker = Checker::new(
-                        &columns,
-                        &pred_by_name,
-                        None,
-                        &query.body,
-                        Some(&mut *errors),
-                    );
+                    let mut checker =
+                        Checker::new(columns, pred_by_name, None, &query.body, Some(&mut *errors));
                     checker.literals(&query.body, None);
                 }
                 _ => {}

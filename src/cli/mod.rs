@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use wirelog::diagnostic::Diagnostic;
-use wirelog::eval::Limits;
+use wirelog::limits::{self, Limits};
 use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
 use wirelog::provenance::ExplainOptions;
 use wirelog::session::{Session, SessionOptions};
@@ -63,20 +63,39 @@ enum Command {
 
 #[derive(Args, Debug, Clone, Copy)]
 struct LimitArguments {
-    /// Stop evaluation after deriving this many tuples (runaway recursion guard).
-    #[arg(long, global = true, default_value_t = Limits::default().max_tuples)]
+    /// Stop evaluation after producing this many tuples, counted as they are
+    /// produced (runaway recursion and cross-product guard).
+    #[arg(long, global = true, default_value_t = limits::DEFAULT_MAX_TUPLES)]
     max_tuples: usize,
-    /// Stop a recursion after this many rounds.
-    #[arg(long, global = true, default_value_t = Limits::default().max_rounds)]
-    max_rounds: usize,
+    /// Stop a recursion after this many rounds [default: 1000000, or as many
+    /// as the model holds tuples when the recursion starts if that is more].
+    #[arg(long, global = true)]
+    max_rounds: Option<usize>,
+    /// Stop loading, checking or evaluating when the process holds this much
+    /// memory, e.g. `512M`, `4G` [default: half the physical memory, or half
+    /// the `ulimit -v` limit when lower].
+    #[arg(long, global = true, value_parser = limits::parse_bytes)]
+    max_memory: Option<usize>,
+    /// Refuse files larger than this, e.g. `64M`, `1G` [default: 64M].
+    #[arg(long, global = true, value_parser = limits::parse_bytes)]
+    max_file_size: Option<usize>,
+}
+
+impl LimitArguments {
+    fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            max_tuples: self.max_tuples,
+            max_rounds: self.max_rounds,
+            max_memory: self.max_memory.unwrap_or(defaults.max_memory),
+            max_file_bytes: self.max_file_size.unwrap_or(defaults.max_file_bytes),
+        }
+    }
 }
 
 /// Runs the command; returns the process exit code.
 pub fn run(arguments: Arguments) -> i32 {
-    let limits = Limits {
-        max_tuples: arguments.limits.max_tuples,
-        max_rounds: arguments.limits.max_rounds,
-    };
+    let limits = arguments.limits.limits();
     match arguments.command {
         None => repl::start(limits, true, &[]),
         Some(Command::Repl { news, files }) => repl::start(limits, news, &files),

@@ -24,9 +24,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-use wirelog::eval::Limits;
+use wirelog::limits::Limits;
 use wirelog::present;
-use wirelog::repl::{self, Completion, Line, Lines, Screen, Shell, Text, Vocabulary};
+use wirelog::repl::{self, Completion, Line, Lines, ReadLine, Screen, Shell, Text, Vocabulary};
 use wirelog::session::{Session, SessionOptions};
 
 /// The prompt for a new input.
@@ -119,7 +119,11 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
         history,
         lines: Lines::new(),
     };
-    repl.run()
+    if interactive {
+        repl.run()
+    } else {
+        repl.run_piped()
+    }
 }
 
 /// The REPL's running state.
@@ -173,12 +177,60 @@ impl Repl {
                     }
                     return 0;
                 }
+                // A byte that is not UTF-8 ends rustyline's line, not the session.
+                Err(ReadlineError::Io(error))
+                    if error.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    let abandoned = if self.lines.abandon() {
+                        ", with the clause it continued"
+                    } else {
+                        ""
+                    };
+                    print_errors(&format!(
+                        "error: the line being typed held a byte that is not UTF-8 text; it was dropped{abandoned}"
+                    ));
+                }
                 Err(error) => {
                     eprintln!("error: cannot read input: {error}");
                     return 1;
                 }
             }
         }
+    }
+
+    /// Reads piped input line by line, without rustyline: a line that is
+    /// not UTF-8 (or longer than a file may be) is reported with its number
+    /// and skipped, and the session goes on.
+    fn run_piped(&mut self) -> i32 {
+        let max_bytes = self.session.eval_options().limits.max_file_bytes;
+        let stdin = std::io::stdin();
+        let mut reader = stdin.lock();
+        for number in 1.. {
+            match repl::read_line(&mut reader, number, max_bytes) {
+                ReadLine::Line(line) => {
+                    if let Flow::Quit = self.line(&line) {
+                        return 0;
+                    }
+                }
+                ReadLine::Bad(bad) => {
+                    let abandoned = if self.lines.abandon() {
+                        " (with the clause it continued)"
+                    } else {
+                        ""
+                    };
+                    print_errors(&format!("error: {bad}{abandoned}"));
+                }
+                ReadLine::End => break,
+                ReadLine::Failed(error) => {
+                    eprintln!("error: cannot read input: {error}");
+                    return 1;
+                }
+            }
+        }
+        if self.lines.abandon() {
+            println!("(input abandoned)");
+        }
+        0
     }
 
     /// Handles one line: a command, or part of a Datalog input.

@@ -130,6 +130,15 @@ impl AggregateTable {
             let item = value.evaluate(&slots, store)?;
             accumulator = Some(match (accumulator, self.plan.function) {
                 (None, _) => item,
+                (Some(best), AggregateFunction::Min | AggregateFunction::Max)
+                    if Store::value_type(item) != Store::value_type(best) =>
+                {
+                    return Err(ValueError::AggregateMixedKinds {
+                        function: self.plan.function.keyword(),
+                        lhs: Store::value_type(best).name(),
+                        rhs: Store::value_type(item).name(),
+                    });
+                }
                 (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
                 (Some(best), AggregateFunction::Min) => {
                     if store.compare_op(CompareOp::Lt, item, best)? {

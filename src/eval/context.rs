@@ -9,25 +9,8 @@
 
 use super::store::ValueError;
 use crate::analysis::ir::RuleId;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Bounds that stop a runaway program with an error instead of exhausting memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Most tuples derived (including intermediate join results) in one evaluation.
-    pub max_tuples: usize,
-    /// Most rounds of one stratum's fixpoint.
-    pub max_rounds: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_tuples: 50_000_000,
-            max_rounds: 1_000_000,
-        }
-    }
-}
+use crate::limits::{self, Halt, Limits};
+use std::sync::atomic::AtomicBool;
 
 /// How to evaluate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -80,6 +63,15 @@ pub enum EvalError {
         /// A rule of the stratum that was running.
         origin: Option<Origin>,
     },
+    /// The process held more memory than `--max-memory` allows.
+    #[error(
+        "evaluation stopped at the memory limit of {} (`--max-memory`)",
+        limits::format_bytes(*limit)
+    )]
+    MemoryExceeded {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
     /// Ctrl-C.
     #[error("evaluation interrupted")]
     Interrupted,
@@ -103,7 +95,18 @@ impl EvalError {
             EvalError::Value { origin, .. } => Some(*origin),
             EvalError::TupleLimitExceeded { origin, .. }
             | EvalError::RoundLimitExceeded { origin, .. } => *origin,
-            EvalError::Interrupted | EvalError::Internal(_) => None,
+            EvalError::MemoryExceeded { .. } | EvalError::Interrupted | EvalError::Internal(_) => {
+                None
+            }
+        }
+    }
+}
+
+impl From<Halt> for EvalError {
+    fn from(halt: Halt) -> EvalError {
+        match halt {
+            Halt::Interrupted => EvalError::Interrupted,
+            Halt::MemoryExceeded { limit } => EvalError::MemoryExceeded { limit },
         }
     }
 }
@@ -112,8 +115,9 @@ impl EvalError {
 pub(super) struct Context<'a> {
     pub(super) options: EvalOptions,
     pub(super) cancel: &'a AtomicBool,
+    /// Tuples produced so far: head tuples and intermediate join results.
     pub(super) n_derived: usize,
-    /// Matches seen, to poll for Ctrl-C within a round.
+    /// Matches seen, to poll for Ctrl-C and the memory limit within a round.
     pub(super) n_matches: u64,
     pub(super) error: Option<EvalError>,
 }
@@ -130,12 +134,44 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Counts one match and, every 65,536 of them, checks for Ctrl-C; true
-    /// (with the error recorded) once interrupted.
+    /// Counts one match and, every 65,536 of them, checks for Ctrl-C and
+    /// the memory limit; true (with the error recorded) once either stops
+    /// evaluation. Every loop over matches calls it once per match.
     pub(super) fn interrupted_now(&mut self) -> bool {
         self.n_matches = self.n_matches.wrapping_add(1);
-        if self.n_matches.is_multiple_of(65_536) && self.cancel.load(Ordering::Relaxed) {
-            self.error = Some(EvalError::Interrupted);
+        if self.n_matches.is_multiple_of(65_536) {
+            return self.check_now();
+        }
+        false
+    }
+
+    /// Checks Ctrl-C and the memory limit now; true (with the error recorded) when one stops evaluation.
+    pub(super) fn check_now(&mut self) -> bool {
+        match limits::check_now(self.cancel, self.options.limits.max_memory) {
+            Ok(()) => false,
+            Err(halt) => {
+                if self.error.is_none() {
+                    self.error = Some(halt.into());
+                }
+                true
+            }
+        }
+    }
+
+    /// Counts one tuple produced by `origin` (a head tuple or an
+    /// intermediate join result), as it is produced; true (with the error
+    /// recorded) once there are more than `--max-tuples`. Every place that
+    /// stores a produced tuple calls it first, so the limit bounds memory
+    /// within a round, not only between rounds.
+    pub(super) fn produced(&mut self, origin: Origin) -> bool {
+        self.n_derived += 1;
+        if self.n_derived > self.options.limits.max_tuples {
+            if self.error.is_none() {
+                self.error = Some(EvalError::TupleLimitExceeded {
+                    limit: self.options.limits.max_tuples,
+                    origin: Some(origin),
+                });
+            }
             return true;
         }
         false
@@ -151,29 +187,24 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Counts new tuples and checks the limits and Ctrl-C; called once per round.
+    /// Ends a round: reports an error recorded during it, Ctrl-C, the
+    /// memory limit, and a round count past `round_limit` (blamed on
+    /// `origin`, the rule that derived something new in this round).
     pub(super) fn after_round(
         &mut self,
-        n_new: usize,
         rounds: usize,
+        round_limit: usize,
         origin: Option<Origin>,
     ) -> Result<(), EvalError> {
+        if self.error.is_none() {
+            self.check_now();
+        }
         if let Some(error) = self.error.take() {
             return Err(error);
         }
-        if self.cancel.load(Ordering::Relaxed) {
-            return Err(EvalError::Interrupted);
-        }
-        self.n_derived += n_new;
-        if self.n_derived > self.options.limits.max_tuples {
-            return Err(EvalError::TupleLimitExceeded {
-                limit: self.options.limits.max_tuples,
-                origin,
-            });
-        }
-        if rounds > self.options.limits.max_rounds {
+        if rounds > round_limit {
             return Err(EvalError::RoundLimitExceeded {
-                limit: self.options.limits.max_rounds,
+                limit: round_limit,
                 origin,
             });
         }

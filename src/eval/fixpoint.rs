@@ -113,6 +113,11 @@ pub(super) fn evaluate_stratum(
 
 /// Runs the rounds of one stratum until nothing changes, recording each
 /// round's new tuples (for explanations) and enforcing the limits.
+///
+/// The round limit scales with the data (`Limits::round_limit` of the
+/// tuples the model holds as the recursion starts), and a round past it is
+/// blamed on a rule that still derived something in the last round: a
+/// recursive rule, not the stratum's first rule.
 pub(super) fn run_to_fixpoint(
     iteration: &mut Iteration,
     variables: &HashMap<PredId, Variable<Tuple>>,
@@ -121,23 +126,24 @@ pub(super) fn run_to_fixpoint(
     database: &mut Database,
     context: &mut Context<'_>,
 ) -> Result<(), EvalError> {
-    let first_origin = pipelines.first().map(|pipeline| pipeline.origin);
+    let round_limit = context.options.limits.round_limit(database.n_tuples());
+    let mut still_deriving = pipelines.first().map(|pipeline| pipeline.origin);
     let mut rounds = 0;
     while iteration.changed() {
         rounds += 1;
         let rank = database.relations.next_rank();
-        let mut n_new = 0;
         for &predicate in predicates {
             if let Some(variable) = variables.get(&predicate) {
                 let recent = variable.recent.borrow();
-                n_new += recent.len();
                 database.relations.record_round(predicate, rank, &recent);
             }
         }
         for pipeline in pipelines.iter_mut() {
-            n_new += pipeline.step(&database.relations, &mut database.store, context);
+            if pipeline.step(&database.relations, &mut database.store, context) > 0 {
+                still_deriving = Some(pipeline.origin);
+            }
         }
-        context.after_round(n_new, rounds, first_origin)?;
+        context.after_round(rounds, round_limit, still_deriving)?;
     }
     Ok(())
 }

@@ -33,11 +33,12 @@ mod query;
 mod store;
 mod tuple;
 
-pub use context::{EvalError, EvalOptions, Limits, Origin};
+pub use crate::limits::Limits;
+pub use context::{EvalError, EvalOptions, Origin};
 pub use database::Database;
 pub use expr::CompiledExpr;
 pub use fixpoint::evaluate;
 pub use incremental::{Addition, StrataReport, evaluate_incremental};
 pub use query::{Scratch, answer_query, evaluate_conjunction, relation_answer};
-pub use store::{Packed, Store, ValueError, ValueType};
+pub use store::{Packed, Store, StoreMark, ValueError, ValueType};
 pub use tuple::Tuple;

@@ -314,11 +314,11 @@ impl<'p> Pipeline<'p> {
     }
 
     /// Hands what a round produced to the variables that take it: keyed
-    /// bindings to their join stage, results to the output. Returns how many.
+    /// bindings to their join stage, results to the output. Returns how
+    /// many results (head tuples) there were.
     fn flush(&self, pending: Vec<Vec<(Tuple, Tuple)>>, mut outputs: Vec<Tuple>) -> usize {
-        let mut n_produced = outputs.len();
+        let n_produced = outputs.len();
         for (stage, mut keyed) in self.stages.iter().zip(pending) {
-            n_produced += keyed.len();
             if let Some(left) = &stage.left {
                 left.insert(sorted_relation(&mut keyed));
             }
@@ -328,7 +328,7 @@ impl<'p> Pipeline<'p> {
     }
 
     /// One round: every scan and join stage processes what is new (probe
-    /// stages run inside them); returns how many tuples it produced.
+    /// stages run inside them); returns how many head tuples it produced.
     pub(super) fn step(
         &mut self,
         relations: &Relations,
@@ -510,6 +510,9 @@ impl<'p> Pipeline<'p> {
                 .and_then(|runtime| runtime.probe.take())
             else {
                 if let Some(queue) = pending.get_mut(next) {
+                    if context.produced(self.origin) {
+                        return;
+                    }
                     queue.push((
                         key,
                         stage
@@ -533,6 +536,9 @@ impl<'p> Pipeline<'p> {
             if let Some(runtime) = self.stages.get_mut(next) {
                 runtime.probe = Some(entries);
             }
+            return;
+        }
+        if context.produced(self.origin) {
             return;
         }
         if let Some(output_slots) = &self.output_slots {
@@ -766,11 +772,12 @@ pub(super) fn run_alone<'p>(
         changing,
         context,
     )?;
+    let round_limit = context.options.limits.round_limit(0);
     let mut rounds = 0;
     while iteration.changed() {
         rounds += 1;
-        let n_new = pipeline.step(relations, store, context);
-        context.after_round(n_new, rounds, Some(origin))?;
+        pipeline.step(relations, store, context);
+        context.after_round(rounds, round_limit, Some(origin))?;
     }
     drop(variables);
     Ok((pipeline, output.complete()))
@@ -808,7 +815,7 @@ fn scan_conjunction(
     )?;
     let relation = relations.relation(stage.predicate);
     let outputs = pipeline.scan_complete(relation, relations, store, context);
-    context.after_round(outputs.len(), 1, Some(origin))?;
+    context.after_round(1, usize::MAX, Some(origin))?;
     Ok(outputs)
 }
 

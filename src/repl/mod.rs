@@ -32,6 +32,6 @@ pub use edit::{Completion, Signature, Vocabulary, highlight, is_blank, is_comple
 pub use files::write_atomically;
 pub use help::help;
 pub use inputs::saved_text;
-pub use lines::{BLANK_IN_CLAUSE, Line, Lines};
+pub use lines::{BLANK_IN_CLAUSE, BadLine, Line, Lines, ReadLine, read_line};
 pub use reply::{Event, Reply, Screen, Text, TextView};
 pub use shell::Shell;

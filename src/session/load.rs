@@ -6,12 +6,19 @@
 //! cycles); an include is relative to the file that names it; `<news>` is
 //! the bundled knowledge base. It reads files and parses; it checks and
 //! evaluates nothing (`Session::commit` does, all or nothing).
+//!
+//! Only regular files are read (a folder, a FIFO or `/dev/zero` is refused
+//! before it is opened), each at most `--max-file-size` bytes, and includes
+//! are followed with an explicit stack, so any depth of nesting costs heap,
+//! not call stack. Ctrl-C and the memory limit are checked after each file.
 
 use super::{Accepted, Rejected, Session, Unit, UnitOrigin};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::span::Span;
-use crate::syntax::ast::{IncludeTarget, Item};
+use crate::limits::{self, Halt};
+use crate::span::{SourceId, Span};
+use crate::syntax::ast::{self, IncludeTarget, Item};
 use crate::syntax::parse_program;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
@@ -22,6 +29,7 @@ const NEWS_PREFIX: &str = "<news>/";
 impl Session {
     /// Loads files as one input, evaluating once at the end; all or nothing.
     pub fn load_files(&mut self, paths: &[PathBuf]) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let input = self.next_input();
         let mut pending = Pending::new(self);
         for path in paths {
@@ -33,6 +41,7 @@ impl Session {
 
     /// Loads the bundled news knowledge base as one input.
     pub fn load_news(&mut self) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let input = self.next_input();
         let mut pending = Pending::new(self);
         pending.load_bundled("news.dl", None, input);
@@ -50,6 +59,7 @@ impl Session {
 
     /// Like `load_text`, with the name diagnostics use for the text.
     pub fn load_named_text(&mut self, name: &str, text: &str) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let input = self.next_input();
         let mut pending = Pending::new(self);
         pending.load_text(name, text, UnitOrigin::Input, input);
@@ -61,6 +71,7 @@ impl Session {
     /// Text that holds anything but queries is refused, so this never changes
     /// the session's clauses.
     pub fn query(&mut self, text: &str) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let name = self.next_repl_name();
         let source = self.sources.add(name, text);
         let (program, errors) = parse_program(source, text);
@@ -137,56 +148,127 @@ impl<'s> Pending<'s> {
         (self.units, self.diagnostics)
     }
 
+    /// Reads a file (once per session) and parses it with everything it
+    /// includes; see [`Pending::load_text`].
     fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize) {
-        let fail = |message: String| match included_at {
-            Some(span) => Diagnostic::error(Code::E410, message, span),
-            None => Diagnostic::error_without_span(Code::E410, message),
+        if let Some((name, text, origin)) = self.read_path(path, included_at) {
+            self.load_text(&name, &text, origin, input);
+        }
+    }
+
+    /// The name, text and origin of a file to load, or `None` (with a
+    /// diagnostic when it cannot be read, silently when it was loaded before).
+    fn read_path(
+        &mut self,
+        path: &Path,
+        included_at: Option<Span>,
+    ) -> Option<(String, String, UnitOrigin)> {
+        let fail = |code: Code, message: String| match included_at {
+            Some(span) => Diagnostic::error(code, message, span),
+            None => Diagnostic::error_without_span(code, message),
+        };
+        let cannot_read = |error: &std::io::Error| {
+            fail(
+                Code::E410,
+                format!("cannot read `{}`: {}", path.display(), error_text(error)),
+            )
         };
         let canonical = match std::fs::canonicalize(path) {
             Ok(canonical) => canonical,
             Err(error) => {
-                self.diagnostics.push(fail(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    error_text(&error)
-                )));
-                return;
+                self.diagnostics.push(cannot_read(&error));
+                return None;
             }
         };
         // Each file is loaded once per session, like `#pragma once`; this also ends include cycles.
         if self.seen_files.contains(&canonical) {
-            return;
+            return None;
         }
         self.seen_files.push(canonical.clone());
-        let bytes = match std::fs::read(&canonical) {
-            Ok(bytes) => bytes,
+        // Look before opening: opening a FIFO waits for a writer, and a
+        // device such as `/dev/zero` never ends.
+        let metadata = match std::fs::metadata(&canonical) {
+            Ok(metadata) => metadata,
             Err(error) => {
-                self.diagnostics.push(fail(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    error_text(&error)
-                )));
-                return;
+                self.diagnostics.push(cannot_read(&error));
+                return None;
             }
         };
+        if !metadata.is_file() {
+            self.diagnostics.push(
+                fail(
+                    Code::E413,
+                    format!(
+                        "`{}` is {}, not a file of rules",
+                        path.display(),
+                        file_kind(&metadata)
+                    ),
+                )
+                .with_note("only regular files are loaded"),
+            );
+            return None;
+        }
+        let max_bytes = self.session.options.limits.max_file_bytes;
+        let too_large = |size: u64| {
+            fail(
+                Code::E414,
+                format!(
+                    "`{}` is larger than {}, the most a file may hold",
+                    path.display(),
+                    limits::format_bytes(max_bytes)
+                ),
+            )
+            .with_note(format!(
+                "it holds {}; `--max-file-size` raises the limit",
+                limits::format_bytes(usize::try_from(size).unwrap_or(usize::MAX))
+            ))
+        };
+        if metadata.len() > max_bytes as u64 {
+            self.diagnostics.push(too_large(metadata.len()));
+            return None;
+        }
+        // The size may change between the look and the read: read one byte
+        // past the limit at most.
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&canonical)
+            .and_then(|file| file.take(max_bytes as u64 + 1).read_to_end(&mut bytes));
+        if let Err(error) = read {
+            self.diagnostics.push(cannot_read(&error));
+            return None;
+        }
+        if bytes.len() > max_bytes {
+            self.diagnostics.push(too_large(bytes.len() as u64));
+            return None;
+        }
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
                 let offset = error.utf8_error().valid_up_to();
-                self.diagnostics.push(fail(format!(
-                    "`{}` is not valid UTF-8 text (first bad byte at offset {offset})",
-                    path.display()
-                )));
-                return;
+                self.diagnostics.push(fail(
+                    Code::E410,
+                    format!(
+                        "`{}` is not valid UTF-8 text (first bad byte at offset {offset})",
+                        path.display()
+                    ),
+                ));
+                return None;
             }
         };
-        let name = path.display().to_string();
-        self.load_text(&name, &text, UnitOrigin::File(canonical), input);
+        Some((
+            path.display().to_string(),
+            text,
+            UnitOrigin::File(canonical),
+        ))
     }
 
-    fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize) {
+    /// The name, text and origin of a bundled file to load, or `None`.
+    fn read_bundled(
+        &mut self,
+        name: &str,
+        included_at: Option<Span>,
+    ) -> Option<(String, String, UnitOrigin)> {
         if self.seen_bundled.iter().any(|seen| seen == name) {
-            return;
+            return None;
         }
         let Some((_, text)) = BUNDLED_RULES.iter().find(|(file, _)| *file == name) else {
             let message = if BUNDLED_RULES.is_empty() {
@@ -198,23 +280,104 @@ impl<'s> Pending<'s> {
                 Some(span) => Diagnostic::error(Code::E411, message, span),
                 None => Diagnostic::error_without_span(Code::E411, message),
             });
-            return;
+            return None;
         };
         self.seen_bundled.push(name.to_string());
-        self.load_text(
-            &format!("{NEWS_PREFIX}{name}"),
-            text,
+        Some((
+            format!("{NEWS_PREFIX}{name}"),
+            text.to_string(),
             UnitOrigin::Bundled(name.to_string()),
-            input,
-        );
+        ))
     }
 
+    fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize) {
+        if let Some((name, text, origin)) = self.read_bundled(name, included_at) {
+            self.load_text(&name, &text, origin, input);
+        }
+    }
+
+    /// Parses a text and, depth first, everything it includes. Included
+    /// texts become units before their includer, so their predicates and
+    /// docs precede their users. The includes wait on an explicit stack of
+    /// open texts: a chain of ten thousand nested `#include`s is ten
+    /// thousand entries of a vector, not of the call stack.
     fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize) {
+        let mut open = vec![self.parse(name, text, origin)];
+        while let Some(parsed) = open.last_mut() {
+            if let Some((target, span)) = parsed.includes.get(parsed.next_include).cloned() {
+                parsed.next_include += 1;
+                let (includer, includer_origin) = (parsed.name.clone(), parsed.origin.clone());
+                if let Some((name, text, origin)) =
+                    self.read_include(&target, span, &includer, &includer_origin)
+                {
+                    if let Err(halt) = self.check_limits() {
+                        self.diagnostics.push(halt_diagnostic(halt, "loading"));
+                        open.clear();
+                        return;
+                    }
+                    let child = self.parse(&name, &text, origin);
+                    open.push(child);
+                }
+                continue;
+            }
+            if let Some(done) = open.pop() {
+                self.units.push(Unit {
+                    source: done.source,
+                    program: done.program,
+                    origin: done.origin,
+                    input,
+                });
+            }
+        }
+    }
+
+    /// Reads the target of `#include` in the text `includer`.
+    fn read_include(
+        &mut self,
+        target: &IncludeTarget,
+        span: Span,
+        includer: &str,
+        includer_origin: &UnitOrigin,
+    ) -> Option<(String, String, UnitOrigin)> {
+        match (target, includer_origin) {
+            (IncludeTarget::Bundled(library), _) if library == "news" => {
+                self.read_bundled("news.dl", Some(span))
+            }
+            (IncludeTarget::Bundled(library), _) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::E411,
+                        format!("unknown bundled library `<{library}>`"),
+                        span,
+                    )
+                    .with_note("the only bundled library is `<news>`"),
+                );
+                None
+            }
+            (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
+                self.read_bundled(path, Some(span))
+            }
+            (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
+                // Relative to the including file, reported as the user would write it.
+                let base = Path::new(includer)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                self.read_path(&base.join(path), Some(span))
+            }
+            (IncludeTarget::Path(path), UnitOrigin::Input) => {
+                self.read_path(Path::new(path), Some(span))
+            }
+        }
+    }
+
+    /// Adds a text to the source map and parses it.
+    fn parse(&mut self, name: &str, text: &str, origin: UnitOrigin) -> Parsed {
         let source = self.session.sources.add(name, text);
         let (program, errors) = parse_program(source, text);
         self.diagnostics
             .extend(errors.iter().map(|error| error.to_diagnostic()));
-        let includes: Vec<(IncludeTarget, Span)> = program
+        let includes = program
             .items
             .iter()
             .filter_map(|item| match item {
@@ -222,42 +385,69 @@ impl<'s> Pending<'s> {
                 _ => None,
             })
             .collect();
-        // Included texts come first, so their predicates and docs precede their users.
-        for (target, span) in includes {
-            match (&target, &origin) {
-                (IncludeTarget::Bundled(library), _) if library == "news" => {
-                    self.load_bundled("news.dl", Some(span), input)
-                }
-                (IncludeTarget::Bundled(library), _) => self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::E411,
-                        format!("unknown bundled library `<{library}>`"),
-                        span,
-                    )
-                    .with_note("the only bundled library is `<news>`"),
-                ),
-                (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
-                    self.load_bundled(path, Some(span), input)
-                }
-                (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
-                    // Relative to the including file, reported as the user would write it.
-                    let base = Path::new(name)
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
-                    self.load_path(&base.join(path), Some(span), input);
-                }
-                (IncludeTarget::Path(path), UnitOrigin::Input) => {
-                    self.load_path(Path::new(path), Some(span), input)
-                }
-            }
-        }
-        self.units.push(Unit {
+        Parsed {
+            name: name.to_string(),
             source,
             program,
             origin,
-            input,
-        });
+            includes,
+            next_include: 0,
+        }
+    }
+
+    /// Ctrl-C and the memory limit, between two files.
+    fn check_limits(&self) -> Result<(), Halt> {
+        limits::check_now(&self.session.cancel, self.session.options.limits.max_memory)
+    }
+}
+
+/// A parsed text whose includes are being loaded.
+struct Parsed {
+    name: String,
+    source: SourceId,
+    program: ast::Program,
+    origin: UnitOrigin,
+    includes: Vec<(IncludeTarget, Span)>,
+    /// The first include not loaded yet.
+    next_include: usize,
+}
+
+/// What a path that is not a regular file is, for the message.
+fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+    let file_type = metadata.file_type();
+    if file_type.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
+}
+
+/// The diagnostic of work stopped by Ctrl-C or the memory limit.
+pub(super) fn halt_diagnostic(halt: Halt, what: &str) -> Diagnostic {
+    match halt {
+        Halt::Interrupted => {
+            Diagnostic::error_without_span(Code::E304, format!("{what} interrupted"))
+        }
+        Halt::MemoryExceeded { limit } => Diagnostic::error_without_span(
+            Code::E307,
+            format!(
+                "{what} stopped at the memory limit of {} (`--max-memory`)",
+                limits::format_bytes(limit)
+            ),
+        )
+        .with_note("`--max-memory` raises the limit"),
     }
 }
 

@@ -19,7 +19,10 @@ mod load;
 use crate::analysis::{self, ir};
 use crate::articles::Articles;
 use crate::diagnostic::{Code, Diagnostic, has_errors};
-use crate::eval::{self, Database, EvalError, EvalOptions, Limits, Origin, Store, StrataReport};
+use crate::eval::{
+    self, Database, EvalError, EvalOptions, Limits, Origin, Store, StrataReport, ValueError,
+};
+use crate::limits::Watch;
 use crate::plan::{self, ProgramPlan};
 use crate::span::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, Item};
@@ -215,6 +218,11 @@ impl Session {
         }
     }
 
+    /// Starts an input: a Ctrl-C pressed before it (between inputs) is forgotten.
+    fn begin_input(&mut self) {
+        self.cancel.store(false, Ordering::Relaxed);
+    }
+
     /// The number the next input will take if it is accepted.
     fn next_input(&self) -> usize {
         self.n_inputs + 1
@@ -308,7 +316,14 @@ impl Session {
             .chain(new_units)
             .map(|unit| &unit.program)
             .collect();
-        let analysis = analysis::analyze(&programs);
+        let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
+        let analysis = match analysis::analyze_watched(&programs, &mut watch) {
+            Ok(analysis) => analysis,
+            Err(halt) => {
+                diagnostics.push(load::halt_diagnostic(halt, "checking"));
+                return Err(());
+            }
+        };
         // Warnings about what was accepted earlier were shown then; report only the new ones.
         let new_sources: Vec<SourceId> = new_units.iter().map(|unit| unit.source).collect();
         diagnostics.extend(analysis.diagnostics.into_iter().filter(|diagnostic| {
@@ -327,7 +342,6 @@ impl Session {
                 format!("internal error: {error}"),
             ));
         })?;
-        self.cancel.store(false, Ordering::Relaxed);
         let options = self.eval_options();
         if self.options.check_only {
             return Ok(Outcome {
@@ -510,6 +524,7 @@ impl Session {
     /// nothing to undo. A failed or interrupted undo changes nothing.
     pub fn undo(&mut self) -> Option<Result<Undone, Rejected>> {
         let last_input = self.last_clause_input()?;
+        self.begin_input();
         let (removed, kept): (Vec<Unit>, Vec<Unit>) = self
             .units
             .iter()
@@ -613,10 +628,19 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
         )
     });
     let code = match error {
+        EvalError::Value {
+            error: ValueError::TextTooLong { .. },
+            ..
+        } => Code::E305,
+        EvalError::Value {
+            error: ValueError::AggregateMixedKinds { .. },
+            ..
+        } => Code::E306,
         EvalError::Value { .. } => Code::E301,
         EvalError::TupleLimitExceeded { .. } => Code::E302,
         EvalError::RoundLimitExceeded { .. } => Code::E303,
         EvalError::Interrupted => Code::E304,
+        EvalError::MemoryExceeded { .. } => Code::E307,
         EvalError::Internal(_) => Code::E399,
     };
     let mut diagnostic = match span {
@@ -624,13 +648,26 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
             .with_label_message("while evaluating this"),
         None => Diagnostic::error_without_span(code, error.to_string()),
     };
-    if matches!(
-        error,
-        EvalError::TupleLimitExceeded { .. } | EvalError::RoundLimitExceeded { .. }
-    ) {
-        diagnostic = diagnostic.with_note(
-            "the limits are --max-tuples and --max-rounds; a rule like `n(X) :- n(Y), X = Y + 1.` never reaches a fixpoint",
-        );
+    match error {
+        EvalError::TupleLimitExceeded { .. } | EvalError::RoundLimitExceeded { .. } => {
+            diagnostic = diagnostic.with_note(
+                "the limits are --max-tuples and --max-rounds; a rule like `n(X) :- n(Y), X = Y + 1.` never reaches a fixpoint",
+            );
+        }
+        EvalError::MemoryExceeded { .. } => {
+            diagnostic = diagnostic.with_note(
+                "a query or rule probably builds a very large cross product; `--max-memory` raises the limit",
+            );
+        }
+        EvalError::Value {
+            error: ValueError::AggregateMixedKinds { .. },
+            ..
+        } => {
+            diagnostic = diagnostic.with_note(
+                "help: keep one kind of value in what `min` or `max` ranges over, e.g. with a typed `%%` signature or a filter",
+            );
+        }
+        _ => {}
     }
     diagnostic
 }

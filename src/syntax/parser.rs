@@ -252,6 +252,13 @@ pub fn parse_program(source: SourceId, text: &str) -> (ast::Program, Vec<SyntaxE
 
 const EXPECTED_ITEM: &str = "a fact, a rule, a query `?-` or `#include`";
 
+/// True when `line` starts a `%%` documentation line. Three or more `%`
+/// (`%%%% Section %%%%`, a row of `%`) are a banner: a plain comment, as
+/// in Prolog sources, never a documentation block.
+fn is_doc_line(line: &str) -> bool {
+    line.starts_with("%%") && !line.starts_with("%%%")
+}
+
 /// Why a parse function did not produce its node.
 #[derive(Debug)]
 enum Failure {
@@ -732,7 +739,7 @@ impl<'t> Parser<'t> {
     fn skip_top_level_trivia(&self, mut input: &'t str, items: &mut Vec<ast::Item>) -> &'t str {
         loop {
             input = input.trim_start();
-            if input.starts_with("%%") && self.starts_line(self.offset(input)) {
+            if is_doc_line(input) && self.starts_line(self.offset(input)) {
                 input = self.doc_block(input, items);
             } else if input.starts_with('%') {
                 input = input.find('\n').map_or("", |index| &input[index..]);
@@ -767,7 +774,7 @@ impl<'t> Parser<'t> {
                 break;
             };
             let next_line = next_line.trim_start_matches([' ', '\t', '\r']);
-            if !next_line.starts_with("%%") {
+            if !is_doc_line(next_line) {
                 break;
             }
             input = next_line;
@@ -1594,6 +1601,10 @@ mod tests {
                 "%% mediates(Mediator, Talks)\n%%   indented\n%%\np(a).\n\n%% second block\n\n%% third block\nq.",
             ),
             ("p(X) :-\n%% inside a clause\n q(X).", "p(X) :- q(X)."),
+            (
+                "%%%%%%%%%%\n%%%% Talks %%%%\n%% p(X)\n%%%%\np(a).",
+                "%% p(X)\np(a).",
+            ),
             (
                 "\u{feff}p(a).\r\n?- p(X).\r\n%% doc\r\n",
                 "p(a).\n?- p(X).\n\n%% doc",
