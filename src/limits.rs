@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The longest text a built-in function may compute (`concat`, `upper`, …):
-/// 1 MiB. Longer results are an error (E305), so a rule doubling a string
+/// 1 MiB. Longer results are an error (E306), so a rule doubling a string
 /// each round stops after about twenty rounds instead of at gigabytes.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 

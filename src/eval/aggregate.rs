@@ -133,11 +133,11 @@ impl AggregateTable {
                 (Some(best), AggregateFunction::Min | AggregateFunction::Max)
                     if Store::value_type(item) != Store::value_type(best) =>
                 {
-                    return Err(ValueError::AggregateMixedKinds {
-                        function: self.plan.function.keyword(),
-                        lhs: Store::value_type(best).name(),
-                        rhs: Store::value_type(item).name(),
-                    });
+                    return Err(ValueError::mixed_kinds(
+                        self.plan.function.keyword(),
+                        Store::value_type(best),
+                        Store::value_type(item),
+                    ));
                 }
                 (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
                 (Some(best), AggregateFunction::Min) => {

@@ -19,6 +19,16 @@ pub struct EvalOptions {
     pub limits: Limits,
     /// Record each tuple's round, so explanations can rebuild shortest derivations.
     pub record_rounds: bool,
+    /// Evaluate only what the program's queries need: strata that only
+    /// queries answered from demand (magic sets) read are left out of the
+    /// model, and each such query computes the part it asks for. For a run
+    /// that answers its queries and ends; a model kept for later questions
+    /// is complete without it.
+    pub demand: bool,
+    /// Run each recursive rule in its written order (reading its new tuples
+    /// in place) instead of choosing, each round, the plan that relation
+    /// sizes say is cheaper.
+    pub written_order: bool,
 }
 
 /// Where an evaluation error happened.
@@ -72,6 +82,11 @@ pub enum EvalError {
         /// The limit in force, in bytes.
         limit: usize,
     },
+    /// More distinct texts (or large integers) than a packed value can name.
+    #[error(
+        "evaluation stopped after interning 536,870,912 distinct texts or large integers (the most a value can name)"
+    )]
+    ValuesExhausted,
     /// Ctrl-C.
     #[error("evaluation interrupted")]
     Interrupted,
@@ -95,9 +110,10 @@ impl EvalError {
             EvalError::Value { origin, .. } => Some(*origin),
             EvalError::TupleLimitExceeded { origin, .. }
             | EvalError::RoundLimitExceeded { origin, .. } => *origin,
-            EvalError::MemoryExceeded { .. } | EvalError::Interrupted | EvalError::Internal(_) => {
-                None
-            }
+            EvalError::MemoryExceeded { .. }
+            | EvalError::ValuesExhausted
+            | EvalError::Interrupted
+            | EvalError::Internal(_) => None,
         }
     }
 }
@@ -111,14 +127,19 @@ impl From<Halt> for EvalError {
     }
 }
 
+/// How many matches pass between two polls of Ctrl-C, the memory limit
+/// and the tuples produced: rare enough to cost nothing, often enough that
+/// a stop is noticed within milliseconds.
+pub(super) const POLL_EVERY: u64 = 65_536;
+
 /// Shared state of one evaluation.
 pub(super) struct Context<'a> {
     pub(super) options: EvalOptions,
     pub(super) cancel: &'a AtomicBool,
-    /// Tuples produced so far: head tuples and intermediate join results.
+    /// Tuples kept so far: the new tuples of every round that ended.
     pub(super) n_derived: usize,
-    /// Matches seen, to poll for Ctrl-C and the memory limit within a round.
-    pub(super) n_matches: u64,
+    /// Matches left before the next poll (see [`Context::count_matches`]).
+    until_poll: u64,
     pub(super) error: Option<EvalError>,
 }
 
@@ -129,23 +150,27 @@ impl<'a> Context<'a> {
             options,
             cancel,
             n_derived: 0,
-            n_matches: 0,
+            until_poll: POLL_EVERY,
             error: None,
         }
     }
 
-    /// Counts one match and, every 65,536 of them, checks for Ctrl-C and
-    /// the memory limit; true (with the error recorded) once either stops
-    /// evaluation. Every loop over matches calls it once per match.
-    pub(super) fn interrupted_now(&mut self) -> bool {
-        self.n_matches = self.n_matches.wrapping_add(1);
-        if self.n_matches.is_multiple_of(65_536) {
-            return self.check_now();
+    /// Counts `n` matches; true once every [`POLL_EVERY`] of them, when the
+    /// caller must poll (the join loop's `Sink::stop_after`: Ctrl-C, the
+    /// memory limit and the tuples produced so far).
+    #[inline]
+    pub(super) fn count_matches(&mut self, n: usize) -> bool {
+        let n = n as u64;
+        if self.until_poll > n {
+            self.until_poll -= n;
+            return false;
         }
-        false
+        self.until_poll = POLL_EVERY;
+        true
     }
 
-    /// Checks Ctrl-C and the memory limit now; true (with the error recorded) when one stops evaluation.
+    /// Checks Ctrl-C and the memory limit now; true (with the error
+    /// recorded) when one stops evaluation.
     pub(super) fn check_now(&mut self) -> bool {
         match limits::check_now(self.cancel, self.options.limits.max_memory) {
             Ok(()) => false,
@@ -158,23 +183,22 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Counts one tuple produced by `origin` (a head tuple or an
-    /// intermediate join result), as it is produced; true (with the error
-    /// recorded) once there are more than `--max-tuples`. Every place that
-    /// stores a produced tuple calls it first, so the limit bounds memory
-    /// within a round, not only between rounds.
-    pub(super) fn produced(&mut self, origin: Origin) -> bool {
-        self.n_derived += 1;
-        if self.n_derived > self.options.limits.max_tuples {
-            if self.error.is_none() {
-                self.error = Some(EvalError::TupleLimitExceeded {
-                    limit: self.options.limits.max_tuples,
-                    origin: Some(origin),
-                });
-            }
-            return true;
+    /// True (with the error recorded, blamed on `origin`) when the tuples
+    /// kept so far and `n_pending` produced since (rows in an output buffer,
+    /// not yet deduplicated) are more than `--max-tuples`: the limit bounds
+    /// what a round holds while it runs, not only what it keeps.
+    pub(super) fn over_tuple_limit(&mut self, n_pending: usize, origin: Origin) -> bool {
+        let limit = self.options.limits.max_tuples;
+        if self.n_derived.saturating_add(n_pending) <= limit {
+            return false;
         }
-        false
+        if self.error.is_none() {
+            self.error = Some(EvalError::TupleLimitExceeded {
+                limit,
+                origin: Some(origin),
+            });
+        }
+        true
     }
 
     pub(super) fn fail(&mut self, error: ValueError, origin: Origin, literal: Option<usize>) {
@@ -187,11 +211,14 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Ends a round: reports an error recorded during it, Ctrl-C, the
-    /// memory limit, and a round count past `round_limit` (blamed on
-    /// `origin`, the rule that derived something new in this round).
+    /// Ends a round that kept `n_new` new tuples: reports an error recorded
+    /// during it, Ctrl-C, the memory limit, the tuple limit, and a round
+    /// count past `round_limit`. The limits blame `origin`: the rule that
+    /// still produced something in this round (for a runaway recursion, a
+    /// recursive rule, not merely the stratum's first).
     pub(super) fn after_round(
         &mut self,
+        n_new: usize,
         rounds: usize,
         round_limit: usize,
         origin: Option<Origin>,
@@ -201,6 +228,13 @@ impl<'a> Context<'a> {
         }
         if let Some(error) = self.error.take() {
             return Err(error);
+        }
+        self.n_derived = self.n_derived.saturating_add(n_new);
+        if self.n_derived > self.options.limits.max_tuples {
+            return Err(EvalError::TupleLimitExceeded {
+                limit: self.options.limits.max_tuples,
+                origin,
+            });
         }
         if rounds > round_limit {
             return Err(EvalError::RoundLimitExceeded {

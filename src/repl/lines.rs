@@ -197,7 +197,7 @@ mod tests {
             read,
             [
                 "p(1).",
-                "line 2 of the input is not UTF-8 text (byte 6); it was skipped",
+                "line 2 of the input is not UTF-8 text (byte 7); it was skipped",
                 "",
                 "r(2).",
                 "line 5 of the input is longer than 16 bytes; it was skipped",

@@ -10,12 +10,12 @@
 //! Only regular files are read (a folder, a FIFO or `/dev/zero` is refused
 //! before it is opened), each at most `--max-file-size` bytes, and includes
 //! are followed with an explicit stack, so any depth of nesting costs heap,
-//! not call stack. Ctrl-C and the memory limit are checked after each file.
+//! not call stack. Ctrl-C and the memory limit are checked before each file.
 
 use super::{Accepted, Rejected, Session, Unit, UnitOrigin};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::{self, Halt};
-use crate::span::{SourceId, Span};
+use crate::span::Span;
 use crate::syntax::ast::{self, IncludeTarget, Item};
 use crate::syntax::parse_program;
 use std::io::Read;
@@ -26,27 +26,84 @@ include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 /// The name under which bundled knowledge-base files are reported, e.g. `<news>/talks.dl`.
 const NEWS_PREFIX: &str = "<news>/";
 
+/// One part of a program given on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramSource {
+    /// The bundled news knowledge base (`--news`, `#include <news>.`).
+    News,
+    /// A rule file.
+    File(PathBuf),
+    /// A program given as text, e.g. read from standard input (`-`,
+    /// reported as `<stdin>`) or a `--query`.
+    Text {
+        /// The name diagnostics use for it.
+        name: String,
+        /// The program.
+        text: String,
+    },
+}
+
 impl Session {
     /// Loads files as one input, evaluating once at the end; all or nothing.
     pub fn load_files(&mut self, paths: &[PathBuf]) -> Result<Accepted, Rejected> {
+        let sources: Vec<ProgramSource> = paths.iter().cloned().map(ProgramSource::File).collect();
+        self.load_program(&sources)
+    }
+
+    /// Loads the bundled news knowledge base as one input.
+    pub fn load_news(&mut self) -> Result<Accepted, Rejected> {
+        self.load_program(&[ProgramSource::News])
+    }
+
+    /// Loads the parts of a program, in order, as one input: all or nothing.
+    /// The queries of files and of standard input are kept, to be answered
+    /// by [`Session::answers`].
+    pub fn load_program(&mut self, sources: &[ProgramSource]) -> Result<Accepted, Rejected> {
         self.begin_input();
         let input = self.next_input();
-        let mut pending = Pending::new(self);
-        for path in paths {
-            pending.load_path(path, None, input);
+        let mut pending = Pending::new(self, None);
+        for source in sources {
+            match source {
+                ProgramSource::News => pending.load_bundled("news.dl", None, input, true),
+                ProgramSource::File(path) => pending.load_path(path, None, input, true),
+                ProgramSource::Text { name, text } => {
+                    pending.load_text(name, text, UnitOrigin::Text, input, true)
+                }
+            }
         }
         let (units, diagnostics) = pending.finish();
         self.commit_input(input, units, diagnostics)
     }
 
-    /// Loads the bundled news knowledge base as one input.
-    pub fn load_news(&mut self) -> Result<Accepted, Rejected> {
-        self.begin_input();
-        let input = self.next_input();
-        let mut pending = Pending::new(self);
-        pending.load_bundled("news.dl", None, input);
-        let (units, diagnostics) = pending.finish();
-        self.commit_input(input, units, diagnostics)
+    /// Reads the units of input `input` again from their roots: files from
+    /// disk, `<news>` from the binary, typed text as it is (only its
+    /// includes are read again). Returns the new units and the problems met.
+    pub(super) fn read_input_again(&mut self, input: usize) -> (Vec<Unit>, Vec<Diagnostic>) {
+        let roots: Vec<Unit> = self
+            .units
+            .iter()
+            .filter(|unit| unit.input == input && unit.root)
+            .cloned()
+            .collect();
+        let mut pending = Pending::new(self, Some(input));
+        for root in roots {
+            match &root.origin {
+                UnitOrigin::File(_) => {
+                    let name = PathBuf::from(pending.session.sources.name(root.source));
+                    pending.load_path(&name, None, input, true);
+                }
+                UnitOrigin::Bundled(name) => {
+                    let name = name.clone();
+                    pending.load_bundled(&name, None, input, true);
+                }
+                UnitOrigin::Input | UnitOrigin::Text => {
+                    let name = pending.session.sources.name(root.source).to_string();
+                    let opened = Opened::new(name, root);
+                    pending.load_includes(opened, input);
+                }
+            }
+        }
+        pending.finish()
     }
 
     /// Adds a text (a REPL line, or a library user's program) as one input,
@@ -61,8 +118,8 @@ impl Session {
     pub fn load_named_text(&mut self, name: &str, text: &str) -> Result<Accepted, Rejected> {
         self.begin_input();
         let input = self.next_input();
-        let mut pending = Pending::new(self);
-        pending.load_text(name, text, UnitOrigin::Input, input);
+        let mut pending = Pending::new(self, None);
+        pending.load_text(name, text, UnitOrigin::Input, input, true);
         let (units, diagnostics) = pending.finish();
         self.commit_input(input, units, diagnostics)
     }
@@ -93,6 +150,8 @@ impl Session {
             program,
             origin: UnitOrigin::Input,
             input,
+            root: true,
+            retracted: Vec::new(),
         };
         let diagnostics = errors.iter().map(|error| error.to_diagnostic()).collect();
         self.commit_input(input, vec![unit], diagnostics)
@@ -118,10 +177,14 @@ struct Pending<'s> {
 }
 
 impl<'s> Pending<'s> {
-    fn new(session: &'s mut Session) -> Pending<'s> {
+    /// Loading against what the session holds, less the units of input
+    /// `excluded` (being read again).
+    fn new(session: &'s mut Session, excluded: Option<usize>) -> Pending<'s> {
+        let kept = |unit: &&Unit| Some(unit.input) != excluded;
         let seen_files = session
             .units
             .iter()
+            .filter(kept)
             .filter_map(|unit| match &unit.origin {
                 UnitOrigin::File(path) => Some(path.clone()),
                 _ => None,
@@ -130,6 +193,7 @@ impl<'s> Pending<'s> {
         let seen_bundled = session
             .units
             .iter()
+            .filter(kept)
             .filter_map(|unit| match &unit.origin {
                 UnitOrigin::Bundled(name) => Some(name.clone()),
                 _ => None,
@@ -149,10 +213,10 @@ impl<'s> Pending<'s> {
     }
 
     /// Reads a file (once per session) and parses it with everything it
-    /// includes; see [`Pending::load_text`].
-    fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize) {
+    /// includes; see [`Pending::load_includes`].
+    fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize, root: bool) {
         if let Some((name, text, origin)) = self.read_path(path, included_at) {
-            self.load_text(&name, &text, origin, input);
+            self.load_text(&name, &text, origin, input, root);
         }
     }
 
@@ -261,6 +325,12 @@ impl<'s> Pending<'s> {
         ))
     }
 
+    fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize, root: bool) {
+        if let Some((name, text, origin)) = self.read_bundled(name, included_at) {
+            self.load_text(&name, &text, origin, input, root);
+        }
+    }
+
     /// The name, text and origin of a bundled file to load, or `None`.
     fn read_bundled(
         &mut self,
@@ -290,43 +360,58 @@ impl<'s> Pending<'s> {
         ))
     }
 
-    fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize) {
-        if let Some((name, text, origin)) = self.read_bundled(name, included_at) {
-            self.load_text(&name, &text, origin, input);
-        }
+    fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize, root: bool) {
+        let source = self.session.sources.add(name, text);
+        let (program, errors) = parse_program(source, text);
+        self.diagnostics
+            .extend(errors.iter().map(|error| error.to_diagnostic()));
+        let unit = Unit {
+            source,
+            program,
+            origin,
+            input,
+            root,
+            retracted: Vec::new(),
+        };
+        self.load_includes(Opened::new(name.to_string(), unit), input);
     }
 
-    /// Parses a text and, depth first, everything it includes. Included
+    /// Loads, depth first, what `opened` includes, then adds it. Included
     /// texts become units before their includer, so their predicates and
     /// docs precede their users. The includes wait on an explicit stack of
     /// open texts: a chain of ten thousand nested `#include`s is ten
     /// thousand entries of a vector, not of the call stack.
-    fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize) {
-        let mut open = vec![self.parse(name, text, origin)];
-        while let Some(parsed) = open.last_mut() {
-            if let Some((target, span)) = parsed.includes.get(parsed.next_include).cloned() {
-                parsed.next_include += 1;
-                let (includer, includer_origin) = (parsed.name.clone(), parsed.origin.clone());
-                if let Some((name, text, origin)) =
-                    self.read_include(&target, span, &includer, &includer_origin)
-                {
-                    if let Err(halt) = self.check_limits() {
-                        self.diagnostics.push(halt_diagnostic(halt, "loading"));
-                        open.clear();
-                        return;
-                    }
-                    let child = self.parse(&name, &text, origin);
-                    open.push(child);
+    fn load_includes(&mut self, opened: Opened, input: usize) {
+        let mut open = vec![opened];
+        while let Some(parent) = open.last_mut() {
+            let Some((target, span)) = parent.includes.get(parent.next_include).cloned() else {
+                if let Some(done) = open.pop() {
+                    self.units.push(done.unit);
                 }
                 continue;
+            };
+            parent.next_include += 1;
+            let (includer, includer_origin) = (parent.name.clone(), parent.unit.origin.clone());
+            if let Err(halt) = self.check_limits() {
+                self.diagnostics.push(halt_diagnostic(halt, "loading"));
+                return;
             }
-            if let Some(done) = open.pop() {
-                self.units.push(Unit {
-                    source: done.source,
-                    program: done.program,
-                    origin: done.origin,
+            if let Some((name, text, origin)) =
+                self.read_include(&target, span, &includer, &includer_origin)
+            {
+                let source = self.session.sources.add(&name, &text);
+                let (program, errors) = parse_program(source, &text);
+                self.diagnostics
+                    .extend(errors.iter().map(|error| error.to_diagnostic()));
+                let unit = Unit {
+                    source,
+                    program,
+                    origin,
                     input,
-                });
+                    root: false,
+                    retracted: Vec::new(),
+                };
+                open.push(Opened::new(name, unit));
             }
         }
     }
@@ -365,33 +450,9 @@ impl<'s> Pending<'s> {
                     .unwrap_or_default();
                 self.read_path(&base.join(path), Some(span))
             }
-            (IncludeTarget::Path(path), UnitOrigin::Input) => {
+            (IncludeTarget::Path(path), UnitOrigin::Input | UnitOrigin::Text) => {
                 self.read_path(Path::new(path), Some(span))
             }
-        }
-    }
-
-    /// Adds a text to the source map and parses it.
-    fn parse(&mut self, name: &str, text: &str, origin: UnitOrigin) -> Parsed {
-        let source = self.session.sources.add(name, text);
-        let (program, errors) = parse_program(source, text);
-        self.diagnostics
-            .extend(errors.iter().map(|error| error.to_diagnostic()));
-        let includes = program
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Include(include) => Some((include.target.clone(), include.span)),
-                _ => None,
-            })
-            .collect();
-        Parsed {
-            name: name.to_string(),
-            source,
-            program,
-            origin,
-            includes,
-            next_include: 0,
         }
     }
 
@@ -402,14 +463,37 @@ impl<'s> Pending<'s> {
 }
 
 /// A parsed text whose includes are being loaded.
-struct Parsed {
+struct Opened {
+    /// The name it is reported under (for a file, relative includes start from it).
     name: String,
-    source: SourceId,
-    program: ast::Program,
-    origin: UnitOrigin,
+    unit: Unit,
     includes: Vec<(IncludeTarget, Span)>,
     /// The first include not loaded yet.
     next_include: usize,
+}
+
+impl Opened {
+    fn new(name: String, unit: Unit) -> Opened {
+        let includes = includes_of(&unit.program);
+        Opened {
+            name,
+            unit,
+            includes,
+            next_include: 0,
+        }
+    }
+}
+
+/// The `#include`s of a program, in order.
+fn includes_of(program: &ast::Program) -> Vec<(IncludeTarget, Span)> {
+    program
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Include(include) => Some((include.target.clone(), include.span)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What a path that is not a regular file is, for the message.
@@ -441,7 +525,7 @@ pub(super) fn halt_diagnostic(halt: Halt, what: &str) -> Diagnostic {
             Diagnostic::error_without_span(Code::E304, format!("{what} interrupted"))
         }
         Halt::MemoryExceeded { limit } => Diagnostic::error_without_span(
-            Code::E307,
+            Code::E308,
             format!(
                 "{what} stopped at the memory limit of {} (`--max-memory`)",
                 limits::format_bytes(limit)

@@ -13,8 +13,12 @@
 //! that the rejection's diagnostics can be rendered; source names
 //! (`<repl:N>`) are never reused.
 
+mod edit;
 mod explain;
 mod load;
+
+pub use edit::{Reloaded, ReloadedFile, Retracted, Undone};
+pub use load::ProgramSource;
 
 use crate::analysis::{self, ir};
 use crate::articles::Articles;
@@ -26,7 +30,6 @@ use crate::limits::Watch;
 use crate::plan::{self, ProgramPlan};
 use crate::span::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, Item};
-use crate::text::collapse_whitespace;
 use crate::value::Answer;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +44,10 @@ pub enum UnitOrigin {
     Bundled(String),
     /// Text typed at the REPL or given by a library user.
     Input,
+    /// A program given as text on the command line (`wirelog run -`,
+    /// `--query`): its queries are kept and answered like a file's, its
+    /// includes are relative to the current folder.
+    Text,
 }
 
 /// One parsed text in the session.
@@ -54,6 +61,12 @@ pub struct Unit {
     pub origin: UnitOrigin,
     /// The input (REPL line, `:load`, command-line file) it arrived with; `:undo` removes one input.
     pub input: usize,
+    /// True when the input named it (a file given to `:load` or on the
+    /// command line, `<news>`, typed text); false for a file reached
+    /// through an `#include`.
+    pub root: bool,
+    /// Clauses `:retract` removed from it, where they are in its text.
+    pub retracted: Vec<Span>,
 }
 
 /// Settings of a session.
@@ -65,6 +78,12 @@ pub struct SessionOptions {
     pub record_rounds: bool,
     /// Check only: analyze but never evaluate (for `wirelog check` and `schema`).
     pub check_only: bool,
+    /// Evaluate only what the loaded queries need (`wirelog run`): see
+    /// [`EvalOptions::demand`].
+    pub demand: bool,
+    /// Join atoms in the order written (`wirelog run --written-order`): see
+    /// [`plan::PlanOptions::written_order`].
+    pub written_order: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -97,17 +116,6 @@ pub struct Accepted {
     pub n_queries: usize,
 }
 
-/// What `:undo` removed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Undone {
-    /// Number of clauses removed.
-    pub n_clauses: usize,
-    /// The files of the input, as named when loaded (empty for typed text).
-    pub files: Vec<String>,
-    /// The typed clauses of the input, each on one line.
-    pub clauses: Vec<String>,
-}
-
 /// The evaluated state.
 struct Model {
     program: ir::Program,
@@ -129,6 +137,14 @@ pub struct Session {
     /// How the last evaluation reused the previous model, when it could.
     last_strata_report: Option<StrataReport>,
     articles: Articles,
+    /// Counts the accepted changes of the session's clauses; what a front
+    /// end compares to know whether something changed (unsaved work, a
+    /// completion list to rebuild).
+    generation: u64,
+    /// Inputs up to this number were loaded at start-up; `:undo` stops there.
+    start_up_inputs: usize,
+    /// What `:undo` takes back, the latest last.
+    changes: Vec<edit::ChangeRecord>,
 }
 
 impl Default for Session {
@@ -138,12 +154,20 @@ impl Default for Session {
 }
 
 /// How a change relates to what the session holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Change {
     /// New units for input number `input`: the model may be updated incrementally.
     Input(usize),
-    /// The session's units replaced (by `:undo`): evaluated from scratch.
-    Replace,
+    /// The session's units replaced (by `:undo`, `:retract`, `:reload`).
+    /// When the new units only add clauses to the old ones, `added` holds
+    /// the spans of those clauses and the model is updated incrementally;
+    /// otherwise it is evaluated from scratch.
+    Replace {
+        /// The added clauses, when nothing was removed.
+        added: Option<Vec<Span>>,
+        /// The texts read again (reloaded files), whose warnings are news.
+        fresh_sources: Vec<SourceId>,
+    },
 }
 
 impl Session {
@@ -159,7 +183,23 @@ impl Session {
             repl_counter: 0,
             last_strata_report: None,
             articles: Articles::bundled(),
+            generation: 0,
+            start_up_inputs: 0,
+            changes: Vec::new(),
         }
+    }
+
+    /// Counts accepted changes of the session's clauses (inputs that added
+    /// clauses, undos, retractions, reloads); unchanged by queries and by
+    /// rejected inputs.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Marks everything loaded so far as the start-up knowledge base, which a
+    /// plain `undo` never removes.
+    pub fn mark_start_up(&mut self) {
+        self.start_up_inputs = self.n_inputs;
     }
 
     /// The flag that interrupts a running evaluation when set (Ctrl-C).
@@ -215,6 +255,8 @@ impl Session {
         EvalOptions {
             limits: self.options.limits,
             record_rounds: self.options.record_rounds,
+            demand: self.options.demand,
+            written_order: self.options.written_order,
         }
     }
 
@@ -242,7 +284,11 @@ impl Session {
         units: Vec<Unit>,
         diagnostics: Vec<Diagnostic>,
     ) -> Result<Accepted, Rejected> {
-        self.commit(units, diagnostics, Change::Input(input))
+        let accepted = self.commit(units, diagnostics, Change::Input(input))?;
+        if accepted.n_clauses > 0 {
+            self.changes.push(edit::ChangeRecord::Added { input });
+        }
+        Ok(accepted)
     }
 
     /// Checks and evaluates the session plus `new_units`, then answers the
@@ -268,8 +314,19 @@ impl Session {
         };
         let n_clauses = count(&new_units, false);
         let n_queries = count(&new_units, true);
-        let Ok(outcome) = self.check_and_evaluate(&new_units, &mut diagnostics, change, n_clauses)
-        else {
+        // The sources whose warnings are news: the input's; for a
+        // replacement, the texts read again (files reloaded).
+        let new_sources: Vec<SourceId> = match &change {
+            Change::Input(_) => new_units.iter().map(|unit| unit.source).collect(),
+            Change::Replace { fresh_sources, .. } => fresh_sources.clone(),
+        };
+        let Ok(outcome) = self.check_and_evaluate(
+            &new_units,
+            &new_sources,
+            &mut diagnostics,
+            &change,
+            n_clauses,
+        ) else {
             return Err(Rejected { diagnostics });
         };
         // Typed queries were answered; they do not stay in the session.
@@ -290,6 +347,9 @@ impl Session {
         if let Change::Input(input) = change {
             self.n_inputs = input;
         }
+        if n_clauses > 0 || matches!(change, Change::Replace { .. }) {
+            self.generation += 1;
+        }
         Ok(Accepted {
             warnings: diagnostics,
             answers: outcome.answers,
@@ -304,8 +364,9 @@ impl Session {
     fn check_and_evaluate(
         &mut self,
         new_units: &[Unit],
+        new_sources: &[SourceId],
         diagnostics: &mut Vec<Diagnostic>,
-        change: Change,
+        change: &Change,
         n_clauses: usize,
     ) -> Result<Outcome, ()> {
         // Analysis runs even after syntax errors, on the items that parsed, so one
@@ -325,7 +386,6 @@ impl Session {
             }
         };
         // Warnings about what was accepted earlier were shown then; report only the new ones.
-        let new_sources: Vec<SourceId> = new_units.iter().map(|unit| unit.source).collect();
         diagnostics.extend(analysis.diagnostics.into_iter().filter(|diagnostic| {
             diagnostic.is_error()
                 || diagnostic
@@ -336,7 +396,10 @@ impl Session {
             return Err(());
         }
         let mut program = analysis.program;
-        let mut plan = plan::plan_program(&program).map_err(|error| {
+        let plan_options = plan::PlanOptions {
+            written_order: self.options.written_order,
+        };
+        let mut plan = plan::plan_program_with(&program, plan_options).map_err(|error| {
             diagnostics.push(Diagnostic::error_without_span(
                 Code::E399,
                 format!("internal error: {error}"),
@@ -361,7 +424,7 @@ impl Session {
             .map(|unit| unit.source)
             .collect();
         let is_typed = |query: &ir::Query| typed.contains(&query.span.source);
-        let only_queries = change != Change::Replace
+        let only_queries = matches!(change, Change::Input(_))
             && n_clauses == 0
             && new_units.iter().all(|unit| {
                 unit.program
@@ -374,21 +437,27 @@ impl Session {
         let database = match &mut self.model {
             Some(model) if only_queries => &mut model.database,
             Some(model)
-                if change != Change::Replace && same_predicates(&model.program, &program) =>
+                if incremental_change(change).is_some()
+                    && same_predicates(&model.program, &program) =>
             {
                 // Only additions: bring the old model up to date instead of starting over.
+                let is_new = |span: &Span| match incremental_change(change) {
+                    Some(None) => new_sources.contains(&span.source),
+                    Some(Some(added)) => added.contains(span),
+                    None => false,
+                };
                 let new_facts: Vec<usize> = program
                     .facts
                     .iter()
                     .enumerate()
-                    .filter(|(_, fact)| new_sources.contains(&fact.span.source))
+                    .filter(|(_, fact)| is_new(&fact.span))
                     .map(|(index, _)| index)
                     .collect();
                 let new_rules: Vec<ir::RuleId> = program
                     .rules
                     .iter()
                     .enumerate()
-                    .filter(|(_, rule)| new_sources.contains(&rule.span.source))
+                    .filter(|(_, rule)| is_new(&rule.span))
                     .map(|(index, _)| ir::RuleId(index as u32))
                     .collect();
                 let addition = eval::Addition {
@@ -519,50 +588,6 @@ impl Session {
             .map(|unit| unit.input)
     }
 
-    /// Removes the most recent input that added clauses (a REPL line, or a
-    /// loaded file with its includes) and re-evaluates; `None` when there is
-    /// nothing to undo. A failed or interrupted undo changes nothing.
-    pub fn undo(&mut self) -> Option<Result<Undone, Rejected>> {
-        let last_input = self.last_clause_input()?;
-        self.begin_input();
-        let (removed, kept): (Vec<Unit>, Vec<Unit>) = self
-            .units
-            .iter()
-            .cloned()
-            .partition(|unit| unit.input == last_input);
-        let undone = Undone {
-            n_clauses: removed
-                .iter()
-                .flat_map(|unit| &unit.program.items)
-                .filter(|item| matches!(item, Item::Clause(_)))
-                .count(),
-            files: removed
-                .iter()
-                .filter(|unit| unit.origin != UnitOrigin::Input)
-                .map(|unit| self.sources.name(unit.source).to_string())
-                .collect(),
-            clauses: removed
-                .iter()
-                .filter(|unit| unit.origin == UnitOrigin::Input)
-                .flat_map(|unit| &unit.program.items)
-                .filter_map(|item| match item {
-                    Item::Clause(clause) => {
-                        Some(collapse_whitespace(self.sources.snippet(clause.span)))
-                    }
-                    _ => None,
-                })
-                .collect(),
-        };
-        let saved_units = std::mem::take(&mut self.units);
-        match self.commit(kept, Vec::new(), Change::Replace) {
-            Ok(_) => Some(Ok(undone)),
-            Err(rejected) => {
-                self.units = saved_units;
-                Some(Err(rejected))
-            }
-        }
-    }
-
     /// The clauses typed in this session (not loaded from files), as source text.
     pub fn own_clauses(&self) -> Vec<String> {
         self.units
@@ -606,6 +631,19 @@ fn same_predicates(old: &ir::Program, new: &ir::Program) -> bool {
             .all(|(before, after)| before.name == after.name && before.arity == after.arity)
 }
 
+/// How a change can update the model incrementally: `Some(None)` when the
+/// clauses of the new sources are the additions, `Some(Some(spans))` when
+/// those spans are, `None` when the model must be evaluated again.
+fn incremental_change(change: &Change) -> Option<Option<&[Span]>> {
+    match change {
+        Change::Input(_) => Some(None),
+        Change::Replace {
+            added: Some(added), ..
+        } => Some(Some(added)),
+        Change::Replace { added: None, .. } => None,
+    }
+}
+
 /// Turns an evaluation error into a diagnostic pointing at the rule or query involved.
 fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
     // The literal being evaluated when it is known (the head otherwise: the whole clause).
@@ -631,16 +669,17 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
         EvalError::Value {
             error: ValueError::TextTooLong { .. },
             ..
-        } => Code::E305,
+        } => Code::E306,
         EvalError::Value {
             error: ValueError::AggregateMixedKinds { .. },
             ..
-        } => Code::E306,
+        } => Code::E307,
         EvalError::Value { .. } => Code::E301,
         EvalError::TupleLimitExceeded { .. } => Code::E302,
         EvalError::RoundLimitExceeded { .. } => Code::E303,
         EvalError::Interrupted => Code::E304,
-        EvalError::MemoryExceeded { .. } => Code::E307,
+        EvalError::ValuesExhausted => Code::E305,
+        EvalError::MemoryExceeded { .. } => Code::E308,
         EvalError::Internal(_) => Code::E399,
     };
     let mut diagnostic = match span {
