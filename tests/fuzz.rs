@@ -127,16 +127,13 @@ fn mutate(input: &mut Vec<u8>, other: &[u8], random: &mut Random) {
         }
         2 => {
             let token = TOKENS[random.below(TOKENS.len())].as_bytes();
-            input.splice(at..at, token.iter().copied());
+            insert(input, at, token);
         }
-        3 => input.splice(
-            at..at,
-            [0xff, 0xe9, 0x80][random.below(3)..].iter().copied(),
-        ),
+        3 => insert(input, at, &[0xff, 0xe9, 0x80][random.below(3)..]),
         4 if !other.is_empty() => {
             let start = random.below(other.len());
             let end = (start + 1 + random.below(200)).min(other.len());
-            input.splice(at..at, other[start..end].iter().copied());
+            insert(input, at, &other[start..end]);
         }
         5 => {
             // A line repeated many times: quadratic paths show up.
@@ -150,13 +147,13 @@ fn mutate(input: &mut Vec<u8>, other: &[u8], random: &mut Random) {
                 .map_or(input.len(), |i| at + i + 1);
             let line = input[start..end].to_vec();
             for _ in 0..random.below(200) {
-                input.splice(end..end, line.iter().copied());
+                insert(input, end, &line);
             }
         }
         6 => {
             let depth = random.below(300);
             let nested = format!("p(X) :- X = {}1{}.\n", "(".repeat(depth), ")".repeat(depth));
-            input.splice(at..at, nested.into_bytes());
+            insert(input, at, nested.as_bytes());
         }
         7 => input.truncate(at),
         _ => {
@@ -164,6 +161,13 @@ fn mutate(input: &mut Vec<u8>, other: &[u8], random: &mut Random) {
             input.extend_from_slice(token);
         }
     }
+}
+
+/// Inserts `bytes` into `input` at `at`.
+fn insert(input: &mut Vec<u8>, at: usize, bytes: &[u8]) {
+    let tail = input.split_off(at.min(input.len()));
+    input.extend_from_slice(bytes);
+    input.extend_from_slice(&tail);
 }
 
 /// What went wrong with one input, or `None` when the binary ended well.

@@ -143,7 +143,7 @@ fn a_cross_product_in_a_rule_stops_at_the_tuple_limit() {
     let facts: String = (0..10_000).map(|index| format!("p({index}).\n")).collect();
     let path = folder.file(
         "cross.dl",
-        &format!("{facts}r(A, B) :- p(A), p(B).\n?- r(1, 2).\n"),
+        &format!("{facts}r(A, B) :- p(A), p(B).\nn(N) :- N = count : {{ r(_, _) }}.\n?- n(N).\n"),
     );
     let output = capped(&["run", "--max-tuples", "1000000", path_text(&path)]);
     assert_stopped_with(&output, "E302");
@@ -247,9 +247,9 @@ fn repeated_undefined_predicate_warnings_are_merged_with_a_count() {
 // Item 5: stratification is linear.
 
 #[test]
-fn a_chain_of_a_hundred_thousand_rules_is_checked() {
+fn a_chain_of_thirty_thousand_rules_is_checked() {
     let folder = Folder::new("chain-rules");
-    let n = 100_000;
+    let n = 30_000;
     let mut text = String::from("r0(1).\n");
     // Written from the last link down, the order a naive fixpoint suffers most from.
     for level in (1..n).rev() {

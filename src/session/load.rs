@@ -18,6 +18,7 @@ use crate::limits::{self, Halt};
 use crate::span::Span;
 use crate::syntax::ast::{self, IncludeTarget, Item};
 use crate::syntax::parse_program;
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -172,7 +173,8 @@ struct Pending<'s> {
     session: &'s mut Session,
     units: Vec<Unit>,
     diagnostics: Vec<Diagnostic>,
-    seen_files: Vec<PathBuf>,
+    /// Files loaded, canonical: a set, so a chain of thousands of includes stays linear.
+    seen_files: HashSet<PathBuf>,
     seen_bundled: Vec<String>,
 }
 
@@ -245,10 +247,9 @@ impl<'s> Pending<'s> {
             }
         };
         // Each file is loaded once per session, like `#pragma once`; this also ends include cycles.
-        if self.seen_files.contains(&canonical) {
+        if !self.seen_files.insert(canonical.clone()) {
             return None;
         }
-        self.seen_files.push(canonical.clone());
         // Look before opening: opening a FIFO waits for a writer, and a
         // device such as `/dev/zero` never ends.
         let metadata = match std::fs::metadata(&canonical) {
