@@ -109,8 +109,8 @@ struct LimitArguments {
     /// produced (runaway recursion and cross-product guard).
     #[arg(long, global = true, default_value_t = limits::DEFAULT_MAX_TUPLES)]
     max_tuples: usize,
-    /// Stop a recursion after this many rounds [default: 1000000, or as many
-    /// as the model holds tuples when the recursion starts if that is more].
+    /// Stop a recursion after this many rounds [default: 1000000, or twice
+    /// the tuples the model holds when the recursion starts if that is more].
     #[arg(long, global = true)]
     max_rounds: Option<usize>,
     /// Stop loading, checking or evaluating when the process holds this much

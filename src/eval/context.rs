@@ -138,6 +138,10 @@ pub(super) struct Context<'a> {
     pub(super) cancel: &'a AtomicBool,
     /// Tuples kept so far: the new tuples of every round that ended.
     pub(super) n_derived: usize,
+    /// Tuples the model held when the evaluation started (its facts), set
+    /// once by the caller: with `n_derived`, what the default round limit
+    /// scales with, kept as a count so no stratum has to sum the relations.
+    pub(super) n_known: usize,
     /// Matches left before the next poll (see [`Context::count_matches`]).
     until_poll: u64,
     pub(super) error: Option<EvalError>,
@@ -150,6 +154,7 @@ impl<'a> Context<'a> {
             options,
             cancel,
             n_derived: 0,
+            n_known: 0,
             until_poll: POLL_EVERY,
             error: None,
         }
@@ -199,6 +204,13 @@ impl<'a> Context<'a> {
             });
         }
         true
+    }
+
+    /// The round limit of a recursion starting now (see `Limits::round_limit`).
+    pub(super) fn round_limit(&self) -> usize {
+        self.options
+            .limits
+            .round_limit(self.n_known.saturating_add(self.n_derived))
     }
 
     pub(super) fn fail(&mut self, error: ValueError, origin: Origin, literal: Option<usize>) {

@@ -51,6 +51,7 @@ pub fn evaluate_loaded(
     load_facts(program, &mut database);
     store_fits(&database.store)?;
     let mut context = Context::new(options, cancel);
+    context.n_known = database.n_tuples();
     let deferred = |stratum: &StratumPlan| {
         options.demand
             && !stratum.predicates.is_empty()
@@ -404,7 +405,7 @@ pub(super) fn run_stratum(
     //    (`Limits::round_limit` of the tuples held as the stratum starts: a
     //    chain over N facts legitimately takes N rounds), and a round past
     //    it is blamed on a rule that still produced rows in that round.
-    let round_limit = context.options.limits.round_limit(database.n_tuples());
+    let round_limit = context.round_limit();
     let mut still_deriving = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
     // One buffer of new rows per head, shared by its rules, kept across
     // rounds so its cache of rows already produced stays warm.

@@ -67,6 +67,7 @@ pub fn evaluate_incremental(
     let mut database = Database::for_program(old.store.clone(), program, options.record_rounds);
     database.continue_ranks_after(old);
     let mut context = Context::new(options, cancel);
+    context.n_known = old.n_tuples();
     let n_predicates = program.predicates.len();
     let mut all_facts: Vec<Option<RelationBuilder>> = (0..n_predicates).map(|_| None).collect();
     let mut new_facts: Vec<Option<RelationBuilder>> = (0..n_predicates).map(|_| None).collect();
