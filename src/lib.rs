@@ -49,6 +49,7 @@
 pub mod analysis;
 pub mod articles;
 pub mod dataflow;
+pub mod datafile;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;
@@ -58,5 +59,6 @@ pub mod repl;
 pub mod session;
 pub mod span;
 pub mod syntax;
+pub mod table;
 pub mod text;
 pub mod value;

@@ -2,18 +2,23 @@
 //!
 //! Owns every static check and the lowering from `ast` to `ir`. It runs all
 //! of them and collects every diagnostic rather than stopping at the first:
-//! arity and documentation (`resolve`), safety (`safety`), stratification
-//! (`stratify`), types (`types`), and the warnings (`warnings`). Citations
-//! are checked separately (`citations`), because only `wirelog check` reads
-//! the articles. Imports `syntax` and `diagnostic` only; evaluates nothing.
+//! arity and documentation (`resolve`), citations as data (`cited`), the
+//! citations against the articles (`citations`, when the articles are
+//! given), safety (`safety`), stratification (`stratify`), types (`types`),
+//! and the warnings (`warnings`). Imports `syntax`, `articles`, `table` and
+//! `diagnostic` only; reads no file and evaluates nothing.
 //!
-//! The pipeline inside `analyze`:
-//! 1. `resolve` interns predicates, attaches `%%` docs, lowers facts, rules and queries;
-//! 2. `safety` checks range restriction on the lowered rules and queries;
-//! 3. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
-//! 4. `types` infers column types and reports certain mismatches;
-//! 5. `warnings` reports undefined predicates, capitalised constants and singletons.
+//! The pipeline inside `analyze_with`:
+//! 1. `resolve` interns predicates, attaches `%%` docs, lowers facts, fact
+//!    tables, rules and queries (`p(X) @ A` to an atom over a hidden relation);
+//! 2. `cited` fills the hidden citation relations and checks `@` and `#export`;
+//! 3. `citations` verifies every citation against the articles;
+//! 4. `safety` checks range restriction on the lowered rules and queries;
+//! 5. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
+//! 6. `types` infers column types and reports certain mismatches;
+//! 7. `warnings` reports undefined predicates, capitalised constants and singletons.
 
+mod cited;
 pub mod citations;
 mod error;
 pub mod ir;
@@ -25,7 +30,9 @@ mod warnings;
 
 pub use error::CheckError;
 
+use crate::articles::Articles;
 use crate::diagnostic::Diagnostic;
+use crate::span::SourceId;
 use crate::syntax::ast;
 
 /// The result of `analyze`: the checked program and everything found on the way.
@@ -44,14 +51,41 @@ impl Analysis {
     }
 }
 
+/// What analysis consults besides the programs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    /// The articles citations name. When given, every citation of a fact is
+    /// verified (`E401` to `E404`) and an article written in an `@` pattern
+    /// (`@ "004"`) is resolved to its id; without them, neither happens.
+    pub articles: Option<&'a Articles>,
+    /// Verify only the citations of facts written in these sources (those
+    /// verified before need not be again); `None` verifies every citation.
+    pub verify_sources: Option<&'a [SourceId]>,
+}
+
 /// Checks `programs`, given in load order (each include already expanded by
-/// the caller into its own program), and builds the checked program.
+/// the caller into its own program), and builds the checked program; no
+/// citation is verified (see [`analyze_with`]).
 ///
 /// Every check runs, whatever the others found; the diagnostics come sorted
 /// by source and position.
 pub fn analyze(programs: &[&ast::Program]) -> Analysis {
+    analyze_with(programs, &Context::default())
+}
+
+/// [`analyze`] with the articles citations are verified against.
+pub fn analyze_with(programs: &[&ast::Program], context: &Context<'_>) -> Analysis {
     let mut errors = Vec::new();
-    let resolved = resolve::resolve_programs(programs, &mut errors);
+    let mut resolved = resolve::resolve_programs(programs, context.articles, &mut errors);
+    cited::complete(&mut resolved, context.articles, &mut errors);
+    if let Some(articles) = context.articles {
+        citations::verify_citations(
+            &resolved.program,
+            articles,
+            context.verify_sources,
+            &mut errors,
+        );
+    }
     safety::check_safety(&resolved, &mut errors);
     let mut program = resolved.program;
     program.strata = stratify::stratify(&program, &mut errors);

@@ -37,7 +37,7 @@ pub fn evaluate(
     Ok(database)
 }
 
-/// Packs every base fact into its relation.
+/// Packs every base fact into its relation: clause facts, then fact-table rows.
 pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
     let mut by_predicate: Vec<Vec<Tuple>> = vec![Vec::new(); program.predicates.len()];
     for fact in &program.facts {
@@ -48,6 +48,11 @@ pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
             .collect();
         if let Some(tuples) = by_predicate.get_mut(fact.predicate.0 as usize) {
             tuples.push(tuple);
+        }
+    }
+    for rows in &program.fact_rows {
+        if let Some(tuples) = by_predicate.get_mut(rows.predicate.0 as usize) {
+            super::bulk::pack_rows(rows, &mut database.store, tuples);
         }
     }
     for (index, tuples) in by_predicate.into_iter().enumerate() {

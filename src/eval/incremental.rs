@@ -20,6 +20,8 @@ pub struct Addition<'a> {
     pub old: &'a Database,
     /// Indexes into `program.facts` of the facts the input added.
     pub new_facts: &'a [usize],
+    /// Indexes into `program.fact_rows` of the fact-table rows the input added.
+    pub new_fact_rows: &'a [usize],
     /// The rules the input added.
     pub new_rules: &'a [RuleId],
 }
@@ -63,21 +65,24 @@ pub fn evaluate_incremental(
     );
     database.continue_ranks_after(old);
     let mut context = Context::new(options, cancel);
-    let mut all_facts: HashMap<PredId, Vec<Tuple>> = HashMap::new();
+    // Only the new facts are packed up front; a recomputed stratum packs
+    // all the facts of its predicates when it needs them.
     let mut new_facts: HashMap<PredId, Vec<Tuple>> = HashMap::new();
-    for (index, fact) in program.facts.iter().enumerate() {
-        let tuple: Tuple = fact
-            .values
-            .iter()
-            .map(|value| database.store.pack(value))
-            .collect();
-        if addition.new_facts.contains(&index) {
-            new_facts
-                .entry(fact.predicate)
-                .or_default()
-                .push(tuple.clone());
+    for &index in addition.new_facts {
+        if let Some(fact) = program.facts.get(index) {
+            let tuple: Tuple = fact
+                .values
+                .iter()
+                .map(|value| database.store.pack(value))
+                .collect();
+            new_facts.entry(fact.predicate).or_default().push(tuple);
         }
-        all_facts.entry(fact.predicate).or_default().push(tuple);
+    }
+    for &index in addition.new_fact_rows {
+        if let Some(rows) = program.fact_rows.get(index) {
+            let tuples = new_facts.entry(rows.predicate).or_default();
+            super::bulk::pack_rows(rows, &mut database.store, tuples);
+        }
     }
     // The old relations, for priming (their values are interned in the new
     // store, which extends the old one); filled on demand.
@@ -107,7 +112,7 @@ pub fn evaluate_incremental(
         if other.iter().any(changed) || positive.iter().any(|predicate| flag(&replaced, *predicate))
         {
             for &predicate in &stratum.predicates {
-                let facts = all_facts.get(&predicate).cloned().unwrap_or_default();
+                let facts = super::bulk::base_tuples(program, predicate, &mut database.store);
                 database.set_relation(predicate, Relation::from_vec(facts));
                 if let Some(slot) = replaced.get_mut(predicate.0 as usize) {
                     *slot = true;

@@ -11,7 +11,8 @@
 //! that produces the same `Database` from the same plan can sit beside this
 //! one (see ARCHITECTURE.md, "Engines").
 //!
-//! Inside, with no cycle: `store`, `tuple` (values and rows) → `database`,
+//! Inside, with no cycle: `store`, `tuple` (values and rows) → `bulk` (fact
+//! tables packed into tuples), `database`,
 //! `context` (limits, options, errors), `expr` (compiled expressions),
 //! `operators` (filtered datafrog join and map) → `aggregate` → `pipeline`
 //! (a planned conjunction wired to datafrog) → `fixpoint`, `query` →
@@ -22,6 +23,7 @@
 //! them back to source.
 
 mod aggregate;
+mod bulk;
 mod context;
 mod database;
 mod expr;

@@ -17,6 +17,7 @@ pub mod answers;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;
+pub mod export;
 pub mod json;
 pub mod schema;
 pub mod table;

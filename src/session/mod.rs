@@ -1,9 +1,12 @@
 //! The session: everything loaded so far, checked and evaluated.
 //!
 //! The only module that runs the pipeline: every change goes through
-//! `Session::commit` → analyze → plan → evaluate → answer, and is kept only
-//! when all of it succeeded. `load` turns files, includes and typed text into
-//! parsed units; `explain` turns typed facts into goals for `provenance` and
+//! `Session::commit` → articles → analyze (citations verified) → plan →
+//! evaluate → answer → export, and is kept only when all of it succeeded.
+//! `load` turns files, includes and typed text into parsed units, reading
+//! their `#articles` folders and `#import` files on the way; `collections`
+//! owns the articles and their metadata facts; `data` owns imports and
+//! exports; `explain` turns typed facts into goals for `provenance` and
 //! records rounds when explanations first need them. The CLI and the REPL
 //! (and later the web view) share it; it renders nothing.
 //!
@@ -13,8 +16,13 @@
 //! that the rejection's diagnostics can be rendered; source names
 //! (`<repl:N>`) are never reused.
 
+mod collections;
+mod data;
 mod explain;
 mod load;
+
+pub use collections::{Collection, METADATA_SOURCE};
+pub use data::Exported;
 
 use crate::analysis::{self, ir};
 use crate::articles::Articles;
@@ -25,7 +33,7 @@ use crate::span::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, Item};
 use crate::text::collapse_whitespace;
 use crate::value::Answer;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -51,6 +59,8 @@ pub struct Unit {
     pub origin: UnitOrigin,
     /// The input (REPL line, `:load`, command-line file) it arrived with; `:undo` removes one input.
     pub input: usize,
+    /// The article folders its `#articles` directives name, read when it was loaded.
+    pub collections: Vec<Arc<Collection>>,
 }
 
 /// Settings of a session.
@@ -62,6 +72,9 @@ pub struct SessionOptions {
     pub record_rounds: bool,
     /// Check only: analyze but never evaluate (for `wirelog check` and `schema`).
     pub check_only: bool,
+    /// The folder relative `#export` paths are written under (`run --output-dir`);
+    /// the current folder when `None`.
+    pub output_dir: Option<PathBuf>,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -92,6 +105,10 @@ pub struct Accepted {
     /// Number of queries it held: answered when typed, kept (for
     /// [`Session::answers`]) when in files.
     pub n_queries: usize,
+    /// Number of rows its `#import`s read (repeated rows counted).
+    pub n_imported_rows: usize,
+    /// The relations its `#export`s wrote.
+    pub exported: Vec<Exported>,
 }
 
 /// What `:undo` removed.
@@ -125,7 +142,17 @@ pub struct Session {
     repl_counter: usize,
     /// How the last evaluation reused the previous model, when it could.
     last_strata_report: Option<StrataReport>,
+    /// The bundled articles and those of the `--articles` folders.
+    base_articles: Articles,
+    /// The `--articles` folders.
+    base_collections: Vec<Collection>,
+    /// Every article citations may name: the base ones and those of the
+    /// `#articles` folders of the loaded inputs.
     articles: Articles,
+    /// The folders `articles` was made of, to notice when it changes.
+    article_key: Vec<PathBuf>,
+    /// The generated source `<articles>`: the articles' metadata facts.
+    metadata: Option<ast::Program>,
 }
 
 impl Default for Session {
@@ -155,7 +182,11 @@ impl Session {
             cancel: Arc::new(AtomicBool::new(false)),
             repl_counter: 0,
             last_strata_report: None,
+            base_articles: Articles::bundled(),
+            base_collections: Vec::new(),
             articles: Articles::bundled(),
+            article_key: Vec::new(),
+            metadata: None,
         }
     }
 
@@ -245,21 +276,23 @@ impl Session {
         mut diagnostics: Vec<Diagnostic>,
         change: Change,
     ) -> Result<Accepted, Rejected> {
-        let count = |units: &[Unit], is_query: bool| {
-            units
-                .iter()
-                .flat_map(|unit| &unit.program.items)
-                .filter(|item| {
-                    if is_query {
-                        matches!(item, Item::Query(_))
-                    } else {
-                        matches!(item, Item::Clause(_))
-                    }
-                })
-                .count()
-        };
-        let n_clauses = count(&new_units, false);
-        let n_queries = count(&new_units, true);
+        let items = || new_units.iter().flat_map(|unit| &unit.program.items);
+        let n_clauses: usize = items()
+            .map(|item| match item {
+                Item::Clause(_) => 1,
+                Item::Facts(run) if run.table.file().is_none() => run.rows.len(),
+                _ => 0,
+            })
+            .sum();
+        let n_imported_rows: usize = items()
+            .map(|item| match item {
+                Item::Facts(run) if run.table.file().is_some() => run.rows.len(),
+                _ => 0,
+            })
+            .sum();
+        let n_queries = items()
+            .filter(|item| matches!(item, Item::Query(_)))
+            .count();
         let Ok(outcome) = self.check_and_evaluate(&new_units, &mut diagnostics, change, n_clauses)
         else {
             return Err(Rejected { diagnostics });
@@ -276,6 +309,11 @@ impl Session {
         if let Some(model) = outcome.model {
             self.model = Some(model);
         }
+        if let Some(state) = outcome.articles {
+            self.articles = state.articles;
+            self.metadata = Some(state.metadata);
+            self.article_key = state.key;
+        }
         if let Some(report) = outcome.strata_report {
             self.last_strata_report = report;
         }
@@ -287,6 +325,8 @@ impl Session {
             answers: outcome.answers,
             n_clauses,
             n_queries,
+            n_imported_rows,
+            exported: outcome.exported,
         })
     }
 
@@ -300,17 +340,55 @@ impl Session {
         change: Change,
         n_clauses: usize,
     ) -> Result<Outcome, ()> {
+        // The articles citations may name: the bundled and `--articles` ones,
+        // and those of the `#articles` folders of every input kept.
+        let key = collections::collection_key(
+            &self.base_collections,
+            self.units.iter().chain(new_units),
+        );
+        let articles_changed = self.metadata.is_none() || key != self.article_key;
+        let fresh_articles = if articles_changed {
+            let (articles, conflicts) =
+                collections::collect_articles(&self.base_articles, self.units.iter().chain(new_units));
+            if !conflicts.is_empty() {
+                diagnostics.extend(conflicts);
+                return Err(());
+            }
+            let text = collections::metadata_text(&articles);
+            let source = self.sources.add(METADATA_SOURCE, text.as_str());
+            let metadata = collections::metadata_program(source, &text);
+            Some(ArticleState {
+                articles,
+                metadata,
+                key,
+            })
+        } else {
+            None
+        };
+        let (articles, metadata) = match (&fresh_articles, &self.metadata) {
+            (Some(state), _) => (&state.articles, &state.metadata),
+            (None, Some(metadata)) => (&self.articles, metadata),
+            (None, None) => return Err(()),
+        };
         // Analysis runs even after syntax errors, on the items that parsed, so one
         // pass reports every problem; nothing is evaluated then.
-        let programs: Vec<&ast::Program> = self
-            .units
-            .iter()
-            .chain(new_units)
-            .map(|unit| &unit.program)
+        let programs: Vec<&ast::Program> = std::iter::once(metadata)
+            .chain(self.units.iter().chain(new_units).map(|unit| &unit.program))
             .collect();
-        let analysis = analysis::analyze(&programs);
+        let mut new_sources: Vec<SourceId> = new_units.iter().map(|unit| unit.source).collect();
+        // Citations are verified when their text arrives, and all of them
+        // again when the articles change.
+        let context = analysis::Context {
+            articles: Some(articles),
+            verify_sources: (!articles_changed).then_some(new_sources.as_slice()),
+        };
+        let analysis = analysis::analyze_with(&programs, &context);
+        if let Some(state) = &fresh_articles
+            && let Some(Item::Doc(block)) = state.metadata.items.first()
+        {
+            new_sources.push(block.span.source);
+        }
         // Warnings about what was accepted earlier were shown then; report only the new ones.
-        let new_sources: Vec<SourceId> = new_units.iter().map(|unit| unit.source).collect();
         diagnostics.extend(analysis.diagnostics.into_iter().filter(|diagnostic| {
             diagnostic.is_error()
                 || diagnostic
@@ -338,6 +416,8 @@ impl Session {
                 }),
                 answers: Vec::new(),
                 strata_report: None,
+                articles: fresh_articles,
+                exported: Vec::new(),
             });
         }
         // The queries typed in this input, found by where they are written.
@@ -347,27 +427,54 @@ impl Session {
             .map(|unit| unit.source)
             .collect();
         let is_typed = |query: &ir::Query| typed.contains(&query.span.source);
+        // A query reading a citation relation no earlier input read makes a
+        // relation the model lacks: the model must be brought up to date.
+        let new_citation_relations = |old: &ir::Program| {
+            program.predicates[old.predicates.len().min(program.predicates.len())..]
+                .iter()
+                .any(|predicate| predicate.citations_of.is_some())
+        };
         let only_queries = change != Change::Replace
             && n_clauses == 0
+            && !articles_changed
             && new_units.iter().all(|unit| {
-                unit.program
-                    .items
-                    .iter()
-                    .all(|item| !matches!(item, Item::Include(_)))
+                unit.program.items.iter().all(|item| {
+                    !matches!(
+                        item,
+                        Item::Include(_) | Item::Facts(_) | Item::Articles(_) | Item::Import(_)
+                    )
+                })
             });
         let mut fresh = None;
         let mut strata_report = None;
         let database = match &mut self.model {
-            Some(model) if only_queries => &mut model.database,
+            Some(model) if only_queries && !new_citation_relations(&model.program) => {
+                &mut model.database
+            }
             Some(model)
-                if change != Change::Replace && same_predicates(&model.program, &program) =>
+                if change != Change::Replace
+                    && !articles_changed
+                    && same_predicates(&model.program, &program) =>
             {
-                // Only additions: bring the old model up to date instead of starting over.
+                // Only additions: bring the old model up to date instead of
+                // starting over. Facts of a predicate the old model did not
+                // have (a citation relation just read) are new too.
+                let n_old = model.program.predicates.len() as u32;
+                let is_new = |source: SourceId, predicate: ir::PredId| {
+                    new_sources.contains(&source) || predicate.0 >= n_old
+                };
                 let new_facts: Vec<usize> = program
                     .facts
                     .iter()
                     .enumerate()
-                    .filter(|(_, fact)| new_sources.contains(&fact.span.source))
+                    .filter(|(_, fact)| is_new(fact.span.source, fact.predicate))
+                    .map(|(index, _)| index)
+                    .collect();
+                let new_fact_rows: Vec<usize> = program
+                    .fact_rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rows)| is_new(rows.span.source, rows.predicate))
                     .map(|(index, _)| index)
                     .collect();
                 let new_rules: Vec<ir::RuleId> = program
@@ -380,6 +487,7 @@ impl Session {
                 let addition = eval::Addition {
                     old: &model.database,
                     new_facts: &new_facts,
+                    new_fact_rows: &new_fact_rows,
                     new_rules: &new_rules,
                 };
                 match eval::evaluate_incremental(&program, &plan, addition, options, &self.cancel) {
@@ -424,6 +532,19 @@ impl Session {
                 }
             }
         }
+        // Exports are written once everything else succeeded, all or none.
+        let exported = match data::write_exports(
+            self.options.output_dir.as_deref(),
+            &program,
+            database,
+            new_units,
+        ) {
+            Ok(exported) => exported,
+            Err(problems) => {
+                diagnostics.extend(problems);
+                return Err(());
+            }
+        };
         let model = fresh.map(|database| {
             // The model keeps the queries of files only, like the units.
             (program.queries, plan.queries) = std::mem::take(&mut program.queries)
@@ -441,6 +562,8 @@ impl Session {
             model,
             answers,
             strata_report,
+            articles: fresh_articles,
+            exported,
         })
     }
 
@@ -497,10 +620,12 @@ impl Session {
             .iter()
             .rev()
             .find(|unit| {
-                unit.program
-                    .items
-                    .iter()
-                    .any(|item| matches!(item, Item::Clause(_)))
+                unit.program.items.iter().any(|item| {
+                    matches!(
+                        item,
+                        Item::Clause(_) | Item::Facts(_) | Item::Articles(_) | Item::Export(_)
+                    )
+                })
             })
             .map(|unit| unit.input)
     }
@@ -519,8 +644,12 @@ impl Session {
             n_clauses: removed
                 .iter()
                 .flat_map(|unit| &unit.program.items)
-                .filter(|item| matches!(item, Item::Clause(_)))
-                .count(),
+                .map(|item| match item {
+                    Item::Clause(_) => 1,
+                    Item::Facts(run) => run.rows.len(),
+                    _ => 0,
+                })
+                .sum(),
             files: removed
                 .iter()
                 .filter(|unit| unit.origin != UnitOrigin::Input)
@@ -534,6 +663,7 @@ impl Session {
                     Item::Clause(clause) => {
                         Some(collapse_whitespace(self.sources.snippet(clause.span)))
                     }
+                    Item::Articles(_) | Item::Import(_) | Item::Export(_) => Some(item.to_string()),
                     _ => None,
                 })
                 .collect(),
@@ -561,12 +691,18 @@ impl Session {
             .collect()
     }
 
-    /// Verifies every citation of the loaded facts against the session's articles.
+    /// Verifies every citation of the loaded facts against the session's
+    /// articles (every load verifies those it adds; this checks all again).
     pub fn check_citations(&self) -> Vec<Diagnostic> {
         match self.program() {
             Some(program) => analysis::citations::check_citations(program, &self.articles),
             None => Vec::new(),
         }
+    }
+
+    /// The folder `#export` paths are written under, if one was set.
+    pub fn output_dir(&self) -> Option<&Path> {
+        self.options.output_dir.as_deref()
     }
 }
 
@@ -578,6 +714,17 @@ struct Outcome {
     answers: Vec<Answer>,
     /// The new value of `last_strata_report`, when evaluation ran.
     strata_report: Option<Option<StrataReport>>,
+    /// The new articles, when they changed.
+    articles: Option<ArticleState>,
+    /// What the input's `#export`s wrote.
+    exported: Vec<Exported>,
+}
+
+/// The articles of a session state and their metadata source.
+struct ArticleState {
+    articles: Articles,
+    metadata: ast::Program,
+    key: Vec<PathBuf>,
 }
 
 /// True when `new` keeps every predicate of `old` under the same id, so the
