@@ -5,7 +5,7 @@
 //! `present::diagnostics` renders them. Every code is a variant of [`Code`]
 //! with its stage and a one-line summary: `E1xx` syntax, `E2xx` analysis,
 //! `E3xx` evaluation, `E4xx` loading (files, includes, citations), `E5xx`
-//! explanation requests, `Wxxx` warnings. `docs/checks.md` lists the same
+//! explanation requests, `E6xx` REPL commands, `Wxxx` warnings. `docs/checks.md` lists the same
 //! codes with the same summaries (a test keeps them in step), and no module
 //! spells a code as a string.
 
@@ -26,6 +26,8 @@ pub enum Stage {
     Loading,
     /// Explanation requests, `:why` and `:whynot` (`E5xx`).
     Explanation,
+    /// The REPL's `:commands` (`E6xx`).
+    Command,
 }
 
 impl Stage {
@@ -37,6 +39,7 @@ impl Stage {
             Stage::Evaluation => "Evaluation",
             Stage::Loading => "Loading",
             Stage::Explanation => "Explanation",
+            Stage::Command => "Command",
         }
     }
 }
@@ -94,6 +97,7 @@ codes! {
     E108 Syntax "a clause head named by a built-in function or a keyword",
     E109 Syntax "an aggregate whose result is not a variable bound with `=`",
     E110 Syntax "nesting deeper than 200 levels",
+    E111 Syntax "syntax of another Datalog or Prolog system (the note gives wirelog's form)",
     E201 Analysis "a predicate used with two arities (both uses are labelled)",
     E202 Analysis "unsafe variable: nothing binds it",
     E203 Analysis "a cycle through negation (every edge of the cycle is labelled)",
@@ -120,6 +124,7 @@ codes! {
     E302 Evaluation "more tuples derived than `--max-tuples` allows",
     E303 Evaluation "more rounds of one recursion than `--max-rounds` allows",
     E304 Evaluation "an evaluation interrupted with Ctrl-C",
+    E305 Evaluation "more distinct texts, or integers beyond ±2^28, than a value can name (2^29 of each)",
     E399 Evaluation "an internal error: a plan that does not fit its program (please report it)",
     E401 Loading "a citation naming no known article (the note lists them)",
     E402 Loading "an article prefix matching several articles",
@@ -143,12 +148,22 @@ codes! {
     E503 Explanation "`:why` or `:whynot` with the wrong number of arguments",
     E504 Explanation "`:why` of a fact that does not hold (the note suggests `:whynot`)",
     E505 Explanation "`:why` or `:whynot` before anything is loaded",
+    E601 Command "an unknown command (the message names the closest)",
+    E602 Command "an ambiguous command prefix (the message lists the commands it starts)",
+    E603 Command "a command with a missing, unexpected or malformed argument",
+    E604 Command "a command naming an unknown predicate, or one with another arity",
+    E605 Command "a command with nothing to act on: nothing loaded, nothing to undo, no answer yet",
+    E606 Command "`:save` onto a file it did not write, without `:save!` or `--force`",
+    E607 Command "a file a command cannot write: a folder, a read-only file, a missing folder, no permission",
+    E608 Command "`:retract` of a clause the session does not hold (the note shows the closest)",
+    E609 Command "`:undo` reaching what was loaded at start-up, without `:undo!`",
     W001 Analysis "an atom (in a rule body, a negation, an aggregate or a query) naming a predicate that no fact or rule defines",
     W002 Analysis "a variable spelled like a known constant but for case",
     W003 Analysis "a named variable used only once in a rule",
     W004 Analysis "`=` or `!=` between values whose types never meet: always false (or true)",
     W005 Analysis "a `%%` block with no clause after it",
     W006 Analysis "a predicate documented twice (the second block is ignored)",
+    W007 Analysis "a constant whose type never occurs in its column: the atom never matches (the note shows the value written in the column's type)",
 }
 
 impl Code {

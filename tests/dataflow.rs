@@ -77,6 +77,7 @@ fn datafrog(
     let options = EvalOptions {
         limits,
         record_rounds: false,
+        ..EvalOptions::default()
     };
     let mut database = eval::evaluate(program, plan, Store::new(), options, &cancel)?;
     let mut answers = Vec::new();
@@ -93,7 +94,7 @@ fn datafrog(
     }
     let relations = (0..program.predicates.len())
         .map(|index| {
-            let rows = database.relation(ir::PredId(index as u32)).to_vec();
+            let rows = database.relation(ir::PredId(index as u32)).to_tuples();
             sorted_rows(&database.store, rows)
         })
         .collect();
@@ -110,6 +111,7 @@ fn on_dataflow(
         eval: EvalOptions {
             limits,
             record_rounds: false,
+            ..EvalOptions::default()
         },
         workers,
         cluster: None,
@@ -125,7 +127,7 @@ fn on_dataflow(
     let database = evaluation.database;
     let relations = (0..program.predicates.len())
         .map(|index| {
-            let rows = database.relation(ir::PredId(index as u32)).to_vec();
+            let rows = database.relation(ir::PredId(index as u32)).to_tuples();
             sorted_rows(&database.store, rows)
         })
         .collect();
@@ -644,6 +646,7 @@ fn live_runaway_stops_and_refuses_further_updates() {
                 max_rounds: 1_000_000,
             },
             record_rounds: false,
+            ..EvalOptions::default()
         },
         workers: 2,
         cluster: None,
@@ -726,6 +729,7 @@ fn on_two_processes(text: &str, limits: Limits) -> Vec<Result<Option<Snapshot>, 
                     eval: EvalOptions {
                         limits,
                         record_rounds: false,
+                        ..EvalOptions::default()
                     },
                     workers: 2,
                     cluster: Some(dataflow::Cluster { addresses, process }),
@@ -743,7 +747,8 @@ fn on_two_processes(text: &str, limits: Limits) -> Vec<Result<Option<Snapshot>, 
                         Snapshot {
                             relations: (0..program.predicates.len())
                                 .map(|index| {
-                                    let rows = database.relation(ir::PredId(index as u32)).to_vec();
+                                    let rows =
+                                        database.relation(ir::PredId(index as u32)).to_tuples();
                                     sorted_rows(&database.store, rows)
                                 })
                                 .collect(),
@@ -837,7 +842,7 @@ fn live_relations(live: &LiveModel, program: &ir::Program) -> Vec<Vec<Vec<Value>
     let database = live.database(Store::new());
     (0..program.predicates.len())
         .map(|index| {
-            let rows = database.relation(ir::PredId(index as u32)).to_vec();
+            let rows = database.relation(ir::PredId(index as u32)).to_tuples();
             sorted_rows(&database.store, rows)
         })
         .collect()

@@ -299,6 +299,22 @@ pub enum CheckError {
         /// The operands.
         operands: Vec<(Span, String)>,
     },
+    /// `W007`: a constant whose type never occurs in its column.
+    #[error("argument {position} of `{predicate}` is never {found}: this atom never matches")]
+    ConstantTypeNeverMatches {
+        /// The predicate.
+        predicate: String,
+        /// The argument, from 1.
+        position: usize,
+        /// The constant's type, with its article (`a string`).
+        found: String,
+        /// What the column holds (`a date`).
+        column: String,
+        /// The constant written in the column's type, when it can be.
+        suggestion: Option<String>,
+        /// The constant.
+        span: Span,
+    },
     /// `W005`: a `%%` block with no clause after it.
     #[error("documentation block is not followed by a clause")]
     DocOrphan {
@@ -376,6 +392,7 @@ impl CheckError {
             CheckError::ComparisonConstant { .. } => Code::W004,
             CheckError::DocOrphan { .. } => Code::W005,
             CheckError::DocDuplicate { .. } => Code::W006,
+            CheckError::ConstantTypeNeverMatches { .. } => Code::W007,
         }
     }
 
@@ -418,7 +435,8 @@ impl CheckError {
             | CheckError::VariableSingleton { span, .. }
             | CheckError::ComparisonConstant { span, .. }
             | CheckError::DocOrphan { span }
-            | CheckError::DocDuplicate { span, .. } => *span,
+            | CheckError::DocDuplicate { span, .. }
+            | CheckError::ConstantTypeNeverMatches { span, .. } => *span,
         }
     }
 
@@ -491,6 +509,21 @@ impl CheckError {
                     diagnostic = diagnostic.with_secondary(*span, message.clone());
                 }
                 diagnostic
+            }
+            CheckError::ConstantTypeNeverMatches {
+                found,
+                column,
+                suggestion,
+                ..
+            } => {
+                let diagnostic = base
+                    .with_label_message(format!("this is {found}; the column holds {column}"));
+                match suggestion {
+                    Some(suggestion) => {
+                        diagnostic.with_note(format!("help: write it as {column}: `{suggestion}`"))
+                    }
+                    None => diagnostic,
+                }
             }
             CheckError::FactTypeMismatch { doc, declared, .. } => base
                 .with_label_message(format!("expected {}", with_article(declared)))

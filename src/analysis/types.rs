@@ -133,6 +133,39 @@ fn arithmetic(op: ArithOp, lhs: Types, rhs: Types) -> Types {
     result
 }
 
+/// `value` written as a constant of the one type in `column`, when its text
+/// reads as one: the string `"2025-10-12"` as the date `2025-10-12`, the
+/// symbol `qatar` as the string `"qatar"`.
+fn written_as(value: &Value, column: Types) -> Option<String> {
+    let text = value.text();
+    let converted = if column == Types::DATE {
+        parse_date(&text).map(Value::Date)
+    } else if column == Types::INT {
+        text.trim().parse::<i64>().ok().map(Value::Integer)
+    } else if column == Types::STRING {
+        Some(Value::String(text))
+    } else if column == Types::SYMBOL {
+        let is_symbol = text.starts_with(|c: char| c.is_ascii_lowercase())
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        is_symbol.then(|| Value::Symbol(text))
+    } else {
+        None
+    }?;
+    Some(converted.to_string())
+}
+
+/// `YYYY-MM-DD` as a calendar date.
+fn parse_date(text: &str) -> Option<crate::value::Date> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year = parts.next()?;
+    let month = parts.next()?;
+    let day = parts.next()?;
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    crate::value::Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
 /// What a function accepts for each argument, and what it returns.
 fn signature(function: Function) -> (Types, Types) {
     match function {
@@ -606,6 +639,7 @@ impl<'a, 'e> Checker<'a, 'e> {
                     for term in &atom.args {
                         self.term(term, aggregate);
                     }
+                    self.constants_in_their_columns(atom);
                 }
                 Literal::Comparison(comparison) => self.comparison(comparison, aggregate),
                 Literal::Builtin(call) => {
@@ -631,6 +665,35 @@ impl<'a, 'e> Checker<'a, 'e> {
                     self.literals(&inner.body, Some(index));
                 }
             }
+        }
+    }
+
+    /// W007: a constant of a type its column never holds (`"2025-10-12"`
+    /// where dates are stored) makes the atom match nothing.
+    fn constants_in_their_columns(&mut self, atom: &'a ast::Atom) {
+        let Some(row) = self
+            .pred_by_name
+            .get(atom.predicate.name.as_str())
+            .and_then(|id| self.columns.get(id.0 as usize))
+        else {
+            return;
+        };
+        for (position, term) in atom.args.iter().enumerate() {
+            let (Term::Constant(constant), Some(&column)) = (term, row.get(position)) else {
+                continue;
+            };
+            let found = Types::of(&constant.value);
+            if !column.disjoint(found) {
+                continue;
+            }
+            self.report(CheckError::ConstantTypeNeverMatches {
+                predicate: atom.predicate.name.clone(),
+                position: position + 1,
+                found: found.describe(),
+                column: column.describe(),
+                suggestion: written_as(&constant.value, column),
+                span: constant.span,
+            });
         }
     }
 
@@ -786,6 +849,56 @@ mod tests {
         for (rules, expected) in cases {
             check_types(rules, expected);
         }
+    }
+
+    #[test]
+    fn a_constant_of_a_type_its_column_never_holds_is_a_warning() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "?- on(\"2025-10-12\").",
+                &["W007: argument 1 of `on` is never a string: this atom never matches"],
+            ),
+            (
+                "?- country(\"qatar\").",
+                &["W007: argument 1 of `country` is never a string: this atom never matches"],
+            ),
+            (
+                "h(C) :- toll(C, \"58\").",
+                &["W007: argument 2 of `toll` is never a string: this atom never matches"],
+            ),
+            ("?- on(2025-10-12). ?- toll(qatar, 58).", &[]),
+            // A column of several types: a constant of yet another type.
+            (
+                "?- mixed(\"a\").",
+                &["W007: argument 1 of `mixed` is never a string: this atom never matches"],
+            ),
+            ("?- mixed(a), mixed(1).", &[]),
+            // Nothing is known of a column nothing fills.
+            ("?- undefined_yet(\"x\").", &["W001"]),
+        ];
+        for (rules, expected) in cases {
+            check_types(rules, expected);
+        }
+        use super::{Types, written_as};
+        use crate::value::Value;
+        let written = |value: Value, column: Types| written_as(&value, column);
+        assert_eq!(
+            written(Value::String("2025-10-12".into()), Types::DATE).as_deref(),
+            Some("2025-10-12")
+        );
+        assert_eq!(written(Value::String("12 Oct".into()), Types::DATE), None);
+        assert_eq!(
+            written(Value::Symbol("qatar".into()), Types::STRING).as_deref(),
+            Some("\"qatar\"")
+        );
+        assert_eq!(
+            written(Value::String("qatar".into()), Types::SYMBOL).as_deref(),
+            Some("qatar")
+        );
+        assert_eq!(
+            written(Value::String("58".into()), Types::INT).as_deref(),
+            Some("58")
+        );
     }
 
     #[test]

@@ -3,13 +3,15 @@
 mod repl;
 
 use clap::{Args, Parser, Subcommand};
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
-use wirelog::diagnostic::Diagnostic;
+use wirelog::analysis::ir::PredId;
+use wirelog::diagnostic::{Code, Diagnostic};
 use wirelog::eval::Limits;
 use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
 use wirelog::provenance::ExplainOptions;
-use wirelog::session::{Session, SessionOptions};
+use wirelog::session::{ProgramSource, Session, SessionOptions, UnitOrigin};
+use wirelog::syntax::ast::Item;
 
 /// wirelog: a Datalog reasoning engine for the news.
 ///
@@ -26,7 +28,17 @@ pub struct Arguments {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Evaluate files and print the answers to every query, in file order.
+    ///
+    /// Exit status: 0 when the answers were printed; 1 when the program or a
+    /// query was rejected (diagnostics on stderr, nothing on stdout), or had
+    /// warnings under --deny-warnings; 2 for a wrong command line.
     Run {
+        #[command(flatten)]
+        program: ProgramArguments,
+        /// Answer this query instead of the files' own (repeatable), e.g.
+        /// `-q '?- mediates(M, T).'`; `?-` and the final `.` may be left out.
+        #[arg(long = "query", short = 'q', value_name = "QUERY")]
+        queries: Vec<String>,
         /// Output format.
         #[arg(long, short, default_value = "table")]
         format: String,
@@ -36,15 +48,24 @@ enum Command {
         /// Print every row of long answers (tables only; CSV and JSON are always complete).
         #[arg(long)]
         all: bool,
-        /// The rule files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
+        /// Join the atoms of every rule and query in the order written: no
+        /// atom moved to avoid a cross product, no plan chosen by relation
+        /// sizes (each recursive rule still starts from its new tuples when
+        /// they come first in its body, and otherwise reads them in place).
+        #[arg(long)]
+        written_order: bool,
+        #[command(flatten)]
+        warnings: WarningArguments,
     },
     /// Parse and run every check, including citations, without answering queries.
+    ///
+    /// Exit status: 0 when every check passed; 1 on an error, or a warning
+    /// under --deny-warnings; 2 for a wrong command line.
     Check {
-        /// The rule files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
+        #[command(flatten)]
+        program: ProgramArguments,
+        #[command(flatten)]
+        warnings: WarningArguments,
     },
     /// List the documented predicates (of the bundled knowledge base when no file is given).
     Schema {
@@ -52,6 +73,9 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Open a REPL on the given files.
+    ///
+    /// Exit status: 0; with standard input not a terminal (a script), 1 when
+    /// any of its inputs was rejected.
     Repl {
         /// Also load the bundled news knowledge base.
         #[arg(long)]
@@ -59,6 +83,24 @@ enum Command {
         /// The rule files.
         files: Vec<PathBuf>,
     },
+}
+
+/// What makes up the program of `run` and `check`.
+#[derive(Args, Debug)]
+struct ProgramArguments {
+    /// Also load the bundled news knowledge base (first, before the files).
+    #[arg(long)]
+    news: bool,
+    /// The rule files; `-` reads a program from standard input.
+    files: Vec<PathBuf>,
+}
+
+/// How warnings count.
+#[derive(Args, Debug, Clone, Copy)]
+struct WarningArguments {
+    /// Fail (exit 1) when there is any warning, as for an error: for CI.
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -81,14 +123,108 @@ pub fn run(arguments: Arguments) -> i32 {
         None => repl::start(limits, true, &[]),
         Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
         Some(Command::Run {
+            program,
+            queries,
             format,
             explain,
             all,
-            files,
-        }) => run_files(limits, &format, explain, all, &files),
-        Some(Command::Check { files }) => check_files(limits, &files),
+            written_order,
+            warnings,
+        }) => run_files(
+            limits,
+            &program,
+            &queries,
+            &RunOutput {
+                format,
+                explain,
+                all,
+                written_order,
+            },
+            warnings,
+        ),
+        Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
         Some(Command::Schema { files }) => schema(limits, &files),
     }
+}
+
+/// How `run` prints.
+struct RunOutput {
+    format: String,
+    explain: bool,
+    all: bool,
+    written_order: bool,
+}
+
+/// The parts of the program in order: `<news>`, then the files (`-` is
+/// standard input, read once), then the `--query` texts. `Err` holds the
+/// exit code after a message.
+fn program_sources(
+    program: &ProgramArguments,
+    queries: &[String],
+) -> Result<Vec<ProgramSource>, i32> {
+    let mut sources = Vec::new();
+    if program.news {
+        sources.push(ProgramSource::News);
+    }
+    let mut stdin_read = false;
+    for file in &program.files {
+        if file.as_os_str() != "-" {
+            sources.push(ProgramSource::File(file.clone()));
+            continue;
+        }
+        if stdin_read {
+            eprintln!("error: `-` (standard input) can be given once");
+            return Err(2);
+        }
+        stdin_read = true;
+        let mut text = String::new();
+        if let Err(error) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error: cannot read the program from standard input: {error}");
+            return Err(1);
+        }
+        sources.push(ProgramSource::Text {
+            name: "<stdin>".to_string(),
+            text,
+        });
+    }
+    for (index, query) in queries.iter().enumerate() {
+        sources.push(ProgramSource::Text {
+            name: format!("<query:{}>", index + 1),
+            text: query_text(query),
+        });
+    }
+    if sources.is_empty() {
+        eprintln!(
+            "error: nothing to run: give rule files, `-` for standard input, `--news`, or `--query`"
+        );
+        return Err(2);
+    }
+    Ok(sources)
+}
+
+/// A `--query` as a query: `?-` and the final `.` added when left out.
+fn query_text(query: &str) -> String {
+    let trimmed = query.trim();
+    let mut text = if trimmed.starts_with("?-") {
+        trimmed.to_string()
+    } else {
+        format!("?- {trimmed}")
+    };
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
+/// Under `--deny-warnings`, the warnings as a failure: printed with a
+/// closing line, and true.
+fn warnings_denied(session: &Session, warnings: &[Diagnostic], deny: WarningArguments) -> bool {
+    if !deny.deny_warnings || warnings.is_empty() {
+        return false;
+    }
+    print_diagnostics(session, warnings);
+    eprintln!("error: warnings are denied (`--deny-warnings`)");
+    true
 }
 
 /// True when diagnostics on stderr may be coloured.
@@ -108,7 +244,14 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
     }
 }
 
-fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[PathBuf]) -> i32 {
+fn run_files(
+    limits: Limits,
+    program: &ProgramArguments,
+    queries: &[String],
+    output: &RunOutput,
+    deny: WarningArguments,
+) -> i32 {
+    let (format, explain, all) = (output.format.as_str(), output.explain, output.all);
     // `dot` exists only for explanations.
     let dot = format.trim().eq_ignore_ascii_case("dot");
     if dot && !explain {
@@ -123,26 +266,46 @@ fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[Pa
             return 2;
         }
     };
+    let sources = match program_sources(program, queries) {
+        Ok(sources) => sources,
+        Err(code) => return code,
+    };
+    // A run answers the files' queries and ends: a query with constants
+    // computes only what it needs.
     let mut session = Session::new(SessionOptions {
         limits,
         record_rounds: explain,
+        demand: true,
+        written_order: output.written_order,
         ..SessionOptions::default()
     });
-    let accepted = match session.load_files(files) {
+    let accepted = match session.load_program(&sources) {
         Ok(accepted) => accepted,
         Err(rejected) => {
             print_diagnostics(&session, &rejected.diagnostics);
             return 1;
         }
     };
+    if let Some(problem) = queries_only(&session, queries.len()) {
+        print_diagnostics(&session, &[problem]);
+        return 1;
+    }
+    if warnings_denied(&session, &accepted.warnings, deny) {
+        return 1;
+    }
     print_diagnostics(&session, &accepted.warnings);
-    let answers = match session.answers() {
+    let mut answers = match session.answers() {
         Ok(answers) => answers,
         Err(rejected) => {
             print_diagnostics(&session, &rejected.diagnostics);
             return 1;
         }
     };
+    if !queries.is_empty() {
+        // `--query` answers replace the files' own: they are the last ones.
+        let n_asked = n_queries_asked(&session);
+        answers.drain(..answers.len().saturating_sub(n_asked));
+    }
     let explanations = if explain {
         match session.explain_answers(&answers, MAX_EXPLAINED_ROWS, &ExplainOptions::default()) {
             Ok(explanations) => Some(explanations),
@@ -181,20 +344,65 @@ fn run_files(limits: Limits, format: &str, explain: bool, all: bool, files: &[Pa
 /// Most answer rows explained per query by `run --explain`.
 const MAX_EXPLAINED_ROWS: usize = 20;
 
-fn check_files(limits: Limits, files: &[PathBuf]) -> i32 {
+/// The units `--query` texts were loaded as.
+fn query_units(session: &Session) -> impl Iterator<Item = &wirelog::session::Unit> {
+    session.units().iter().filter(|unit| {
+        unit.origin == UnitOrigin::Text
+            && session.sources().name(unit.source).starts_with("<query:")
+    })
+}
+
+/// The number of queries given with `--query`.
+fn n_queries_asked(session: &Session) -> usize {
+    query_units(session)
+        .flat_map(|unit| &unit.program.items)
+        .filter(|item| matches!(item, Item::Query(_)))
+        .count()
+}
+
+/// E412 when a `--query` text holds something other than queries (it would
+/// change the program instead of asking it).
+fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
+    if n_given == 0 {
+        return None;
+    }
+    query_units(session)
+        .flat_map(|unit| &unit.program.items)
+        .find(|item| !matches!(item, Item::Query(_) | Item::Doc(_)))
+        .map(|item| {
+            let span = item.span();
+            Diagnostic::error(
+                Code::E412,
+                "`--query` takes queries such as `?- p(X).`",
+                span,
+            )
+            .with_note("facts and rules go in a file, or in standard input with `-`")
+        })
+}
+
+fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArguments) -> i32 {
+    let sources = match program_sources(program, &[]) {
+        Ok(sources) => sources,
+        Err(code) => return code,
+    };
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
         ..SessionOptions::default()
     });
-    match session.load_files(files) {
+    match session.load_program(&sources) {
         Ok(accepted) => {
             let mut diagnostics = accepted.warnings;
             let citation_problems = session.check_citations();
             let failed = !citation_problems.is_empty();
+            let n_warnings = diagnostics.len();
             diagnostics.extend(citation_problems);
             print_diagnostics(&session, &diagnostics);
             if failed {
+                return 1;
+            }
+            if deny.deny_warnings && n_warnings > 0 {
+                eprintln!("error: warnings are denied (`--deny-warnings`)");
                 return 1;
             }
             if let Some(program) = session.program() {
@@ -233,7 +441,16 @@ fn schema(limits: Limits, files: &[PathBuf]) -> i32 {
         return 1;
     }
     if let Some(program) = session.program() {
-        print!("{}", present::schema::render_schema(program, None));
+        let all: Vec<PredId> = (0..program.predicates.len() as u32).map(PredId).collect();
+        let options = present::schema::SchemaOptions {
+            sources: Some(session.sources()),
+            tuples: None,
+            describe: true,
+        };
+        print!(
+            "{}",
+            present::schema::render_schema(program, &all, &options)
+        );
     }
     0
 }

@@ -51,6 +51,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
 
     let started = Instant::now();
     let mut loaded: Vec<String> = Vec::new();
+    let mut start_up_failed = false;
     if news {
         match session.load_news() {
             Ok(_) => loaded.push("the news knowledge base".to_string()),
@@ -61,6 +62,7 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
                     shell.view.color,
                 ));
                 print_errors("the news knowledge base was not loaded\n");
+                start_up_failed = true;
             }
         }
     }
@@ -93,9 +95,14 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
                     names.join(", ")
                 ));
                 print_errors(&errors);
+                start_up_failed = true;
             }
         }
     }
+    // What is loaded now is the start-up knowledge base: `:undo` keeps it,
+    // and it is on disk already, so nothing is unsaved yet.
+    session.mark_start_up();
+    shell.mark_saved(&session);
     if interactive {
         print_banner(&session, &loaded, started);
     }
@@ -118,6 +125,9 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
         editor,
         history,
         lines: Lines::new(),
+        interactive,
+        any_failed: start_up_failed,
+        vocabulary_generation: None,
     };
     repl.run()
 }
@@ -130,6 +140,12 @@ struct Repl {
     history: Option<PathBuf>,
     /// The lines of a clause typed so far, waiting for its final `.`.
     lines: Lines,
+    /// Standard input is a terminal (not a script).
+    interactive: bool,
+    /// Some input was rejected: a script then exits with status 1.
+    any_failed: bool,
+    /// The session's generation the completion vocabulary was built for.
+    vocabulary_generation: Option<u64>,
 }
 
 /// What to do after a line.
@@ -141,10 +157,15 @@ enum Flow {
 impl Repl {
     fn run(&mut self) -> i32 {
         loop {
-            let vocabulary = Vocabulary::of(&self.session);
+            let generation = self.session.generation();
+            let rebuild = self.vocabulary_generation != Some(generation);
+            let vocabulary = rebuild.then(|| Vocabulary::of(&self.session));
+            self.vocabulary_generation = Some(generation);
             if let Some(helper) = self.editor.helper_mut() {
                 helper.pending = self.lines.pending().to_string();
-                helper.vocabulary = vocabulary;
+                if let Some(vocabulary) = vocabulary {
+                    helper.vocabulary = vocabulary;
+                }
             }
             let prompt = if !self.lines.is_open() {
                 PROMPT
@@ -153,14 +174,19 @@ impl Repl {
             };
             match self.editor.readline(prompt) {
                 Ok(buffer) => {
-                    // Pasted text may hold several lines: take them one by one, as if typed.
+                    self.shell.typed();
+                    // A bracketed paste arrives as one buffer of several lines:
+                    // take them one by one, as if typed. (Lines pasted without
+                    // bracketed paste arrive one `readline` each: rustyline's
+                    // `buffer-redux` feature keeps what it read past the first.)
                     for line in buffer.split('\n') {
                         if let Flow::Quit = self.line(line) {
-                            return 0;
+                            return self.exit_code();
                         }
                     }
                 }
                 Err(ReadlineError::Interrupted) => {
+                    self.shell.typed();
                     if self.lines.abandon() {
                         println!("(input abandoned)");
                     } else {
@@ -168,16 +194,38 @@ impl Repl {
                     }
                 }
                 Err(ReadlineError::Eof) => {
-                    if self.lines.abandon() {
-                        println!("(input abandoned)");
+                    if !self.interactive {
+                        if self.lines.abandon() {
+                            eprintln!("error: the input ends inside a clause (no final `.`)");
+                            self.any_failed = true;
+                        }
+                        return self.exit_code();
                     }
-                    return 0;
+                    let open = self
+                        .lines
+                        .is_open()
+                        .then(|| self.lines.pending().to_string());
+                    let reply = self.shell.end_of_input(&self.session, open.as_deref());
+                    print_text(&reply.to_text(&self.shell.view, self.session.sources()));
+                    if reply.quit {
+                        return self.exit_code();
+                    }
                 }
                 Err(error) => {
                     eprintln!("error: cannot read input: {error}");
                     return 1;
                 }
             }
+        }
+    }
+
+    /// 0, or 1 for a script (standard input not a terminal) with an input
+    /// that was rejected.
+    fn exit_code(&self) -> i32 {
+        if !self.interactive && self.any_failed {
+            1
+        } else {
+            0
         }
     }
 
@@ -203,6 +251,7 @@ impl Repl {
             };
         }
         let reply = self.shell.run(&mut self.session, &input);
+        self.any_failed |= reply.failed();
         print_text(&reply.to_text(&self.shell.view, self.session.sources()));
         if reply.quit {
             Flow::Quit

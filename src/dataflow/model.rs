@@ -184,7 +184,7 @@ impl Model {
         let mut next_rank: u64 = 1;
         for index in 0..self.relations.len() {
             let predicate = PredId(index as u32);
-            database_with_rounds.set_tuples(predicate, database.relation(predicate).to_vec());
+            database_with_rounds.set_tuples(predicate, database.relation(predicate).to_tuples());
         }
         for stratum in blueprint
             .strata

@@ -36,6 +36,16 @@ pub struct EvalOptions {
     pub limits: Limits,
     /// Record each tuple's round, so explanations can rebuild shortest derivations.
     pub record_rounds: bool,
+    /// Evaluate only what the program's queries need: strata that only
+    /// queries answered from demand (magic sets) read are left out of the
+    /// model, and each such query computes the part it asks for. For a run
+    /// that answers its queries and ends; a model kept for later questions
+    /// is complete without it.
+    pub demand: bool,
+    /// Run each recursive rule in its written order (reading its new tuples
+    /// in place) instead of choosing, each round, the plan that relation
+    /// sizes say is cheaper.
+    pub written_order: bool,
 }
 
 /// Where an evaluation error happened.
@@ -80,6 +90,11 @@ pub enum EvalError {
         /// A rule of the stratum that was running.
         origin: Option<Origin>,
     },
+    /// More distinct texts (or large integers) than a packed value can name.
+    #[error(
+        "evaluation stopped after interning 536,870,912 distinct texts or large integers (the most a value can name)"
+    )]
+    ValuesExhausted,
     /// Ctrl-C.
     #[error("evaluation interrupted")]
     Interrupted,
@@ -103,7 +118,7 @@ impl EvalError {
             EvalError::Value { origin, .. } => Some(*origin),
             EvalError::TupleLimitExceeded { origin, .. }
             | EvalError::RoundLimitExceeded { origin, .. } => *origin,
-            EvalError::Interrupted | EvalError::Internal(_) => None,
+            EvalError::ValuesExhausted | EvalError::Interrupted | EvalError::Internal(_) => None,
         }
     }
 }

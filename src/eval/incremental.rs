@@ -1,16 +1,14 @@
 //! Incremental evaluation: bringing an evaluated model up to date after an
 //! input that only added facts and rules, propagating only what is new.
 
-use super::context::{Context, EvalError, EvalOptions, Origin};
-use super::database::{Database, Relations};
-use super::fixpoint::{evaluate_stratum, run_to_fixpoint};
-use super::pipeline::{Pipeline, PrimedStage, run_alone};
-use super::store::Store;
-use super::tuple::Tuple;
+use super::context::{Context, EvalError, EvalOptions};
+use super::database::Database;
+use super::fixpoint::rules_reading_none_of;
+use super::fixpoint::{Start, run_stratum, store_fits};
+use super::storage::{Relation, RelationBuilder};
+use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId, RuleId};
 use crate::plan::{Check, ConjunctionPlan, ProgramPlan};
-use datafrog::{Iteration, Relation, Variable};
-use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 
 /// What one input added to an evaluated program. Predicates keep their ids
@@ -42,11 +40,11 @@ pub struct StrataReport {
 ///
 /// 1. A stratum that reads nothing changed is taken over as it was.
 /// 2. A stratum whose rules read changed predicates only positively is
-///    updated semi-naively: its variables start with the old relations as
-///    already-known (stable) tuples and the new tuples as new (recent) ones,
-///    and each rule's keyed join variables are primed with what a run over the
-///    old relations joined, so only combinations involving a new tuple are
-///    computed. A new rule's output over the old relations is added once.
+///    updated semi-naively: its relations start with the old rows as
+///    already known (stable) and the new facts as new (recent) ones, and
+///    lower predicates that grew join in with their new rows as recent, so
+///    each rule's variants compute only combinations involving a new row.
+///    A new rule runs once over everything in the first round.
 /// 3. A stratum that negates or aggregates a changed predicate, or reads one
 ///    that was recomputed (which may have lost tuples), is evaluated again
 ///    from its facts.
@@ -58,38 +56,54 @@ pub fn evaluate_incremental(
     cancel: &AtomicBool,
 ) -> Result<(Database, StrataReport), EvalError> {
     let old = addition.old;
-    let mut database = Database::new(
-        old.store.clone(),
-        program.predicates.len(),
-        options.record_rounds,
-    );
+    if old.pending.is_some() {
+        // A model evaluated on demand is not complete enough to update.
+        let database =
+            super::fixpoint::evaluate(program, plan, old.store.clone(), options, cancel)?;
+        let report = StrataReport {
+            recomputed: plan.strata.len(),
+            ..StrataReport::default()
+        };
+        return Ok((database, report));
+    }
+    let mut database = Database::for_program(old.store.clone(), program, options.record_rounds);
     database.continue_ranks_after(old);
     let mut context = Context::new(options, cancel);
+    let n_predicates = program.predicates.len();
     // Only the new facts are packed up front; a recomputed stratum packs
-    // all the facts of its predicates when it needs them.
-    let mut new_facts: HashMap<PredId, Vec<Tuple>> = HashMap::new();
+    // all the base facts of its predicates when it needs them (a large
+    // import is not repacked for a fact typed beside it).
+    let mut new_facts: Vec<Option<RelationBuilder>> = (0..n_predicates).map(|_| None).collect();
+    let mut row: Vec<Packed> = Vec::new();
     for &index in addition.new_facts {
-        if let Some(fact) = program.facts.get(index) {
-            let tuple: Tuple = fact
-                .values
-                .iter()
-                .map(|value| database.store.pack(value))
-                .collect();
-            new_facts.entry(fact.predicate).or_default().push(tuple);
+        if let Some(fact) = program.facts.get(index)
+            && let Some(builder) = new_facts.get_mut(fact.predicate.0 as usize)
+        {
+            row.clear();
+            row.extend(fact.values.iter().map(|value| database.store.pack(value)));
+            builder
+                .get_or_insert_with(|| RelationBuilder::new(fact.values.len()))
+                .push(&row);
         }
     }
     for &index in addition.new_fact_rows {
-        if let Some(rows) = program.fact_rows.get(index) {
-            let tuples = new_facts.entry(rows.predicate).or_default();
-            super::bulk::pack_rows(rows, &mut database.store, tuples);
+        if let Some(rows) = program.fact_rows.get(index)
+            && let Some(builder) = new_facts.get_mut(rows.predicate.0 as usize)
+        {
+            let builder = builder.get_or_insert_with(|| RelationBuilder::new(rows.table.arity()));
+            super::bulk::pack_rows(rows, &mut database.store, builder);
         }
     }
-    // The old relations, for priming (their values are interned in the new
-    // store, which extends the old one); filled on demand.
-    let mut old_view = Relations::new(program.predicates.len(), false);
-    let mut in_view: Vec<bool> = vec![false; program.predicates.len()];
-    let mut grown: Vec<bool> = vec![false; program.predicates.len()];
-    let mut replaced: Vec<bool> = vec![false; program.predicates.len()];
+    store_fits(&database.store)?;
+    let finish = |builders: Vec<Option<RelationBuilder>>| -> Vec<Option<Relation>> {
+        builders
+            .into_iter()
+            .map(|builder| builder.map(RelationBuilder::finish))
+            .collect()
+    };
+    let mut new_facts = finish(new_facts);
+    let mut grown: Vec<bool> = vec![false; n_predicates];
+    let mut replaced: Vec<bool> = vec![false; n_predicates];
     let flag = |flags: &[bool], predicate: PredId| {
         flags.get(predicate.0 as usize).copied().unwrap_or(false)
     };
@@ -100,59 +114,60 @@ pub fn evaluate_incremental(
         for rule in &stratum.rules {
             conjunction_reads(&rule.body, &mut positive, &mut other);
         }
-        let adds = stratum
-            .predicates
-            .iter()
-            .any(|predicate| new_facts.contains_key(predicate))
+        let has_new_facts = |predicate: &PredId| {
+            new_facts
+                .get(predicate.0 as usize)
+                .is_some_and(|facts| facts.as_ref().is_some_and(|facts| !facts.is_empty()))
+        };
+        let adds = stratum.predicates.iter().any(has_new_facts)
             || stratum
                 .rules
                 .iter()
                 .any(|rule| addition.new_rules.contains(&rule.rule));
         let changed = |predicate: &PredId| flag(&grown, *predicate) || flag(&replaced, *predicate);
+        let take = |facts: &mut Vec<Option<Relation>>, predicate: PredId| {
+            facts.get_mut(predicate.0 as usize).and_then(Option::take)
+        };
         if other.iter().any(changed) || positive.iter().any(|predicate| flag(&replaced, *predicate))
         {
+            let mut start = Start::default();
             for &predicate in &stratum.predicates {
-                let facts = super::bulk::base_tuples(program, predicate, &mut database.store);
-                database.set_relation(predicate, Relation::from_vec(facts));
+                let facts = base_facts(program, predicate, &mut database.store);
+                start.added.push((predicate, facts));
                 if let Some(slot) = replaced.get_mut(predicate.0 as usize) {
                     *slot = true;
                 }
             }
-            evaluate_stratum(
-                &mut database,
-                &stratum.predicates,
-                &stratum.rules,
-                &mut context,
-            )?;
+            store_fits(&database.store)?;
+            start.once = rules_reading_none_of(stratum, &stratum.predicates);
+            run_stratum(&mut database, stratum, start, &mut context)?;
             report.recomputed += 1;
         } else if adds || positive.iter().any(|predicate| flag(&grown, *predicate)) {
-            for rule in &stratum.rules {
-                let mut reads = Vec::new();
-                conjunction_reads(&rule.body, &mut reads, &mut Vec::new());
-                let mut nonmonotone = Vec::new();
-                conjunction_reads(&rule.body, &mut Vec::new(), &mut nonmonotone);
-                for predicate in reads.into_iter().chain(nonmonotone) {
-                    if let Some(seen) = in_view.get_mut(predicate.0 as usize)
-                        && !*seen
-                    {
-                        *seen = true;
-                        old_view.set_relation(
-                            predicate,
-                            Relation::from_vec(old.relation(predicate).to_vec()),
-                        );
-                    }
+            let mut start = Start::default();
+            for &predicate in &stratum.predicates {
+                start.known.push((predicate, old.relation(predicate)));
+                if let Some(facts) = take(&mut new_facts, predicate) {
+                    start.added.push((predicate, facts));
                 }
+                database.copy_rounds_from(old, predicate);
             }
-            update_stratum(
-                &mut database,
-                old,
-                &old_view,
-                stratum,
-                &new_facts,
-                addition.new_rules,
-                &grown,
-                &mut context,
-            )?;
+            let mut lower: Vec<PredId> = positive
+                .iter()
+                .copied()
+                .filter(|predicate| {
+                    flag(&grown, *predicate) && !stratum.predicates.contains(predicate)
+                })
+                .collect();
+            lower.sort();
+            lower.dedup();
+            start.grown = lower
+                .into_iter()
+                .map(|predicate| (predicate, old.relation(predicate)))
+                .collect();
+            start.once = (0..stratum.rules.len())
+                .filter(|&position| addition.new_rules.contains(&stratum.rules[position].rule))
+                .collect();
+            run_stratum(&mut database, stratum, start, &mut context)?;
             for &predicate in &stratum.predicates {
                 if database.relation(predicate).len() > old.relation(predicate).len()
                     && let Some(slot) = grown.get_mut(predicate.0 as usize)
@@ -163,130 +178,13 @@ pub fn evaluate_incremental(
             report.incremental += 1;
         } else {
             for &predicate in &stratum.predicates {
-                database.set_relation(
-                    predicate,
-                    Relation::from_vec(old.relation(predicate).to_vec()),
-                );
+                database.set_relation(predicate, old.relation(predicate).clone());
                 database.copy_rounds_from(old, predicate);
             }
             report.reused += 1;
         }
     }
     Ok((database, report))
-}
-
-/// Step 2 of `evaluate_incremental` for one stratum.
-#[allow(clippy::too_many_arguments)]
-fn update_stratum(
-    database: &mut Database,
-    old: &Database,
-    old_view: &Relations,
-    stratum: &crate::plan::StratumPlan,
-    new_facts: &HashMap<PredId, Vec<Tuple>>,
-    new_rules: &[RuleId],
-    grown: &[bool],
-    context: &mut Context<'_>,
-) -> Result<(), EvalError> {
-    let mut iteration = Iteration::new();
-    let mut variables: HashMap<PredId, Variable<Tuple>> = HashMap::new();
-    for &predicate in &stratum.predicates {
-        let variable = iteration.variable::<Tuple>(&format!("p{}", predicate.0));
-        variable
-            .stable
-            .borrow_mut()
-            .push(Relation::from_vec(old.relation(predicate).to_vec()));
-        if let Some(facts) = new_facts.get(&predicate) {
-            variable.insert(Relation::from_vec(facts.clone()));
-        }
-        database.copy_rounds_from(old, predicate);
-        variables.insert(predicate, variable);
-    }
-    for rule in &stratum.rules {
-        for stage in &rule.body.stages {
-            let predicate = stage.predicate;
-            if variables.contains_key(&predicate) {
-                continue;
-            }
-            let variable = iteration.variable::<Tuple>(&format!("p{}", predicate.0));
-            variable
-                .stable
-                .borrow_mut()
-                .push(Relation::from_vec(old.relation(predicate).to_vec()));
-            if grown.get(predicate.0 as usize).copied().unwrap_or(false) {
-                // Deduplication against the old tuples leaves exactly the new ones recent.
-                variable.insert(Relation::from_vec(database.relation(predicate).to_vec()));
-            }
-            variables.insert(predicate, variable);
-        }
-    }
-    // Lower predicates that grew have new tuples to join, like the stratum's own.
-    let changing = |predicate: PredId| {
-        stratum.predicates.contains(&predicate)
-            || grown.get(predicate.0 as usize).copied().unwrap_or(false)
-    };
-    let mut pipelines = Vec::with_capacity(stratum.rules.len());
-    for rule in &stratum.rules {
-        let origin = Origin::Rule(rule.rule);
-        let (stages, output) = prime(
-            &rule.body,
-            origin,
-            old_view,
-            &mut database.store,
-            &changing,
-            context,
-        )?;
-        let head = variables
-            .get(&rule.head)
-            .cloned()
-            .ok_or_else(|| EvalError::Internal("rule head outside its stratum".into()))?;
-        let pipeline = Pipeline::new(
-            &rule.body,
-            origin,
-            &mut iteration,
-            &mut variables,
-            &database.relations,
-            &mut database.store,
-            head.clone(),
-            None,
-            &changing,
-            context,
-        )?;
-        pipeline.prime(stages);
-        if new_rules.contains(&rule.rule) {
-            head.insert(output);
-        }
-        pipelines.push(pipeline);
-    }
-    run_to_fixpoint(
-        &mut iteration,
-        &variables,
-        &stratum.predicates,
-        &mut pipelines,
-        database,
-        context,
-    )?;
-    drop(pipelines);
-    for &predicate in &stratum.predicates {
-        if let Some(variable) = variables.remove(&predicate) {
-            database.set_relation(predicate, variable.complete());
-        }
-    }
-    Ok(())
-}
-
-/// Runs one rule body over `view` (the old relations) to completion and
-/// returns what its keyed variables hold, and its output; values it computes
-/// are interned in `store`.
-fn prime(
-    plan: &ConjunctionPlan,
-    origin: Origin,
-    view: &Relations,
-    store: &mut Store,
-    changing: &dyn Fn(PredId) -> bool,
-    context: &mut Context<'_>,
-) -> Result<(Vec<PrimedStage>, Relation<Tuple>), EvalError> {
-    let (pipeline, output) = run_alone(plan, origin, view, store, &[], changing, context)?;
-    Ok((pipeline.into_primed(), output))
 }
 
 /// The predicates a conjunction reads: positively through its stages, and
@@ -307,4 +205,24 @@ fn conjunction_reads(plan: &ConjunctionPlan, positive: &mut Vec<PredId>, other: 
         conjunction_reads(&aggregate.body, &mut inner, other);
         other.extend(inner);
     }
+}
+
+/// Every base fact of `predicate`, its clause facts and its table rows, as
+/// a relation.
+fn base_facts(program: &ir::Program, predicate: PredId, store: &mut Store) -> Relation {
+    let arity = program
+        .predicates
+        .get(predicate.0 as usize)
+        .map_or(0, |declared| declared.arity);
+    let mut builder = RelationBuilder::new(arity);
+    let mut row: Vec<Packed> = Vec::new();
+    for fact in program.facts.iter().filter(|fact| fact.predicate == predicate) {
+        row.clear();
+        row.extend(fact.values.iter().map(|value| store.pack(value)));
+        builder.push(&row);
+    }
+    for rows in program.fact_rows.iter().filter(|rows| rows.predicate == predicate) {
+        super::bulk::pack_rows(rows, store, &mut builder);
+    }
+    builder.finish()
 }

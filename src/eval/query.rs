@@ -8,7 +8,8 @@
 
 use super::context::{Context, EvalError, EvalOptions, Origin};
 use super::database::Database;
-use super::pipeline::run_conjunction;
+use super::demand::{answer_from_demand, complete_for};
+use super::join::run_conjunction;
 use super::store::{Packed, Store};
 use super::tuple::Tuple;
 use crate::analysis::ir::{self, PredId};
@@ -28,7 +29,9 @@ pub fn evaluate_conjunction(
     cancel: &AtomicBool,
 ) -> Result<Vec<Tuple>, EvalError> {
     let mut context = Context::new(options, cancel);
-    let Database { store, relations } = database;
+    let Database {
+        store, relations, ..
+    } = database;
     run_conjunction(plan, origin, relations, store, seed, &mut context)
 }
 
@@ -99,7 +102,13 @@ pub fn answer_query(
     options: EvalOptions,
     cancel: &AtomicBool,
 ) -> Result<Answer, EvalError> {
-    let rows = evaluate_conjunction(plan, Origin::Query(index), database, &[], options, cancel)?;
+    let rows = match answer_from_demand(index, database, options, cancel)? {
+        Some(rows) => rows,
+        None => {
+            complete_for(plan, database, options, cancel)?;
+            evaluate_conjunction(plan, Origin::Query(index), database, &[], options, cancel)?
+        }
+    };
     let columns = query
         .shown
         .iter()
@@ -127,7 +136,7 @@ pub fn relation_answer(
     query: String,
     columns: Vec<String>,
 ) -> Answer {
-    let rows = database.relation(predicate).to_vec();
+    let rows = database.relation(predicate).to_tuples();
     sorted_answer(query, columns, rows, &database.store)
 }
 

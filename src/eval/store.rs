@@ -1,13 +1,19 @@
-//! Values as the evaluator stores them: one `u64` each, symbols and strings interned.
+//! Values as the evaluator stores them: one `u32` each, symbols, strings and
+//! large integers interned.
 //!
-//! A `Packed` value is a 3-bit tag and a 61-bit payload, so a tuple is a short
-//! run of machine words that sorts and compares without touching the heap.
-//! Integers that fit in 61 bits and dates are stored inline; symbols,
-//! strings and the rare large integer are indexes into the `Store`. The
-//! encoding is canonical (an integer has exactly one encoding), so two packed
-//! values are equal exactly when the values are. The order of `Packed` is an
-//! arbitrary total order used for storage; the order users see is
-//! `Store::compare`.
+//! A `Packed` value is a 3-bit tag and a 29-bit payload, so a row of a binary
+//! relation is one `u64`, as narrow as a hand-written `(u32, u32)`, and sorts
+//! and compares without touching the heap. Integers in ±2^28 and dates are
+//! stored inline, offset by 2^28 so that their bits sort in numeric order
+//! (a join can cut a sorted run at `X < Y` by binary search); symbols,
+//! strings and other integers are indexes into the `Store`. The encoding is canonical (an integer has exactly one encoding),
+//! so two packed values are equal exactly when the values are. The order of
+//! `Packed` is an arbitrary total order used for storage; the order users see
+//! is `Store::compare`.
+//!
+//! The store holds at most 2^29 texts and 2^29 large integers. Past that it
+//! answers with a placeholder and remembers it overflowed; evaluation checks
+//! `Store::overflowed` and stops with an error instead of computing with it.
 
 use crate::analysis::ir::Function;
 use crate::syntax::ast::{ArithOp, CompareOp};
@@ -16,23 +22,48 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// One interned value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Packed(u64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Packed(u32);
 
 impl Packed {
     /// The integer 0; also what unused cells of a tuple hold.
-    pub const ZERO: Packed = Packed(0);
+    pub const ZERO: Packed = Packed((TAG_INT << TAG_SHIFT) | (1 << (TAG_SHIFT - 1)));
+
+    /// The raw 32 bits, for storage in narrow rows.
+    pub const fn to_bits(self) -> u32 {
+        self.0
+    }
+
+    /// A value from bits `to_bits` produced.
+    pub const fn from_bits(bits: u32) -> Packed {
+        Packed(bits)
+    }
+
+    /// True for an inline integer or a date: values whose bits, among
+    /// values of the same kind, are in numeric order.
+    pub fn sorts_numerically(self) -> bool {
+        let tag = self.0 >> TAG_SHIFT;
+        tag == TAG_INT || tag == TAG_DATE
+    }
+
+    /// True when both are inline integers, both large integers, both
+    /// dates, both symbols or both strings.
+    pub fn same_kind(self, other: Packed) -> bool {
+        self.0 >> TAG_SHIFT == other.0 >> TAG_SHIFT
+    }
 }
 
-const TAG_SHIFT: u32 = 61;
-const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
-const TAG_INT: u64 = 0;
-const TAG_BIG_INT: u64 = 1;
-const TAG_DATE: u64 = 2;
-const TAG_SYMBOL: u64 = 3;
-const TAG_STRING: u64 = 4;
-const SMALL_INT_MIN: i64 = -(1 << 60);
-const SMALL_INT_MAX: i64 = (1 << 60) - 1;
+const TAG_SHIFT: u32 = 29;
+const PAYLOAD_MASK: u32 = (1 << TAG_SHIFT) - 1;
+const TAG_INT: u32 = 0;
+const TAG_BIG_INT: u32 = 1;
+const TAG_DATE: u32 = 2;
+const TAG_SYMBOL: u32 = 3;
+const TAG_STRING: u32 = 4;
+const SMALL_INT_MIN: i64 = -(1 << 28);
+const SMALL_INT_MAX: i64 = (1 << 28) - 1;
+/// Interned texts (and, separately, large integers) the payload can address.
+const MAX_INTERNED: usize = 1 << TAG_SHIFT;
 
 /// The kind of a value, for type errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +126,13 @@ pub enum ValueError {
     DateOutOfRange,
 }
 
+impl Default for Packed {
+    /// The integer 0.
+    fn default() -> Packed {
+        Packed::ZERO
+    }
+}
+
 /// The interner behind packed symbols, strings and large integers.
 #[derive(Clone, Debug, Default)]
 pub struct Store {
@@ -102,6 +140,7 @@ pub struct Store {
     text_ids: HashMap<Box<str>, u32>,
     big_ints: Vec<i64>,
     big_int_ids: HashMap<i64, u32>,
+    overflowed: bool,
 }
 
 impl Store {
@@ -110,23 +149,37 @@ impl Store {
         Store::default()
     }
 
-    fn intern_text(&mut self, text: &str) -> u64 {
+    fn intern_text(&mut self, text: &str) -> u32 {
         if let Some(&id) = self.text_ids.get(text) {
-            return u64::from(id);
+            return id;
+        }
+        if self.texts.len() >= MAX_INTERNED {
+            self.overflowed = true;
+            return 0;
         }
         let id = self.texts.len() as u32;
         self.texts.push(text.into());
         self.text_ids.insert(text.into(), id);
-        u64::from(id)
+        id
+    }
+
+    /// True once more values were interned than a `Packed` can address;
+    /// values packed since then are placeholders and evaluation must stop.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
     }
 
     /// Packs an integer.
     pub fn int(&mut self, value: i64) -> Packed {
         if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&value) {
-            return Packed((TAG_INT << TAG_SHIFT) | (value as u64 & PAYLOAD_MASK));
+            return Packed((TAG_INT << TAG_SHIFT) | Store::offset_payload(value));
         }
         let id = match self.big_int_ids.get(&value) {
             Some(&id) => id,
+            None if self.big_ints.len() >= MAX_INTERNED => {
+                self.overflowed = true;
+                0
+            }
             None => {
                 let id = self.big_ints.len() as u32;
                 self.big_ints.push(value);
@@ -134,12 +187,13 @@ impl Store {
                 id
             }
         };
-        Packed((TAG_BIG_INT << TAG_SHIFT) | u64::from(id))
+        Packed((TAG_BIG_INT << TAG_SHIFT) | id)
     }
 
-    /// Packs a date given as days since 1970-01-01.
+    /// Packs a date given as days since 1970-01-01. Every date of years 1 to
+    /// 9999 is within ±2^28 days, so dates never need the store.
     pub fn date_days(days: i64) -> Packed {
-        Packed((TAG_DATE << TAG_SHIFT) | (days as u64 & PAYLOAD_MASK))
+        Packed((TAG_DATE << TAG_SHIFT) | Store::offset_payload(days))
     }
 
     /// Packs a symbol.
@@ -166,21 +220,21 @@ impl Store {
     pub fn lookup(&self, value: &Value) -> Option<Packed> {
         match value {
             Value::Integer(number) if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(number) => Some(
-                Packed((TAG_INT << TAG_SHIFT) | (*number as u64 & PAYLOAD_MASK)),
+                Packed((TAG_INT << TAG_SHIFT) | Store::offset_payload(*number)),
             ),
             Value::Integer(number) => self
                 .big_int_ids
                 .get(number)
-                .map(|&id| Packed((TAG_BIG_INT << TAG_SHIFT) | u64::from(id))),
+                .map(|&id| Packed((TAG_BIG_INT << TAG_SHIFT) | id)),
             Value::Date(date) => Some(Store::date_days(date.to_days())),
             Value::Symbol(name) => self
                 .text_ids
                 .get(name.as_str())
-                .map(|&id| Packed((TAG_SYMBOL << TAG_SHIFT) | u64::from(id))),
+                .map(|&id| Packed((TAG_SYMBOL << TAG_SHIFT) | id)),
             Value::String(text) => self
                 .text_ids
                 .get(text.as_str())
-                .map(|&id| Packed((TAG_STRING << TAG_SHIFT) | u64::from(id))),
+                .map(|&id| Packed((TAG_STRING << TAG_SHIFT) | id)),
         }
     }
 
@@ -194,9 +248,15 @@ impl Store {
         }
     }
 
+    /// The payload of an inline integer or date: the value plus 2^28, so
+    /// that inline values of one tag sort by their bits in numeric order
+    /// (a sorted run of them can be cut at a bound by binary search).
+    fn offset_payload(value: i64) -> u32 {
+        (value - SMALL_INT_MIN) as u32 & PAYLOAD_MASK
+    }
+
     fn payload_signed(value: Packed) -> i64 {
-        // Sign-extend the 61-bit payload.
-        ((value.0 << 3) as i64) >> 3
+        i64::from(value.0 & PAYLOAD_MASK) + SMALL_INT_MIN
     }
 
     /// The integer, if `value` is one.
@@ -261,12 +321,36 @@ impl Store {
     }
 
     /// Evaluates a comparison; ordering values of different types is an error.
+    #[inline]
     pub fn compare_op(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
+        match Store::compare_inline(op, lhs, rhs) {
+            Some(outcome) => Ok(outcome),
+            None => self.compare_slow(op, lhs, rhs),
+        }
+    }
+
+    /// A comparison decided from the packed bits alone: any equality, and
+    /// an order between two inline integers or two dates (whose bits are in
+    /// numeric order); `None` when the store or a type error is involved.
+    #[inline]
+    pub fn compare_inline(op: CompareOp, lhs: Packed, rhs: Packed) -> Option<bool> {
         match op {
-            CompareOp::Eq => return Ok(lhs == rhs),
-            CompareOp::Ne => return Ok(lhs != rhs),
+            CompareOp::Eq => return Some(lhs == rhs),
+            CompareOp::Ne => return Some(lhs != rhs),
             _ => {}
         }
+        if !lhs.same_kind(rhs) || !lhs.sorts_numerically() {
+            return None;
+        }
+        Some(match op {
+            CompareOp::Lt => lhs < rhs,
+            CompareOp::Le => lhs <= rhs,
+            CompareOp::Gt => lhs > rhs,
+            _ => lhs >= rhs,
+        })
+    }
+
+    fn compare_slow(&self, op: CompareOp, lhs: Packed, rhs: Packed) -> Result<bool, ValueError> {
         let (lhs_type, rhs_type) = (Store::value_type(lhs), Store::value_type(rhs));
         if lhs_type != rhs_type {
             return Err(ValueError::TypeMismatch {
@@ -419,6 +503,21 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_is_the_integer_zero_and_inline_values_sort_numerically() {
+        let mut store = Store::new();
+        assert_eq!(store.int(0), Packed::ZERO);
+        assert_eq!(Packed::default(), Packed::ZERO);
+        let values = [SMALL_INT_MIN, -5, -1, 0, 1, 7, SMALL_INT_MAX];
+        let packed: Vec<Packed> = values.iter().map(|&value| store.int(value)).collect();
+        assert!(packed.windows(2).all(|pair| pair[0] < pair[1]));
+        let days: Vec<Packed> = [-3, 0, 20_000]
+            .iter()
+            .map(|&day| Store::date_days(day))
+            .collect();
+        assert!(days.windows(2).all(|pair| pair[0] < pair[1]));
+    }
 
     #[test]
     fn integers_round_trip_across_the_whole_range() {

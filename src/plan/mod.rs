@@ -3,10 +3,17 @@
 //! variables allow.
 //!
 //! Imports only `analysis::ir`. Atoms are joined in the order written (so a
-//! user controls the plan, as in Soufflé and in the benchmark programs);
-//! comparisons, assignments, negations and aggregate look-ups run right
-//! after the stage that binds their last variable. Each stage carries only
-//! the variables still needed later.
+//! user controls the plan, as in Soufflé and in the benchmark programs),
+//! except that an atom sharing no variable with what is already bound waits
+//! for the first one that does (a cross product is never built while a join
+//! is possible), and each semi-naive variant of a rule starts from the atom
+//! whose new tuples it reads. Comparisons, assignments, negations and
+//! aggregate look-ups run right after the stage that binds their last
+//! variable. Each stage carries only the variables still needed later.
+
+mod demand;
+
+pub use demand::{Demand, DemandPlan, DemandPredicate};
 
 use crate::analysis::ir::{self, Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
 use crate::syntax::ast::{AggregateFunction, CompareOp};
@@ -19,6 +26,9 @@ pub struct ProgramPlan {
     pub strata: Vec<StratumPlan>,
     /// One per query, same order.
     pub queries: Vec<ConjunctionPlan>,
+    /// Which queries can be answered from demand (magic sets), and the
+    /// predicates only they need.
+    pub demand: Demand,
 }
 
 /// The rules of one stratum.
@@ -39,6 +49,9 @@ pub struct RulePlan {
     pub head: PredId,
     /// The body; its `output` is the head's argument expressions.
     pub body: ConjunctionPlan,
+    /// The body once per positive atom, in written order, each starting
+    /// from that atom: the semi-naive variant reading that atom's new tuples.
+    pub variants: Vec<ConjunctionPlan>,
 }
 
 /// A conjunction as a pipeline of stages.
@@ -177,13 +190,31 @@ pub fn literal_order(
     plan_conjunction(body, n_slots, seed, Vec::new()).map(|plan| plan.literal_order())
 }
 
+/// How to plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Join atoms in the order written, even where a later atom is
+    /// connected to what is bound and an earlier one is not (a cross
+    /// product); the evaluator's `EvalOptions::written_order` then also
+    /// keeps each recursive rule in this order.
+    pub written_order: bool,
+}
+
 /// Plans every stratum and query of a checked program.
 pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
+    plan_program_with(program, PlanOptions::default())
+}
+
+/// Plans every stratum and query of a checked program, as `options` say.
+pub fn plan_program_with(
+    program: &ir::Program,
+    options: PlanOptions,
+) -> Result<ProgramPlan, PlanError> {
     let mut strata = Vec::with_capacity(program.strata.len());
     for stratum in &program.strata {
         let mut rules = Vec::with_capacity(stratum.rules.len());
         for &rule_id in &stratum.rules {
-            rules.push(plan_rule(program.rule(rule_id), rule_id)?);
+            rules.push(plan_rule_with(program.rule(rule_id), rule_id, options)?);
         }
         strata.push(StratumPlan {
             predicates: stratum.predicates.clone(),
@@ -193,27 +224,53 @@ pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
     let mut queries = Vec::with_capacity(program.queries.len());
     for query in &program.queries {
         let output = query.shown.iter().map(|&var| Expr::Var(var)).collect();
-        queries.push(plan_conjunction(
+        queries.push(plan_conjunction_with(
             &query.body,
             query.variables.len(),
             &[],
             output,
+            None,
+            options,
         )?);
     }
-    Ok(ProgramPlan { strata, queries })
+    Ok(ProgramPlan {
+        strata,
+        queries,
+        demand: demand::plan_demand(program),
+    })
 }
 
 /// Plans one rule.
 pub fn plan_rule(rule: &ir::Rule, rule_id: RuleId) -> Result<RulePlan, PlanError> {
+    plan_rule_with(rule, rule_id, PlanOptions::default())
+}
+
+/// Plans one rule, as `options` say.
+pub fn plan_rule_with(
+    rule: &ir::Rule,
+    rule_id: RuleId,
+    options: PlanOptions,
+) -> Result<RulePlan, PlanError> {
+    let n_slots = rule.variables.len();
+    let output = || rule.head.args.clone();
+    let mut variants = Vec::new();
+    for (literal, body_literal) in rule.body.iter().enumerate() {
+        if is_positive_atom(body_literal) {
+            variants.push(plan_conjunction_with(
+                &rule.body,
+                n_slots,
+                &[],
+                output(),
+                Some(literal),
+                options,
+            )?);
+        }
+    }
     Ok(RulePlan {
         rule: rule_id,
         head: rule.head.predicate,
-        body: plan_conjunction(
-            &rule.body,
-            rule.variables.len(),
-            &[],
-            rule.head.args.clone(),
-        )?,
+        body: plan_conjunction_with(&rule.body, n_slots, &[], output(), None, options)?,
+        variants,
     })
 }
 
@@ -223,6 +280,30 @@ pub fn plan_conjunction(
     n_slots: usize,
     seed: &[VarId],
     output: Vec<Expr>,
+) -> Result<ConjunctionPlan, PlanError> {
+    plan_conjunction_from(body, n_slots, seed, output, None)
+}
+
+/// Plans a conjunction whose `seed` variables are bound on entry, starting
+/// from the positive atom at body index `first` when given.
+pub fn plan_conjunction_from(
+    body: &[BodyLiteral],
+    n_slots: usize,
+    seed: &[VarId],
+    output: Vec<Expr>,
+    first: Option<usize>,
+) -> Result<ConjunctionPlan, PlanError> {
+    plan_conjunction_with(body, n_slots, seed, output, first, PlanOptions::default())
+}
+
+/// [`plan_conjunction_from`], as `options` say.
+pub fn plan_conjunction_with(
+    body: &[BodyLiteral],
+    n_slots: usize,
+    seed: &[VarId],
+    output: Vec<Expr>,
+    first: Option<usize>,
+    options: PlanOptions,
 ) -> Result<ConjunctionPlan, PlanError> {
     let mut bound = vec![false; n_slots];
     for var in seed {
@@ -240,15 +321,14 @@ pub fn plan_conjunction(
     let mut pending: Vec<(usize, &BodyLiteral)> = body.iter().enumerate().collect();
 
     // 1. Schedule what the seed already allows, then alternate: the next
-    //    positive atom in written order, then every check it makes ready.
+    //    positive atom (`first`, then the first in written order that is
+    //    connected to what is bound), then every check it makes ready.
     let (checks, literals) =
         take_ready_checks(&mut pending, &mut bound, &mut plan.aggregates, n_slots)?;
     plan.seed_checks = checks;
     plan.seed_check_literals = literals;
-    while let Some(position) = pending
-        .iter()
-        .position(|(_, literal)| is_positive_atom(literal))
-    {
+    let mut first = first;
+    while let Some(position) = next_atom(&pending, &bound, first.take(), options.written_order) {
         let (
             literal,
             BodyLiteral::Atom {
@@ -318,6 +398,44 @@ fn is_bound(bound: &[bool], var: VarId) -> bool {
 
 fn is_positive_atom(literal: &BodyLiteral) -> bool {
     matches!(literal, BodyLiteral::Atom { negated: false, .. })
+}
+
+/// The position in `pending` of the atom to join next: the literal `first`
+/// when given and pending; otherwise (unless the written order is kept)
+/// the first positive atom in written order that shares a bound variable
+/// (or binds nothing new); otherwise the first positive atom.
+fn next_atom(
+    pending: &[(usize, &BodyLiteral)],
+    bound: &[bool],
+    first: Option<usize>,
+    written_order: bool,
+) -> Option<usize> {
+    if let Some(first) = first
+        && let Some(position) = pending
+            .iter()
+            .position(|&(literal, body)| literal == first && is_positive_atom(body))
+    {
+        return Some(position);
+    }
+    if written_order {
+        return pending.iter().position(|&(_, body)| is_positive_atom(body));
+    }
+    let connected = |body: &BodyLiteral| match body {
+        BodyLiteral::Atom { args, .. } => {
+            let vars = || {
+                args.iter().filter_map(|arg| match arg {
+                    Arg::Var(var) => Some(*var),
+                    _ => None,
+                })
+            };
+            vars().any(|var| is_bound(bound, var)) || vars().all(|var| is_bound(bound, var))
+        }
+        _ => false,
+    };
+    pending
+        .iter()
+        .position(|&(_, body)| is_positive_atom(body) && connected(body))
+        .or_else(|| pending.iter().position(|&(_, body)| is_positive_atom(body)))
 }
 
 fn plan_stage(literal: usize, predicate: PredId, args: &[Arg], bound: &mut [bool]) -> Stage {
@@ -537,5 +655,41 @@ fn check_variables(check: &Check, out: &mut Vec<VarId>) {
             _ => None,
         })),
         Check::Aggregate { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::SourceId;
+    use crate::syntax::parse_program;
+
+    /// The predicates of the first rule's stages, in join order.
+    fn join_order(text: &str, options: PlanOptions) -> Vec<String> {
+        let (parsed, errors) = parse_program(SourceId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let program = crate::analysis::analyze(&[&parsed]).program;
+        let plan = plan_program_with(&program, options).expect("plans");
+        let rule = plan
+            .strata
+            .iter()
+            .flat_map(|stratum| &stratum.rules)
+            .next()
+            .expect("a rule");
+        rule.body
+            .stages
+            .iter()
+            .map(|stage| program.predicate(stage.predicate).name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_cross_product_waits_unless_the_written_order_is_kept() {
+        let text = "a(1). b(2). c(1, 2).\nh(X, Y) :- a(X), b(Y), c(X, Y).\n";
+        assert_eq!(join_order(text, PlanOptions::default()), ["a", "c", "b"]);
+        let written = PlanOptions {
+            written_order: true,
+        };
+        assert_eq!(join_order(text, written), ["a", "b", "c"]);
     }
 }

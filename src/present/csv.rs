@@ -42,10 +42,41 @@ pub fn render_csv(answer: &Answer) -> String {
     text
 }
 
-/// Several answers as CSV blocks (see [`render_csv`]) separated by one blank line.
+/// Answers as CSV. One answer is plain CSV ([`render_csv`]), for any CSV
+/// tool. Several are blocks separated by one blank line, each introduced by
+/// a comment line `# ?- query.`, so a program can split them: no data line
+/// starts with `#` (such a field is quoted) and no row is blank (an empty
+/// string is written `""`). Readers with a comment option (pandas
+/// `comment="#"`, R `comment.char`) skip the markers.
+///
+/// ```
+/// use wirelog::value::{Answer, Value};
+/// use wirelog::present::render_csv_answers;
+/// let answer = |query: &str, value: i64| Answer {
+///     query: query.into(),
+///     columns: vec!["X".into()],
+///     rows: vec![vec![Value::Integer(value)]],
+/// };
+/// assert_eq!(render_csv_answers(&[answer("?- p(X).", 1)]), "X\n1\n");
+/// assert_eq!(
+///     render_csv_answers(&[answer("?- p(X).", 1), answer("?- q(X).", 2)]),
+///     "# ?- p(X).\nX\n1\n\n# ?- q(X).\nX\n2\n",
+/// );
+/// ```
 pub fn render_csv_answers(answers: &[Answer]) -> String {
-    let blocks: Vec<String> = answers.iter().map(render_csv).collect();
+    if let [answer] = answers {
+        return render_csv(answer);
+    }
+    let blocks: Vec<String> = answers
+        .iter()
+        .map(|answer| format!("# {}\n{}", single_line(&answer.query), render_csv(answer)))
+        .collect();
     blocks.join("\n")
+}
+
+/// A query on one line, whatever its layout was.
+fn single_line(query: &str) -> String {
+    query.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn push_record(text: &mut String, fields: impl Iterator<Item = String>) {
@@ -65,9 +96,10 @@ fn value_field(value: &Value) -> String {
 }
 
 /// A field quoted as RFC 4180 asks: in double quotes, inner quotes doubled,
-/// when it contains a comma, a quote or a line break.
+/// when it contains a comma, a quote or a line break; also when it starts
+/// with `#`, so that only the query markers of several answers do.
 fn quote_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
+    if field.contains([',', '"', '\n', '\r']) || field.starts_with('#') {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.to_string()
@@ -102,6 +134,8 @@ mod tests {
             ("cr\r", "\"cr\r\""),
             (" spaced ", " spaced "),
             ("", "\"\""),
+            ("#hashtag", "\"#hashtag\""),
+            ("a#b", "a#b"),
         ];
         for (input, expected) in cases {
             assert_eq!(value_field(&string(input)), *expected, "input {input:?}");
@@ -135,15 +169,19 @@ mod tests {
             answer(&[], vec![]),
         ];
         insta::assert_snapshot!(render_csv_answers(&answers), @r#"
+        # ?- q.
         Who,Quote,N,When
         asif,"if talks fail, ""open war""",-3,2025-10-12
         mujahid,"",58
 
+        # ?- q.
         X
 
+        # ?- q.
         answer
         yes
 
+        # ?- q.
         answer
         no
         "#);

@@ -220,6 +220,7 @@ struct ExplainedAnswer<'a> {
     query: &'a str,
     columns: &'a [String],
     rows: Vec<Json>,
+    types: Vec<Option<&'static str>>,
     explanations: Vec<Option<&'a RowExplanation>>,
 }
 
@@ -257,6 +258,7 @@ pub fn render_json_with_explanations(
                 columns: &answer.columns,
                 explanations: (0..rows.len()).map(|row| explained.get(row)).collect(),
                 rows,
+                types: super::json::column_types(answer),
             };
             serde_json::to_string(&record).unwrap_or_default()
         })
@@ -434,24 +436,56 @@ pub fn render_why_not_text(why_not: &WhyNot) -> String {
         WhyNotOutcome::Holds => {
             let _ = writeln!(out, "`{fact}` holds; ask `:why {fact}` to see how");
         }
-        WhyNotOutcome::NoSuchFact { close_facts } => {
+        WhyNotOutcome::Matches {
+            n_matches,
+            examples,
+        } => {
             let _ = writeln!(
                 out,
-                "`{fact}` does not hold: its predicate has no rules and no such fact is stated"
+                "`{fact}` holds: {} it",
+                super::plural(*n_matches, "fact matches", "facts match")
             );
+            for example in examples {
+                let _ = writeln!(out, "  {example}");
+            }
+            if *n_matches > examples.len() {
+                let _ = writeln!(out, "  … {} more", n_matches - examples.len());
+            }
+            if let Some(first) = examples.first() {
+                let _ = writeln!(out, "`:why {first}` shows how one holds");
+            }
+        }
+        WhyNotOutcome::NoSuchFact { close_facts } => {
+            if why_not.pattern {
+                let _ = writeln!(
+                    out,
+                    "no fact matches `{fact}`: its predicate has no rules and no such fact is stated"
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "`{fact}` does not hold: its predicate has no rules and no such fact is stated"
+                );
+            }
             write_close_facts(&mut out, close_facts, "");
         }
         WhyNotOutcome::NotDerived {
             attempts,
             close_facts,
         } => {
+            let subject = if why_not.pattern {
+                format!("no fact matches `{fact}`")
+            } else {
+                format!("`{fact}` does not hold")
+            };
             let _ = writeln!(
                 out,
-                "`{fact}` does not hold: no fact states it and {}",
-                if attempts.len() == 1 {
-                    "its one rule does not derive it".to_string()
-                } else {
-                    format!("none of its {} rules derives it", attempts.len())
+                "{subject}: no fact states it and {}",
+                match (attempts.len(), why_not.pattern) {
+                    (1, false) => "its one rule does not derive it".to_string(),
+                    (1, true) => "its one rule derives none".to_string(),
+                    (n, false) => format!("none of its {n} rules derives it"),
+                    (n, true) => format!("none of its {n} rules derives one"),
                 }
             );
             for attempt in attempts {

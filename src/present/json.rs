@@ -2,7 +2,9 @@
 //!
 //! Owns the shape of the answer objects and their key order; each value is
 //! in its one JSON encoding ([`Value::to_json`]: integers as numbers, symbols,
-//! strings and dates as strings). Diagnostics have their own JSON in
+//! strings and dates as strings), and `types` says which of them a column
+//! holds, so a program can tell the symbol `qatar` from the string
+//! `"qatar"` and a date from a string. Diagnostics have their own JSON in
 //! [`diagnostics_to_json`](super::diagnostics::diagnostics_to_json).
 
 use serde::Serialize;
@@ -10,7 +12,8 @@ use serde_json::{Value as Json, json};
 
 use crate::value::{Answer, Value};
 
-/// One answer in the order its keys are printed: `query`, `columns`, `rows`.
+/// One answer in the order its keys are printed: `query`, `columns`,
+/// `rows`, then `types`.
 ///
 /// `serde_json::Value` sorts object keys, so printed output goes through this
 /// struct instead to keep the key order of the specification.
@@ -19,6 +22,38 @@ struct AnswerRecord<'a> {
     query: &'a str,
     columns: &'a [String],
     rows: Vec<Json>,
+    types: Vec<Option<&'static str>>,
+}
+
+/// The type of each column's values: `symbol`, `string`, `int` or `date`;
+/// `any` when a column holds several; `None` (JSON `null`) when there are no
+/// rows to tell.
+pub(super) fn column_types(answer: &Answer) -> Vec<Option<&'static str>> {
+    (0..answer.columns.len())
+        .map(|column| {
+            let mut types = answer
+                .rows
+                .iter()
+                .filter_map(|row| row.get(column))
+                .map(type_name);
+            let first = types.next()?;
+            Some(if types.all(|other| other == first) {
+                first
+            } else {
+                "any"
+            })
+        })
+        .collect()
+}
+
+/// The name of a value's type, as `%%` signatures write it.
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Integer(_) => "int",
+        Value::Date(_) => "date",
+        Value::Symbol(_) => "symbol",
+        Value::String(_) => "string",
+    }
 }
 
 impl<'a> AnswerRecord<'a> {
@@ -41,12 +76,14 @@ impl<'a> AnswerRecord<'a> {
             query: &answer.query,
             columns: &answer.columns,
             rows,
+            types: column_types(answer),
         }
     }
 }
 
 /// All answers as printed by `--format json`: one array, one query object per
-/// line, keys in the order `query`, `columns`, `rows`; ends with a newline.
+/// line, keys in the order `query`, `columns`, `rows`, `types`; ends with a
+/// newline.
 ///
 /// ```
 /// use wirelog::value::{Answer, Value};
@@ -58,7 +95,7 @@ impl<'a> AnswerRecord<'a> {
 /// };
 /// assert_eq!(
 ///     render_json(&[answer]),
-///     "[\n{\"query\":\"?- p(X, Y).\",\"columns\":[\"X\",\"Y\"],\"rows\":[[\"a\",3]]}\n]\n",
+///     "[\n{\"query\":\"?- p(X, Y).\",\"columns\":[\"X\",\"Y\"],\"rows\":[[\"a\",3]],\"types\":[\"symbol\",\"int\"]}\n]\n",
 /// );
 /// ```
 pub fn render_json(answers: &[Answer]) -> String {
@@ -83,7 +120,7 @@ pub fn answers_to_json(answers: &[Answer]) -> Json {
     Json::Array(answers.iter().map(answer_to_json).collect())
 }
 
-/// One answer as `{"query": …, "columns": […], "rows": [[…], …]}`.
+/// One answer as `{"query": …, "columns": […], "rows": [[…], …], "types": […]}`.
 ///
 /// A yes/no query (no columns) has `"rows": [[]]` for yes and `[]` for no.
 pub fn answer_to_json(answer: &Answer) -> Json {
@@ -92,6 +129,7 @@ pub fn answer_to_json(answer: &Answer) -> Json {
         "query": record.query,
         "columns": record.columns,
         "rows": record.rows,
+        "types": record.types,
     })
 }
 
@@ -129,7 +167,7 @@ mod tests {
                         vec![Value::String("Türkiye \"T\"".into()), Value::Integer(-58)],
                     ],
                 )],
-                r#"[{"query":"?- p(X, Y).","columns":["X","Y"],"rows":[["a",3],["Türkiye \"T\"",-58]]}]"#,
+                r#"[{"query":"?- p(X, Y).","columns":["X","Y"],"rows":[["a",3],["Türkiye \"T\"",-58]],"types":["any","int"]}]"#,
             ),
             (
                 vec![answer(
@@ -140,7 +178,7 @@ mod tests {
                         date.expect("valid date"),
                     ]],
                 )],
-                r#"[{"query":"?- closed(C, D).","columns":["C","D"],"rows":[["torkham","2025-10-29"]]}]"#,
+                r#"[{"query":"?- closed(C, D).","columns":["C","D"],"rows":[["torkham","2025-10-29"]],"types":["symbol","date"]}]"#,
             ),
             (
                 vec![
@@ -149,15 +187,15 @@ mod tests {
                     answer("?- p(X).", &["X"], vec![]),
                 ],
                 concat!(
-                    r#"[{"query":"?- p(a).","columns":[],"rows":[[]]},"#,
-                    r#"{"query":"?- p(b).","columns":[],"rows":[]},"#,
-                    r#"{"query":"?- p(X).","columns":["X"],"rows":[]}]"#
+                    r#"[{"query":"?- p(a).","columns":[],"rows":[[]],"types":[]},"#,
+                    r#"{"query":"?- p(b).","columns":[],"rows":[],"types":[]},"#,
+                    r#"{"query":"?- p(X).","columns":["X"],"rows":[],"types":[null]}]"#
                 ),
             ),
             (
                 // A yes answer is always exactly one empty row.
                 vec![answer("?- q.", &[], vec![vec![], vec![]])],
-                r#"[{"query":"?- q.","columns":[],"rows":[[]]}]"#,
+                r#"[{"query":"?- q.","columns":[],"rows":[[]],"types":[]}]"#,
             ),
         ];
         for (answers, expected) in cases {

@@ -225,6 +225,18 @@ pub struct Goal {
     pub span: Span,
 }
 
+/// A pattern to explain with `why_not`: a known predicate, a value or a
+/// variable (`None`) in each column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    /// The predicate.
+    pub predicate: PredId,
+    /// Each column's value, `None` for a variable.
+    pub values: Vec<Option<Value>>,
+    /// The pattern as written, e.g. `closed(torkham, D)`.
+    pub text: String,
+}
+
 /// Why an explanation could not be built.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ExplainError {
@@ -305,4 +317,17 @@ pub fn why_not(
 ) -> Result<WhyNot, EvalError> {
     let mut explainer = search::Explainer::new(view, *options);
     explainer.why_not(goal.predicate, &goal.values)
+}
+
+/// Explains why no fact matches `pattern`: when some do, lists them
+/// ([`WhyNotOutcome::Matches`]); otherwise, as [`why_not`], the literal that
+/// blocks each rule for the closest candidates, and the stated facts
+/// closest to the pattern.
+pub fn why_not_pattern(
+    view: &ModelView<'_>,
+    pattern: &Pattern,
+    options: &ExplainOptions,
+) -> Result<WhyNot, EvalError> {
+    let mut explainer = search::Explainer::new(view, *options);
+    explainer.why_not_pattern(pattern.predicate, &pattern.values, pattern.text.clone())
 }

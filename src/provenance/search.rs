@@ -545,18 +545,12 @@ impl<'s> Explainer<'s> {
                 .scratch
                 .database()
                 .relation(*predicate)
-                .iter()
-                .filter(|tuple| {
-                    tuple.len() == pattern.len()
-                        && pattern
-                            .iter()
-                            .zip(tuple.iter())
-                            .all(|(wanted, value)| wanted.is_none_or(|wanted| wanted == *value))
-                })
-                .map(|tuple| (self.rank(*predicate, tuple), tuple))
+                .matching(&pattern)
+                .into_iter()
+                .map(|tuple| (self.rank(*predicate, &tuple), tuple))
                 .filter(|(rank, _)| below.is_none_or(|below| *rank < below))
                 .min_by_key(|(rank, _)| *rank)
-                .map(|(_, tuple)| tuple.clone())?;
+                .map(|(_, tuple)| tuple)?;
             children.push((*predicate, oldest));
         }
         Some(children)

@@ -75,11 +75,14 @@ impl Solver<'_, '_> {
                     }
                     return;
                 };
-                let candidates: Vec<Tuple> =
-                    matching(self.scratch.database().relation(*predicate), &pattern)
-                        .filter(|tuple| consistent(args, tuple, bindings))
-                        .cloned()
-                        .collect();
+                let candidates: Vec<Tuple> = self
+                    .scratch
+                    .database()
+                    .relation(*predicate)
+                    .matching(&pattern)
+                    .into_iter()
+                    .filter(|tuple| consistent(args, tuple, bindings))
+                    .collect();
                 if *negated {
                     if candidates.is_empty() {
                         self.step(position + 1, bindings);
@@ -192,26 +195,6 @@ impl Solver<'_, '_> {
     }
 }
 
-/// The tuples of a sorted relation agreeing with `pattern` on its fixed
-/// columns; the leading fixed columns are found by binary search.
-fn matching<'r>(
-    relation: &'r [Tuple],
-    pattern: &'r [Option<Packed>],
-) -> impl Iterator<Item = &'r Tuple> + 'r {
-    let prefix: Vec<Packed> = pattern.iter().map_while(|value| *value).collect();
-    let start = relation.partition_point(|tuple| tuple.get(..prefix.len()) < Some(&prefix[..]));
-    relation[start..]
-        .iter()
-        .take_while(move |tuple| tuple.get(..prefix.len()) == Some(&prefix[..]))
-        .filter(move |tuple| {
-            tuple.len() == pattern.len()
-                && pattern
-                    .iter()
-                    .zip(tuple.iter())
-                    .all(|(wanted, value)| wanted.is_none_or(|wanted| wanted == *value))
-        })
-}
-
 /// True when a variable repeated in the atom gets the same value in each column.
 fn consistent(args: &[Arg], tuple: &Tuple, bindings: &[Option<Packed>]) -> bool {
     let mut seen: Vec<(VarId, Packed)> = Vec::new();
@@ -244,38 +227,4 @@ pub(super) fn eval_expr(
         limit: 0,
     };
     solver.eval(expr, bindings)?.ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::eval::Store;
-
-    fn int(value: i64) -> Packed {
-        Store::new().int(value)
-    }
-
-    /// `matching` over a sorted relation agrees with a plain filter.
-    fn check(pattern: &[Option<i64>], expected: &[[i64; 2]]) {
-        let relation: Vec<Tuple> = [[1, 1], [1, 2], [2, 1], [2, 3], [3, 2]]
-            .iter()
-            .map(|row| row.iter().map(|&value| int(value)).collect())
-            .collect();
-        let pattern: Vec<Option<Packed>> = pattern.iter().map(|value| value.map(int)).collect();
-        let found: Vec<Tuple> = matching(&relation, &pattern).cloned().collect();
-        let expected: Vec<Tuple> = expected
-            .iter()
-            .map(|row| row.iter().map(|&value| int(value)).collect())
-            .collect();
-        assert_eq!(found, expected, "pattern {pattern:?}");
-    }
-
-    #[test]
-    fn matching_uses_the_bound_prefix_and_filters_the_rest() {
-        check(&[Some(2), None], &[[2, 1], [2, 3]]);
-        check(&[None, Some(2)], &[[1, 2], [3, 2]]);
-        check(&[Some(1), Some(2)], &[[1, 2]]);
-        check(&[Some(4), None], &[]);
-        check(&[None, None], &[[1, 1], [1, 2], [2, 1], [2, 3], [3, 2]]);
-    }
 }

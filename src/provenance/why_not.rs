@@ -14,15 +14,17 @@ use super::search::{Explainer, bindings_of};
 use crate::analysis::ir::{Arg, BodyLiteral, Expr, PredId, RuleId, VarId};
 use crate::eval::{EvalError, Origin, Packed, Tuple};
 use crate::plan;
-use crate::text::collapse_whitespace;
+use crate::text::{self, collapse_whitespace};
 use crate::value::{Value, fact_text};
 use serde::Serialize;
 
 /// Why a fact does not hold.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhyNot {
-    /// The fact asked about, in Datalog syntax.
+    /// The fact asked about, in Datalog syntax (a pattern as written).
     pub fact: String,
+    /// True when `fact` is a pattern with variables.
+    pub pattern: bool,
     /// What was found.
     pub outcome: WhyNotOutcome,
 }
@@ -33,6 +35,13 @@ pub struct WhyNot {
 pub enum WhyNotOutcome {
     /// It does hold (ask `:why`).
     Holds,
+    /// A pattern with variables: facts match it.
+    Matches {
+        /// How many facts match.
+        n_matches: usize,
+        /// The first few of them.
+        examples: Vec<String>,
+    },
     /// The predicate has no rules, and no such fact is stated.
     NoSuchFact {
         /// Facts of the same predicate differing in one argument.
@@ -134,6 +143,7 @@ impl Explainer<'_> {
         if self.scratch.database().contains(predicate, &tuple) {
             return Ok(WhyNot {
                 fact,
+                pattern: false,
                 outcome: WhyNotOutcome::Holds,
             });
         }
@@ -147,15 +157,17 @@ impl Explainer<'_> {
         if rules.is_empty() {
             return Ok(WhyNot {
                 fact,
+                pattern: false,
                 outcome: WhyNotOutcome::NoSuchFact { close_facts },
             });
         }
         let mut attempts = Vec::with_capacity(rules.len());
         for rule_id in rules {
-            attempts.push(self.attempt(rule_id, &tuple)?);
+            attempts.push(self.attempt(rule_id, &pattern)?);
         }
         Ok(WhyNot {
             fact,
+            pattern: false,
             outcome: WhyNotOutcome::NotDerived {
                 attempts,
                 close_facts,
@@ -163,8 +175,115 @@ impl Explainer<'_> {
         })
     }
 
-    /// Tries one rule: unify its head with the fact, then find the blocking literal.
-    fn attempt(&mut self, rule_id: RuleId, tuple: &Tuple) -> Result<RuleAttempt, EvalError> {
+    /// See [`super::why_not_pattern`]: `values` has `None` where the
+    /// pattern has a variable; `text` is the pattern as written.
+    pub(super) fn why_not_pattern(
+        &mut self,
+        predicate: PredId,
+        values: &[Option<Value>],
+        text: String,
+    ) -> Result<WhyNot, EvalError> {
+        let pattern: Vec<Option<Packed>> = values
+            .iter()
+            .map(|value| value.as_ref().map(|value| self.pack(value)))
+            .collect();
+        let matching: Vec<Tuple> = self
+            .scratch
+            .database()
+            .relation(predicate)
+            .iter()
+            .filter(|tuple| differing_columns(&pattern, tuple).is_some_and(|c| c.is_empty()))
+            .collect();
+        if !matching.is_empty() {
+            let n_matches = matching.len();
+            let examples = matching
+                .iter()
+                .take(MAX_EVIDENCE)
+                .map(|tuple| self.tuple_text(predicate, tuple))
+                .collect();
+            return Ok(WhyNot {
+                fact: text,
+                pattern: true,
+                outcome: WhyNotOutcome::Matches {
+                    n_matches,
+                    examples,
+                },
+            });
+        }
+        let mut close_facts = self.close_facts(predicate, &pattern, &[]);
+        if close_facts.is_empty() {
+            close_facts = self.closely_spelt(predicate, &pattern);
+        }
+        let rules = self
+            .rules_by_head
+            .get(&predicate)
+            .cloned()
+            .unwrap_or_default();
+        if rules.is_empty() {
+            return Ok(WhyNot {
+                fact: text,
+                pattern: true,
+                outcome: WhyNotOutcome::NoSuchFact { close_facts },
+            });
+        }
+        let mut attempts = Vec::with_capacity(rules.len());
+        for rule_id in rules {
+            attempts.push(self.attempt(rule_id, &pattern)?);
+        }
+        Ok(WhyNot {
+            fact: text,
+            pattern: true,
+            outcome: WhyNotOutcome::NotDerived {
+                attempts,
+                close_facts,
+            },
+        })
+    }
+
+    /// For a pattern with one fixed column: the facts whose value there is
+    /// the closest in spelling to the pattern's (`torkam` finds `torkham`).
+    fn closely_spelt(&self, predicate: PredId, pattern: &[Option<Packed>]) -> Vec<String> {
+        let fixed: Vec<(usize, Packed)> = pattern
+            .iter()
+            .enumerate()
+            .filter_map(|(column, value)| value.map(|value| (column, value)))
+            .collect();
+        let [(column, wanted)] = fixed.as_slice() else {
+            return Vec::new();
+        };
+        let store = self.scratch.store();
+        let wanted_text = store.unpack(*wanted).text();
+        let relation = self.scratch.database().relation(predicate);
+        let mut texts: Vec<String> = relation
+            .iter()
+            .filter_map(|tuple| tuple.iter().nth(*column).copied())
+            .map(|value| store.unpack(value).text())
+            .collect();
+        texts.sort();
+        texts.dedup();
+        let Some(close) = text::closest(&wanted_text, texts.iter().map(String::as_str)) else {
+            return Vec::new();
+        };
+        relation
+            .iter()
+            .filter(|tuple| {
+                tuple
+                    .iter()
+                    .nth(*column)
+                    .is_some_and(|value| store.unpack(*value).text() == close)
+            })
+            .take(MAX_EVIDENCE)
+            .map(|tuple| self.tuple_text(predicate, &tuple))
+            .collect()
+    }
+
+    /// Tries one rule: unify its head with the fact (a column `None` is a
+    /// variable of a pattern), then find the blocking literal.
+    fn attempt(
+        &mut self,
+        rule_id: RuleId,
+        pattern: &[Option<Packed>],
+    ) -> Result<RuleAttempt, EvalError> {
         let program = self.program;
         let rule = program.rule(rule_id);
         let (file, line) = self.location(rule.span);
@@ -182,7 +301,10 @@ impl Explainer<'_> {
         let mut seed_vars: Vec<VarId> = Vec::new();
         let mut seed_values: Vec<Packed> = Vec::new();
         let mut computed = Vec::new();
-        for (column, (arg, &value)) in rule.head.args.iter().zip(tuple.iter()).enumerate() {
+        for (column, (arg, value)) in rule.head.args.iter().zip(pattern).enumerate() {
+            let Some(value) = *value else {
+                continue;
+            };
             match arg {
                 Expr::Var(var) => match seed_vars.iter().position(|seeded| seeded == var) {
                     Some(index) if seed_values[index] != value => {
@@ -399,7 +521,7 @@ impl Explainer<'_> {
             .iter()
             .filter(|tuple| differing_columns(pattern, tuple).is_some_and(|c| c.is_empty()))
             .take(MAX_EVIDENCE)
-            .map(|tuple| self.tuple_text(predicate, tuple))
+            .map(|tuple| self.tuple_text(predicate, &tuple))
             .collect()
     }
 
@@ -416,13 +538,13 @@ impl Explainer<'_> {
         if pattern.iter().filter(|wanted| wanted.is_some()).count() < 2 {
             return Vec::new();
         }
-        let mut close: Vec<(bool, &Tuple)> = self
+        let mut close: Vec<(bool, Tuple)> = self
             .scratch
             .database()
             .relation(predicate)
             .iter()
             .filter_map(
-                |tuple| match differing_columns(pattern, tuple)?.as_slice() {
+                |tuple| match differing_columns(pattern, &tuple)?.as_slice() {
                     [column] => Some((!preferred.contains(column), tuple)),
                     _ => None,
                 },
@@ -432,7 +554,7 @@ impl Explainer<'_> {
         close
             .into_iter()
             .take(MAX_EVIDENCE)
-            .map(|(_, tuple)| self.tuple_text(predicate, tuple))
+            .map(|(_, tuple)| self.tuple_text(predicate, &tuple))
             .collect()
     }
 

@@ -5,6 +5,7 @@
 //! completion and hints offer it, the shell dispatches on what
 //! [`parse_command`] returns. Runs nothing.
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::present::{Format, FormatUnknown};
 use crate::text;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ pub enum Argument {
     Format,
     /// Another command's name.
     Command,
+    /// A clause such as `mediates(qatar, istanbul_talks).`
+    Clause,
 }
 
 /// One command of the REPL, for parsing, help, completion and hints.
@@ -39,6 +42,9 @@ pub struct CommandInfo {
     pub required: bool,
     /// One line for `:help`.
     pub summary: &'static str,
+    /// True when `:name!` (or `--force`) is accepted: do it even where the
+    /// command would refuse.
+    pub forcible: bool,
 }
 
 /// Every command, in the order `:help` lists them.
@@ -49,6 +55,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Command,
         required: false,
         summary: "show this help, or one command's",
+        forcible: false,
     },
     CommandInfo {
         name: "load",
@@ -56,13 +63,23 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Path,
         required: true,
         summary: "add a rule file to the session",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "reload",
+        usage: "",
+        argument: Argument::None,
+        required: false,
+        summary: "re-read the loaded files that changed on disk",
+        forcible: false,
     },
     CommandInfo {
         name: "schema",
-        usage: "[PREDICATE]",
+        usage: "[PREDICATE|WORD]",
         argument: Argument::Predicate,
         required: false,
-        summary: "list the documented predicates, or describe one",
+        summary: "list the predicates by file, describe one, or find those whose name or documentation has WORD",
+        forcible: false,
     },
     CommandInfo {
         name: "facts",
@@ -70,6 +87,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Predicate,
         required: true,
         summary: "show every tuple of a predicate, given or derived",
+        forcible: false,
     },
     CommandInfo {
         name: "rules",
@@ -77,6 +95,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Predicate,
         required: false,
         summary: "show the rules (of one predicate) as written, with file and line",
+        forcible: false,
     },
     CommandInfo {
         name: "why",
@@ -84,27 +103,39 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Fact,
         required: true,
         summary: "show how a fact was derived, down to the cited sentences (--dot: as a Graphviz file)",
+        forcible: false,
     },
     CommandInfo {
         name: "whynot",
-        usage: "FACT",
+        usage: "FACT|PATTERN",
         argument: Argument::Fact,
         required: true,
-        summary: "show why a fact does not hold",
+        summary: "show why a fact (or any fact of a pattern such as `closed(torkham, D)`) does not hold",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "retract",
+        usage: "CLAUSE",
+        argument: Argument::Clause,
+        required: true,
+        summary: "remove one fact or rule, wherever it came from",
+        forcible: false,
     },
     CommandInfo {
         name: "undo",
         usage: "",
         argument: Argument::None,
         required: false,
-        summary: "remove the last input's clauses (a typed line or a :load)",
+        summary: "take back the last change: a typed input, a :load, a :retract or a :reload",
+        forcible: true,
     },
     CommandInfo {
         name: "save",
         usage: "FILE",
         argument: Argument::Path,
         required: true,
-        summary: "write the clauses typed in this session to a file",
+        summary: "write the session to a file `wirelog run` can run: #include lines, then the typed clauses",
+        forcible: true,
     },
     CommandInfo {
         name: "format",
@@ -112,6 +143,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Format,
         required: false,
         summary: "choose how answers are shown (without argument: the current one)",
+        forcible: false,
     },
     CommandInfo {
         name: "all",
@@ -119,6 +151,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::None,
         required: false,
         summary: "show every row of the last answer",
+        forcible: false,
     },
     CommandInfo {
         name: "quit",
@@ -126,6 +159,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::None,
         required: false,
         summary: "leave (Ctrl-D does too)",
+        forcible: false,
     },
 ];
 
@@ -136,6 +170,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("h", "help"),
     ("?", "help"),
     ("l", "load"),
+    ("make", "reload"),
 ];
 
 /// A parsed `:command` line.
@@ -145,6 +180,8 @@ pub enum Command {
     Help(Option<String>),
     /// `:load FILE`
     Load(PathBuf),
+    /// `:reload`
+    Reload,
     /// `:schema [PREDICATE]`
     Schema(Option<String>),
     /// `:facts PREDICATE`
@@ -155,10 +192,21 @@ pub enum Command {
     Why(String),
     /// `:whynot FACT`
     WhyNot(String),
-    /// `:undo`
-    Undo,
-    /// `:save FILE`
-    Save(PathBuf),
+    /// `:retract CLAUSE`
+    Retract(String),
+    /// `:undo`, or `:undo!` to go past what was loaded at start-up.
+    Undo {
+        /// `:undo!`
+        force: bool,
+    },
+    /// `:save FILE`, or `:save! FILE` / `:save FILE --force` to overwrite a
+    /// file `:save` did not write.
+    Save {
+        /// Where to write.
+        path: PathBuf,
+        /// Overwrite a file `:save` did not write.
+        force: bool,
+    },
     /// `:format [table|csv|json]`
     Format(Option<Format>),
     /// `:all`
@@ -200,9 +248,34 @@ pub enum CommandError {
         /// The command.
         name: &'static str,
     },
+    /// `:load!`: only some commands can be forced.
+    #[error("`:{name}` has no forced form `:{name}!`")]
+    ForceUnexpected {
+        /// The command.
+        name: &'static str,
+    },
     /// `:format xml`
     #[error(transparent)]
     FormatUnknown(#[from] FormatUnknown),
+}
+
+impl CommandError {
+    /// The stable code of this kind of error.
+    pub fn code(&self) -> Code {
+        match self {
+            CommandError::CommandUnknown { .. } => Code::E601,
+            CommandError::CommandAmbiguous { .. } => Code::E602,
+            CommandError::ArgumentMissing { .. }
+            | CommandError::ArgumentUnexpected { .. }
+            | CommandError::ForceUnexpected { .. }
+            | CommandError::FormatUnknown(_) => Code::E603,
+        }
+    }
+
+    /// The error as a diagnostic (a command line is not a source: no span).
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error_without_span(self.code(), self.to_string())
+    }
 }
 
 fn suggestion_text(suggestion: &Option<&'static str>) -> String {
@@ -269,7 +342,22 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
         Some(index) => (&text[..index], text[index..].trim()),
         None => (text, ""),
     };
+    let (name, mut force) = match name.strip_suffix('!') {
+        Some(name) if !name.is_empty() => (name, true),
+        _ => (name, false),
+    };
     let info = resolve_command(name)?;
+    // `--force` after the argument means the same as `!` after the name.
+    let argument = match argument.strip_suffix("--force") {
+        Some(rest) if info.forcible && (rest.is_empty() || rest.ends_with(char::is_whitespace)) => {
+            force = true;
+            rest.trim_end()
+        }
+        _ => argument,
+    };
+    if force && !info.forcible {
+        return Err(CommandError::ForceUnexpected { name: info.name });
+    }
     if argument.is_empty() && info.required {
         return Err(CommandError::ArgumentMissing {
             name: info.name,
@@ -283,13 +371,18 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
     Ok(match info.name {
         "help" => Command::Help(optional.map(|name| name.trim_start_matches(':').to_string())),
         "load" => Command::Load(path_argument(argument)),
+        "reload" => Command::Reload,
         "schema" => Command::Schema(optional),
         "facts" => Command::Facts(argument.to_string()),
         "rules" => Command::Rules(optional),
         "why" => Command::Why(argument.to_string()),
         "whynot" => Command::WhyNot(argument.to_string()),
-        "undo" => Command::Undo,
-        "save" => Command::Save(path_argument(argument)),
+        "retract" => Command::Retract(argument.to_string()),
+        "undo" => Command::Undo { force },
+        "save" => Command::Save {
+            path: path_argument(argument),
+            force,
+        },
         "format" => Command::Format(optional.map(|name| name.parse()).transpose()?),
         "all" => Command::All,
         _ => Command::Quit,
@@ -357,6 +450,39 @@ mod tests {
             Err("unknown command `:zzzzzz`; `:help` lists the commands"),
         );
         check_parse(":s x", Err("ambiguous command `:s`: `:schema` or `:save`?"));
+        check_parse(":make", Ok(Command::Reload));
+        check_parse(":retract p(a).", Ok(Command::Retract("p(a).".into())));
+        check_parse(":undo", Ok(Command::Undo { force: false }));
+        check_parse(":undo!", Ok(Command::Undo { force: true }));
+        check_parse(
+            ":save out.dl",
+            Ok(Command::Save {
+                path: "out.dl".into(),
+                force: false,
+            }),
+        );
+        check_parse(
+            ":save! out.dl",
+            Ok(Command::Save {
+                path: "out.dl".into(),
+                force: true,
+            }),
+        );
+        check_parse(
+            ":save out.dl --force",
+            Ok(Command::Save {
+                path: "out.dl".into(),
+                force: true,
+            }),
+        );
+        check_parse(
+            ":save \"my --force\"",
+            Ok(Command::Save {
+                path: "my --force".into(),
+                force: false,
+            }),
+        );
+        check_parse(":load! x.dl", Err("`:load` has no forced form `:load!`"));
         check_parse(":load", Err("`:load` needs an argument: `:load FILE`"));
         check_parse(":undo now", Err("`:undo` takes no argument"));
         check_parse(

@@ -11,6 +11,7 @@
 use super::command::{Argument, COMMANDS, is_command, resolve_command};
 use crate::session::Session;
 use crate::syntax::lexer::{BUILTIN_FUNCTIONS, KEYWORDS, Token, TokenKind, tokenize};
+use crate::value::Value;
 
 /// The tokens that carry meaning: no spaces, no comments.
 fn significant(text: &str) -> impl Iterator<Item = Token> {
@@ -39,6 +40,17 @@ pub fn is_blank(text: &str) -> bool {
 /// assert!(!is_complete("p(a) % done."));
 /// ```
 pub fn is_complete(text: &str) -> bool {
+    let mut tokens = significant(text);
+    // Soufflé's `.decl p(x: symbol)` takes one line and has no final `.`:
+    // it is complete at once (and rejected with a hint), so it never
+    // swallows the next line typed.
+    if let (Some(first), Some(second)) = (tokens.next(), tokens.next())
+        && first.kind == TokenKind::Dot
+        && second.kind == TokenKind::Name
+        && second.range.start == first.range.end
+    {
+        return true;
+    }
     match significant(text).last() {
         None => true,
         Some(token) => matches!(token.kind, TokenKind::Dot | TokenKind::StringUnterminated),
@@ -102,11 +114,14 @@ pub fn highlight(line: &str) -> String {
 }
 
 /// What the session knows that completion and hints need: predicate names
-/// and their argument lists. A snapshot, rebuilt after each input.
+/// and their argument lists, and the symbols of the facts. A snapshot,
+/// rebuilt when the session changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Vocabulary {
     /// Every predicate of the session's program, sorted by name.
     pub predicates: Vec<Signature>,
+    /// Every symbol of a stated fact (`istanbul_talks_nov`), sorted, once each.
+    pub constants: Vec<String>,
 }
 
 /// A predicate's name and a short description of each argument.
@@ -152,7 +167,40 @@ impl Vocabulary {
             })
             .collect();
         predicates.sort_by(|a, b| a.name.cmp(&b.name));
-        Vocabulary { predicates }
+        let mut constants: Vec<String> = program
+            .facts
+            .iter()
+            .flat_map(|fact| &fact.values)
+            .filter_map(|value| match value {
+                Value::Symbol(symbol) => Some(symbol.clone()),
+                _ => None,
+            })
+            .collect();
+        constants.sort();
+        constants.dedup();
+        Vocabulary {
+            predicates,
+            constants,
+        }
+    }
+
+    /// The predicate names, built-in functions, keywords and constants
+    /// starting with `word`, sorted, once each.
+    fn names_starting(&self, word: &str) -> Vec<String> {
+        let names = self
+            .predicates
+            .iter()
+            .map(|signature| signature.name.as_str())
+            .chain(BUILTIN_FUNCTIONS.iter().copied())
+            .chain(KEYWORDS.iter().copied())
+            .chain(self.constants.iter().map(String::as_str));
+        let mut words: Vec<String> = names
+            .filter(|name| name.starts_with(word))
+            .map(str::to_string)
+            .collect();
+        words.sort();
+        words.dedup();
+        words
     }
 
     /// The signature of `name`, if the session knows it.
@@ -192,19 +240,7 @@ impl Vocabulary {
                 .filter(|name| name.starts_with(word) && name != word)
                 .collect()
         } else {
-            let names = self
-                .predicates
-                .iter()
-                .map(|signature| signature.name.as_str())
-                .chain(BUILTIN_FUNCTIONS.iter().copied())
-                .chain(KEYWORDS.iter().copied());
-            let mut words: Vec<String> = names
-                .filter(|name| name.starts_with(word))
-                .map(str::to_string)
-                .collect();
-            words.sort();
-            words.dedup();
-            words
+            self.names_starting(word)
         };
         if words.is_empty() {
             Completion::None
@@ -247,17 +283,30 @@ impl Vocabulary {
             Argument::Path => Completion::Path {
                 start: argument_start,
             },
-            Argument::Predicate | Argument::Fact => {
-                if argument.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            Argument::Predicate | Argument::Fact | Argument::Clause => {
+                let word_offset = word_start(argument);
+                let word = &argument[word_offset..];
+                if word_offset == 0 {
+                    let words: Vec<String> = self
+                        .predicates
+                        .iter()
+                        .filter(|signature| signature.name.starts_with(argument))
+                        .map(|signature| signature.name.clone())
+                        .collect();
+                    return Completion::words(argument_start, words);
+                }
+                if info.argument == Argument::Predicate
+                    || word.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+                    || tokenize(argument).last().is_some_and(|token| {
+                        matches!(
+                            token.kind,
+                            TokenKind::Comment | TokenKind::StringUnterminated
+                        )
+                    })
+                {
                     return Completion::None;
                 }
-                let words: Vec<String> = self
-                    .predicates
-                    .iter()
-                    .filter(|signature| signature.name.starts_with(argument))
-                    .map(|signature| signature.name.clone())
-                    .collect();
-                Completion::words(argument_start, words)
+                Completion::words(argument_start + word_offset, self.names_starting(word))
             }
             Argument::Format => Completion::words(
                 argument_start,
@@ -432,6 +481,11 @@ mod tests {
                     arguments: vec!["Mediator: symbol".into(), "Talks: symbol".into()],
                 },
             ],
+            constants: vec![
+                "istanbul_talks".into(),
+                "istanbul_talks_nov".into(),
+                "qatar".into(),
+            ],
         }
     }
 
@@ -456,6 +510,9 @@ mod tests {
             (r#"said(x, "unterminated"#, true),
             ("#include \"x.dl\".", true),
             ("p(2025-10-29).", true),
+            (".decl edge(x: number, y: number)", true),
+            (".input edge", true),
+            ("p(X) :- q(X) .", true),
         ];
         for (text, expected) in cases {
             assert_eq!(is_complete(text), *expected, "input {text:?}");
@@ -550,6 +607,20 @@ mod tests {
         check_completion("", ":w", words(0, &[":why", ":whynot"]));
         check_completion("", ":facts med", words(7, &["mediated", "mediates"]));
         check_completion("", ":load ru", Completion::Path { start: 6 });
+        check_completion(
+            "",
+            "?- mediates(M, ist",
+            words(15, &["istanbul_talks", "istanbul_talks_nov"]),
+        );
+        check_completion("", "?- mediates(qa", words(12, &["qatar"]));
+        check_completion(
+            "",
+            ":whynot mediates(qatar, istanbul_talks_n",
+            words(24, &["istanbul_talks_nov"]),
+        );
+        check_completion("", ":retract mediates(q", words(18, &["qatar"]));
+        check_completion("", ":whynot mediates(Q", Completion::None);
+        check_completion("", ":facts mediates(q", Completion::None);
         check_completion("", ":format j", words(8, &["json"]));
         check_completion("", "said(x, \"med", Completion::None);
         check_completion("", "p(a). % med", Completion::None);
@@ -567,7 +638,7 @@ mod tests {
             ("?- mediates(qatar, T)", None),
             ("?- unknown(", None),
             ("?- blames(A, len(", None),
-            (":sch", Some("ema [PREDICATE]")),
+            (":sch", Some("ema [PREDICATE|WORD]")),
             (":undo", None),
             (":und", Some("o")),
             (":s", None),

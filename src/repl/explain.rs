@@ -2,6 +2,7 @@
 
 use super::files::write_atomically;
 use super::reply::{Event, Reply};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::present::explain;
 use crate::session::Session;
 use std::path::Path;
@@ -30,18 +31,22 @@ pub(super) fn why_to_dot(session: &mut Session, argument: &str) -> Reply {
         .trim_start();
     let (path, fact) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     if path.is_empty() || fact.trim().is_empty() {
-        return Reply::error(
-            "error: `:why --dot` takes a file and a fact: `:why --dot why.dot failed_mediated_talks(istanbul_talks)`",
+        return Reply::diagnostic(
+            Diagnostic::error_without_span(Code::E603, "`:why --dot` takes a file and a fact")
+                .with_note("help: `:why --dot why.dot failed_mediated_talks(istanbul_talks)`"),
         );
     }
     match session.why(fact.trim()) {
         Ok(derivation) => {
             match write_atomically(Path::new(path), &explain::render_why_dot(&derivation)) {
-                Ok(()) => Reply::info(format!(
+                Ok(_) => Reply::info(format!(
                     "wrote the derivation of {} to {path} (view it with `dot -Tsvg {path} -o why.svg`)",
                     fact.trim().trim_end_matches('.')
                 )),
-                Err(error) => Reply::error(format!("error: cannot write `{path}`: {error}")),
+                Err(error) => Reply::diagnostic(Diagnostic::error_without_span(
+                    Code::E607,
+                    format!("cannot write `{path}`: {error}"),
+                )),
             }
         }
         Err(rejected) => Reply::diagnostics(rejected.diagnostics),

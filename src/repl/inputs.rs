@@ -1,31 +1,55 @@
-//! `:load`, `:undo` and `:save`: whole inputs into and out of the session.
+//! `:load`, `:reload`, `:retract` and `:undo`: whole inputs into and out of
+//! the session.
 //!
 //! The session keeps its own rules (each file loaded once, what an undo
-//! removes); this module only asks and words the reply.
+//! takes back, what a reload reads again); this module only asks and words
+//! the reply. `:save` has a module of its own, `save`.
 
-use super::files::write_atomically;
 use super::reply::{Event, Reply};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::present::{plural, table::format_elapsed};
-use crate::session::{Session, UnitOrigin};
+use crate::session::{Accepted, Rejected, Session, Undone, UnitOrigin};
 use std::path::Path;
 use std::time::Instant;
 
-/// `:load FILE`.
+/// What `:load` calls the bundled knowledge base, as `#include` does.
+const NEWS: &str = "<news>";
+
+/// `:load FILE`; `:load <news>` loads the bundled knowledge base. A file
+/// already loaded is read again if it changed on disk (as SWI-Prolog's
+/// `consult/1` does), with the rest of the input that loaded it.
 pub(super) fn load(session: &mut Session, path: &Path) -> Reply {
+    if path == Path::new(NEWS) {
+        return load_news(session);
+    }
     if session.is_loaded(path) {
-        return Reply::error(format!(
-            "`{}` is already loaded (each file is loaded once; `:undo` removes the last input)",
-            path.display()
-        ));
+        return reload(session, Some(path));
     }
     let started = Instant::now();
     let result = session.load_files(&[path.to_path_buf()]);
+    loaded(result, &format!("`{}`", path.display()), started)
+}
+
+fn load_news(session: &mut Session) -> Reply {
+    let loaded_already = session
+        .units()
+        .iter()
+        .any(|unit| matches!(unit.origin, UnitOrigin::Bundled(_)));
+    if loaded_already {
+        return Reply::info("the news knowledge base is already loaded");
+    }
+    let started = Instant::now();
+    let result = session.load_news();
+    loaded(result, "the news knowledge base", started)
+}
+
+/// The reply to a load of `what`.
+fn loaded(result: Result<Accepted, Rejected>, what: &str, started: Instant) -> Reply {
     let elapsed = started.elapsed();
     match result {
         Ok(accepted) => {
             let mut output = format!(
-                "loaded `{}`: {} ({})\n",
-                path.display(),
+                "loaded {what}: {} ({})\n",
                 plural(accepted.n_clauses, "clause", "clauses"),
                 format_elapsed(elapsed)
             );
@@ -42,85 +66,157 @@ pub(super) fn load(session: &mut Session, path: &Path) -> Reply {
         Err(rejected) => {
             let mut reply = Reply::diagnostics(rejected.diagnostics);
             reply.push(Event::Error(format!(
-                "`{}` was not loaded; the session is unchanged",
-                path.display()
+                "{what} was not loaded; the session is unchanged"
             )));
             reply
         }
     }
 }
 
-/// `:undo`.
-pub(super) fn undo(session: &mut Session) -> Reply {
-    match session.undo() {
-        None => Reply::error("nothing to undo"),
-        Some(Ok(undone)) => {
-            let description = if undone.files.is_empty() {
-                undone.clauses.join(" ")
+/// `:reload`, or `:load` of a file already loaded (`only`).
+pub(super) fn reload(session: &mut Session, only: Option<&Path>) -> Reply {
+    let started = Instant::now();
+    match session.reload(only) {
+        Ok(reloaded) if reloaded.files.is_empty() => Reply::info(match only {
+            Some(path) => format!(
+                "`{}` is already loaded and has not changed since",
+                path.display()
+            ),
+            None => "nothing to reload: no loaded file changed".to_string(),
+        }),
+        Ok(reloaded) => {
+            let files: Vec<String> = reloaded
+                .files
+                .iter()
+                .map(|file| {
+                    let mut changes = Vec::new();
+                    if file.n_added > 0 {
+                        changes.push(format!("{} added", file.n_added));
+                    }
+                    if file.n_removed > 0 {
+                        changes.push(format!("{} removed", file.n_removed));
+                    }
+                    format!("`{}` ({})", file.name, changes.join(", "))
+                })
+                .collect();
+            let how = if reloaded.incremental {
+                "updated"
             } else {
-                let files: Vec<String> = undone
-                    .files
-                    .iter()
-                    .map(|file| format!("`{file}`"))
-                    .collect();
-                format!("the load of {}", files.join(", "))
+                "evaluated again"
             };
-            Reply::info(format!(
-                "undone: {description} ({} removed)",
-                plural(undone.n_clauses, "clause", "clauses")
-            ))
+            let mut reply = Reply::info(format!(
+                "reloaded {}: the model {how} ({})",
+                files.join(", "),
+                format_elapsed(started.elapsed())
+            ));
+            reply.push_diagnostics(reloaded.warnings);
+            reply
         }
-        Some(Err(rejected)) => {
+        Err(rejected) => {
             let mut reply = Reply::diagnostics(rejected.diagnostics);
             reply.push(Event::Error(
-                "the undo failed; the session is unchanged".to_string(),
+                "nothing was reloaded; the session is unchanged (fix the file and `:reload` again)"
+                    .to_string(),
             ));
             reply
         }
     }
 }
 
-/// `:save FILE`.
-pub(super) fn save(session: &Session, path: &Path) -> Reply {
-    let n_clauses = session.own_clauses().len();
-    if n_clauses == 0 {
-        return Reply::error("nothing to save: no clause was typed in this session");
-    }
-    match write_atomically(path, &saved_text(session)) {
-        Ok(()) => Reply::info(format!(
-            "saved {} to `{}`",
-            plural(n_clauses, "clause", "clauses"),
-            path.display()
-        )),
-        Err(error) => Reply::error(format!("error: cannot write `{}`: {error}", path.display())),
+/// `:retract CLAUSE`.
+pub(super) fn retract(session: &mut Session, clause: &str) -> Reply {
+    match session.retract(clause) {
+        Ok(retracted) => {
+            let mut text = format!("retracted {} ({})", retracted.clause, retracted.location);
+            if retracted.n_copies_left > 0 {
+                text.push_str(&format!(
+                    "\n{} written the same way remain (`:retract` again removes the next)",
+                    plural(retracted.n_copies_left, "clause", "clauses")
+                ));
+            }
+            if retracted.still_holds {
+                let fact = retracted.clause.trim_end_matches('.');
+                text.push_str(&format!(
+                    "\n`{fact}` still holds: another clause derives it (`:why {fact}` shows how)"
+                ));
+            }
+            Reply::info(text)
+        }
+        Err(rejected) => failed(rejected, "nothing was retracted"),
     }
 }
 
-/// The text `:save` writes: a header naming what else the session loaded,
-/// then each typed clause as written.
-pub fn saved_text(session: &Session) -> String {
-    let mut text = String::from("% clauses typed in a wirelog session\n");
-    let mut loaded: Vec<String> = Vec::new();
-    for unit in session.units() {
-        let name = match &unit.origin {
-            UnitOrigin::Input => continue,
-            UnitOrigin::Bundled(_) => "<news>".to_string(),
-            UnitOrigin::File(path) => path.display().to_string(),
-        };
-        if !loaded.contains(&name) {
-            loaded.push(name);
+/// `:undo` (`force`: `:undo!`).
+pub(super) fn undo(session: &mut Session, force: bool) -> Reply {
+    match session.undo(force) {
+        Ok(Undone::Input {
+            n_clauses,
+            files,
+            clauses,
+            start_up,
+        }) => {
+            let description = if files.is_empty() {
+                clauses.join(" ")
+            } else {
+                let names: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
+                format!("the load of {}", names.join(", "))
+            };
+            let mut text = format!(
+                "undone: {description} ({} removed)",
+                plural(n_clauses, "clause", "clauses")
+            );
+            if start_up {
+                let again: Vec<String> = files
+                    .iter()
+                    .map(|file| {
+                        if file == NEWS {
+                            "`:load <news>` (or `#include <news>.`)".to_string()
+                        } else {
+                            format!("`:load {file}`")
+                        }
+                    })
+                    .collect();
+                text.push_str(&format!(
+                    "\nit was loaded at start-up; {} brings it back",
+                    again.join(" and ")
+                ));
+            }
+            Reply::info(text)
         }
+        Ok(Undone::Retraction { clause }) => {
+            Reply::info(format!("undone: the retraction of {clause} (it is back)"))
+        }
+        Ok(Undone::Reload { files }) => {
+            let names: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
+            Reply::info(format!(
+                "undone: the reload of {} (the clauses are as they were before it; the files on disk are not changed)",
+                names.join(", ")
+            ))
+        }
+        Err(rejected) => failed(rejected, "the undo failed; the session is unchanged"),
     }
-    if !loaded.is_empty() {
-        text.push_str(&format!(
-            "% the session had also loaded: {}\n",
-            loaded.join(", ")
-        ));
+}
+
+/// The reply to a rejected change: its diagnostics, and `message` when the
+/// rejection came from checking or evaluating (not from the request itself).
+fn failed(rejected: Rejected, message: &str) -> Reply {
+    let about_the_request = rejected.diagnostics.iter().all(|diagnostic| {
+        matches!(
+            diagnostic.code.stage(),
+            crate::diagnostic::Stage::Command | crate::diagnostic::Stage::Syntax
+        )
+    });
+    let mut reply = Reply::diagnostics(rejected.diagnostics);
+    if !about_the_request {
+        reply.push(Event::Error(message.to_string()));
     }
-    text.push('\n');
-    for clause in session.own_clauses() {
-        text.push_str(&clause);
-        text.push('\n');
-    }
-    text
+    reply
+}
+
+/// E605 for a command that needs something loaded.
+pub(super) fn nothing_loaded() -> Reply {
+    Reply::diagnostic(
+        Diagnostic::error_without_span(Code::E605, "nothing is loaded yet")
+            .with_note("help: type facts and rules, `:load FILE`, or `:load <news>`"),
+    )
 }

@@ -8,10 +8,10 @@
 //!
 //! Inside, with no cycle: `command` (the language) → `help`, `edit` (editing
 //! aids) → `lines` (gathering lines into inputs); `reply` (data and its
-//! text), `files` → `inputs` (`:load`, `:undo`, `:save`), `inspect`
-//! (`:schema`, `:facts`, `:rules`), `explain` (`:why`, `:whynot`) → `shell`
-//! (the dispatcher). It never prints and never evaluates by itself: every
-//! change goes through `Session`.
+//! text), `files` → `inputs` (`:load`, `:reload`, `:retract`, `:undo`),
+//! `save` (`:save`), `inspect` (`:schema`, `:facts`, `:rules`), `explain`
+//! (`:why`, `:whynot`) → `shell` (the dispatcher). It never prints and never
+//! evaluates by itself: every change goes through `Session`.
 
 mod command;
 mod edit;
@@ -22,6 +22,7 @@ mod inputs;
 mod inspect;
 mod lines;
 mod reply;
+mod save;
 mod shell;
 
 pub use command::{
@@ -31,7 +32,7 @@ pub use command::{
 pub use edit::{Completion, Signature, Vocabulary, highlight, is_blank, is_complete, variables};
 pub use files::write_atomically;
 pub use help::help;
-pub use inputs::saved_text;
 pub use lines::{BLANK_IN_CLAUSE, Line, Lines};
 pub use reply::{Event, Reply, Screen, Text, TextView};
+pub use save::{SAVED_MARK, SavedText, saved_text};
 pub use shell::Shell;

@@ -37,7 +37,8 @@ pub enum Event {
     WhyNot(Box<WhyNot>),
     /// Errors and warnings about an input, pointing into the session's sources.
     Diagnostics(Vec<Diagnostic>),
-    /// A problem that is not about Datalog text, e.g. `nothing to undo`.
+    /// A line after an error's diagnostics saying what became of the input,
+    /// e.g. `the session is as it was before this input`.
     Error(String),
 }
 
@@ -64,9 +65,21 @@ impl Reply {
         Reply::of(Event::Info(message.into()))
     }
 
-    /// A reply with one error.
-    pub fn error(message: impl Into<String>) -> Reply {
-        Reply::of(Event::Error(message.into()))
+    /// A reply with one diagnostic (a command's error is a coded
+    /// diagnostic like any other).
+    pub fn diagnostic(diagnostic: Diagnostic) -> Reply {
+        Reply::of(Event::Diagnostics(vec![diagnostic]))
+    }
+
+    /// True when the input failed: an error was reported (warnings do not count).
+    pub fn failed(&self) -> bool {
+        self.events.iter().any(|event| match event {
+            Event::Error(_) => true,
+            Event::Diagnostics(diagnostics) => {
+                diagnostics.iter().any(|diagnostic| diagnostic.is_error())
+            }
+            _ => false,
+        })
     }
 
     /// A reply with diagnostics, or nothing when there are none.

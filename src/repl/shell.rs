@@ -14,10 +14,11 @@ use super::command::{Command, is_command, parse_command};
 use super::edit::{is_blank, variables};
 use super::help::help;
 use super::reply::{Event, Reply, Text, TextView};
-use super::{explain, inputs, inspect};
-use crate::diagnostic::Code;
-use crate::present::{plural, table::format_elapsed};
+use super::{explain, inputs, inspect, save};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::present::{Format, plural, table::format_elapsed};
 use crate::session::Session;
+use crate::syntax::ast::{Item, Literal};
 use crate::value::Answer;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,10 @@ pub struct Shell {
     pub view: TextView,
     last_answers: Vec<Answer>,
     last_elapsed: Option<Duration>,
+    /// The session's generation when it was last saved (or started).
+    saved_generation: Option<u64>,
+    /// True once the end of input was met with unsaved work and warned about.
+    end_warned: bool,
 }
 
 impl Shell {
@@ -37,12 +42,60 @@ impl Shell {
         Shell::default()
     }
 
+    /// Marks the session as it is now as having nothing unsaved: what was
+    /// loaded at start-up is on disk already. Call once the start-up files
+    /// are loaded.
+    pub fn mark_saved(&mut self, session: &Session) {
+        self.saved_generation = Some(session.generation());
+    }
+
+    /// True when the session's clauses changed (typed, retracted, reloaded,
+    /// undone) since it was started or last saved.
+    pub fn has_unsaved_work(&self, session: &Session) -> bool {
+        self.saved_generation.unwrap_or(0) != session.generation()
+    }
+
+    /// The end of the input (Ctrl-D at the prompt): leave, unless that would
+    /// drop something without a word. An unfinished clause (`open_input`)
+    /// and changes not saved are reported once, and the input goes on; the
+    /// next end of input leaves.
+    pub fn end_of_input(&mut self, session: &Session, open_input: Option<&str>) -> Reply {
+        let quit = Reply {
+            quit: true,
+            ..Reply::default()
+        };
+        if self.end_warned {
+            return quit;
+        }
+        let mut problems = Vec::new();
+        if let Some(open) = open_input {
+            problems.push(format!(
+                "the clause `{}` is not finished: end it with `.`, or Ctrl-C abandons it",
+                crate::text::collapse_whitespace(open)
+            ));
+        }
+        if self.has_unsaved_work(session) {
+            problems.push("the session has changes not saved: `:save FILE` keeps them".to_string());
+        }
+        if problems.is_empty() {
+            return quit;
+        }
+        self.end_warned = true;
+        Reply::info(format!("({}; Ctrl-D again leaves)", problems.join("; ")))
+    }
+
+    /// A line was typed: a later end of input warns again if need be.
+    pub fn typed(&mut self) {
+        self.end_warned = false;
+    }
+
     /// Runs one complete input: a `:command` line or Datalog text.
     pub fn run(&mut self, session: &mut Session, input: &str) -> Reply {
+        self.typed();
         let reply = if is_command(input) {
             match parse_command(input) {
                 Ok(command) => self.execute(session, &command),
-                Err(error) => Reply::error(format!("error: {error}")),
+                Err(error) => Reply::diagnostic(error.to_diagnostic()),
             }
         } else if is_blank(input) {
             Reply::default()
@@ -86,11 +139,15 @@ impl Shell {
                             plural(accepted.n_clauses, "clause", "clauses")
                         )));
                     }
+                    let hint = self.why_not_hint(&accepted.answers);
                     reply.push(Event::Answers {
                         answers: accepted.answers,
                         elapsed: Some(elapsed),
                         all_rows: false,
                     });
+                    if let Some(hint) = hint {
+                        reply.push(Event::Info(hint));
+                    }
                 }
                 reply
             }
@@ -115,14 +172,42 @@ impl Shell {
         }
     }
 
+    /// After an empty answer to one typed query, in a table: how to ask
+    /// why (SWI-Prolog users expect a bare `false.`; a student needs to know
+    /// that `:whynot` exists).
+    fn why_not_hint(&self, answers: &[Answer]) -> Option<String> {
+        let [answer] = answers else {
+            return None;
+        };
+        if !answer.rows.is_empty() || self.view.format != Format::Table {
+            return None;
+        }
+        let source = crate::span::SourceId(0);
+        let (program, errors) = crate::syntax::parse_program(source, &answer.query);
+        let one_atom = match program.items.as_slice() {
+            [Item::Query(query)] if errors.is_empty() => match query.body.as_slice() {
+                [Literal::Positive(atom)] => Some(atom.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        Some(if let Some(atom) = one_atom {
+            format!("(`:whynot {atom}` shows why nothing matches)")
+        } else {
+            "(`:whynot ATOM` shows why a fact or pattern of the query does not hold)".to_string()
+        })
+    }
+
     /// Runs a parsed command.
     pub fn execute(&mut self, session: &mut Session, command: &Command) -> Reply {
         match command {
             Command::Help(topic) => match help(topic.as_deref()) {
                 Ok(text) => Reply::info(text),
-                Err(error) => Reply::error(format!("error: {error}")),
+                Err(error) => Reply::diagnostic(error.to_diagnostic()),
             },
             Command::Load(path) => inputs::load(session, path),
+            Command::Reload => inputs::reload(session, None),
+            Command::Retract(clause) => inputs::retract(session, clause),
             Command::Schema(predicate) => inspect::show_schema(session, predicate.as_deref()),
             Command::Facts(predicate) => inspect::facts(session, predicate),
             Command::Rules(predicate) => inspect::show_rules(session, predicate.as_deref()),
@@ -131,8 +216,14 @@ impl Shell {
             }
             Command::Why(fact) => explain::why(session, fact),
             Command::WhyNot(fact) => explain::why_not(session, fact),
-            Command::Undo => inputs::undo(session),
-            Command::Save(path) => inputs::save(session, path),
+            Command::Undo { force } => inputs::undo(session, *force),
+            Command::Save { path, force } => {
+                let reply = save::save(session, path, *force);
+                if !reply.failed() {
+                    self.mark_saved(session);
+                }
+                reply
+            }
             Command::Format(None) => Reply::info(format!(
                 "answers are shown as {} (`:format table|csv|json` changes it)",
                 self.view.format
@@ -143,7 +234,10 @@ impl Shell {
             }
             Command::All => {
                 if self.last_answers.is_empty() {
-                    Reply::error("no answer to show yet: ask a question with `?-` first")
+                    Reply::diagnostic(
+                        Diagnostic::error_without_span(Code::E605, "no answer to show yet")
+                            .with_note("help: ask a question with `?-` first"),
+                    )
                 } else {
                     Reply::of(Event::Answers {
                         answers: self.last_answers.clone(),
@@ -183,40 +277,6 @@ mod tests {
             session.load_text(text).expect("test program loads");
         }
         (Shell::new(), session)
-    }
-
-    #[test]
-    fn save_writes_the_typed_clauses_atomically() {
-        let folder = std::env::temp_dir().join(format!("wirelog-save-{}", std::process::id()));
-        std::fs::create_dir_all(&folder).expect("temp folder");
-        let path = folder.join("saved.dl");
-        let (mut shell, mut session) = shell_session("");
-        let reply = shell.run_text(&mut session, &format!(":save {}", path.display()));
-        assert!(reply.errors.starts_with("nothing to save"), "{reply:?}");
-        shell.run_text(&mut session, "p(\"a. b\").\nq(X) :-\n  p(X).");
-        let reply = shell.run_text(&mut session, &format!(":save {}", path.display()));
-        assert!(reply.output.starts_with("saved 2 clauses"), "{reply:?}");
-        let text = std::fs::read_to_string(&path).expect("saved file");
-        assert!(text.ends_with("p(\"a. b\").\nq(X) :-\n  p(X).\n"), "{text}");
-        let leftovers: Vec<_> = std::fs::read_dir(&folder)
-            .expect("folder")
-            .filter_map(Result::ok)
-            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
-            .collect();
-        assert!(leftovers.is_empty());
-        // The saved file loads back into a new session.
-        let (mut shell, mut session) = shell_session("");
-        let reply = shell.run_text(&mut session, &format!(":load {}", path.display()));
-        assert!(reply.output.contains("2 clauses"), "{reply:?}");
-        let reply = shell.run_text(&mut session, &format!(":load {}", path.display()));
-        assert!(reply.errors.contains("already loaded"), "{reply:?}");
-        let reply = shell.run_text(&mut session, ":undo");
-        assert!(reply.output.contains("the load of"), "{reply:?}");
-        let reply = shell.run_text(&mut session, ":load /nonexistent/wirelog/file.dl");
-        assert!(reply.errors.contains("was not loaded"), "{reply:?}");
-        let reply = shell.run_text(&mut session, ":save /nonexistent/wirelog/file.dl");
-        assert!(reply.errors.contains("nothing to save"), "{reply:?}");
-        let _ = std::fs::remove_dir_all(&folder);
     }
 
     #[test]

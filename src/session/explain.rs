@@ -8,16 +8,18 @@
 //! read the model through a `ModelView` and never change it.
 
 use super::{Rejected, Session, eval_diagnostic};
+use crate::analysis::ir::PredId;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{self, EvalOptions};
 use crate::provenance::{
-    self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, QueryExplanation, WhyNot,
+    self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, Pattern, QueryExplanation,
+    WhyNot,
 };
 use crate::span::Span;
 use crate::syntax::ast::{Item, Term};
 use crate::syntax::parse_program;
 use crate::text;
-use crate::value::Answer;
+use crate::value::{Answer, Value};
 use std::sync::atomic::Ordering;
 
 impl Session {
@@ -54,6 +56,8 @@ impl Session {
 
     /// Explains why `fact` does not hold: for each rule that could derive it,
     /// the first body literal that fails for the closest candidate bindings.
+    /// `fact` may be a pattern with variables (`closed(torkham, D)`): then
+    /// either the facts that match it, or why none does.
     pub fn why_not(&mut self, fact: &str) -> Result<WhyNot, Rejected> {
         self.why_not_with(fact, &ExplainOptions::default())
     }
@@ -64,10 +68,21 @@ impl Session {
         fact: &str,
         options: &ExplainOptions,
     ) -> Result<WhyNot, Rejected> {
-        let goal = self.goal(fact, ":whynot")?;
+        let atom = self.atom(fact, ":whynot")?;
         self.cancel.store(false, Ordering::Relaxed);
+        if atom.values.iter().all(Option::is_some) {
+            let goal = atom.into_goal()?;
+            let view = self.view()?;
+            return provenance::why_not(&view, &goal, options)
+                .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)));
+        }
+        let pattern = Pattern {
+            predicate: atom.predicate,
+            values: atom.values,
+            text: atom.text,
+        };
         let view = self.view()?;
-        provenance::why_not(&view, &goal, options)
+        provenance::why_not_pattern(&view, &pattern, options)
             .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)))
     }
 
@@ -127,6 +142,13 @@ impl Session {
     /// Parses `text` as one ground atom of a known predicate with the right
     /// arity, as a source of its own (`<repl:N>`), for `command`.
     fn goal(&mut self, text: &str, command: &str) -> Result<Goal, Rejected> {
+        self.atom(text, command)?.into_goal()
+    }
+
+    /// Parses `text` as one atom of a known predicate with the right arity,
+    /// its arguments constants or variables, as a source of its own
+    /// (`<repl:N>`), for `command`.
+    fn atom(&mut self, text: &str, command: &str) -> Result<TypedAtom, Rejected> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err(Rejected::one(
@@ -163,19 +185,24 @@ impl Session {
             }
         };
         let mut values = Vec::with_capacity(clause.head.args.len());
+        let mut variable = None;
         for term in &clause.head.args {
             match term {
-                Term::Constant(constant) => values.push(constant.value.clone()),
+                Term::Constant(constant) => values.push(Some(constant.value.clone())),
+                Term::Variable(_) | Term::Anonymous(_) => {
+                    variable.get_or_insert((term.to_string(), term.span()));
+                    values.push(None);
+                }
                 other => {
                     return Err(Rejected::one(
                         Diagnostic::error(
                             Code::E501,
-                            format!("`{command}` needs a ground fact: `{other}` is not a constant"),
+                            format!("`{command}` takes constants and variables: `{other}` is neither"),
                             other.span(),
                         )
-                        .with_note(
-                            "help: to see every answer of a pattern, ask a query (`?- p(X).`) and explain its rows with `run --explain`",
-                        ),
+                        .with_note(format!(
+                            "help: write a fact such as `{command} failed_mediated_talks(istanbul_talks)`"
+                        )),
                     ));
                 }
             }
@@ -206,10 +233,48 @@ impl Session {
                 clause.head.span,
             )));
         }
-        Ok(Goal {
+        Ok(TypedAtom {
             predicate,
             values,
             span: clause.head.span,
+            text: clause.head.to_string(),
+            command: command.to_string(),
+            variable,
+        })
+    }
+}
+
+/// An atom typed after `:why` or `:whynot`, checked against the program.
+struct TypedAtom {
+    predicate: PredId,
+    values: Vec<Option<Value>>,
+    span: Span,
+    text: String,
+    command: String,
+    /// The first variable, as written, and where.
+    variable: Option<(String, Span)>,
+}
+
+impl TypedAtom {
+    /// The atom as a ground fact; E501 at its first variable otherwise.
+    fn into_goal(self) -> Result<Goal, Rejected> {
+        if let Some((name, span)) = self.variable {
+            let command = self.command;
+            return Err(Rejected::one(
+                Diagnostic::error(
+                    Code::E501,
+                    format!("`{command}` needs a ground fact: `{name}` is not a constant"),
+                    span,
+                )
+                .with_note(
+                    "help: to see every answer of a pattern, ask a query (`?- p(X).`) and explain its rows with `run --explain`; `:whynot` takes patterns",
+                ),
+            ));
+        }
+        Ok(Goal {
+            predicate: self.predicate,
+            values: self.values.into_iter().flatten().collect(),
+            span: self.span,
         })
     }
 }

@@ -14,7 +14,7 @@
 use super::{Accepted, Rejected, Session, Unit, UnitOrigin, collections, data};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
-use crate::syntax::ast::{IncludeTarget, Item};
+use crate::syntax::ast::{self, IncludeTarget, Item};
 use crate::syntax::{ParseOptions, parse_program, parse_program_with};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,25 +24,83 @@ include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 /// The name under which bundled knowledge-base files are reported, e.g. `<news>/talks.dl`.
 const NEWS_PREFIX: &str = "<news>/";
 
+/// One part of a program given on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramSource {
+    /// The bundled news knowledge base (`--news`, `#include <news>.`).
+    News,
+    /// A rule file.
+    File(PathBuf),
+    /// A program given as text, e.g. read from standard input (`-`,
+    /// reported as `<stdin>`) or a `--query`.
+    Text {
+        /// The name diagnostics use for it.
+        name: String,
+        /// The program.
+        text: String,
+    },
+}
+
 impl Session {
     /// Loads files as one input, evaluating once at the end; all or nothing.
     pub fn load_files(&mut self, paths: &[PathBuf]) -> Result<Accepted, Rejected> {
+        let sources: Vec<ProgramSource> = paths.iter().cloned().map(ProgramSource::File).collect();
+        self.load_program(&sources)
+    }
+
+    /// Loads the bundled news knowledge base as one input.
+    pub fn load_news(&mut self) -> Result<Accepted, Rejected> {
+        self.load_program(&[ProgramSource::News])
+    }
+
+    /// Loads the parts of a program, in order, as one input: all or nothing.
+    /// The queries of files and of standard input are kept, to be answered
+    /// by [`Session::answers`].
+    pub fn load_program(&mut self, sources: &[ProgramSource]) -> Result<Accepted, Rejected> {
         let input = self.next_input();
-        let mut pending = Pending::new(self);
-        for path in paths {
-            pending.load_path(path, None, input);
+        let mut pending = Pending::new(self, None);
+        for source in sources {
+            match source {
+                ProgramSource::News => pending.load_bundled("news.dl", None, input, true),
+                ProgramSource::File(path) => pending.load_path(path, None, input, true),
+                ProgramSource::Text { name, text } => {
+                    pending.load_text(name, text, UnitOrigin::Text, input, true)
+                }
+            }
         }
         let (units, diagnostics) = pending.finish();
         self.commit_input(input, units, diagnostics)
     }
 
-    /// Loads the bundled news knowledge base as one input.
-    pub fn load_news(&mut self) -> Result<Accepted, Rejected> {
-        let input = self.next_input();
-        let mut pending = Pending::new(self);
-        pending.load_bundled("news.dl", None, input);
-        let (units, diagnostics) = pending.finish();
-        self.commit_input(input, units, diagnostics)
+    /// Reads the units of input `input` again from their roots: files from
+    /// disk, `<news>` from the binary, typed text as it is (only its
+    /// includes are read again). Returns the new units and the problems met.
+    pub(super) fn read_input_again(&mut self, input: usize) -> (Vec<Unit>, Vec<Diagnostic>) {
+        let roots: Vec<Unit> = self
+            .units
+            .iter()
+            .filter(|unit| unit.input == input && unit.root)
+            .cloned()
+            .collect();
+        let mut pending = Pending::new(self, Some(input));
+        for root in roots {
+            match &root.origin {
+                UnitOrigin::File(_) => {
+                    let name = PathBuf::from(pending.session.sources.name(root.source));
+                    pending.load_path(&name, None, input, true);
+                }
+                UnitOrigin::Bundled(name) => {
+                    let name = name.clone();
+                    pending.load_bundled(&name, None, input, true);
+                }
+                UnitOrigin::Input | UnitOrigin::Text => {
+                    let name = pending.session.sources.name(root.source).to_string();
+                    pending.resolve_includes(&root.program, &name, &root.origin, input);
+                    pending.units.push(root);
+                }
+            }
+        }
+        pending.finish()
     }
 
     /// Adds a text (a REPL line, or a library user's program) as one input,
@@ -56,8 +114,8 @@ impl Session {
     /// Like `load_text`, with the name diagnostics use for the text.
     pub fn load_named_text(&mut self, name: &str, text: &str) -> Result<Accepted, Rejected> {
         let input = self.next_input();
-        let mut pending = Pending::new(self);
-        pending.load_text(name, text, UnitOrigin::Input, input);
+        let mut pending = Pending::new(self, None);
+        pending.load_text(name, text, UnitOrigin::Input, input, true);
         let (units, diagnostics) = pending.finish();
         self.commit_input(input, units, diagnostics)
     }
@@ -88,6 +146,8 @@ impl Session {
             origin: UnitOrigin::Input,
             input,
             collections: Vec::new(),
+            root: true,
+            retracted: Vec::new(),
         };
         let diagnostics = errors.iter().map(|error| error.to_diagnostic()).collect();
         self.commit_input(input, vec![unit], diagnostics)
@@ -113,10 +173,14 @@ struct Pending<'s> {
 }
 
 impl<'s> Pending<'s> {
-    fn new(session: &'s mut Session) -> Pending<'s> {
+    /// Loading against what the session holds, less the units of input
+    /// `excluded` (being read again).
+    fn new(session: &'s mut Session, excluded: Option<usize>) -> Pending<'s> {
+        let kept = |unit: &&Unit| Some(unit.input) != excluded;
         let seen_files = session
             .units
             .iter()
+            .filter(kept)
             .filter_map(|unit| match &unit.origin {
                 UnitOrigin::File(path) => Some(path.clone()),
                 _ => None,
@@ -125,6 +189,7 @@ impl<'s> Pending<'s> {
         let seen_bundled = session
             .units
             .iter()
+            .filter(kept)
             .filter_map(|unit| match &unit.origin {
                 UnitOrigin::Bundled(name) => Some(name.clone()),
                 _ => None,
@@ -143,7 +208,7 @@ impl<'s> Pending<'s> {
         (self.units, self.diagnostics)
     }
 
-    fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize) {
+    fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize, root: bool) {
         let fail = |message: String| match included_at {
             Some(span) => Diagnostic::error(Code::E410, message, span),
             None => Diagnostic::error_without_span(Code::E410, message),
@@ -187,10 +252,10 @@ impl<'s> Pending<'s> {
             }
         };
         let name = path.display().to_string();
-        self.load_text(&name, &text, UnitOrigin::File(canonical), input);
+        self.load_text(&name, &text, UnitOrigin::File(canonical), input, root);
     }
 
-    fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize) {
+    fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize, root: bool) {
         if self.seen_bundled.iter().any(|seen| seen == name) {
             return;
         }
@@ -212,10 +277,11 @@ impl<'s> Pending<'s> {
             text,
             UnitOrigin::Bundled(name.to_string()),
             input,
+            root,
         );
     }
 
-    fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize) {
+    fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize, root: bool) {
         let source = self.session.sources.add(name, text);
         // Files may hold hundreds of thousands of plain facts: they go to
         // fact tables. Typed text keeps a tree per clause, as typed.
@@ -225,44 +291,7 @@ impl<'s> Pending<'s> {
         let (mut program, errors) = parse_program_with(source, text, &options);
         self.diagnostics
             .extend(errors.iter().map(|error| error.to_diagnostic()));
-        let includes: Vec<(IncludeTarget, Span)> = program
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Include(include) => Some((include.target.clone(), include.span)),
-                _ => None,
-            })
-            .collect();
-        // Included texts come first, so their predicates and docs precede their users.
-        for (target, span) in includes {
-            match (&target, &origin) {
-                (IncludeTarget::Bundled(library), _) if library == "news" => {
-                    self.load_bundled("news.dl", Some(span), input)
-                }
-                (IncludeTarget::Bundled(library), _) => self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::E411,
-                        format!("unknown bundled library `<{library}>`"),
-                        span,
-                    )
-                    .with_note("the only bundled library is `<news>`"),
-                ),
-                (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
-                    self.load_bundled(path, Some(span), input)
-                }
-                (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
-                    // Relative to the including file, reported as the user would write it.
-                    let base = Path::new(name)
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
-                    self.load_path(&base.join(path), Some(span), input);
-                }
-                (IncludeTarget::Path(path), UnitOrigin::Input) => {
-                    self.load_path(Path::new(path), Some(span), input)
-                }
-            }
-        }
+        self.resolve_includes(&program, name, &origin, input);
         // `#articles` and `#import` paths are relative to this text's folder.
         let folder = match &origin {
             UnitOrigin::File(_) => Path::new(name)
@@ -278,7 +307,57 @@ impl<'s> Pending<'s> {
             origin,
             input,
             collections,
+            root,
+            retracted: Vec::new(),
         });
+    }
+
+    /// Loads what the `#include`s of `program` (the text `name`) name.
+    /// Included texts come first, so their predicates and docs precede their users.
+    fn resolve_includes(
+        &mut self,
+        program: &ast::Program,
+        name: &str,
+        origin: &UnitOrigin,
+        input: usize,
+    ) {
+        let includes: Vec<(IncludeTarget, Span)> = program
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Include(include) => Some((include.target.clone(), include.span)),
+                _ => None,
+            })
+            .collect();
+        for (target, span) in includes {
+            match (&target, origin) {
+                (IncludeTarget::Bundled(library), _) if library == "news" => {
+                    self.load_bundled("news.dl", Some(span), input, false)
+                }
+                (IncludeTarget::Bundled(library), _) => self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::E411,
+                        format!("unknown bundled library `<{library}>`"),
+                        span,
+                    )
+                    .with_note("the only bundled library is `<news>`"),
+                ),
+                (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
+                    self.load_bundled(path, Some(span), input, false)
+                }
+                (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
+                    // Relative to the including file, reported as the user would write it.
+                    let base = Path::new(name)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    self.load_path(&base.join(path), Some(span), input, false);
+                }
+                (IncludeTarget::Path(path), UnitOrigin::Input | UnitOrigin::Text) => {
+                    self.load_path(Path::new(path), Some(span), input, false)
+                }
+            }
+        }
     }
 
     /// Reads the folders `#articles` names and the files `#import` names,

@@ -18,11 +18,14 @@
 
 mod collections;
 mod data;
+mod edit;
 mod explain;
 mod load;
 
 pub use collections::{Collection, METADATA_SOURCE};
 pub use data::Exported;
+pub use edit::{Reloaded, ReloadedFile, Retracted, Undone};
+pub use load::ProgramSource;
 
 use crate::analysis::{self, ir};
 use crate::articles::Articles;
@@ -31,7 +34,6 @@ use crate::eval::{self, Database, EvalError, EvalOptions, Limits, Origin, Store,
 use crate::plan::{self, ProgramPlan};
 use crate::span::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, Item};
-use crate::text::collapse_whitespace;
 use crate::value::Answer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,6 +48,10 @@ pub enum UnitOrigin {
     Bundled(String),
     /// Text typed at the REPL or given by a library user.
     Input,
+    /// A program given as text on the command line (`wirelog run -`,
+    /// `--query`): its queries are kept and answered like a file's, its
+    /// includes are relative to the current folder.
+    Text,
 }
 
 /// One parsed text in the session.
@@ -61,6 +67,12 @@ pub struct Unit {
     pub input: usize,
     /// The article folders its `#articles` directives name, read when it was loaded.
     pub collections: Vec<Arc<Collection>>,
+    /// True when the input named it (a file given to `:load` or on the
+    /// command line, `<news>`, typed text); false for a file reached
+    /// through an `#include`.
+    pub root: bool,
+    /// Clauses `:retract` removed from it, where they are in its text.
+    pub retracted: Vec<Span>,
 }
 
 /// Settings of a session.
@@ -75,6 +87,12 @@ pub struct SessionOptions {
     /// The folder relative `#export` paths are written under (`run --output-dir`);
     /// the current folder when `None`.
     pub output_dir: Option<PathBuf>,
+    /// Evaluate only what the loaded queries need (`wirelog run`): see
+    /// [`EvalOptions::demand`].
+    pub demand: bool,
+    /// Join atoms in the order written (`wirelog run --written-order`): see
+    /// [`plan::PlanOptions::written_order`].
+    pub written_order: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -111,17 +129,6 @@ pub struct Accepted {
     pub exported: Vec<Exported>,
 }
 
-/// What `:undo` removed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Undone {
-    /// Number of clauses removed.
-    pub n_clauses: usize,
-    /// The files of the input, as named when loaded (empty for typed text).
-    pub files: Vec<String>,
-    /// The typed clauses of the input, each on one line.
-    pub clauses: Vec<String>,
-}
-
 /// The evaluated state.
 struct Model {
     program: ir::Program,
@@ -153,6 +160,14 @@ pub struct Session {
     article_key: Vec<PathBuf>,
     /// The generated source `<articles>`: the articles' metadata facts.
     metadata: Option<ast::Program>,
+    /// Counts the accepted changes of the session's clauses; what a front
+    /// end compares to know whether something changed (unsaved work, a
+    /// completion list to rebuild).
+    generation: u64,
+    /// Inputs up to this number were loaded at start-up; `:undo` stops there.
+    start_up_inputs: usize,
+    /// What `:undo` takes back, the latest last.
+    changes: Vec<edit::ChangeRecord>,
 }
 
 impl Default for Session {
@@ -162,12 +177,20 @@ impl Default for Session {
 }
 
 /// How a change relates to what the session holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Change {
     /// New units for input number `input`: the model may be updated incrementally.
     Input(usize),
-    /// The session's units replaced (by `:undo`): evaluated from scratch.
-    Replace,
+    /// The session's units replaced (by `:undo`, `:retract`, `:reload`).
+    /// When the new units only add clauses to the old ones, `added` holds
+    /// the spans of those clauses and the model is updated incrementally;
+    /// otherwise it is evaluated from scratch.
+    Replace {
+        /// The added clauses, when nothing was removed.
+        added: Option<Vec<Span>>,
+        /// The texts read again (reloaded files), whose warnings are news.
+        fresh_sources: Vec<SourceId>,
+    },
 }
 
 impl Session {
@@ -187,7 +210,23 @@ impl Session {
             articles: Articles::bundled(),
             article_key: Vec::new(),
             metadata: None,
+            generation: 0,
+            start_up_inputs: 0,
+            changes: Vec::new(),
         }
+    }
+
+    /// Counts accepted changes of the session's clauses (inputs that added
+    /// clauses, undos, retractions, reloads); unchanged by queries and by
+    /// rejected inputs.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Marks everything loaded so far as the start-up knowledge base, which a
+    /// plain `undo` never removes.
+    pub fn mark_start_up(&mut self) {
+        self.start_up_inputs = self.n_inputs;
     }
 
     /// The flag that interrupts a running evaluation when set (Ctrl-C).
@@ -243,6 +282,8 @@ impl Session {
         EvalOptions {
             limits: self.options.limits,
             record_rounds: self.options.record_rounds,
+            demand: self.options.demand,
+            written_order: self.options.written_order,
         }
     }
 
@@ -265,7 +306,11 @@ impl Session {
         units: Vec<Unit>,
         diagnostics: Vec<Diagnostic>,
     ) -> Result<Accepted, Rejected> {
-        self.commit(units, diagnostics, Change::Input(input))
+        let accepted = self.commit(units, diagnostics, Change::Input(input))?;
+        if accepted.n_clauses > 0 {
+            self.changes.push(edit::ChangeRecord::Added { input });
+        }
+        Ok(accepted)
     }
 
     /// Checks and evaluates the session plus `new_units`, then answers the
@@ -293,8 +338,19 @@ impl Session {
         let n_queries = items()
             .filter(|item| matches!(item, Item::Query(_)))
             .count();
-        let Ok(outcome) = self.check_and_evaluate(&new_units, &mut diagnostics, change, n_clauses)
-        else {
+        // The sources whose warnings are news: the input's; for a
+        // replacement, the texts read again (files reloaded).
+        let new_sources: Vec<SourceId> = match &change {
+            Change::Input(_) => new_units.iter().map(|unit| unit.source).collect(),
+            Change::Replace { fresh_sources, .. } => fresh_sources.clone(),
+        };
+        let Ok(outcome) = self.check_and_evaluate(
+            &new_units,
+            &new_sources,
+            &mut diagnostics,
+            &change,
+            n_clauses + n_imported_rows,
+        ) else {
             return Err(Rejected { diagnostics });
         };
         // Typed queries were answered; they do not stay in the session.
@@ -320,6 +376,9 @@ impl Session {
         if let Change::Input(input) = change {
             self.n_inputs = input;
         }
+        if n_clauses > 0 || matches!(change, Change::Replace { .. }) {
+            self.generation += 1;
+        }
         Ok(Accepted {
             warnings: diagnostics,
             answers: outcome.answers,
@@ -336,8 +395,9 @@ impl Session {
     fn check_and_evaluate(
         &mut self,
         new_units: &[Unit],
+        new_sources: &[SourceId],
         diagnostics: &mut Vec<Diagnostic>,
-        change: Change,
+        change: &Change,
         n_clauses: usize,
     ) -> Result<Outcome, ()> {
         // The articles citations may name: the bundled and `--articles` ones,
@@ -375,7 +435,7 @@ impl Session {
         let programs: Vec<&ast::Program> = std::iter::once(metadata)
             .chain(self.units.iter().chain(new_units).map(|unit| &unit.program))
             .collect();
-        let mut new_sources: Vec<SourceId> = new_units.iter().map(|unit| unit.source).collect();
+        let mut new_sources: Vec<SourceId> = new_sources.to_vec();
         // Citations are verified when their text arrives, and all of them
         // again when the articles change.
         let context = analysis::Context {
@@ -399,7 +459,10 @@ impl Session {
             return Err(());
         }
         let mut program = analysis.program;
-        let mut plan = plan::plan_program(&program).map_err(|error| {
+        let plan_options = plan::PlanOptions {
+            written_order: self.options.written_order,
+        };
+        let mut plan = plan::plan_program_with(&program, plan_options).map_err(|error| {
             diagnostics.push(Diagnostic::error_without_span(
                 Code::E399,
                 format!("internal error: {error}"),
@@ -434,7 +497,7 @@ impl Session {
                 .iter()
                 .any(|predicate| predicate.citations_of.is_some())
         };
-        let only_queries = change != Change::Replace
+        let only_queries = matches!(change, Change::Input(_))
             && n_clauses == 0
             && !articles_changed
             && new_units.iter().all(|unit| {
@@ -452,7 +515,7 @@ impl Session {
                 &mut model.database
             }
             Some(model)
-                if change != Change::Replace
+                if incremental_change(change).is_some()
                     && !articles_changed
                     && same_predicates(&model.program, &program) =>
             {
@@ -460,28 +523,33 @@ impl Session {
                 // starting over. Facts of a predicate the old model did not
                 // have (a citation relation just read) are new too.
                 let n_old = model.program.predicates.len() as u32;
-                let is_new = |source: SourceId, predicate: ir::PredId| {
-                    new_sources.contains(&source) || predicate.0 >= n_old
+                let is_new = |span: &Span, predicate: ir::PredId| {
+                    predicate.0 >= n_old
+                        || match incremental_change(change) {
+                            Some(None) => new_sources.contains(&span.source),
+                            Some(Some(added)) => added.contains(span),
+                            None => false,
+                        }
                 };
                 let new_facts: Vec<usize> = program
                     .facts
                     .iter()
                     .enumerate()
-                    .filter(|(_, fact)| is_new(fact.span.source, fact.predicate))
+                    .filter(|(_, fact)| is_new(&fact.span, fact.predicate))
                     .map(|(index, _)| index)
                     .collect();
                 let new_fact_rows: Vec<usize> = program
                     .fact_rows
                     .iter()
                     .enumerate()
-                    .filter(|(_, rows)| is_new(rows.span.source, rows.predicate))
+                    .filter(|(_, rows)| is_new(&rows.span, rows.predicate))
                     .map(|(index, _)| index)
                     .collect();
                 let new_rules: Vec<ir::RuleId> = program
                     .rules
                     .iter()
                     .enumerate()
-                    .filter(|(_, rule)| new_sources.contains(&rule.span.source))
+                    .filter(|(_, rule)| is_new(&rule.span, rule.head.predicate))
                     .map(|(index, _)| ir::RuleId(index as u32))
                     .collect();
                 let addition = eval::Addition {
@@ -630,54 +698,6 @@ impl Session {
             .map(|unit| unit.input)
     }
 
-    /// Removes the most recent input that added clauses (a REPL line, or a
-    /// loaded file with its includes) and re-evaluates; `None` when there is
-    /// nothing to undo. A failed or interrupted undo changes nothing.
-    pub fn undo(&mut self) -> Option<Result<Undone, Rejected>> {
-        let last_input = self.last_clause_input()?;
-        let (removed, kept): (Vec<Unit>, Vec<Unit>) = self
-            .units
-            .iter()
-            .cloned()
-            .partition(|unit| unit.input == last_input);
-        let undone = Undone {
-            n_clauses: removed
-                .iter()
-                .flat_map(|unit| &unit.program.items)
-                .map(|item| match item {
-                    Item::Clause(_) => 1,
-                    Item::Facts(run) => run.rows.len(),
-                    _ => 0,
-                })
-                .sum(),
-            files: removed
-                .iter()
-                .filter(|unit| unit.origin != UnitOrigin::Input)
-                .map(|unit| self.sources.name(unit.source).to_string())
-                .collect(),
-            clauses: removed
-                .iter()
-                .filter(|unit| unit.origin == UnitOrigin::Input)
-                .flat_map(|unit| &unit.program.items)
-                .filter_map(|item| match item {
-                    Item::Clause(clause) => {
-                        Some(collapse_whitespace(self.sources.snippet(clause.span)))
-                    }
-                    Item::Articles(_) | Item::Import(_) | Item::Export(_) => Some(item.to_string()),
-                    _ => None,
-                })
-                .collect(),
-        };
-        let saved_units = std::mem::take(&mut self.units);
-        match self.commit(kept, Vec::new(), Change::Replace) {
-            Ok(_) => Some(Ok(undone)),
-            Err(rejected) => {
-                self.units = saved_units;
-                Some(Err(rejected))
-            }
-        }
-    }
-
     /// The clauses typed in this session (not loaded from files), as source text.
     pub fn own_clauses(&self) -> Vec<String> {
         self.units
@@ -738,6 +758,19 @@ fn same_predicates(old: &ir::Program, new: &ir::Program) -> bool {
             .all(|(before, after)| before.name == after.name && before.arity == after.arity)
 }
 
+/// How a change can update the model incrementally: `Some(None)` when the
+/// clauses of the new sources are the additions, `Some(Some(spans))` when
+/// those spans are, `None` when the model must be evaluated again.
+fn incremental_change(change: &Change) -> Option<Option<&[Span]>> {
+    match change {
+        Change::Input(_) => Some(None),
+        Change::Replace {
+            added: Some(added), ..
+        } => Some(Some(added)),
+        Change::Replace { added: None, .. } => None,
+    }
+}
+
 /// Turns an evaluation error into a diagnostic pointing at the rule or query involved.
 fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
     // The literal being evaluated when it is known (the head otherwise: the whole clause).
@@ -764,6 +797,7 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
         EvalError::TupleLimitExceeded { .. } => Code::E302,
         EvalError::RoundLimitExceeded { .. } => Code::E303,
         EvalError::Interrupted => Code::E304,
+        EvalError::ValuesExhausted => Code::E305,
         EvalError::Internal(_) => Code::E399,
     };
     let mut diagnostic = match span {

@@ -1,7 +1,9 @@
 //! The nom parser: text to `ast::Program`, collecting every syntax error.
 //!
 //! Owns the concrete grammar of the language (see the doc comments in `ast`)
-//! and the syntax errors, `E101` to `E110`. It never decides what a program
+//! and the syntax errors, `E101` to `E111`; `E111` recognises the forms of
+//! other systems (Prolog's `\+` and `;`, clingo's `#count{}`, Soufflé's
+//! `.decl`) and names wirelog's. It never decides what a program
 //! means: safety, arity, types and citations belong to `analysis`.
 //!
 //! Parsing never fails as a whole. When an item is broken, its error is
@@ -128,6 +130,23 @@ pub enum SyntaxError {
         /// Where the limit was crossed.
         span: Span,
     },
+    /// `E111`: a form of another system (Prolog, clingo, Soufflé), boxed
+    /// so that every error stays small on the recursive parser's stack.
+    #[error("{} is {}'s, not wirelog's", .0.what, .0.system)]
+    ForeignSyntax(Box<ForeignForm>),
+}
+
+/// A form of another system met in the input, and how wirelog says it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignForm {
+    /// The form, e.g. "`\\+` (negation)".
+    pub what: String,
+    /// `Prolog`, `clingo`, `Soufflé`.
+    pub system: &'static str,
+    /// How wirelog says it.
+    pub instead: String,
+    /// The form.
+    pub span: Span,
 }
 
 impl SyntaxError {
@@ -144,6 +163,7 @@ impl SyntaxError {
             | SyntaxError::NameReserved { span, .. }
             | SyntaxError::AggregateResultInvalid { span, .. }
             | SyntaxError::NestingTooDeep { span, .. } => *span,
+            SyntaxError::ForeignSyntax(form) => form.span,
         }
     }
 
@@ -160,6 +180,7 @@ impl SyntaxError {
             SyntaxError::NameReserved { .. } => Code::E108,
             SyntaxError::AggregateResultInvalid { .. } => Code::E109,
             SyntaxError::NestingTooDeep { .. } => Code::E110,
+            SyntaxError::ForeignSyntax(_) => Code::E111,
         }
     }
 
@@ -200,6 +221,9 @@ impl SyntaxError {
             SyntaxError::NestingTooDeep { .. } => {
                 diagnostic.with_note("split the expression with intermediate variables")
             }
+            SyntaxError::ForeignSyntax(form) => diagnostic
+                .with_label_message("not wirelog syntax")
+                .with_note(format!("help: {}", form.instead)),
         }
     }
 }
@@ -943,7 +967,202 @@ impl<'t> Parser<'t> {
                 .clause(input)
                 .map(|(rest, clause)| (rest, ast::Item::Clause(clause)));
         }
+        if let Some(result) = self.foreign_item(input) {
+            return result;
+        }
         self.unexpected(input, EXPECTED_ITEM)
+    }
+
+    /// An item in another system's syntax: Soufflé's `.decl` line, a Prolog
+    /// `:-` directive, a clingo `#show`; `None` when `input` is none of them.
+    #[inline(never)]
+    fn foreign_item(&self, input: &'t str) -> Option<PResult<'t, ast::Item>> {
+        let start = self.offset(input);
+        if let Some(directive) = input
+            .strip_prefix('.')
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()))
+        {
+            // Soufflé's directives take their line; the next line is an item of its own.
+            let word_length = directive
+                .find(|c: char| !is_ident_char(c))
+                .unwrap_or(directive.len());
+            let word = &directive[..word_length];
+            let line_end = input.find('\n').map_or(self.text.len(), |end| start + end);
+            const SOUFFLE: &[&str] = &[
+                "decl",
+                "input",
+                "output",
+                "printsize",
+                "type",
+                "comp",
+                "init",
+                "functor",
+                "pragma",
+                "plan",
+                "limitsize",
+                "override",
+                "number_type",
+                "symbol_type",
+            ];
+            if !SOUFFLE.contains(&word) {
+                return None;
+            }
+            let instead = match word {
+                "decl" => "wirelog needs no declarations: a predicate exists once a fact or rule uses it; to document it and its argument types, write `%% p(X: symbol, D: date)` on the line before its first clause".to_string(),
+                "input" => "facts are written as clauses, `p(a, 2025-10-12).`, or read from a file with `#import \"p.csv\" as p(symbol, date).`".to_string(),
+                "output" | "printsize" => "ask for a relation with a query, `?- p(X, Y).`; `wirelog run --format csv` prints the answers as CSV, and `#export p \"p.csv\".` writes a relation to a file".to_string(),
+                "type" => "values carry their type in how they are written: symbols `qatar`, strings `\"Doha\"`, integers `58`, dates `2025-10-12`".to_string(),
+                _ => "wirelog's directives are `#include`, `#articles`, `#import` and `#export`".to_string(),
+            };
+            let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+                what: format!("`.{word}`"),
+                system: "Soufflé",
+                instead,
+                span: self.span(start, start + 1 + word_length),
+            }));
+            return Some(Err(commit(error, Resume::At(line_end))));
+        }
+        if input.starts_with(":-") {
+            let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+                what: "a `:-` directive".to_string(),
+                system: "Prolog",
+                instead: "wirelog needs no directives (`:- dynamic p/1.` and the like): facts and rules can be added at any time, `:retract CLAUSE` removes one, and `#include \"file.dl\".` loads a file".to_string(),
+                span: self.span(start, start + 2),
+            }));
+            return Some(fail(error, start));
+        }
+        if let Some(directive) = input
+            .strip_prefix('#')
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()))
+        {
+            let word_length = directive
+                .find(|c: char| !is_ident_char(c))
+                .unwrap_or(directive.len());
+            let word = &directive[..word_length];
+            const CLINGO: &[&str] = &[
+                "show",
+                "const",
+                "program",
+                "minimize",
+                "maximize",
+                "minimise",
+                "maximise",
+                "external",
+                "heuristic",
+                "project",
+                "defined",
+                "script",
+                "theory",
+                "edge",
+            ];
+            if !CLINGO.contains(&word) {
+                return None;
+            }
+            let instead = match word {
+                "show" => "every predicate can be asked: `?- p(X).` shows its tuples".to_string(),
+                "const" => "write the value itself, or a fact such as `limit(5).` and join with it"
+                    .to_string(),
+                _ => "wirelog's directives are `#include`, `#articles`, `#import` and `#export`"
+                    .to_string(),
+            };
+            let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+                what: format!("`#{word}`"),
+                system: "clingo",
+                instead,
+                span: self.span(start, start + 1 + word_length),
+            }));
+            return Some(fail(error, start));
+        }
+        None
+    }
+
+    /// A literal in another system's syntax at `input`: Prolog's `\\+`,
+    /// clingo's `#count { ... }`. Kept out of `literal` (and never inlined
+    /// into it) so that the recursive parser's frames stay small.
+    #[inline(never)]
+    fn foreign_literal(&self, input: &'t str) -> Option<nom::Err<Failure>> {
+        if input.starts_with("\\+") {
+            let start = self.offset(input);
+            let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+                what: "`\\+` (negation)".to_string(),
+                system: "Prolog",
+                instead: "wirelog writes negation `not p(X)`".to_string(),
+                span: self.span(start, start + 2),
+            }));
+            return Some(commit(error, Resume::ScanFrom(start)));
+        }
+        self.clingo_aggregate(input)
+    }
+
+    /// Prolog's operators after a term at `operator`, as an error: `is`
+    /// (arithmetic), `\\=`, `=\\=` and `=:=` (comparison).
+    #[inline(never)]
+    fn foreign_operator(&self, operator: &'t str) -> Option<nom::Err<Failure>> {
+        let start = self.offset(operator);
+        let (what, length, instead) = if keyword("is")(operator).is_ok() {
+            (
+                "`is` (arithmetic)",
+                2,
+                "wirelog computes with `=`: `X = Y + 1`",
+            )
+        } else if operator.starts_with("=\\=") {
+            ("`=\\=`", 3, "wirelog writes `!=`")
+        } else if operator.starts_with("=:=") {
+            ("`=:=`", 3, "wirelog writes `=`")
+        } else if operator.starts_with("\\=") {
+            ("`\\=`", 2, "wirelog writes `!=`")
+        } else {
+            return None;
+        };
+        let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+            what: what.to_string(),
+            system: "Prolog",
+            instead: instead.to_string(),
+            span: self.span(start, start + length),
+        }));
+        Some(commit(error, Resume::ScanFrom(start)))
+    }
+
+    /// Prolog's `;` (or `|`) between body literals, as an error.
+    #[inline(never)]
+    fn foreign_separator(&self, separator: &'t str) -> Option<nom::Err<Failure>> {
+        let symbol = separator
+            .get(..1)
+            .filter(|symbol| matches!(*symbol, ";" | "|"))?;
+        let start = self.offset(separator);
+        let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+            what: format!("`{symbol}` (or)"),
+            system: "Prolog",
+            instead: "write one rule per alternative, with the same head: `h(X) :- a(X).` and `h(X) :- b(X).`".to_string(),
+            span: self.span(start, start + 1),
+        }));
+        Some(commit(error, Resume::ScanFrom(start)))
+    }
+
+    /// An aggregate written `#count { ... }` (clingo) at `input`, as an error.
+    #[inline(never)]
+    fn clingo_aggregate(&self, input: &'t str) -> Option<nom::Err<Failure>> {
+        let rest = input.strip_prefix('#')?;
+        let word_length = rest.find(|c: char| !is_ident_char(c)).unwrap_or(rest.len());
+        let word = &rest[..word_length];
+        if !matches!(word, "count" | "sum" | "min" | "max") {
+            return None;
+        }
+        let start = self.offset(input);
+        let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+            what: format!("`#{word} {{ ... }}`"),
+            system: "clingo",
+            instead: format!(
+                "wirelog writes aggregates `N = {word} : {{ p(X, _) }}`{}",
+                if word == "count" {
+                    " (counting the matches of the body), or `N = count X : { ... }` to count distinct `X`"
+                } else {
+                    ", with the value after the keyword: `S = sum K : { q(K) }`"
+                }
+            ),
+            span: self.span(start, start + 1 + word_length),
+        }));
+        Some(commit(error, Resume::ScanFrom(start)))
     }
 
     /// `?- body.`, `after_mark` just after `?-`.
@@ -1379,6 +1598,9 @@ impl<'t> Parser<'t> {
             let (rest, literal) = self.literal(input)?;
             literals.push(literal);
             let separator = self.skip_trivia(rest);
+            if let Some(error) = self.foreign_separator(separator) {
+                return Err(error);
+            }
             match separator.strip_prefix(',') {
                 Some(after) => input = self.skip_trivia(after),
                 None => return Ok((rest, literals)),
@@ -1388,6 +1610,9 @@ impl<'t> Parser<'t> {
 
     /// One body literal.
     fn literal(&self, input: &'t str) -> PResult<'t, ast::Literal> {
+        if let Some(error) = self.foreign_literal(input) {
+            return Err(error);
+        }
         if let Ok((after_not, _)) = keyword("not")(input) {
             return self.negative_literal(input, after_not);
         }
@@ -1403,6 +1628,9 @@ impl<'t> Parser<'t> {
         }
         let (after_lhs, (lhs, _)) = self.term(input)?;
         let operator = self.skip_trivia(after_lhs);
+        if let Some(error) = self.foreign_operator(operator) {
+            return Err(error);
+        }
         for (written, meant) in [("==", "="), ("=<", "<="), ("<>", "!=")] {
             if operator.starts_with(written) {
                 let start = self.offset(operator);
@@ -1442,6 +1670,9 @@ impl<'t> Parser<'t> {
             };
         };
         let rhs_start = self.skip_trivia(&operator[op_length..]);
+        if let Some(error) = self.foreign_literal(rhs_start) {
+            return Err(error);
+        }
         if let Some((after_keyword, function)) = self.aggregate_keyword(rhs_start) {
             match (&lhs, op) {
                 (ast::Term::Variable(result), ast::CompareOp::Eq) => {
@@ -1968,6 +2199,56 @@ mod tests {
     }
 
     #[test]
+    fn other_systems_syntax_gets_wirelogs_form() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "h(X) :- p(X), \\+ q(X).",
+                "E111 14..16 `\\+`: `\\+` (negation) is Prolog's, not wirelog's",
+            ),
+            (
+                "h(X) :- p(X) ; q(X).",
+                "E111 13..14 `;`: `;` (or) is Prolog's, not wirelog's",
+            ),
+            (
+                "h(N) :- N = #count { X : p(X) }.",
+                "E111 12..18 `#count`: `#count { ... }` is clingo's, not wirelog's",
+            ),
+            (
+                "h(N) :- #count { X : p(X) } = N.",
+                "E111 8..14 `#count`: `#count { ... }` is clingo's, not wirelog's",
+            ),
+            (
+                "h(Y) :- p(X), Y is X + 1.",
+                "E111 16..18 `is`: `is` (arithmetic) is Prolog's, not wirelog's",
+            ),
+            (
+                "h(X) :- p(X), X \\= a.",
+                "E111 16..18 `\\=`: `\\=` is Prolog's, not wirelog's",
+            ),
+            (
+                "#show p/1.",
+                "E111 0..5 `#show`: `#show` is clingo's, not wirelog's",
+            ),
+            // A Soufflé line takes its line only: the next line is read.
+            (
+                ".decl edge(x: number, y: number)\nedge(a, b).",
+                "edge(a, b).\nE111 0..5 `.decl`: `.decl` is Soufflé's, not wirelog's",
+            ),
+            (
+                ".input edge\n.output path\np(a).",
+                "p(a).\nE111 0..6 `.input`: `.input` is Soufflé's, not wirelog's\nE111 12..19 `.output`: `.output` is Soufflé's, not wirelog's",
+            ),
+            (
+                ":- dynamic p/1.\np(a).",
+                "p(a).\nE111 0..2 `:-`: a `:-` directive is Prolog's, not wirelog's",
+            ),
+        ];
+        for (input, expected) in cases {
+            check(input, expected);
+        }
+    }
+
+    #[test]
     fn errors() {
         let cases: &[(&str, &str)] = &[
             // Citation patterns and directives.
@@ -2043,7 +2324,7 @@ mod tests {
             ),
             (
                 ":- p(a).",
-                "E101 0..2 `:-`: expected a fact, a rule, a query `?-` or a `#` directive, found `:-`",
+                "E111 0..2 `:-`: a `:-` directive is Prolog's, not wirelog's",
             ),
             (
                 "58.",
