@@ -48,8 +48,8 @@
 
 pub mod analysis;
 pub mod articles;
-pub mod dataflow;
 pub mod datafile;
+pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
 pub mod plan;

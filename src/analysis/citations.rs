@@ -36,9 +36,7 @@ pub(crate) fn verify_citations(
             .predicates
             .get(fact.predicate.0 as usize)
             .is_some_and(|predicate| predicate.citations_of.is_some());
-        if is_citation_row
-            || sources.is_some_and(|sources| !sources.contains(&fact.span.source))
-        {
+        if is_citation_row || sources.is_some_and(|sources| !sources.contains(&fact.span.source)) {
             continue;
         }
         errors.extend(
@@ -167,7 +165,7 @@ mod tests {
         let unknown = check("009", "x");
         assert_eq!(
             unknown[0].1,
-            vec!["known articles: `002`, `003_99204a15a5779997.txt`, `003_ffff.txt`"]
+            vec!["known articles: `002`, `003_99204a15a5779997`, `003_ffff`"]
         );
         let missing = check("002", "negotiations mediated by Qatar and Turkey");
         assert_eq!(

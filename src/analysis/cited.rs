@@ -35,9 +35,7 @@ fn add_citation_rows(program: &mut Program, articles: Option<&Articles>) {
         .iter()
         .enumerate()
         .filter_map(|(index, predicate)| {
-            predicate
-                .citations_of
-                .map(|of| (of, PredId(index as u32)))
+            predicate.citations_of.map(|of| (of, PredId(index as u32)))
         })
         .collect();
     if hidden.is_empty() {
@@ -53,7 +51,10 @@ fn add_citation_rows(program: &mut Program, articles: Option<&Articles>) {
             // citation is reported by the citation check).
             let article = articles
                 .and_then(|articles| articles.resolve(&citation.article.value).ok())
-                .map_or_else(|| citation.article.value.clone(), |article| article.id.clone());
+                .map_or_else(
+                    || citation.article.value.clone(),
+                    |article| article.id.clone(),
+                );
             let mut values = fact.values.clone();
             values.push(Value::String(article));
             values.push(Value::String(citation.quote.value.clone()));
@@ -148,7 +149,11 @@ mod tests {
                 vec![a, string("003"), string("two")]
             ]
         );
-        assert_eq!(program.predicate_id("p@"), None, "the hidden relation cannot be named");
+        assert_eq!(
+            program.predicate_id("p@"),
+            None,
+            "the hidden relation cannot be named"
+        );
     }
 
     #[test]

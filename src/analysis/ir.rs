@@ -93,7 +93,12 @@ impl Program {
 
     /// Number of base facts of every predicate: clauses and table rows.
     pub fn n_all_facts(&self) -> usize {
-        self.facts.len() + self.fact_rows.iter().map(|rows| rows.rows.len()).sum::<usize>()
+        self.facts.len()
+            + self
+                .fact_rows
+                .iter()
+                .map(|rows| rows.rows.len())
+                .sum::<usize>()
     }
 }
 

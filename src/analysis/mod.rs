@@ -18,8 +18,8 @@
 //! 6. `types` infers column types and reports certain mismatches;
 //! 7. `warnings` reports undefined predicates, capitalised constants and singletons.
 
-mod cited;
 pub mod citations;
+mod cited;
 mod error;
 pub mod ir;
 mod resolve;

@@ -17,9 +17,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::error::{CheckError, with_article};
 use super::ir::{FactRows, Function, PredId, Program};
-use crate::table::Kinds;
 use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
+use crate::table::Kinds;
 use crate::value::Value;
 
 /// A set of value types, as four bits.
@@ -351,7 +351,10 @@ fn check_declared_table_types(program: &Program, rows: &FactRows, errors: &mut V
         let Some(declared_types) = declared_types(declared) else {
             continue;
         };
-        if Types::of_kinds(table.column_kinds(position)).intersect(Types(!declared_types.0 & 15)).is_empty() {
+        if Types::of_kinds(table.column_kinds(position))
+            .intersect(Types(!declared_types.0 & 15))
+            .is_empty()
+        {
             continue;
         }
         for row in rows.rows.clone() {

@@ -108,10 +108,13 @@ impl<'p> Constants<'p> {
 
     /// True when some fact of `predicate` has the symbol `constant` in `column`.
     fn in_column(&self, predicate: &str, column: usize, constant: &str) -> bool {
-        self.in_columns.contains(&(predicate.to_string(), column, constant.to_string()))
+        self.in_columns
+            .contains(&(predicate.to_string(), column, constant.to_string()))
             || self.tables.iter().any(|run| {
                 run.table.name() == predicate
-                    && run.table.column_has_symbol(run.rows.clone(), column, constant)
+                    && run
+                        .table
+                        .column_has_symbol(run.rows.clone(), column, constant)
             })
     }
 

@@ -126,7 +126,10 @@ fn parse_with_header(raw: &str, header_start: usize) -> Result<ParsedArticle, He
             let suggestion = crate::text::closest(key, HEADER_KEYS.iter().copied())
                 .map(|close| format!("; did you mean `{close}`?"))
                 .unwrap_or_else(|| "; the keys are `title`, `outlet`, `url` and `date`".into());
-            return Err(error(format!("unknown header key `{}`{suggestion}", shorten(key))));
+            return Err(error(format!(
+                "unknown header key `{}`{suggestion}",
+                shorten(key)
+            )));
         }
         if seen.contains(&key) {
             return Err(error(format!("the header gives `{key}` twice")));
@@ -194,7 +197,10 @@ mod tests {
             );
         }
         assert_eq!(
-            parse_article("date 2025-10-29").expect("no header").metadata.date,
+            parse_article("date 2025-10-29")
+                .expect("no header")
+                .metadata
+                .date,
             date(2025, 10, 29)
         );
     }
@@ -226,11 +232,27 @@ mod tests {
             assert_eq!(error.line, line, "{text:?}");
             assert!(error.message.starts_with(message), "{}", error.message);
         };
-        check("---\ntitel: x\n---\n", 2, "unknown header key `titel`; did you mean `title`?");
-        check("---\ntitle: x\ntitle: y\n---\n", 3, "the header gives `title` twice");
-        check("---\ndate: 2026-02-30\n---\n", 2, "the header's date `2026-02-30`");
+        check(
+            "---\ntitel: x\n---\n",
+            2,
+            "unknown header key `titel`; did you mean `title`?",
+        );
+        check(
+            "---\ntitle: x\ntitle: y\n---\n",
+            3,
+            "the header gives `title` twice",
+        );
+        check(
+            "---\ndate: 2026-02-30\n---\n",
+            2,
+            "the header's date `2026-02-30`",
+        );
         check("---\njust text\n---\n", 2, "expected `key: value`");
-        check("---\ntitle: x\n", 1, "the article header opened by `---` is never closed");
+        check(
+            "---\ntitle: x\n",
+            1,
+            "the article header opened by `---` is never closed",
+        );
         check("---\ntitle:\n---\n", 2, "the header's `title` is empty");
     }
 }

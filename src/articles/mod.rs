@@ -248,7 +248,10 @@ impl Articles {
         }
         let mut matches = self
             .by_id
-            .range::<str, _>((std::ops::Bound::Included(reference), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included(reference),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(|(id, _)| id.starts_with(reference));
         match (matches.next(), matches.next()) {
             (None, _) => Err(Resolution::Unknown),
@@ -388,7 +391,10 @@ mod tests {
         let conflict = articles.add(Article::new("mine", "003_ffff.txt", "different"));
         assert_eq!(
             conflict.map_err(|error| error.to_string()),
-            Err("article `003_ffff` is in both `test/003_ffff.txt` and `mine/003_ffff.txt`".to_string())
+            Err(
+                "article `003_ffff` is in both `test/003_ffff.txt` and `mine/003_ffff.txt`"
+                    .to_string()
+            )
         );
         assert_eq!(articles.len(), 3);
     }
@@ -436,7 +442,10 @@ mod tests {
             .collect();
         assert_eq!(
             dated,
-            vec![("000", "2025-10-29".to_string()), ("004", "2025-11-09".to_string())]
+            vec![
+                ("000", "2025-10-29".to_string()),
+                ("004", "2025-11-09".to_string())
+            ]
         );
     }
 }

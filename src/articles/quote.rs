@@ -149,7 +149,12 @@ mod tests {
         assert_eq!(offsets.len(), normalised.len() + 1);
         for (index, character) in normalised.char_indices() {
             let original = text[offsets[index]..].chars().next();
-            assert_eq!(original.map(fold_character).map(|c| if c.is_whitespace() { ' ' } else { c }), Some(character));
+            assert_eq!(
+                original
+                    .map(fold_character)
+                    .map(|c| if c.is_whitespace() { ' ' } else { c }),
+                Some(character)
+            );
         }
     }
 

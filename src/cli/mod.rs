@@ -23,6 +23,17 @@ pub struct Arguments {
     command: Option<Command>,
     #[command(flatten)]
     limits: LimitArguments,
+    #[command(flatten)]
+    articles: ArticleArguments,
+}
+
+/// The article collections citations may quote besides the bundled one.
+#[derive(Args, Debug, Clone)]
+struct ArticleArguments {
+    /// A folder of articles (`*.txt`) citations may quote, besides the
+    /// bundled five (repeatable); each file's name without `.txt` is its id.
+    #[arg(long = "articles", global = true, value_name = "DIR")]
+    folders: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,6 +65,10 @@ enum Command {
         /// they come first in its body, and otherwise reads them in place).
         #[arg(long)]
         written_order: bool,
+        /// The folder relative `#export` paths are written under (created
+        /// if missing); the current folder otherwise.
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
         #[command(flatten)]
         warnings: WarningArguments,
     },
@@ -119,9 +134,10 @@ pub fn run(arguments: Arguments) -> i32 {
         max_tuples: arguments.limits.max_tuples,
         max_rounds: arguments.limits.max_rounds,
     };
+    let folders = &arguments.articles.folders;
     match arguments.command {
-        None => repl::start(limits, true, &[]),
-        Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
+        None => repl::start(limits, folders, true, &[]),
+        Some(Command::Repl { news, files }) => repl::start(limits, folders, news, &files),
         Some(Command::Run {
             program,
             queries,
@@ -129,9 +145,11 @@ pub fn run(arguments: Arguments) -> i32 {
             explain,
             all,
             written_order,
+            output_dir,
             warnings,
         }) => run_files(
             limits,
+            folders,
             &program,
             &queries,
             &RunOutput {
@@ -139,11 +157,14 @@ pub fn run(arguments: Arguments) -> i32 {
                 explain,
                 all,
                 written_order,
+                output_dir,
             },
             warnings,
         ),
-        Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
-        Some(Command::Schema { files }) => schema(limits, &files),
+        Some(Command::Check { program, warnings }) => {
+            check_files(limits, folders, &program, warnings)
+        }
+        Some(Command::Schema { files }) => schema(limits, folders, &files),
     }
 }
 
@@ -153,6 +174,19 @@ struct RunOutput {
     explain: bool,
     all: bool,
     written_order: bool,
+    output_dir: Option<PathBuf>,
+}
+
+/// Adds the `--articles` folders to `session`; false (after the
+/// diagnostics) when one cannot be read or clashes with another.
+fn add_article_folders(session: &mut Session, folders: &[PathBuf]) -> bool {
+    for folder in folders {
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            print_diagnostics(session, &rejected.diagnostics);
+            return false;
+        }
+    }
+    true
 }
 
 /// The parts of the program in order: `<news>`, then the files (`-` is
@@ -232,7 +266,7 @@ fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
+pub(crate) fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
     if diagnostics.is_empty() {
         return;
     }
@@ -246,6 +280,7 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
 
 fn run_files(
     limits: Limits,
+    folders: &[PathBuf],
     program: &ProgramArguments,
     queries: &[String],
     output: &RunOutput,
@@ -277,8 +312,13 @@ fn run_files(
         record_rounds: explain,
         demand: true,
         written_order: output.written_order,
+        compact_facts: true,
+        output_dir: output.output_dir.clone(),
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let accepted = match session.load_program(&sources) {
         Ok(accepted) => accepted,
         Err(rejected) => {
@@ -380,7 +420,12 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         })
 }
 
-fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArguments) -> i32 {
+fn check_files(
+    limits: Limits,
+    folders: &[PathBuf],
+    program: &ProgramArguments,
+    deny: WarningArguments,
+) -> i32 {
     let sources = match program_sources(program, &[]) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -388,8 +433,12 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     match session.load_program(&sources) {
         Ok(accepted) => {
             let mut diagnostics = accepted.warnings;
@@ -425,12 +474,16 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
     }
 }
 
-fn schema(limits: Limits, files: &[PathBuf]) -> i32 {
+fn schema(limits: Limits, folders: &[PathBuf], files: &[PathBuf]) -> i32 {
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let loaded = if files.is_empty() {
         session.load_news()
     } else {

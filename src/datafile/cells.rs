@@ -81,11 +81,13 @@ pub(super) fn parse_int(bytes: &[u8]) -> Option<i64> {
         if !byte.is_ascii_digit() {
             return None;
         }
-        value = value
-            .checked_mul(10)?
-            .checked_sub(i64::from(byte - b'0'))?;
+        value = value.checked_mul(10)?.checked_sub(i64::from(byte - b'0'))?;
     }
-    if negative { Some(value) } else { value.checked_neg() }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, CellError> {
@@ -134,7 +136,11 @@ fn not_of_type(column: ColumnType, bytes: &[u8]) -> CellError {
 pub(super) fn quoted(text: &str) -> String {
     let mut characters = text.chars();
     let short: String = characters.by_ref().take(40).collect();
-    let ellipsis = if characters.next().is_some() { "…" } else { "" };
+    let ellipsis = if characters.next().is_some() {
+        "…"
+    } else {
+        ""
+    };
     format!("`{}{ellipsis}`", short.escape_debug())
 }
 
@@ -179,13 +185,33 @@ mod tests {
                 .expect_err("bad cell")
                 .message
         };
-        assert_eq!(message(ColumnType::Int, b" 3"), "expected an int, found `\u{20}3`; the cell has spaces around it");
-        assert_eq!(message(ColumnType::Int, b"2.5"), "expected an int, found `2.5`; ints have no fraction");
-        assert_eq!(message(ColumnType::Date, b"2025-02-30"), "expected a date written YYYY-MM-DD, found `2025-02-30`");
-        assert!(message(ColumnType::Symbol, b"Qatar").ends_with("symbols are lowercase (import the column as `string` to keep the case)"));
-        assert_eq!(message(ColumnType::Int, b""), "expected an int, found an empty cell");
-        let bad = push_cell(&mut FactTable::in_file("p", 1, "p.csv"), ColumnType::String, b"ab\xff")
-            .expect_err("not UTF-8");
+        assert_eq!(
+            message(ColumnType::Int, b" 3"),
+            "expected an int, found `\u{20}3`; the cell has spaces around it"
+        );
+        assert_eq!(
+            message(ColumnType::Int, b"2.5"),
+            "expected an int, found `2.5`; ints have no fraction"
+        );
+        assert_eq!(
+            message(ColumnType::Date, b"2025-02-30"),
+            "expected a date written YYYY-MM-DD, found `2025-02-30`"
+        );
+        assert!(
+            message(ColumnType::Symbol, b"Qatar").ends_with(
+                "symbols are lowercase (import the column as `string` to keep the case)"
+            )
+        );
+        assert_eq!(
+            message(ColumnType::Int, b""),
+            "expected an int, found an empty cell"
+        );
+        let bad = push_cell(
+            &mut FactTable::in_file("p", 1, "p.csv"),
+            ColumnType::String,
+            b"ab\xff",
+        )
+        .expect_err("not UTF-8");
         assert_eq!(bad.problem, ImportProblem::Utf8);
     }
 }

@@ -32,7 +32,11 @@ impl Record {
     }
 
     fn joined(&self) -> &[u8] {
-        &self.bytes[..self.ends.get(self.len.wrapping_sub(1)).copied().unwrap_or(0)]
+        &self.bytes[..self
+            .ends
+            .get(self.len.wrapping_sub(1))
+            .copied()
+            .unwrap_or(0)]
     }
 }
 
@@ -145,7 +149,11 @@ pub(super) fn read(spec: &ImportSpec<'_>, format: DataFormat) -> Result<FactTabl
                 push_cell(&mut table, *column, record.cell(cell))
             {
                 table.abandon_row();
-                return Err(located(cell, problem, format!("cell {}: {message}", cell + 1)));
+                return Err(located(
+                    cell,
+                    problem,
+                    format!("cell {}: {message}", cell + 1),
+                ));
             }
         }
         table.finish_row(u32::try_from(start_line).unwrap_or(u32::MAX));
@@ -257,6 +265,10 @@ impl QuoteCheck {
         match (self.problem, before) {
             (Some((offset, problem)), Some(limit)) if offset < limit => Some((offset, problem)),
             (Some(found), None) => Some(found),
+            // The parser ends a record inside quotes only at the end of the file.
+            (None, Some(_)) if self.state == State::Quoted => {
+                Some((self.opened_at, QuoteProblem::NeverClosed))
+            }
             (None, None) if self.state == State::Quoted => {
                 Some((self.opened_at, QuoteProblem::NeverClosed))
             }
@@ -329,7 +341,6 @@ impl QuoteCheck {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,7 +362,10 @@ mod tests {
         assert_eq!(check("\u{feff}\"a\",b\r\n\"multi\nline\",c"), None);
         assert_eq!(check("a,\"\"\n"), None);
         assert_eq!(check("a,b\"c\n"), Some((3, QuoteProblem::InUnquotedCell)));
-        assert_eq!(check("a,\"bc\"d\n"), Some((6, QuoteProblem::TextAfterClosingQuote)));
+        assert_eq!(
+            check("a,\"bc\"d\n"),
+            Some((6, QuoteProblem::TextAfterClosingQuote))
+        );
         assert_eq!(check("a\n\"bc,d\n"), Some((2, QuoteProblem::NeverClosed)));
     }
 }

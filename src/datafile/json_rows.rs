@@ -59,7 +59,11 @@ pub(super) fn read(spec: &ImportSpec<'_>) -> Result<FactTable, ImportError> {
 type LineError = (ImportProblem, String, Option<u64>);
 
 /// Parses one line into the row being built.
-fn read_line(table: &mut FactTable, columns: &[ColumnType], content: &[u8]) -> Result<(), LineError> {
+fn read_line(
+    table: &mut FactTable,
+    columns: &[ColumnType],
+    content: &[u8],
+) -> Result<(), LineError> {
     let mut problem: Option<(usize, CellError)> = None;
     let mut deserializer = serde_json::Deserializer::from_slice(content);
     let seed = RowSeed {
@@ -89,11 +93,22 @@ fn read_line(table: &mut FactTable, columns: &[ColumnType], content: &[u8]) -> R
             Some(json_element_position(content, n_cells.min(columns.len()))),
         )),
         Err(error) => {
-            let column = u64::try_from(error.column()).ok().filter(|column| *column > 0);
-            let message = if error.is_data() || content.trim_ascii_start().first() != Some(&b'[') {
-                "expected one JSON array per line, such as `[\"qatar\", 3]`".to_string()
+            let column = u64::try_from(error.column())
+                .ok()
+                .filter(|column| *column > 0);
+            let not_an_array = error.is_data() || content.trim_ascii_start().first() != Some(&b'[');
+            let (message, column) = if not_an_array {
+                // Where the line's value starts.
+                let start = content.len() - content.trim_ascii_start().len();
+                (
+                    "expected one JSON array per line, such as `[\"qatar\", 3]`".to_string(),
+                    Some(start as u64 + 1),
+                )
             } else {
-                format!("not valid JSON: {}", strip_position(&error.to_string()))
+                (
+                    format!("not valid JSON: {}", strip_position(&error.to_string())),
+                    column,
+                )
             };
             Err((ImportProblem::Malformed, message, column))
         }
@@ -135,7 +150,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
             let column = self.columns.get(n_cells).copied();
             let cell = match column {
                 Some(_) if self.problem.is_none() => sequence.next_element::<JsonCell<'de>>()?,
-                _ => sequence.next_element::<IgnoredAny>()?.map(|_| JsonCell::Other("")),
+                _ => sequence
+                    .next_element::<IgnoredAny>()?
+                    .map(|_| JsonCell::Other("")),
             };
             let Some(cell) = cell else {
                 return Ok(n_cells);
@@ -147,7 +164,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
                         Ok(())
                     }
                     JsonCell::Text(text) => push_text_cell(self.table, column, &text),
-                    JsonCell::Integer(value) => Err(type_error(column, &format!("the number {value}"))),
+                    JsonCell::Integer(value) => {
+                        Err(type_error(column, &format!("the number {value}")))
+                    }
                     JsonCell::Other(kind) => Err(type_error(column, kind)),
                 };
                 if let Err(error) = pushed {
@@ -201,7 +220,10 @@ impl<'de> Visitor<'de> for CellVisitor {
     }
 
     fn visit_u64<E>(self, value: u64) -> Result<JsonCell<'de>, E> {
-        Ok(i64::try_from(value).map_or(JsonCell::Other("a number beyond 64 bits"), JsonCell::Integer))
+        Ok(i64::try_from(value).map_or(
+            JsonCell::Other("a number beyond 64 bits"),
+            JsonCell::Integer,
+        ))
     }
 
     fn visit_f64<E>(self, _: f64) -> Result<JsonCell<'de>, E> {
@@ -233,7 +255,10 @@ impl<'de> Visitor<'de> for CellVisitor {
         Ok(JsonCell::Other("a JSON array"))
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonCell<'de>, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<JsonCell<'de>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(JsonCell::Other("a JSON object"))
     }

@@ -17,7 +17,9 @@ pub(super) fn line_column_at(path: &Path, offset: u64) -> Option<(u64, u64)> {
     // The bytes of the current line so far, to count its characters.
     let mut current_line: Vec<u8> = Vec::new();
     while remaining > 0 {
-        let wanted = buffer.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        let wanted = buffer
+            .len()
+            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
         let read = file.read(&mut buffer[..wanted]).ok()?;
         if read == 0 {
             break;
@@ -53,12 +55,7 @@ fn characters(bytes: &[u8]) -> u64 {
 /// The line (relative: 0 for the record's first) and column of field
 /// `index` of a raw CSV or TSV record. Leading blank lines (which readers
 /// skip) are not part of the record.
-pub(super) fn field_position(
-    raw: &[u8],
-    delimiter: u8,
-    quoting: bool,
-    index: usize,
-) -> (u64, u64) {
+pub(super) fn field_position(raw: &[u8], delimiter: u8, quoting: bool, index: usize) -> (u64, u64) {
     let start = raw
         .iter()
         .position(|&byte| byte != b'\n' && byte != b'\r')
@@ -71,6 +68,9 @@ pub(super) fn field_position(
         let byte = record[position];
         if quoting && byte == b'"' {
             in_quotes = !in_quotes;
+        } else if !in_quotes && (byte == b'\n' || byte == b'\r') {
+            // A missing cell: where the row ends.
+            break;
         } else if !in_quotes && byte == delimiter {
             field += 1;
         }
@@ -140,9 +140,13 @@ mod tests {
     fn fields_are_found_in_raw_records() {
         assert_eq!(field_position(b"a,b,c\n", b',', true, 0), (0, 1));
         assert_eq!(field_position(b"a,b,c\n", b',', true, 2), (0, 5));
-        assert_eq!(field_position(b"\n\n\"x,y\",\"p\nq\",z\n", b',', true, 2), (1, 4));
+        assert_eq!(
+            field_position(b"\n\n\"x,y\",\"p\nq\",z\n", b',', true, 2),
+            (1, 4)
+        );
         assert_eq!(field_position("é,ü,c".as_bytes(), b',', true, 2), (0, 5));
-        assert_eq!(field_position(b"a\t\"b\tc", b'\t', false, 2), (0, 5));
+        assert_eq!(field_position(b"a\t\"b\tc", b'\t', false, 2), (0, 6));
+        assert_eq!(field_position(b"a,b\n", b',', true, 2), (0, 4));
     }
 
     #[test]

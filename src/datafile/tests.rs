@@ -8,7 +8,12 @@ use ColumnType::{Date as D, Int as I, String as S, Symbol as Y};
 
 /// Reads `bytes` as a file named `name` with `columns`; the facts with their
 /// lines, or the error as `line:column: message`.
-fn read(name: &str, bytes: &[u8], columns: &[ColumnType], header: bool) -> Result<Vec<String>, String> {
+fn read(
+    name: &str,
+    bytes: &[u8],
+    columns: &[ColumnType],
+    header: bool,
+) -> Result<Vec<String>, String> {
     let folder = tempfile::tempdir().expect("temp folder");
     let path = folder.path().join(name);
     std::fs::write(&path, bytes).expect("write data file");
@@ -94,20 +99,85 @@ fn csv_rows_know_their_lines() {
 
 #[test]
 fn bad_csv_rows_are_located() {
-    err("c.csv", b"a,1\nb,2,3\n", &[Y, I], "2:5: expected 2 cells, found 3; a cell holding a comma must be quoted");
-    err("c.csv", b"a,1\nb\n", &[Y, I], "2:2: expected 2 cells, found 1");
-    err("c.csv", b"a\t1\n", &[Y, I], "1:1: expected 2 cells, found 1; CSV cells are separated by commas");
-    err("c.csv", b"a,1\nb,x\n", &[Y, I], "2:3: cell 2: expected an int, found `x`");
-    err("c.csv", b"a,1\n\"multi\nline\",oops\n", &[S, I], "3:7: cell 2: expected an int, found `oops`");
-    err("c.csv", b"Qatar,1\n", &[Y, I], "1:1: cell 1: expected a symbol");
-    err("c.csv", b"a,2025-13-01\n", &[Y, D], "1:3: cell 2: expected a date written YYYY-MM-DD");
-    err("c.csv", b"a,\"b\"c\n", &[Y, S], "1:6: broken quoting: text after the quote that closes a cell");
-    err("c.csv", b"a,b\"c\n", &[Y, S], "1:4: broken quoting: a `\"` inside a cell");
-    err("c.csv", b"a,b\n\"c,d\n", &[Y, S], "2:1: broken quoting: this quote is never closed");
-    err("c.csv", b"a,caf\xe9\n", &[Y, S], "1:3: cell 2: the cell is not UTF-8 text");
+    err(
+        "c.csv",
+        b"a,1\nb,2,3\n",
+        &[Y, I],
+        "2:5: expected 2 cells, found 3; a cell holding a comma must be quoted",
+    );
+    err(
+        "c.csv",
+        b"a,1\nb\n",
+        &[Y, I],
+        "2:2: expected 2 cells, found 1",
+    );
+    err(
+        "c.csv",
+        b"a\t1\n",
+        &[Y, I],
+        "1:4: expected 2 cells, found 1; CSV cells are separated by commas",
+    );
+    err(
+        "c.csv",
+        b"a,1\nb,x\n",
+        &[Y, I],
+        "2:3: cell 2: expected an int, found `x`",
+    );
+    err(
+        "c.csv",
+        b"a,1\n\"multi\nline\",oops\n",
+        &[S, I],
+        "3:7: cell 2: expected an int, found `oops`",
+    );
+    err(
+        "c.csv",
+        b"Qatar,1\n",
+        &[Y, I],
+        "1:1: cell 1: expected a symbol",
+    );
+    err(
+        "c.csv",
+        b"a,2025-13-01\n",
+        &[Y, D],
+        "1:3: cell 2: expected a date written YYYY-MM-DD",
+    );
+    err(
+        "c.csv",
+        b"a,\"b\"c\n",
+        &[Y, S],
+        "1:6: broken quoting: text after the quote that closes a cell",
+    );
+    err(
+        "c.csv",
+        b"a,b\"c\n",
+        &[Y, S],
+        "1:4: broken quoting: a `\"` inside a cell",
+    );
+    err(
+        "c.csv",
+        b"a,b\n\"c,d\n",
+        &[Y, S],
+        "2:1: broken quoting: this quote is never closed",
+    );
+    err(
+        "c.csv",
+        b"a,caf\xe9\n",
+        &[Y, S],
+        "1:3: cell 2: the cell is not UTF-8 text",
+    );
     // The first problem in file order wins, whatever its kind.
-    err("c.csv", b"a,1\nb,\"x\"y\nc,z\n", &[Y, S], "2:5: broken quoting");
-    err("c.csv", b"a,z\nb,\"x\"y\n", &[Y, I], "1:3: cell 2: expected an int");
+    err(
+        "c.csv",
+        b"a,1\nb,\"x\"y\nc,z\n",
+        &[Y, S],
+        "2:5: broken quoting",
+    );
+    err(
+        "c.csv",
+        b"a,z\nb,\"x\"y\n",
+        &[Y, I],
+        "1:3: cell 2: expected an int",
+    );
 }
 
 #[test]
@@ -121,7 +191,12 @@ fn tsv_is_plain_tab_separated() {
             "2: p(turkey, \"a, b\", -1).",
         ],
     );
-    err("t.tsv", b"qatar,3\n", &[Y, I], "1:1: expected 2 cells, found 1; TSV cells are separated by tabs");
+    err(
+        "t.tsv",
+        b"qatar,3\n",
+        &[Y, I],
+        "1:8: expected 2 cells, found 1; TSV cells are separated by tabs",
+    );
 }
 
 #[test]
@@ -135,19 +210,49 @@ fn json_lines_are_arrays_of_cells() {
             "3: p(turkey, \"é\", 4, 2025-10-25).",
         ],
     );
-    err("j.jsonl", b"[\"a\", 1]\n[\"b\", \"2\"]\n", &[Y, I], "2:7: cell 2: expected an int, found the string `2`");
-    err("j.jsonl", b"[\"a\", 1.5]\n", &[Y, I], "1:7: cell 2: expected an int (a JSON integer), found a number with a fraction");
-    err("j.jsonl", b"[\"a\", 1, 2]\n", &[Y, I], "1:10: expected 2 cells, found 3");
-    err("j.jsonl", b"{\"a\": 1}\n", &[Y, I], "1:1: expected one JSON array per line");
+    err(
+        "j.jsonl",
+        b"[\"a\", 1]\n[\"b\", \"2\"]\n",
+        &[Y, I],
+        "2:7: cell 2: expected an int, found the string `2`",
+    );
+    err(
+        "j.jsonl",
+        b"[\"a\", 1.5]\n",
+        &[Y, I],
+        "1:7: cell 2: expected an int (a JSON integer), found a number with a fraction",
+    );
+    err(
+        "j.jsonl",
+        b"[\"a\", 1, 2]\n",
+        &[Y, I],
+        "1:10: expected 2 cells, found 3",
+    );
+    err(
+        "j.jsonl",
+        b"{\"a\": 1}\n",
+        &[Y, I],
+        "1:1: expected one JSON array per line",
+    );
     err("j.jsonl", b"[\"a\", 1\n", &[Y, I], "1:");
     err("j.jsonl", b"[\"a\", 1] x\n", &[Y, I], "1:");
     err("j.jsonl", b"[\"a\xff\", 1]\n", &[S, I], "1:");
-    err("j.jsonl", b"[3, 1]\n", &[S, I], "1:2: cell 1: expected a string (a JSON string), found the number 3");
+    err(
+        "j.jsonl",
+        b"[3, 1]\n",
+        &[S, I],
+        "1:2: cell 1: expected a string (a JSON string), found the number 3",
+    );
 }
 
 #[test]
 fn the_file_itself_may_be_wrong() {
-    err("data.txt", b"a,1\n", &[Y, I], "-:-: cannot tell the format of `data.txt`");
+    err(
+        "data.txt",
+        b"a,1\n",
+        &[Y, I],
+        "-:-: cannot tell the format of `data.txt`",
+    );
     let spec = ImportSpec {
         path: std::path::Path::new("/nonexistent/wirelog/x.csv"),
         shown_name: "x.csv",

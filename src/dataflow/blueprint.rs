@@ -225,7 +225,10 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
     for rows in &program.fact_rows {
         for row in rows.rows.clone() {
             let values = rows.table.row(row);
-            facts.push((rows.predicate, values.iter().map(Datum::from_value).collect()));
+            facts.push((
+                rows.predicate,
+                values.iter().map(Datum::from_value).collect(),
+            ));
         }
     }
     let mut strata = Vec::with_capacity(plan.strata.len());

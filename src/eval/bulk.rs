@@ -22,16 +22,18 @@ pub(super) fn pack_rows(rows: &ir::FactRows, store: &mut Store, out: &mut Relati
     let mut row: Vec<Packed> = Vec::with_capacity(table.arity());
     for index in rows.rows.clone() {
         row.clear();
-        row.extend((0..table.arity()).map(|column| match table.cell(index, column) {
-            Cell::Integer(number) => store.int(number),
-            Cell::Date(days) => Store::date_days(days),
-            Cell::Symbol(id) => {
-                *symbols[id as usize].get_or_insert_with(|| store.symbol(table.text(id)))
-            }
-            Cell::String(id) => {
-                *strings[id as usize].get_or_insert_with(|| store.string(table.text(id)))
-            }
-        }));
+        row.extend(
+            (0..table.arity()).map(|column| match table.cell(index, column) {
+                Cell::Integer(number) => store.int(number),
+                Cell::Date(days) => Store::date_days(days),
+                Cell::Symbol(id) => {
+                    *symbols[id as usize].get_or_insert_with(|| store.symbol(table.text(id)))
+                }
+                Cell::String(id) => {
+                    *strings[id as usize].get_or_insert_with(|| store.string(table.text(id)))
+                }
+            }),
+        );
         out.push(&row);
     }
 }

@@ -216,12 +216,20 @@ fn base_facts(program: &ir::Program, predicate: PredId, store: &mut Store) -> Re
         .map_or(0, |declared| declared.arity);
     let mut builder = RelationBuilder::new(arity);
     let mut row: Vec<Packed> = Vec::new();
-    for fact in program.facts.iter().filter(|fact| fact.predicate == predicate) {
+    for fact in program
+        .facts
+        .iter()
+        .filter(|fact| fact.predicate == predicate)
+    {
         row.clear();
         row.extend(fact.values.iter().map(|value| store.pack(value)));
         builder.push(&row);
     }
-    for rows in program.fact_rows.iter().filter(|rows| rows.predicate == predicate) {
+    for rows in program
+        .fact_rows
+        .iter()
+        .filter(|rows| rows.predicate == predicate)
+    {
         super::bulk::pack_rows(rows, store, &mut builder);
     }
     builder.finish()

@@ -22,7 +22,9 @@ pub enum ExportError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A value TSV cannot hold.
-    #[error("row {row}: the value {value} holds a tab or a line break, which TSV cannot write; export to `.csv` or `.jsonl` instead")]
+    #[error(
+        "row {row}: the value {value} holds a tab or a line break, which TSV cannot write; export to `.csv` or `.jsonl` instead"
+    )]
     TsvValue {
         /// The row (1-based).
         row: usize,
@@ -54,13 +56,9 @@ fn write_csv<'r>(
         .from_writer(out);
     for row in rows {
         for value in row {
-            writer
-                .write_field(value.text())
-                .map_err(csv_error)?;
+            writer.write_field(value.text()).map_err(csv_error)?;
         }
-        writer
-            .write_record(None::<&[u8]>)
-            .map_err(csv_error)?;
+        writer.write_record(None::<&[u8]>).map_err(csv_error)?;
     }
     writer.flush()?;
     Ok(())
@@ -145,7 +143,9 @@ mod tests {
         );
         assert_eq!(
             written(DataFormat::JsonLines, &rows()).as_deref(),
-            Ok("[\"qatar\",\"Doha, \\\"Qatar\\\"\\nnext\",-3,\"2025-10-19\"]\n[\"t\",\"\",0,\"2025-01-01\"]\n")
+            Ok(
+                "[\"qatar\",\"Doha, \\\"Qatar\\\"\\nnext\",-3,\"2025-10-19\"]\n[\"t\",\"\",0,\"2025-01-01\"]\n"
+            )
         );
         assert_eq!(
             written(DataFormat::Tsv, &rows()[1..]).as_deref(),

@@ -59,7 +59,11 @@ pub(super) fn row_locations(
     values: &[Value],
 ) -> Vec<Location> {
     let mut locations = Vec::new();
-    for rows in program.fact_rows.iter().filter(|rows| rows.predicate == predicate) {
+    for rows in program
+        .fact_rows
+        .iter()
+        .filter(|rows| rows.predicate == predicate)
+    {
         for row in rows.rows.clone() {
             if locations.len() == MAX_ROW_LOCATIONS {
                 return locations;

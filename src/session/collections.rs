@@ -53,13 +53,19 @@ pub(super) fn read_collection(
     let canonical = std::fs::canonicalize(folder).map_err(|error| {
         vec![located(
             Code::E407,
-            format!("cannot read the article folder `{name}`: {}", reason(&error)),
+            format!(
+                "cannot read the article folder `{name}`: {}",
+                reason(&error)
+            ),
         )]
     })?;
     let entries = std::fs::read_dir(&canonical).map_err(|error| {
         vec![located(
             Code::E407,
-            format!("cannot read the article folder `{name}`: {}", reason(&error)),
+            format!(
+                "cannot read the article folder `{name}`: {}",
+                reason(&error)
+            ),
         )]
     })?;
     let mut files: Vec<(String, PathBuf)> = entries
@@ -251,9 +257,8 @@ const METADATA: &[(&str, &str, &str)] = &[
 /// The generated source `<articles>`: each metadata predicate documented,
 /// then its facts, one per article that has the attribute.
 pub(super) fn metadata_text(articles: &Articles) -> String {
-    let mut text = String::from(
-        "% Facts about the loaded articles, generated from their collections.\n",
-    );
+    let mut text =
+        String::from("% Facts about the loaded articles, generated from their collections.\n");
     for (name, signature, description) in METADATA {
         let _ = writeln!(text, "\n%% {signature}");
         for line in description.lines() {
@@ -263,9 +268,21 @@ pub(super) fn metadata_text(articles: &Articles) -> String {
             let value = match *name {
                 "article" => Some(Quoted(&article.location()).to_string()),
                 "article_date" => article.metadata.date.map(|date| date.to_string()),
-                "article_title" => article.metadata.title.as_deref().map(|t| Quoted(t).to_string()),
-                "article_outlet" => article.metadata.outlet.as_deref().map(|t| Quoted(t).to_string()),
-                _ => article.metadata.url.as_deref().map(|t| Quoted(t).to_string()),
+                "article_title" => article
+                    .metadata
+                    .title
+                    .as_deref()
+                    .map(|t| Quoted(t).to_string()),
+                "article_outlet" => article
+                    .metadata
+                    .outlet
+                    .as_deref()
+                    .map(|t| Quoted(t).to_string()),
+                _ => article
+                    .metadata
+                    .url
+                    .as_deref()
+                    .map(|t| Quoted(t).to_string()),
             };
             if let Some(value) = value {
                 let _ = writeln!(text, "{name}({}, {value}).", Quoted(&article.id));
@@ -304,7 +321,10 @@ pub(super) fn metadata_program(source: SourceId, text: &str) -> ast::Program {
         }
         if let Item::Doc(block) = &item {
             let first = block.lines.first().map(String::as_str).unwrap_or("");
-            if let Some((name, _, _)) = METADATA.iter().find(|(_, signature, _)| *signature == first) {
+            if let Some((name, _, _)) = METADATA
+                .iter()
+                .find(|(_, signature, _)| *signature == first)
+            {
                 pending = Some((block.span, name));
             }
         }
@@ -342,12 +362,25 @@ mod tests {
         mine.metadata.date = None;
         articles.add(mine).expect("new id");
         let text = metadata_text(&articles);
-        assert!(text.contains("article(\"002_ce86d074e4b97803\", \"seeds/002_ce86d074e4b97803.txt\")."), "{text}");
-        assert!(text.contains("article_date(\"004_085ef165130b3512\", 2025-11-09)."), "{text}");
-        assert!(text.contains("article_title(\"2026_bridge\", \"The \\\"bridge\\\"\")."), "{text}");
+        assert!(
+            text.contains("article(\"002_ce86d074e4b97803\", \"seeds/002_ce86d074e4b97803.txt\")."),
+            "{text}"
+        );
+        assert!(
+            text.contains("article_date(\"004_085ef165130b3512\", 2025-11-09)."),
+            "{text}"
+        );
+        assert!(
+            text.contains("article_title(\"2026_bridge\", \"The \\\"bridge\\\"\")."),
+            "{text}"
+        );
         let program = metadata_program(SourceId(0), &text);
         let analysis = analyze(&[&program]);
-        assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:#?}",
+            analysis.diagnostics
+        );
         let documented: Vec<&str> = analysis
             .program
             .predicates
@@ -357,7 +390,13 @@ mod tests {
             .collect();
         assert_eq!(
             documented,
-            ["article", "article_date", "article_title", "article_outlet", "article_url"]
+            [
+                "article",
+                "article_date",
+                "article_title",
+                "article_outlet",
+                "article_url"
+            ]
         );
         assert_eq!(analysis.program.n_all_facts(), 6 + 2 + 1 + 1);
     }

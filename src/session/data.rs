@@ -53,7 +53,11 @@ pub(super) fn import_rows(
 
 /// The diagnostic of a bad data file: located at the directive, the row's
 /// `file:line:column` in the message.
-fn import_diagnostic(error: &ImportError, shown: &str, directive: &ast::ImportDirective) -> Diagnostic {
+fn import_diagnostic(
+    error: &ImportError,
+    shown: &str,
+    directive: &ast::ImportDirective,
+) -> Diagnostic {
     let code = match error.problem {
         ImportProblem::Unreadable => Code::E410,
         ImportProblem::CellCount => Code::E420,
@@ -69,8 +73,15 @@ fn import_diagnostic(error: &ImportError, shown: &str, directive: &ast::ImportDi
     };
     let mut diagnostic = Diagnostic::error(code, message, directive.span)
         .with_label_message("nothing of this file is loaded");
-    if matches!(error.problem, ImportProblem::CellType | ImportProblem::CellCount) {
-        let types: Vec<&str> = directive.columns.iter().map(|column| column.name()).collect();
+    if matches!(
+        error.problem,
+        ImportProblem::CellType | ImportProblem::CellCount
+    ) {
+        let types: Vec<&str> = directive
+            .columns
+            .iter()
+            .map(|column| column.name())
+            .collect();
         diagnostic = diagnostic.with_note(format!(
             "each row must have {} {}: {}",
             types.len(),
@@ -139,36 +150,35 @@ impl Session {
             .map(|mut written| written.remove(0))
             .map_err(|diagnostics| super::Rejected { diagnostics })
     }
-
 }
 
 /// Writes the `#export`s of `units` from a model, all or none, relative
 /// paths under `output_dir` when it is set.
 pub(super) fn write_exports(
-        output_dir: Option<&Path>,
-        program: &ir::Program,
-        database: &Database,
-        units: &[super::Unit],
-    ) -> Result<Vec<Exported>, Vec<Diagnostic>> {
-        let planned: Vec<Planned> = units
-            .iter()
-            .flat_map(|unit| &unit.program.items)
-            .filter_map(|item| match item {
-                ast::Item::Export(directive) => Some(directive),
-                _ => None,
+    output_dir: Option<&Path>,
+    program: &ir::Program,
+    database: &Database,
+    units: &[super::Unit],
+) -> Result<Vec<Exported>, Vec<Diagnostic>> {
+    let planned: Vec<Planned> = units
+        .iter()
+        .flat_map(|unit| &unit.program.items)
+        .filter_map(|item| match item {
+            ast::Item::Export(directive) => Some(directive),
+            _ => None,
+        })
+        .filter_map(|directive| {
+            Some(Planned {
+                predicate: program.predicate_id(&directive.predicate.name)?,
+                path: export_path(output_dir, &directive.path.value),
+                span: Some(directive.span),
             })
-            .filter_map(|directive| {
-                Some(Planned {
-                    predicate: program.predicate_id(&directive.predicate.name)?,
-                    path: export_path(output_dir, &directive.path.value),
-                    span: Some(directive.span),
-                })
-            })
-            .collect();
-        if planned.is_empty() {
-            return Ok(Vec::new());
-        }
-        write_all(program, database, &planned)
+        })
+        .collect();
+    if planned.is_empty() {
+        return Ok(Vec::new());
+    }
+    write_all(program, database, &planned)
 }
 
 /// Writes each planned export to a temporary file beside its target, then,

@@ -283,10 +283,13 @@ impl<'s> Pending<'s> {
 
     fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize, root: bool) {
         let source = self.session.sources.add(name, text);
-        // Files may hold hundreds of thousands of plain facts: they go to
-        // fact tables. Typed text keeps a tree per clause, as typed.
+        // Files may hold hundreds of thousands of plain facts: for a session
+        // that never edits clauses one by one (`run`, `check`, `schema`) they
+        // go to fact tables. Typed text, and every text of a REPL (whose
+        // `:retract`, `:reload` and `:save` work clause by clause), keeps a
+        // tree per clause.
         let options = ParseOptions {
-            compact_facts: origin != UnitOrigin::Input,
+            compact_facts: self.session.options.compact_facts && origin != UnitOrigin::Input,
         };
         let (mut program, errors) = parse_program_with(source, text, &options);
         self.diagnostics

@@ -84,6 +84,10 @@ pub struct SessionOptions {
     pub record_rounds: bool,
     /// Check only: analyze but never evaluate (for `wirelog check` and `schema`).
     pub check_only: bool,
+    /// Keep runs of plain facts of loaded files in compact fact tables
+    /// rather than a syntax tree per fact (for sessions that never retract
+    /// or reload a clause: `run`, `check`, `schema`).
+    pub compact_facts: bool,
     /// The folder relative `#export` paths are written under (`run --output-dir`);
     /// the current folder when `None`.
     pub output_dir: Option<PathBuf>,
@@ -402,14 +406,14 @@ impl Session {
     ) -> Result<Outcome, ()> {
         // The articles citations may name: the bundled and `--articles` ones,
         // and those of the `#articles` folders of every input kept.
-        let key = collections::collection_key(
-            &self.base_collections,
-            self.units.iter().chain(new_units),
-        );
+        let key =
+            collections::collection_key(&self.base_collections, self.units.iter().chain(new_units));
         let articles_changed = self.metadata.is_none() || key != self.article_key;
         let fresh_articles = if articles_changed {
-            let (articles, conflicts) =
-                collections::collect_articles(&self.base_articles, self.units.iter().chain(new_units));
+            let (articles, conflicts) = collections::collect_articles(
+                &self.base_articles,
+                self.units.iter().chain(new_units),
+            );
             if !conflicts.is_empty() {
                 diagnostics.extend(conflicts);
                 return Err(());
@@ -469,7 +473,16 @@ impl Session {
             ));
         })?;
         self.cancel.store(false, Ordering::Relaxed);
-        let options = self.eval_options();
+        let mut options = self.eval_options();
+        // A relation written by `#export` is written whole: no stratum is
+        // left for demand to compute in part.
+        let has_exports = self
+            .units
+            .iter()
+            .chain(new_units)
+            .flat_map(|unit| &unit.program.items)
+            .any(|item| matches!(item, Item::Export(_)));
+        options.demand &= !has_exports;
         if self.options.check_only {
             return Ok(Outcome {
                 model: Some(Model {

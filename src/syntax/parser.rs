@@ -1342,7 +1342,9 @@ impl<'t> Parser<'t> {
         let period = self.skip_trivia(rest);
         match period.strip_prefix('.') {
             Some(after) => Ok(after),
-            None => self.missing_end(rest, period, expected).map(|(rest, ())| rest),
+            None => self
+                .missing_end(rest, period, expected)
+                .map(|(rest, ())| rest),
         }
     }
 
@@ -1474,11 +1476,7 @@ impl<'t> Parser<'t> {
     }
 
     /// An optional `@ A` or `@ A : Q` after a body atom, attached to it.
-    fn citation_pattern(
-        &self,
-        rest: &'t str,
-        mut atom: ast::Atom,
-    ) -> PResult<'t, ast::Atom> {
+    fn citation_pattern(&self, rest: &'t str, mut atom: ast::Atom) -> PResult<'t, ast::Atom> {
         let at_sign = self.skip_trivia(rest);
         let Some(after_at) = at_sign.strip_prefix('@') else {
             return Ok((rest, atom));
@@ -2159,7 +2157,10 @@ mod tests {
                 "p(A) :- q(a) @ \"001\": \"quote\", r(X)@A, not s(X) @ _ :Q.",
                 "p(A) :- q(a) @ \"001\" : \"quote\", r(X) @ A, not s(X) @ _ : Q.",
             ),
-            ("?- n(N), N = count : { q(X) @ A }.", "?- n(N), N = count : { q(X) @ A }."),
+            (
+                "?- n(N), N = count : { q(X) @ A }.",
+                "?- n(N), N = count : { q(X) @ A }.",
+            ),
             // Directives.
             (
                 "#articles \"my news\".\n#import  \"d.csv\" as p( symbol,int , date,string ) header .\n#export p \"out/p.jsonl\".\n#import \"e.tsv\" as e(int).",

@@ -398,15 +398,14 @@ mod tests {
 
     /// A body atom, with a citation pattern one time in three.
     fn body_atom() -> impl Strategy<Value = ast::Atom> {
-        let pattern = (pattern_term(), proptest::option::of(pattern_term())).prop_map(
-            |(article, quote)| {
+        let pattern =
+            (pattern_term(), proptest::option::of(pattern_term())).prop_map(|(article, quote)| {
                 Box::new(ast::CitationPattern {
                     article,
                     quote,
                     span: Span::default(),
                 })
-            },
-        );
+            });
         (atom(), proptest::option::weighted(0.3, pattern)).prop_map(|(mut atom, citation)| {
             atom.citation = citation;
             atom
