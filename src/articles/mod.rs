@@ -282,6 +282,17 @@ impl Articles {
     }
 }
 
+/// A fact whose citation quotes an article.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitedFact {
+    /// The fact, as written in Datalog (`mediates(qatar, istanbul_talks)`).
+    pub fact: String,
+    /// The quote its citation gives.
+    pub quote: String,
+    /// Where the fact is written, `file:line`.
+    pub location: String,
+}
+
 /// A passage of an article's text marked as cited, with the citations that quote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {

@@ -1,7 +1,6 @@
 //! Data files: rows of CSV, TSV and JSON Lines read into fact tables.
 //!
-//! Owns the formats `#import` reads (and `#export` writes, through
-//! `present::export`): which extension means which format, RFC 4180 CSV
+//! Owns the formats `#import` reads and `#export` writes (`write`): which extension means which format, RFC 4180 CSV
 //! (fields may be quoted with `"`, a quote inside doubled), plain TSV (tabs
 //! between cells, no quoting at all), JSON Lines (one JSON array per line);
 //! how a cell is read as its declared column type; and where a bad row is
@@ -16,6 +15,9 @@ mod cells;
 mod csv_rows;
 mod json_rows;
 mod locate;
+mod write;
+
+pub use write::{ExportError, write_rows};
 
 use crate::table::{ColumnType, FactTable};
 use std::path::Path;

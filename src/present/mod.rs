@@ -14,10 +14,10 @@
 //! empty answer still renders, never panics.
 
 pub mod answers;
+pub mod article;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;
-pub mod export;
 pub mod json;
 pub mod schema;
 pub mod table;

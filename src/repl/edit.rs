@@ -327,7 +327,7 @@ impl Vocabulary {
                         .collect(),
                 )
             }
-            Argument::None => Completion::None,
+            Argument::None | Argument::Article => Completion::None,
         }
     }
 

@@ -211,6 +211,9 @@ impl Shell {
             Command::Schema(predicate) => inspect::show_schema(session, predicate.as_deref()),
             Command::Facts(predicate) => inspect::facts(session, predicate),
             Command::Rules(predicate) => inspect::show_rules(session, predicate.as_deref()),
+            Command::Articles => inspect::articles(session),
+            Command::Article(reference) => inspect::article(session, reference, self.view.color),
+            Command::Export { predicate, path } => inspect::export(session, predicate, path),
             Command::Why(argument) if argument.trim_start().starts_with("--dot") => {
                 explain::why_to_dot(session, argument)
             }

@@ -13,7 +13,8 @@
 //! folder belongs to the input that named it and leaves with it on `:undo`.
 
 use super::{Session, Unit};
-use crate::articles::{ARTICLE_EXTENSION, Article, Articles};
+use crate::analysis::ir;
+use crate::articles::{ARTICLE_EXTENSION, Article, Articles, CitedFact, Resolution};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{SourceId, Span};
 use crate::syntax::ast::{self, Item};
@@ -204,6 +205,90 @@ impl Session {
         self.base_articles = articles;
         self.base_collections.push(collection);
         Ok(n_articles)
+    }
+}
+
+impl Session {
+    /// Every article citations may name, in id order, with how many loaded
+    /// facts cite it (`:articles`).
+    pub fn articles_cited(&self) -> Vec<(&Article, usize)> {
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (_, citation) in self.citations() {
+            if let Ok(article) = self.articles.resolve(&citation.article.value) {
+                *counts.entry(article.id.as_str()).or_default() += 1;
+            }
+        }
+        self.articles
+            .iter()
+            .map(|article| {
+                (
+                    article,
+                    counts.get(article.id.as_str()).copied().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    /// The article `reference` names (an id or an unambiguous prefix) and
+    /// the loaded facts citing it (`:article`); E401 or E402 otherwise.
+    pub fn article_citations(
+        &self,
+        reference: &str,
+    ) -> Result<(&Article, Vec<CitedFact>), super::Rejected> {
+        let article = self.articles.resolve(reference).map_err(|resolution| {
+            let diagnostic = match resolution {
+                Resolution::Unknown => Diagnostic::error_without_span(
+                    Code::E401,
+                    format!("unknown article `{reference}`"),
+                )
+                .with_note("help: `:articles` lists them"),
+                Resolution::Ambiguous(ids) => Diagnostic::error_without_span(
+                    Code::E402,
+                    format!(
+                        "`{reference}` starts several articles: {}",
+                        ids.iter()
+                            .map(|id| format!("`{id}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            };
+            super::Rejected::one(diagnostic)
+        })?;
+        let cited = self
+            .citations()
+            .filter(|(_, citation)| {
+                self.articles
+                    .resolve(&citation.article.value)
+                    .is_ok_and(|found| found.id == article.id)
+            })
+            .map(|(fact, citation)| {
+                let (line, _) = self.sources.line_column(fact.span.source, fact.span.start);
+                CitedFact {
+                    fact: self.fact_text(fact),
+                    quote: citation.quote.value.clone(),
+                    location: format!("{}:{line}", self.sources.name(fact.span.source)),
+                }
+            })
+            .collect();
+        Ok((article, cited))
+    }
+
+    /// A fact as Datalog, `mediates(qatar, istanbul_talks)`.
+    fn fact_text(&self, fact: &ir::Fact) -> String {
+        let name = self.model.as_ref().map_or("?", |model| {
+            model.program.predicate(fact.predicate).name.as_str()
+        });
+        let values: Vec<String> = fact.values.iter().map(ToString::to_string).collect();
+        format!("{name}({})", values.join(", "))
+    }
+
+    /// Every citation of the loaded facts, with its fact.
+    fn citations(&self) -> impl Iterator<Item = (&ir::Fact, &ast::Citation)> {
+        self.model
+            .iter()
+            .flat_map(|model| &model.program.facts)
+            .flat_map(|fact| fact.citations.iter().map(move |citation| (fact, citation)))
     }
 }
 

@@ -8,14 +8,15 @@
 //! to a temporary file in its folder first, and only when all are written
 //! are they renamed into place, so a failure leaves no half-written file.
 //! The rows themselves are read by `datafile` and written by
-//! `present::export`.
+//! `datafile`.
 
 use super::Session;
 use crate::analysis::ir;
-use crate::datafile::{self, DataFormat, EXTENSIONS, ImportError, ImportProblem, ImportSpec};
+use crate::datafile::{
+    self, DataFormat, EXTENSIONS, ExportError, ImportError, ImportProblem, ImportSpec, write_rows,
+};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{self, Database};
-use crate::present::export::{ExportError, write_rows};
 use crate::span::Span;
 use crate::syntax::ast;
 use crate::table::FactTable;

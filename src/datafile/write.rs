@@ -1,6 +1,6 @@
 //! Rows written as data files: CSV, TSV or JSON Lines, as `#import` reads them.
 //!
-//! Owns the writing side of `datafile`'s formats: CSV quotes a cell only
+//! Owns the writing side of the formats: CSV quotes a cell only
 //! when it must (a comma, a quote, a line break; an empty row's one cell),
 //! doubling inner quotes, as RFC 4180 says; TSV has no quoting, so a value
 //! holding a tab or a line break cannot be written and is an error rather
@@ -11,7 +11,7 @@
 //! Writes to whatever it is given; opening, renaming and choosing the file
 //! are the caller's.
 
-use crate::datafile::DataFormat;
+use super::DataFormat;
 use crate::value::Value;
 use std::io::Write;
 
