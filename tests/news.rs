@@ -410,3 +410,32 @@ closed(tunnel) @ \"2027\": \"closed\".
     let moved = std::fs::read_to_string(folder.path().join("out/moved.tsv")).expect("export");
     assert_eq!(moved, "market\tschool_yard\n");
 }
+
+/// The worked example of docs/knowledge-base.md runs as the docs say.
+#[test]
+fn the_worked_example_collection_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = wirelog_in(
+        root,
+        &[
+            "run",
+            "--format",
+            "csv",
+            "--articles",
+            "examples/riverside/articles",
+            "examples/riverside/riverside.dl",
+        ],
+        "",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "the example runs without warnings");
+    let text = stdout(&output);
+    assert!(
+        text.contains("# ?- kept_promise(P).\nP\nlibrary\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("youth_club,2026-04-library,2026-05-library-sundays,The youth club did not open on Sunday after all\n"),
+        "{text}"
+    );
+}
