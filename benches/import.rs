@@ -72,13 +72,15 @@ fn run_one(reader: &str, path: &Path) -> Result<(), String> {
                 "#import \"{}\" as edge(int, int).\n?- N = count : {{ edge(_, _) }}.\n",
                 path.display()
             );
-            let accepted = session
+            let mut answers = session
                 .load_named_text("import.dl", &text)
-                .map_err(|rejected| format!("{:?}", rejected.diagnostics))?;
-            let answers = session
-                .answers()
-                .map_err(|rejected| format!("{:?}", rejected.diagnostics))?;
-            drop(accepted);
+                .map_err(|rejected| format!("{:?}", rejected.diagnostics))?
+                .answers;
+            if answers.is_empty() {
+                answers = session
+                    .answers()
+                    .map_err(|rejected| format!("{:?}", rejected.diagnostics))?;
+            }
             answers
                 .first()
                 .and_then(|answer| answer.rows.first())
