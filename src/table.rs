@@ -553,7 +553,7 @@ mod tests {
 
     #[test]
     fn values_come_back_as_they_went_in() {
-        let rows = vec![
+        let rows = [
             vec![
                 Value::Integer(-3),
                 Value::Symbol("qatar".into()),

@@ -97,9 +97,8 @@ fn parse_with_header(raw: &str, header_start: usize) -> Result<ParsedArticle, He
     let mut metadata = Metadata::default();
     let mut seen: Vec<&str> = Vec::new();
     let mut offset = header_start;
-    let mut line_number = 1;
-    for line in raw[header_start..].split_inclusive('\n') {
-        line_number += 1;
+    // The first header line is line 2 (line 1 is the opening `---`).
+    for (line_number, line) in (2..).zip(raw[header_start..].split_inclusive('\n')) {
         offset += line.len();
         let content = line.trim_end();
         if content == "---" {

@@ -52,8 +52,7 @@ pub(super) fn normalise_with_offsets(text: &str) -> (String, Vec<usize>) {
     // One past the end: just after the last character kept.
     let end = text
         .char_indices()
-        .filter(|(_, character)| !character.is_whitespace())
-        .last()
+        .rfind(|(_, character)| !character.is_whitespace())
         .map_or(0, |(index, character)| index + character.len_utf8());
     offsets.push(end);
     (normalised, offsets)
