@@ -170,7 +170,7 @@ fn bad_csv_rows_are_located() {
         "c.csv",
         b"a,1\nb,\"x\"y\nc,z\n",
         &[Y, S],
-        "2:5: broken quoting",
+        "2:6: broken quoting",
     );
     err(
         "c.csv",
