@@ -199,8 +199,10 @@ fn point_queries(seed: u64, program: &Program) -> (String, Vec<Vec<Vec<i64>>>) {
 fn compare_on_demand(seed: u64) -> Result<usize, TestCaseError> {
     let program = generate(seed);
     let (text, expected) = point_queries(seed, &program);
+    // As `wirelog run` does: on demand, the file's facts in fact tables.
     let mut session = Session::new(SessionOptions {
         demand: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
     let accepted = session
