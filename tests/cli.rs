@@ -36,13 +36,16 @@ fn json_output_has_the_shape_of_the_spec() {
     let output = wirelog(&["run", "--format", "json", path.to_str().unwrap_or_default()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    // The SPEC's keys, plus `types` (extra keys are allowed): a program can
+    // tell the symbol `doha` from a string and a date from both.
     assert_eq!(
         parsed,
         serde_json::json!([
             {"query": "?- talks(T, D, O).", "columns": ["T", "D", "O"],
-             "rows": [["doha", "2025-10-19", "ceasefire"], ["istanbul", "2025-11-07", "no deal"]]},
-            {"query": "?- size(doha, 3).", "columns": [], "rows": [[]]},
-            {"query": "?- size(istanbul, 3).", "columns": [], "rows": []}
+             "rows": [["doha", "2025-10-19", "ceasefire"], ["istanbul", "2025-11-07", "no deal"]],
+             "types": ["symbol", "date", "string"]},
+            {"query": "?- size(doha, 3).", "columns": [], "rows": [[]], "types": []},
+            {"query": "?- size(istanbul, 3).", "columns": [], "rows": [], "types": []}
         ])
     );
 }
