@@ -143,7 +143,12 @@ impl Shell {
                             plural(accepted.n_clauses, "clause", "clauses")
                         )));
                     }
-                    let hint = self.why_not_hint(&accepted.answers);
+                    // An undefined predicate (W001) or a constant of the wrong
+                    // type (W007) already says why nothing matches.
+                    let explained = reply_warns_never_matches(&reply);
+                    let hint = (!explained)
+                        .then(|| self.why_not_hint(&accepted.answers))
+                        .flatten();
                     reply.push(Event::Answers {
                         answers: accepted.answers,
                         elapsed: Some(elapsed),
@@ -266,6 +271,17 @@ fn looks_like_question(text: &str) -> bool {
         && !trimmed.contains(":-")
         && trimmed.matches('.').count() == 1
         && !variables(trimmed).is_empty()
+}
+
+/// True when the reply warns that an atom never matches: a predicate not
+/// defined (W001) or a constant of the wrong type (W007).
+fn reply_warns_never_matches(reply: &Reply) -> bool {
+    reply.events.iter().any(|event| match event {
+        Event::Diagnostics(diagnostics) => diagnostics
+            .iter()
+            .any(|diagnostic| matches!(diagnostic.code, Code::W001 | Code::W007)),
+        _ => false,
+    })
 }
 
 /// What leaving would lose: each typed input that added clauses or
