@@ -87,6 +87,15 @@ struct Snapshot {
     last_clause_input: Option<usize>,
 }
 
+/// The metadata predicates of the articles (docs/language.md).
+const GENERATED: [&str; 5] = [
+    "article",
+    "article_date",
+    "article_title",
+    "article_outlet",
+    "article_url",
+];
+
 impl Snapshot {
     fn of(session: &Session) -> Snapshot {
         let relations = match (session.program(), session.database()) {
@@ -94,6 +103,9 @@ impl Snapshot {
                 .predicates
                 .iter()
                 .enumerate()
+                // The facts about the loaded articles, generated for every
+                // evaluated session, are the articles', not the inputs'.
+                .filter(|(_, predicate)| !GENERATED.contains(&predicate.name.as_str()))
                 .map(|(index, predicate)| {
                     let id = wirelog::analysis::ir::PredId(index as u32);
                     let mut rows: Vec<Vec<Value>> = database

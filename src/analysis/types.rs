@@ -16,9 +16,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{CheckError, with_article};
-use super::ir::{Function, PredId, Program};
+use super::ir::{FactRows, Function, PredId, Program};
 use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
+use crate::table::Kinds;
 use crate::value::Value;
 
 /// A set of value types, as four bits.
@@ -41,6 +42,19 @@ impl Types {
             Value::Symbol(_) => Types::SYMBOL,
             Value::String(_) => Types::STRING,
         }
+    }
+
+    /// The types of the values of a table column.
+    fn of_kinds(kinds: Kinds) -> Types {
+        [
+            (Kinds::INTEGER, Types::INT),
+            (Kinds::DATE, Types::DATE),
+            (Kinds::SYMBOL, Types::SYMBOL),
+            (Kinds::STRING, Types::STRING),
+        ]
+        .iter()
+        .filter(|(kind, _)| kinds.contains(*kind))
+        .fold(Types::NONE, |types, (_, bit)| types.union(*bit))
     }
 
     fn union(self, other: Types) -> Types {
@@ -188,7 +202,17 @@ pub(crate) fn check_types(
             }
         }
     }
+    for rows in &program.fact_rows {
+        if let Some(row) = columns.get_mut(rows.predicate.0 as usize) {
+            for (index, column) in row.iter_mut().enumerate() {
+                *column = column.union(Types::of_kinds(rows.table.column_kinds(index)));
+            }
+        }
+    }
     check_declared_types(programs, program, &pred_by_name, errors);
+    for rows in &program.fact_rows {
+        check_declared_table_types(program, rows, errors);
+    }
 
     let mut rules_by_head: Vec<Vec<&ast::Clause>> = vec![Vec::new(); program.predicates.len()];
     for item in programs.iter().flat_map(|program| &program.items) {
@@ -341,6 +365,64 @@ fn check_declared_types(
     }
 }
 
+/// E205 for the rows of a fact table against the `%%` declared types of
+/// their columns. The column's kinds are known without reading the rows;
+/// only a column that holds another kind is scanned, for the rows to report.
+fn check_declared_table_types(program: &Program, rows: &FactRows, errors: &mut Vec<CheckError>) {
+    let predicate = program.predicate(rows.predicate);
+    let Some(doc) = &predicate.doc else {
+        return;
+    };
+    let table = &rows.table;
+    for (position, argument) in doc.arguments.iter().enumerate() {
+        let Some(declared) = argument.declared_type.as_deref() else {
+            continue;
+        };
+        let Some(declared_types) = declared_types(declared) else {
+            continue;
+        };
+        if Types::of_kinds(table.column_kinds(position))
+            .intersect(Types(!declared_types.0 & 15))
+            .is_empty()
+        {
+            continue;
+        }
+        for row in rows.rows.clone() {
+            let value = table.value(row, position);
+            let found = type_name(&value);
+            if found == declared {
+                continue;
+            }
+            // Rows of a text point at their fact; rows of an imported file at
+            // the directive that typed them.
+            let span = table.span(row).unwrap_or(rows.span);
+            errors.push(CheckError::FactTypeMismatch {
+                predicate: predicate.name.clone(),
+                position: position + 1,
+                argument: argument.name.clone(),
+                declared: declared.to_string(),
+                found: with_article(found),
+                span,
+                doc: doc.span,
+            });
+            if table.span(row).is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// The types a `%%` declared type allows; `None` for `any`.
+fn declared_types(declared: &str) -> Option<Types> {
+    match declared {
+        "int" => Some(Types::INT),
+        "date" => Some(Types::DATE),
+        "symbol" => Some(Types::SYMBOL),
+        "string" => Some(Types::STRING),
+        _ => None,
+    }
+}
+
 /// The types of one clause's variables, and the checks of its expressions.
 struct Checker<'a, 'e> {
     columns: &'a [Vec<Types>],
@@ -400,6 +482,17 @@ impl<'a, 'e> Checker<'a, 'e> {
         for (index, literal) in body.iter().enumerate() {
             match literal {
                 Literal::Positive(atom) => {
+                    // `@ A : Q` binds the article id and the quote: strings.
+                    if let Some(pattern) = &atom.citation {
+                        for term in std::iter::once(&pattern.article).chain(&pattern.quote) {
+                            if let Term::Variable(ident) = term {
+                                let key = self.key(&ident.name, aggregate);
+                                atom_bound.insert(key);
+                                let entry = self.variables.entry(key).or_insert(Types::ALL);
+                                *entry = entry.intersect(Types::STRING);
+                            }
+                        }
+                    }
                     let row = self
                         .pred_by_name
                         .get(atom.predicate.name.as_str())

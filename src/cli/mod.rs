@@ -23,6 +23,17 @@ pub struct Arguments {
     command: Option<Command>,
     #[command(flatten)]
     limits: LimitArguments,
+    #[command(flatten)]
+    articles: ArticleArguments,
+}
+
+/// The article collections citations may quote besides the bundled one.
+#[derive(Args, Debug, Clone)]
+struct ArticleArguments {
+    /// A folder of articles (`*.txt`) citations may quote, besides the
+    /// bundled five (repeatable); each file's name without `.txt` is its id.
+    #[arg(long = "articles", global = true, value_name = "DIR")]
+    folders: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,6 +65,10 @@ enum Command {
         /// they come first in its body, and otherwise reads them in place).
         #[arg(long)]
         written_order: bool,
+        /// The folder relative `#export` paths are written under (created
+        /// if missing); the current folder otherwise.
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
         #[command(flatten)]
         warnings: WarningArguments,
     },
@@ -138,9 +153,10 @@ impl LimitArguments {
 /// Runs the command; returns the process exit code.
 pub fn run(arguments: Arguments) -> i32 {
     let limits = arguments.limits.limits();
+    let folders = &arguments.articles.folders;
     match arguments.command {
-        None => repl::start(limits, true, &[]),
-        Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
+        None => repl::start(limits, folders, true, &[]),
+        Some(Command::Repl { news, files }) => repl::start(limits, folders, news, &files),
         Some(Command::Run {
             program,
             queries,
@@ -148,9 +164,11 @@ pub fn run(arguments: Arguments) -> i32 {
             explain,
             all,
             written_order,
+            output_dir,
             warnings,
         }) => run_files(
             limits,
+            folders,
             &program,
             &queries,
             &RunOutput {
@@ -158,11 +176,14 @@ pub fn run(arguments: Arguments) -> i32 {
                 explain,
                 all,
                 written_order,
+                output_dir,
             },
             warnings,
         ),
-        Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
-        Some(Command::Schema { files }) => schema(limits, &files),
+        Some(Command::Check { program, warnings }) => {
+            check_files(limits, folders, &program, warnings)
+        }
+        Some(Command::Schema { files }) => schema(limits, folders, &files),
     }
 }
 
@@ -172,6 +193,19 @@ struct RunOutput {
     explain: bool,
     all: bool,
     written_order: bool,
+    output_dir: Option<PathBuf>,
+}
+
+/// Adds the `--articles` folders to `session`; false (after the
+/// diagnostics) when one cannot be read or clashes with another.
+fn add_article_folders(session: &mut Session, folders: &[PathBuf]) -> bool {
+    for folder in folders {
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            print_diagnostics(session, &rejected.diagnostics);
+            return false;
+        }
+    }
+    true
 }
 
 /// The parts of the program in order: `<news>`, then the files (`-` is
@@ -251,7 +285,7 @@ fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
+pub(crate) fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
     if diagnostics.is_empty() {
         return;
     }
@@ -265,6 +299,7 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
 
 fn run_files(
     limits: Limits,
+    folders: &[PathBuf],
     program: &ProgramArguments,
     queries: &[String],
     output: &RunOutput,
@@ -296,8 +331,13 @@ fn run_files(
         record_rounds: explain,
         demand: true,
         written_order: output.written_order,
+        compact_facts: true,
+        output_dir: output.output_dir.clone(),
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let accepted = match session.load_program(&sources) {
         Ok(accepted) => accepted,
         Err(rejected) => {
@@ -389,12 +429,7 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         .flat_map(|unit| &unit.program.items)
         .find(|item| !matches!(item, Item::Query(_) | Item::Doc(_)))
         .map(|item| {
-            let span = match item {
-                Item::Clause(clause) => clause.span,
-                Item::Include(include) => include.span,
-                Item::Query(query) => query.span,
-                Item::Doc(doc) => doc.span,
-            };
+            let span = item.span();
             Diagnostic::error(
                 Code::E412,
                 "`--query` takes queries such as `?- p(X).`",
@@ -404,7 +439,12 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         })
 }
 
-fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArguments) -> i32 {
+fn check_files(
+    limits: Limits,
+    folders: &[PathBuf],
+    program: &ProgramArguments,
+    deny: WarningArguments,
+) -> i32 {
     let sources = match program_sources(program, &[]) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -412,8 +452,12 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     match session.load_program(&sources) {
         Ok(accepted) => {
             let mut diagnostics = accepted.warnings;
@@ -449,12 +493,16 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
     }
 }
 
-fn schema(limits: Limits, files: &[PathBuf]) -> i32 {
+fn schema(limits: Limits, folders: &[PathBuf], files: &[PathBuf]) -> i32 {
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let loaded = if files.is_empty() {
         session.load_news()
     } else {

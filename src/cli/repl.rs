@@ -37,7 +37,7 @@ const CONTINUATION: &str = "     ... ";
 const HISTORY_SIZE: usize = 5000;
 
 /// Opens the REPL; returns the exit code.
-pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
+pub fn start(limits: Limits, folders: &[PathBuf], news: bool, files: &[PathBuf]) -> i32 {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
     let interactive = std::io::stdin().is_terminal();
     let mut session = Session::new(SessionOptions {
@@ -52,6 +52,18 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
     let started = Instant::now();
     let mut loaded: Vec<String> = Vec::new();
     let mut start_up_failed = false;
+    for folder in folders {
+        // An `--articles` folder that cannot be read is reported; the REPL
+        // opens without it, like a file that does not load.
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            print_errors(&present::render_diagnostics(
+                &rejected.diagnostics,
+                session.sources(),
+                shell.view.color,
+            ));
+            start_up_failed = true;
+        }
+    }
     if news {
         match session.load_news() {
             Ok(_) => loaded.push("the news knowledge base".to_string()),

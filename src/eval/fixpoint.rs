@@ -110,7 +110,8 @@ pub(super) fn rules_reading_none_of(stratum: &StratumPlan, predicates: &[PredId]
         .collect()
 }
 
-/// Packs every base fact into its relation, in bulk.
+/// Packs every base fact into its relation, in bulk: clause facts, then
+/// fact-table rows.
 pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
     let mut builders: Vec<Option<RelationBuilder>> =
         (0..program.predicates.len()).map(|_| None).collect();
@@ -123,6 +124,12 @@ pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
         row.extend(fact.values.iter().map(|value| database.store.pack(value)));
         slot.get_or_insert_with(|| RelationBuilder::new(fact.values.len()))
             .push(&row);
+    }
+    for rows in &program.fact_rows {
+        if let Some(slot) = builders.get_mut(rows.predicate.0 as usize) {
+            let builder = slot.get_or_insert_with(|| RelationBuilder::new(rows.table.arity()));
+            super::bulk::pack_rows(rows, &mut database.store, builder);
+        }
     }
     for (index, builder) in builders.into_iter().enumerate() {
         if let Some(builder) = builder {

@@ -28,7 +28,8 @@
 //! [`Database::is_partial`] says which relations hold only what they asked.
 //!
 //! Inside, with no cycle: `store`, `tuple` (values and rows) → `storage`
-//! (narrow rows, indexes, growing relations on datafrog) → `database`,
+//! (narrow rows, indexes, growing relations on datafrog) → `bulk` (fact
+//! tables packed into relation builders), `database`,
 //! `context` (limits, options, errors), `expr` (compiled expressions) →
 //! `aggregate` → `join` (a planned conjunction as nested loops over sorted
 //! runs and indexes) → `fixpoint` → `demand`, `incremental` → `query`.
@@ -38,6 +39,7 @@
 //! them back to source.
 
 mod aggregate;
+mod bulk;
 mod context;
 mod database;
 mod demand;

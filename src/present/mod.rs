@@ -14,6 +14,7 @@
 //! empty answer still renders, never panics.
 
 pub mod answers;
+pub mod article;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;

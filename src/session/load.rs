@@ -3,24 +3,29 @@
 //!
 //! Owns the file rules: paths are canonicalised and each file is loaded at
 //! most once per session (like `#pragma once`, which also ends include
-//! cycles); an include is relative to the file that names it; `<news>` is
-//! the bundled knowledge base. It reads files and parses; it checks and
-//! evaluates nothing (`Session::commit` does, all or nothing).
+//! cycles); an include, an `#articles` folder and an `#import` file are
+//! relative to the file that names them (to the current folder for typed
+//! text); `<news>` is the bundled knowledge base. Files are parsed with
+//! their plain facts kept in fact tables; the rows an `#import` reads follow
+//! it as a run of facts, and the articles an `#articles` folder holds go
+//! with the unit. It reads and parses; it checks and evaluates nothing
+//! (`Session::commit` does, all or nothing).
 //!
 //! Only regular files are read (a folder, a FIFO or `/dev/zero` is refused
 //! before it is opened), each at most `--max-file-size` bytes, and includes
 //! are followed with an explicit stack, so any depth of nesting costs heap,
 //! not call stack. Ctrl-C and the memory limit are checked before each file.
 
-use super::{Accepted, Rejected, Session, Unit, UnitOrigin};
+use super::{Accepted, Rejected, Session, Unit, UnitOrigin, collections, data};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::{self, Halt};
 use crate::span::Span;
 use crate::syntax::ast::{self, IncludeTarget, Item};
-use crate::syntax::parse_program;
+use crate::syntax::{ParseOptions, parse_program, parse_program_with};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 
@@ -153,6 +158,7 @@ impl Session {
             input,
             root: true,
             retracted: Vec::new(),
+            collections: Vec::new(),
         };
         let diagnostics = errors.iter().map(|error| error.to_diagnostic()).collect();
         self.commit_input(input, vec![unit], diagnostics)
@@ -362,18 +368,7 @@ impl<'s> Pending<'s> {
     }
 
     fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize, root: bool) {
-        let source = self.session.sources.add(name, text);
-        let (program, errors) = parse_program(source, text);
-        self.diagnostics
-            .extend(errors.iter().map(|error| error.to_diagnostic()));
-        let unit = Unit {
-            source,
-            program,
-            origin,
-            input,
-            root,
-            retracted: Vec::new(),
-        };
+        let unit = self.parse_unit(name, text, origin, input, root);
         self.load_includes(Opened::new(name.to_string(), unit), input);
     }
 
@@ -400,18 +395,7 @@ impl<'s> Pending<'s> {
             if let Some((name, text, origin)) =
                 self.read_include(&target, span, &includer, &includer_origin)
             {
-                let source = self.session.sources.add(&name, &text);
-                let (program, errors) = parse_program(source, &text);
-                self.diagnostics
-                    .extend(errors.iter().map(|error| error.to_diagnostic()));
-                let unit = Unit {
-                    source,
-                    program,
-                    origin,
-                    input,
-                    root: false,
-                    retracted: Vec::new(),
-                };
+                let unit = self.parse_unit(&name, &text, origin, input, false);
                 open.push(Opened::new(name, unit));
             }
         }
@@ -455,6 +439,86 @@ impl<'s> Pending<'s> {
                 self.read_path(Path::new(path), Some(span))
             }
         }
+    }
+
+    /// Parses one text into a unit, with the articles and imported rows its
+    /// directives name; its includes are not followed here.
+    fn parse_unit(
+        &mut self,
+        name: &str,
+        text: &str,
+        origin: UnitOrigin,
+        input: usize,
+        root: bool,
+    ) -> Unit {
+        let source = self.session.sources.add(name, text);
+        // Files may hold hundreds of thousands of plain facts: for a session
+        // that never edits clauses one by one (`run`, `check`, `schema`) they
+        // go to fact tables. Typed text, and every text of a REPL (whose
+        // `:retract`, `:reload` and `:save` work clause by clause), keeps a
+        // tree per clause.
+        let options = ParseOptions {
+            compact_facts: self.session.options.compact_facts && origin != UnitOrigin::Input,
+        };
+        let (mut program, errors) = parse_program_with(source, text, &options);
+        self.diagnostics
+            .extend(errors.iter().map(|error| error.to_diagnostic()));
+        // `#articles` and `#import` paths are relative to this text's folder.
+        let folder = match &origin {
+            UnitOrigin::File(_) => Path::new(name)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            _ => PathBuf::new(),
+        };
+        let collections = self.read_data(&folder, &mut program.items);
+        Unit {
+            source,
+            program,
+            origin,
+            input,
+            root,
+            retracted: Vec::new(),
+            collections,
+        }
+    }
+
+    /// Reads the folders `#articles` names and the files `#import` names,
+    /// placing each import's rows right after its directive.
+    fn read_data(&mut self, folder: &Path, items: &mut Vec<Item>) -> Vec<Arc<super::Collection>> {
+        let has_data = items
+            .iter()
+            .any(|item| matches!(item, Item::Articles(_) | Item::Import(_)));
+        if !has_data {
+            return Vec::new();
+        }
+        let mut collections = Vec::new();
+        let mut with_rows = Vec::with_capacity(items.len());
+        for item in items.drain(..) {
+            let rows = match &item {
+                Item::Articles(directive) => {
+                    let path = folder.join(&directive.path.value);
+                    let shown = path.display().to_string();
+                    match collections::read_collection(&path, &shown, Some(directive.span)) {
+                        Ok(collection) => collections.push(Arc::new(collection)),
+                        Err(problems) => self.diagnostics.extend(problems),
+                    }
+                    None
+                }
+                Item::Import(directive) => match data::import_rows(directive, folder) {
+                    Ok(table) => Some(data::imported_run(table, directive)),
+                    Err(problem) => {
+                        self.diagnostics.push(problem);
+                        None
+                    }
+                },
+                _ => None,
+            };
+            with_rows.push(item);
+            with_rows.extend(rows);
+        }
+        *items = with_rows;
+        collections
     }
 
     /// Ctrl-C and the memory limit, between two files.
