@@ -113,6 +113,15 @@ fn fold<'r>(
         let store = &mut evaluator.store;
         accumulator = Some(match (accumulator, function) {
             (None, _) => item,
+            (Some(best), AggregateFunction::Min | AggregateFunction::Max)
+                if Store::value_type(item) != Store::value_type(best) =>
+            {
+                return Err(ValueError::mixed_kinds(
+                    function.keyword(),
+                    Store::value_type(best),
+                    Store::value_type(item),
+                ));
+            }
             (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
             (Some(best), AggregateFunction::Min) => {
                 if store.compare_op(CompareOp::Lt, item, best)? {

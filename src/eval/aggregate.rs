@@ -130,6 +130,15 @@ impl AggregateTable {
             let item = value.evaluate(&slots, store)?;
             accumulator = Some(match (accumulator, self.plan.function) {
                 (None, _) => item,
+                (Some(best), AggregateFunction::Min | AggregateFunction::Max)
+                    if Store::value_type(item) != Store::value_type(best) =>
+                {
+                    return Err(ValueError::mixed_kinds(
+                        self.plan.function.keyword(),
+                        Store::value_type(best),
+                        Store::value_type(item),
+                    ));
+                }
                 (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
                 (Some(best), AggregateFunction::Min) => {
                     if store.compare_op(CompareOp::Lt, item, best)? {

@@ -15,6 +15,7 @@
 
 pub mod answers;
 pub mod changes;
+pub mod article;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;
