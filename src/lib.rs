@@ -48,9 +48,11 @@
 
 pub mod analysis;
 pub mod articles;
+pub mod datafile;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
+pub mod limits;
 pub mod plan;
 pub mod present;
 pub mod provenance;
@@ -58,5 +60,6 @@ pub mod repl;
 pub mod session;
 pub mod span;
 pub mod syntax;
+pub mod table;
 pub mod text;
 pub mod value;

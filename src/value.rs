@@ -100,6 +100,21 @@ impl Serialize for Value {
     }
 }
 
+/// True when `text` can be a symbol: `[a-z][A-Za-z0-9_]*`, as the parser reads one.
+///
+/// ```
+/// use wirelog::value::is_symbol_name;
+/// assert!(is_symbol_name("istanbul_talks2"));
+/// assert!(!is_symbol_name("Qatar") && !is_symbol_name("") && !is_symbol_name("a-b"));
+/// ```
+pub fn is_symbol_name(text: &str) -> bool {
+    let mut characters = text.chars();
+    characters
+        .next()
+        .is_some_and(|first| first.is_ascii_lowercase())
+        && characters.all(|character| character.is_ascii_alphanumeric() || character == '_')
+}
+
 /// Writes `value` as a Datalog string literal, re-applying the escapes.
 pub fn write_quoted(formatter: &mut impl fmt::Write, value: &str) -> fmt::Result {
     formatter.write_char('"')?;
@@ -133,6 +148,32 @@ impl Date {
             return None;
         }
         Some(Date { year, month, day })
+    }
+
+    /// `YYYY-MM-DD` (four, two and two digits) if it is a day of the calendar.
+    ///
+    /// ```
+    /// use wirelog::value::Date;
+    /// assert_eq!(Date::parse_iso("2025-10-29"), Date::new(2025, 10, 29));
+    /// assert_eq!(Date::parse_iso("2025-02-30"), None);
+    /// assert_eq!(Date::parse_iso("2025-1-29"), None);
+    /// ```
+    pub fn parse_iso(text: &str) -> Option<Date> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            bytes[range].iter().try_fold(0u32, |value, byte| {
+                byte.is_ascii_digit()
+                    .then(|| value * 10 + u32::from(byte - b'0'))
+            })
+        };
+        let year = i32::try_from(number(0..4)?).ok()?;
+        if year == 0 {
+            return None;
+        }
+        Date::new(year, number(5..7)?, number(8..10)?)
     }
 
     /// Days since 1970-01-01 (negative before).
@@ -481,6 +522,22 @@ pub struct Answer {
     pub columns: Vec<String>,
     /// One row per distinct binding; for a yes/no query one empty row means yes, none means no.
     pub rows: Vec<Vec<Value>>,
+}
+
+/// What a change of facts did to the answers of one query: a live
+/// model's update (the dataflow engine's REPL and `run --follow`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerChange {
+    /// The query's position among the loaded queries (file order).
+    pub index: usize,
+    /// The query as written, e.g. `?- path(X, Y).`
+    pub query: String,
+    /// Its shown variables; empty for a yes/no query.
+    pub columns: Vec<String>,
+    /// Rows that are answers now and were not before, sorted.
+    pub added: Vec<Vec<Value>>,
+    /// Rows that were answers and are not any more, sorted.
+    pub removed: Vec<Vec<Value>>,
 }
 
 /// `p(a, "b", 3)`, or `p` for a predicate without arguments: a ground atom in Datalog syntax.

@@ -303,11 +303,13 @@ fn runaway_recursion_stops_at_a_limit() {
     for limits in [
         Limits {
             max_tuples: 1_000,
-            max_rounds: 1_000_000,
+            max_rounds: Some(1_000_000),
+            ..Limits::default()
         },
         Limits {
             max_tuples: 50_000_000,
-            max_rounds: 200,
+            max_rounds: Some(200),
+            ..Limits::default()
         },
     ] {
         let expected = datafrog(&program, &plan, limits).unwrap_err();
@@ -650,7 +652,8 @@ fn live_runaway_stops_and_refuses_further_updates() {
         eval: EvalOptions {
             limits: Limits {
                 max_tuples: 1_000,
-                max_rounds: 1_000_000,
+                max_rounds: Some(1_000_000),
+                ..Limits::default()
             },
             record_rounds: false,
             ..EvalOptions::default()
@@ -800,7 +803,8 @@ fn a_runaway_in_one_process_stops_both() {
     // sees the round limit; the other process learns it from a halt record.
     let limits = Limits {
         max_tuples: 50_000_000,
-        max_rounds: 40,
+        max_rounds: Some(40),
+        ..Limits::default()
     };
     for outcome in on_two_processes(text, limits) {
         assert!(

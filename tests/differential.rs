@@ -13,7 +13,7 @@ mod generate;
 #[path = "oracle/naive.rs"]
 mod naive;
 
-use generate::{DOMAIN, Random, generate};
+use generate::{DOMAIN, Random, generate, generate_cited};
 use naive::{Literal, Program};
 use proptest::prelude::*;
 use wirelog::session::{Session, SessionOptions};
@@ -213,8 +213,10 @@ fn compare_on_demand(seed: u64) -> Result<usize, TestCaseError> {
     let mut program = generate(seed);
     program.constraints.clear();
     let (text, expected) = point_queries(seed, &program);
+    // As `wirelog run` does: on demand, the file's facts in fact tables.
     let mut session = Session::new(SessionOptions {
         demand: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
     let accepted = session
@@ -311,7 +313,7 @@ fn the_generator_produces_varied_programs() {
                     Literal::CountDistinct(..) => distinct_counts += 1,
                     Literal::RoundedAverage(..) => averages += 1,
                     Literal::Function(..) => functions += 1,
-                    Literal::Positive(..) => {}
+                    Literal::Positive(..) | Literal::Cited(..) => {}
                 }
             }
         }
@@ -384,4 +386,76 @@ fn joins_merged_with_sorted_runs_agree_with_nested_loops() {
         let answers = engine_answers(&text).expect("accepted");
         assert_eq!(answers, vec![triangles, open], "seed {seed}");
     }
+}
+
+/// Programs with cited facts, `@` literals and an imported relation: the
+/// articles and the CSV file are written to a temporary folder first.
+fn compare_cited(seed: u64) -> Result<(), TestCaseError> {
+    let program = generate_cited(seed);
+    let folder = tempfile::tempdir().map_err(|error| TestCaseError::fail(error.to_string()))?;
+    program
+        .write_data(folder.path())
+        .map_err(|error| TestCaseError::fail(error.to_string()))?;
+    let text = program.print_with(Some(&folder.path().display().to_string()));
+    let expected = program.evaluate();
+    let answers = engine_answers(&text)
+        .map_err(|error| TestCaseError::fail(format!("rejected:\n{text}\n{error}")))?;
+    prop_assert_eq!(
+        answers.len(),
+        expected.len(),
+        "one answer per predicate\n{}",
+        text
+    );
+    for (index, (answer, relation)) in answers.iter().zip(&expected).enumerate() {
+        let expected_rows: Vec<Vec<i64>> = relation.iter().cloned().collect();
+        prop_assert_eq!(
+            answer,
+            &expected_rows,
+            "predicate {} of\n{}",
+            program.predicates[index].0,
+            text
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn citations_as_data_and_imports_agree_with_the_naive_evaluator(seed in any::<u64>()) {
+        compare_cited(seed)?;
+    }
+}
+
+#[test]
+fn cited_programs_use_citations_and_imports() {
+    let programs: Vec<_> = (0..40).map(generate_cited).collect();
+    let texts: Vec<String> = programs
+        .iter()
+        .map(|program| program.print_with(Some("/data")))
+        .collect();
+    assert!(
+        texts.iter().any(|text| text.contains(" @ V2")),
+        "an article variable"
+    );
+    assert!(
+        texts.iter().any(|text| text.contains(" @ \"art")),
+        "a constant article"
+    );
+    assert!(
+        texts.iter().any(|text| text.contains("#import")),
+        "an imported relation"
+    );
+    assert!(programs.iter().any(|program| {
+        program
+            .evaluate()
+            .iter()
+            .skip(3)
+            .any(|relation| !relation.is_empty())
+            && program
+                .rules
+                .iter()
+                .any(|rule| matches!(rule.body.first(), Some(naive::Literal::Cited(..))))
+    }));
 }

@@ -241,6 +241,26 @@ pub enum CheckError {
         /// The clause's head.
         head: Span,
     },
+    /// `E221`: `@` on a predicate that rules derive.
+    #[error("`@` reads the citations of base facts, but `{predicate}` is derived by rules")]
+    CitationOfDerived {
+        /// The predicate.
+        predicate: String,
+        /// The `@` pattern.
+        span: Span,
+        /// The head of a rule deriving it.
+        rule: Span,
+    },
+    /// `E222`: `#export` of a predicate that no clause mentions.
+    #[error("`#export` names `{name}`, which no clause mentions")]
+    ExportUnknown {
+        /// The predicate as written.
+        name: String,
+        /// A close known name.
+        suggestion: Option<String>,
+        /// The name in the directive.
+        span: Span,
+    },
     /// `E401`: a citation naming no known article.
     #[error("unknown article `{article}`")]
     ArticleUnknown {
@@ -403,6 +423,8 @@ impl CheckError {
             CheckError::AggregateResultBound { .. } => Code::E218,
             CheckError::DocSignatureInvalid { .. } => Code::E219,
             CheckError::DocSignatureMismatch { .. } => Code::E220,
+            CheckError::CitationOfDerived { .. } => Code::E221,
+            CheckError::ExportUnknown { .. } => Code::E222,
             CheckError::ArticleUnknown { .. } => Code::E401,
             CheckError::ArticleAmbiguous { .. } => Code::E402,
             CheckError::QuoteNotFound { .. } => Code::E403,
@@ -448,6 +470,8 @@ impl CheckError {
             | CheckError::AggregateResultBound { span, .. }
             | CheckError::DocSignatureInvalid { span, .. }
             | CheckError::DocSignatureMismatch { span, .. }
+            | CheckError::CitationOfDerived { span, .. }
+            | CheckError::ExportUnknown { span, .. }
             | CheckError::ArticleUnknown { span, .. }
             | CheckError::ArticleAmbiguous { span, .. }
             | CheckError::QuoteNotFound { span, .. }
@@ -607,12 +631,28 @@ impl CheckError {
             CheckError::DocSignatureMismatch { head, .. } => {
                 base.with_secondary(*head, "the clause after it")
             }
+            CheckError::CitationOfDerived { rule, .. } => base
+                .with_label_message("citations of a derived predicate")
+                .with_secondary(*rule, "derived by this rule")
+                .with_note(
+                    "derived facts are explained, not cited: `:why` shows the cited facts \
+                     they rest on; put `@` on the base predicates the rules read",
+                ),
+            CheckError::ExportUnknown { suggestion, .. } => match suggestion {
+                Some(name) => base.with_label_message(format!("did you mean `{name}`?")),
+                None => base.with_note("export a predicate that a fact, a rule or an import defines"),
+            },
             CheckError::ArticleUnknown { known, .. } => {
-                let known: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
-                if known.is_empty() {
+                const SHOWN: usize = 12;
+                let mut listed: Vec<String> =
+                    known.iter().take(SHOWN).map(|name| format!("`{name}`")).collect();
+                if known.len() > SHOWN {
+                    listed.push(format!("and {} more (`:articles` lists them)", known.len() - SHOWN));
+                }
+                if listed.is_empty() {
                     base.with_note("no articles are loaded")
                 } else {
-                    base.with_note(format!("known articles: {}", known.join(", ")))
+                    base.with_note(format!("known articles: {}", listed.join(", ")))
                 }
             }
             CheckError::ArticleAmbiguous { matches, .. } => {

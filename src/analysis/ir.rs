@@ -8,8 +8,11 @@
 
 use crate::span::Span;
 use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
+use crate::table::FactTable;
 use crate::value::Value;
 use serde::Serialize;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Index into `Program::predicates`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -34,6 +37,8 @@ pub struct Program {
     pub predicates: Vec<Predicate>,
     /// Ground clauses without a body, in source order (duplicates kept: each has its citations).
     pub facts: Vec<Fact>,
+    /// Facts kept in fact tables: runs of plain facts of a file, imported rows.
+    pub fact_rows: Vec<FactRows>,
     /// Clauses with a body, by `RuleId`.
     pub rules: Vec<Rule>,
     /// Evaluation order: each stratum only reads lower strata, and itself positively.
@@ -71,12 +76,47 @@ impl Program {
         &self.rules[id.0 as usize]
     }
 
-    /// Looks a predicate up by name.
+    /// Looks a predicate up by name (never a hidden citation relation).
     pub fn predicate_id(&self, name: &str) -> Option<PredId> {
         self.predicates
             .iter()
-            .position(|predicate| predicate.name == name)
+            .position(|predicate| predicate.name == name && predicate.citations_of.is_none())
             .map(|index| PredId(index as u32))
+    }
+
+    /// The predicates people name: every one but the hidden citation relations.
+    pub fn visible_predicates(&self) -> impl Iterator<Item = (PredId, &Predicate)> {
+        self.predicates
+            .iter()
+            .enumerate()
+            .filter(|(_, predicate)| predicate.citations_of.is_none())
+            .map(|(index, predicate)| (PredId(index as u32), predicate))
+    }
+
+    /// Number of base facts of `predicate`: clauses and table rows (repeats counted).
+    pub fn n_facts(&self, predicate: PredId) -> usize {
+        let clauses = self
+            .facts
+            .iter()
+            .filter(|fact| fact.predicate == predicate)
+            .count();
+        let rows: usize = self
+            .fact_rows
+            .iter()
+            .filter(|rows| rows.predicate == predicate)
+            .map(|rows| rows.rows.len())
+            .sum();
+        clauses + rows
+    }
+
+    /// Number of base facts of every predicate: clauses and table rows.
+    pub fn n_all_facts(&self) -> usize {
+        self.facts.len()
+            + self
+                .fact_rows
+                .iter()
+                .map(|rows| rows.rows.len())
+                .sum::<usize>()
     }
 }
 
@@ -96,6 +136,11 @@ pub struct Predicate {
     pub defined: bool,
     /// Where it first appears.
     pub first_use: Span,
+    /// For the hidden relation behind `p(...) @ A : Q`: the predicate `p`
+    /// whose citations it holds. Its columns are `p`'s, then the article id
+    /// and the quote, one row per citation of a base fact of `p`. Its name
+    /// (`p@`) cannot be written, and listings leave it out.
+    pub citations_of: Option<PredId>,
 }
 
 impl Predicate {
@@ -138,6 +183,19 @@ pub struct Fact {
     /// `@ "article": "quote"` annotations.
     pub citations: Vec<Citation>,
     /// The clause.
+    pub span: Span,
+}
+
+/// Rows of a fact table that are base facts of one predicate.
+#[derive(Clone, Debug, Serialize)]
+pub struct FactRows {
+    /// Their predicate.
+    pub predicate: PredId,
+    /// The table.
+    pub table: Arc<FactTable>,
+    /// Which rows.
+    pub rows: Range<usize>,
+    /// The first fact's head, or the imported predicate in its directive.
     pub span: Span,
 }
 

@@ -16,9 +16,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{CheckError, with_article};
-use super::ir::{Function, PredId, Program};
+use super::ir::{FactRows, Function, PredId, Program};
 use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
+use crate::table::Kinds;
 use crate::value::Value;
 
 /// A set of value types, as six bits.
@@ -63,6 +64,19 @@ impl Types {
             "string" => Types::STRING,
             _ => Types::ALL,
         }
+    }
+
+    /// The types of the values of a table column.
+    fn of_kinds(kinds: Kinds) -> Types {
+        [
+            (Kinds::INTEGER, Types::INT),
+            (Kinds::DATE, Types::DATE),
+            (Kinds::SYMBOL, Types::SYMBOL),
+            (Kinds::STRING, Types::STRING),
+        ]
+        .iter()
+        .filter(|(kind, _)| kinds.contains(*kind))
+        .fold(Types::NONE, |types, (_, bit)| types.union(*bit))
     }
 
     fn union(self, other: Types) -> Types {
@@ -251,28 +265,66 @@ pub(crate) fn check_types(
             }
         }
     }
+    for rows in &program.fact_rows {
+        if let Some(row) = columns.get_mut(rows.predicate.0 as usize) {
+            for (index, column) in row.iter_mut().enumerate() {
+                *column = column.union(Types::of_kinds(rows.table.column_kinds(index)));
+            }
+        }
+    }
     check_declared_types(programs, program, &pred_by_name, errors);
+    for rows in &program.fact_rows {
+        check_declared_table_types(program, rows, errors);
+    }
 
-    let rules: Vec<&ast::Clause> = programs
-        .iter()
-        .flat_map(|program| &program.items)
-        .filter_map(|item| match item {
-            ast::Item::Clause(clause) if !clause.is_fact() => Some(clause),
-            _ => None,
-        })
-        .collect();
+    let mut rules_by_head: Vec<Vec<&ast::Clause>> = vec![Vec::new(); program.predicates.len()];
+    for item in programs.iter().flat_map(|program| &program.items) {
+        if let ast::Item::Clause(clause) = item
+            && !clause.is_fact()
+            && let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str())
+            && let Some(rules) = rules_by_head.get_mut(head.0 as usize)
+        {
+            rules.push(clause);
+        }
+    }
 
-    // 1. Fixpoint: heads gain the types their bodies can produce. Column sets
+    // 1. Fixpoint, one stratum at a time in dependency order: heads gain the
+    //    types their bodies can produce. A body reads only its own stratum
+    //    and lower ones, so a stratum is done when its own rules stop
+    //    changing; a chain of rules written in any order takes one pass per
+    //    stratum, not one pass of the whole program per link. Column sets
     //    only grow and have four bits each, so this terminates.
+    for stratum in &program.strata {
+        let rules: Vec<&ast::Clause> = stratum
+            .predicates
+            .iter()
+            .filter_map(|predicate| rules_by_head.get(predicate.0 as usize))
+            .flatten()
+            .copied()
+            .collect();
+        infer_heads(&rules, &pred_by_name, &mut columns, stratum.recursive);
+    }
+
+    report_type_errors(programs, &columns, &pred_by_name, errors);
+}
+
+/// Grows the column types of the heads of `rules` (one stratum) until they
+/// stop changing; once only when the stratum is not recursive.
+fn infer_heads(
+    rules: &[&ast::Clause],
+    pred_by_name: &HashMap<&str, PredId>,
+    columns: &mut [Vec<Types>],
+    recursive: bool,
+) {
     loop {
         let mut changed = false;
-        for clause in &rules {
+        for clause in rules {
             let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str()) else {
                 continue;
             };
             let mut checker = Checker::new(
-                &columns,
-                &pred_by_name,
+                columns,
+                pred_by_name,
                 Some(&clause.head),
                 &clause.body,
                 None,
@@ -291,19 +343,26 @@ pub(crate) fn check_types(
                 }
             }
         }
-        if !changed {
+        if !changed || !recursive {
             break;
         }
     }
+}
 
-    // 2. Report, once, with the final column types.
+/// Reports, once, with the final column types.
+fn report_type_errors(
+    programs: &[&ast::Program],
+    columns: &[Vec<Types>],
+    pred_by_name: &HashMap<&str, PredId>,
+    errors: &mut Vec<CheckError>,
+) {
     for program_ast in programs {
         for item in &program_ast.items {
             match item {
                 ast::Item::Clause(clause) if !clause.is_fact() => {
                     let mut checker = Checker::new(
-                        &columns,
-                        &pred_by_name,
+                        columns,
+                        pred_by_name,
                         Some(&clause.head),
                         &clause.body,
                         Some(&mut *errors),
@@ -318,13 +377,8 @@ pub(crate) fn check_types(
                     check_head_types(program, &pred_by_name, clause, &head_types, errors);
                 }
                 ast::Item::Query(query) | ast::Item::Constraint(query) => {
-                    let mut checker = Checker::new(
-                        &columns,
-                        &pred_by_name,
-                        None,
-                        &query.body,
-                        Some(&mut *errors),
-                    );
+                    let mut checker =
+                        Checker::new(columns, pred_by_name, None, &query.body, Some(&mut *errors));
                     checker.literals(&query.body, None);
                 }
                 _ => {}
@@ -426,6 +480,64 @@ fn check_declared_types(
     }
 }
 
+/// E205 for the rows of a fact table against the `%%` declared types of
+/// their columns. The column's kinds are known without reading the rows;
+/// only a column that holds another kind is scanned, for the rows to report.
+fn check_declared_table_types(program: &Program, rows: &FactRows, errors: &mut Vec<CheckError>) {
+    let predicate = program.predicate(rows.predicate);
+    let Some(doc) = &predicate.doc else {
+        return;
+    };
+    let table = &rows.table;
+    for (position, argument) in doc.arguments.iter().enumerate() {
+        let Some(declared) = argument.declared_type.as_deref() else {
+            continue;
+        };
+        let Some(declared_types) = declared_types(declared) else {
+            continue;
+        };
+        if Types::of_kinds(table.column_kinds(position))
+            .intersect(Types(!declared_types.0 & 15))
+            .is_empty()
+        {
+            continue;
+        }
+        for row in rows.rows.clone() {
+            let value = table.value(row, position);
+            let found = type_name(&value);
+            if found == declared {
+                continue;
+            }
+            // Rows of a text point at their fact; rows of an imported file at
+            // the directive that typed them.
+            let span = table.span(row).unwrap_or(rows.span);
+            errors.push(CheckError::FactTypeMismatch {
+                predicate: predicate.name.clone(),
+                position: position + 1,
+                argument: argument.name.clone(),
+                declared: declared.to_string(),
+                found: with_article(found),
+                span,
+                doc: doc.span,
+            });
+            if table.span(row).is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// The types a `%%` declared type allows; `None` for `any`.
+fn declared_types(declared: &str) -> Option<Types> {
+    match declared {
+        "int" => Some(Types::INT),
+        "date" => Some(Types::DATE),
+        "symbol" => Some(Types::SYMBOL),
+        "string" => Some(Types::STRING),
+        _ => None,
+    }
+}
+
 /// The types of one clause's variables, and the checks of its expressions.
 struct Checker<'a, 'e> {
     columns: &'a [Vec<Types>],
@@ -485,6 +597,17 @@ impl<'a, 'e> Checker<'a, 'e> {
         for (index, literal) in body.iter().enumerate() {
             match literal {
                 Literal::Positive(atom) => {
+                    // `@ A : Q` binds the article id and the quote: strings.
+                    if let Some(pattern) = &atom.citation {
+                        for term in std::iter::once(&pattern.article).chain(&pattern.quote) {
+                            if let Term::Variable(ident) = term {
+                                let key = self.key(&ident.name, aggregate);
+                                atom_bound.insert(key);
+                                let entry = self.variables.entry(key).or_insert(Types::ALL);
+                                *entry = entry.intersect(Types::STRING);
+                            }
+                        }
+                    }
                     let row = self
                         .pred_by_name
                         .get(atom.predicate.name.as_str())

@@ -213,7 +213,7 @@ pub struct AggregateBlueprint {
 
 /// Compiles a checked, planned program.
 pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blueprint, EvalError> {
-    let facts = program
+    let mut facts: Vec<(PredId, Row)> = program
         .facts
         .iter()
         .map(|fact| {
@@ -223,6 +223,16 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
             )
         })
         .collect();
+    // Rows of fact tables (plain facts of files, imports), value by value.
+    for rows in &program.fact_rows {
+        for row in rows.rows.clone() {
+            let values = rows.table.row(row);
+            facts.push((
+                rows.predicate,
+                values.iter().map(Datum::from_value).collect(),
+            ));
+        }
+    }
     let mut strata = Vec::with_capacity(plan.strata.len());
     for (rank, stratum) in plan.strata.iter().enumerate() {
         let recursive = program.strata.get(rank).is_some_and(|s| s.recursive);

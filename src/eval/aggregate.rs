@@ -189,6 +189,15 @@ impl Fold {
         };
         self.accumulator = Some(match (self.accumulator, self.function) {
             (None, _) => item,
+            (Some(best), AggregateFunction::Min | AggregateFunction::Max)
+                if !comparable(Store::value_type(item), Store::value_type(best)) =>
+            {
+                return Err(ValueError::mixed_kinds(
+                    self.function.keyword(),
+                    Store::value_type(best),
+                    Store::value_type(item),
+                ));
+            }
             (Some(sum), AggregateFunction::Sum | AggregateFunction::Avg) => {
                 store.arithmetic(ArithOp::Add, sum, item)?
             }
@@ -254,6 +263,13 @@ impl Fold {
             _ => self.accumulator,
         })
     }
+}
+
+/// True when `min` and `max` can order values of kinds `a` and `b`: the
+/// same kind, or two kinds of number.
+fn comparable(a: ValueType, b: ValueType) -> bool {
+    let number = |kind| matches!(kind, ValueType::Integer | ValueType::Decimal);
+    a == b || (number(a) && number(b))
 }
 
 /// `N = count : { p(X, Y) }` with distinct variables and nothing else counts

@@ -16,6 +16,7 @@
 //! `Store::overflowed` and stops with an error instead of computing with it.
 
 use crate::analysis::ir::Function;
+use crate::limits::{MAX_TEXT_BYTES, format_bytes};
 use crate::syntax::ast::{ArithOp, CompareOp};
 use crate::value::{Date, Datetime, Decimal, Value};
 use regex::Regex;
@@ -149,6 +150,53 @@ pub enum ValueError {
         /// The function.
         function: &'static str,
     },
+    /// A built-in function would compute a text longer than
+    /// [`MAX_TEXT_BYTES`](crate::limits::MAX_TEXT_BYTES).
+    #[error(
+        "`{function}` would make a text of {} (the longest a computed text may be is {})",
+        format_bytes(*bytes),
+        format_bytes(MAX_TEXT_BYTES)
+    )]
+    TextTooLong {
+        /// The function.
+        function: &'static str,
+        /// The length it would have, in bytes.
+        bytes: usize,
+    },
+    /// `min` or `max` over values of different kinds, which have no order
+    /// between them.
+    #[error(
+        "`{function}` over values of different kinds: {lhs} and {rhs} have no order between them"
+    )]
+    AggregateMixedKinds {
+        /// `min` or `max`.
+        function: &'static str,
+        /// The kind of one value.
+        lhs: &'static str,
+        /// The kind of the other.
+        rhs: &'static str,
+    },
+}
+
+impl ValueError {
+    /// `min` or `max` (`function`) met a value of kind `a` and one of kind
+    /// `b`: the kinds are named in a fixed order, so the message does not
+    /// depend on the order an engine met the values in.
+    pub fn mixed_kinds(function: &'static str, a: ValueType, b: ValueType) -> ValueError {
+        let (lhs, rhs) = if a.name() <= b.name() {
+            (a.name(), b.name())
+        } else {
+            (b.name(), a.name())
+        };
+        ValueError::AggregateMixedKinds { function, lhs, rhs }
+    }
+}
+
+/// How far a [`Store`] was filled at some point (see [`Store::mark`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreMark {
+    texts: usize,
+    big_ints: usize,
 }
 
 impl Default for Packed {
@@ -218,6 +266,36 @@ impl Store {
     /// values packed since then are placeholders and evaluation must stop.
     pub fn overflowed(&self) -> bool {
         self.overflowed
+    }
+
+    /// How far the store is filled, so that what is interned later can be
+    /// forgotten with [`Store::truncate`].
+    pub fn mark(&self) -> StoreMark {
+        StoreMark {
+            texts: self.texts.len(),
+            big_ints: self.big_ints.len(),
+        }
+    }
+
+    /// Forgets every value interned since `mark`: what a query computed
+    /// for its answer (decoded by then) must not stay for the session.
+    /// The caller keeps no packed value interned after `mark`.
+    pub fn truncate(&mut self, mark: StoreMark) {
+        if self.texts.len() > mark.texts {
+            for text in self.texts.drain(mark.texts..) {
+                self.text_ids.remove(&text);
+            }
+        }
+        if self.big_ints.len() > mark.big_ints {
+            for number in self.big_ints.drain(mark.big_ints..) {
+                self.big_int_ids.remove(&number);
+            }
+        }
+    }
+
+    /// The number of values interned: texts and large integers.
+    pub fn n_interned(&self) -> usize {
+        self.texts.len() + self.big_ints.len()
     }
 
     /// Packs an integer.
@@ -662,8 +740,16 @@ impl Store {
                 Ok(self.int(length))
             }
             Function::Concat => {
-                let joined = self.display_text(first) + &self.display_text(arg(1)?);
-                Ok(self.string(&joined))
+                let second = *args.get(1).ok_or_else(mismatch)?;
+                let (lhs, rhs) = (self.display_text(first), self.display_text(second));
+                let bytes = lhs.len() + rhs.len();
+                if bytes > MAX_TEXT_BYTES {
+                    return Err(ValueError::TextTooLong {
+                        function: "concat",
+                        bytes,
+                    });
+                }
+                Ok(self.string(&(lhs + &rhs)))
             }
             Function::ToString => {
                 let text = self.display_text(first);
@@ -676,6 +762,13 @@ impl Store {
                 } else {
                     text.to_uppercase()
                 };
+                // Case changes can lengthen a text (`ß` becomes `SS`).
+                if changed.len() > MAX_TEXT_BYTES {
+                    return Err(ValueError::TextTooLong {
+                        function: function.name(),
+                        bytes: changed.len(),
+                    });
+                }
                 Ok(self.same_kind_text(first, &changed))
             }
             Function::Contains | Function::StartsWith | Function::EndsWith => {

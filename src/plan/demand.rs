@@ -473,7 +473,12 @@ impl<'p> Transformer<'p> {
             .program
             .facts
             .iter()
-            .any(|fact| fact.predicate == original);
+            .any(|fact| fact.predicate == original)
+            || self
+                .program
+                .fact_rows
+                .iter()
+                .any(|rows| rows.predicate == original && !rows.rows.is_empty());
         if has_facts {
             let arity = bound.len();
             let vars: Vec<VarId> = (0..arity).map(|index| VarId(index as u32)).collect();

@@ -14,6 +14,8 @@
 //! empty answer still renders, never panics.
 
 pub mod answers;
+pub mod changes;
+pub mod article;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;
@@ -22,6 +24,7 @@ pub mod schema;
 pub mod table;
 
 pub use self::answers::{AnswersOptions, Headings, render_answers};
+pub use self::changes::render_answer_changes;
 pub use self::csv::{render_csv, render_csv_answers};
 pub use self::diagnostics::{diagnostics_to_json, render_diagnostic, render_diagnostics, summary};
 pub use self::json::{answer_to_json, answers_to_json, render_json};

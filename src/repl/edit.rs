@@ -328,7 +328,7 @@ impl Vocabulary {
                         .collect(),
                 )
             }
-            Argument::None => Completion::None,
+            Argument::None | Argument::Article => Completion::None,
         }
     }
 
@@ -626,6 +626,25 @@ mod tests {
         check_completion("", "said(x, \"med", Completion::None);
         check_completion("", "p(a). % med", Completion::None);
         check_completion("", ":nosuch x", Completion::None);
+    }
+
+    #[test]
+    fn the_vocabulary_of_a_session_holds_its_symbols_for_completion() {
+        let mut session = Session::default();
+        session
+            .load_text("held(istanbul_talks_nov, 2025-11-07). held(doha_talks, \"Doha\"). n(3).")
+            .expect("loads");
+        let vocabulary = Vocabulary::of(&session);
+        // Symbols, once each and sorted; strings, dates and numbers are not
+        // words to complete.
+        assert_eq!(vocabulary.constants, ["doha_talks", "istanbul_talks_nov"]);
+        assert_eq!(
+            vocabulary.complete("", "?- held(ist", 11),
+            Completion::Words {
+                start: 8,
+                words: vec!["istanbul_talks_nov".to_string()],
+            }
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! Shared by `tests/differential.rs` and `tests/dataflow.rs`; builds the
 //! naive evaluator's `Program`, which prints itself as wirelog text.
 
-use crate::naive::{CompareOp, Function, Literal, Program, Rule, Term};
+use crate::naive::{ARTICLES, CompareOp, Function, Literal, Program, QUOTES, Rule, Term};
 
 /// splitmix64: a tiny, good-enough generator so a seed fixes the whole program.
 pub struct Random(pub u64);
@@ -232,4 +232,66 @@ fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
         head: (head, head_terms),
         body,
     }
+}
+
+#[allow(dead_code)] // used by tests/differential.rs, not by tests/dataflow.rs
+/// The program of `seed` with citations: each base fact of `e0` and `e1`
+/// cites up to two of the test's articles, `e2` is imported from a CSV file
+/// half the time, and rules read citations with `@` (a variable article
+/// shared by two `@` literals joins on the article; a constant article is
+/// a prefix of its id; the quote is bound, fixed or left out).
+pub fn generate_cited(seed: u64) -> Program {
+    let mut program = generate(seed);
+    let mut random = Random(seed ^ 0x5eed_c17e);
+    program.citations = program
+        .facts
+        .iter()
+        .map(|(predicate, _)| {
+            if *predicate == 2 {
+                return Vec::new();
+            }
+            (0..random.below(3))
+                .map(|_| {
+                    (
+                        random.below(ARTICLES.len()) as i64,
+                        random.below(QUOTES.len()) as i64,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    if random.chance(50) {
+        program.imported.push(2);
+    }
+    for rule in &mut program.rules {
+        if !random.chance(50) {
+            continue;
+        }
+        for _ in 0..1 + random.below(2) {
+            let predicate = random.below(3);
+            let terms = (0..program.predicates[predicate].1)
+                .map(|_| match random.below(4) {
+                    0 => Term::Anonymous,
+                    1 => Term::Const(random.below(DOMAIN as usize) as i64),
+                    // Variables of the rule: a join with the rest of the body.
+                    _ => Term::Var(random.below(5)),
+                })
+                .collect::<Vec<_>>();
+            // A cited atom's own variables must be bound by something: it binds them itself.
+            let article = match random.below(3) {
+                0 => Term::Const(random.below(ARTICLES.len()) as i64),
+                1 => Term::Anonymous,
+                _ => Term::Var(20 + random.below(2)),
+            };
+            let quote = match random.below(3) {
+                0 => Term::Const(random.below(QUOTES.len()) as i64),
+                1 => Term::Anonymous,
+                _ => Term::Var(24 + random.below(2)),
+            };
+            // Before the other literals, so a left-to-right reading stays safe.
+            rule.body
+                .insert(0, Literal::Cited(predicate, terms, article, quote));
+        }
+    }
+    program
 }
