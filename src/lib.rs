@@ -50,9 +50,11 @@
 pub mod analysis;
 pub mod articles;
 pub mod course;
+pub mod datafile;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
+pub mod limits;
 pub mod plan;
 pub mod present;
 pub mod provenance;
@@ -60,5 +62,6 @@ pub mod repl;
 pub mod session;
 pub mod span;
 pub mod syntax;
+pub mod table;
 pub mod text;
 pub mod value;

@@ -1,6 +1,7 @@
 //! The command line: `run`, `check`, `schema`, `repl`, `exercise` and `lesson`. Uses only the library's public API.
 
 mod course;
+mod engine;
 mod repl;
 
 use clap::{Args, Parser, Subcommand};
@@ -8,10 +9,10 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use wirelog::analysis::ir::PredId;
 use wirelog::diagnostic::{Code, Diagnostic};
-use wirelog::eval::Limits;
+use wirelog::limits::{self, Limits};
 use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
 use wirelog::provenance::{ExplainOptions, TraceOptions};
-use wirelog::session::{ProgramSource, Session, SessionOptions, UnitOrigin};
+use wirelog::session::{Engine, ProgramSource, Session, SessionOptions, UnitOrigin};
 use wirelog::syntax::ast::Item;
 
 /// wirelog: a Datalog reasoning engine for the news.
@@ -24,6 +25,17 @@ pub struct Arguments {
     command: Option<Command>,
     #[command(flatten)]
     limits: LimitArguments,
+    #[command(flatten)]
+    articles: ArticleArguments,
+}
+
+/// The article collections citations may quote besides the bundled one.
+#[derive(Args, Debug, Clone)]
+struct ArticleArguments {
+    /// A folder of articles (`*.txt`) citations may quote, besides the
+    /// bundled five (repeatable); each file's name without `.txt` is its id.
+    #[arg(long = "articles", global = true, value_name = "DIR")]
+    folders: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,8 +72,16 @@ enum Command {
         /// 200 in all; with --all, every one).
         #[arg(long)]
         trace: bool,
+        /// The folder relative `#export` paths are written under (created
+        /// if missing); the current folder otherwise.
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
         #[command(flatten)]
         warnings: WarningArguments,
+        #[command(flatten)]
+        engine: engine::EngineArguments,
+        #[command(flatten)]
+        follow: engine::FollowArguments,
     },
     /// Parse and run every check, including citations, without answering queries.
     ///
@@ -94,6 +114,8 @@ enum Command {
         news: bool,
         /// The rule files.
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        engine: engine::EngineArguments,
     },
     /// List the course's exercises, show one, or check an answer to one.
     ///
@@ -151,23 +173,53 @@ struct WarningArguments {
 
 #[derive(Args, Debug, Clone, Copy)]
 struct LimitArguments {
-    /// Stop evaluation after deriving this many tuples (runaway recursion guard).
-    #[arg(long, global = true, default_value_t = Limits::default().max_tuples)]
+    /// Stop evaluation after producing this many tuples, counted as they are
+    /// produced (runaway recursion and cross-product guard).
+    #[arg(long, global = true, default_value_t = limits::DEFAULT_MAX_TUPLES)]
     max_tuples: usize,
-    /// Stop a recursion after this many rounds.
-    #[arg(long, global = true, default_value_t = Limits::default().max_rounds)]
-    max_rounds: usize,
+    /// Stop a recursion after this many rounds [default: 1000000, or twice
+    /// the tuples the model holds when the recursion starts if that is more].
+    #[arg(long, global = true)]
+    max_rounds: Option<usize>,
+    /// Stop loading, checking or evaluating when the process holds this much
+    /// memory, e.g. `512M`, `4G` [default: half the physical memory, or half
+    /// the `ulimit -v` limit when lower].
+    #[arg(long, global = true, value_parser = limits::parse_bytes)]
+    max_memory: Option<usize>,
+    /// Refuse files larger than this, e.g. `64M`, `1G` [default: 64M].
+    #[arg(long, global = true, value_parser = limits::parse_bytes)]
+    max_file_size: Option<usize>,
+}
+
+impl LimitArguments {
+    fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            max_tuples: self.max_tuples,
+            max_rounds: self.max_rounds,
+            max_memory: self.max_memory.unwrap_or(defaults.max_memory),
+            max_file_bytes: self.max_file_size.unwrap_or(defaults.max_file_bytes),
+        }
+    }
 }
 
 /// Runs the command; returns the process exit code.
 pub fn run(arguments: Arguments) -> i32 {
-    let limits = Limits {
-        max_tuples: arguments.limits.max_tuples,
-        max_rounds: arguments.limits.max_rounds,
-    };
+    let limits = arguments.limits.limits();
+    let folders = &arguments.articles.folders;
     match arguments.command {
-        None => repl::start(limits, true, &[]),
-        Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
+        None => repl::start(
+            limits,
+            folders,
+            true,
+            &[],
+            &engine::EngineArguments::default(),
+        ),
+        Some(Command::Repl {
+            news,
+            files,
+            engine,
+        }) => repl::start(limits, folders, news, &files, &engine),
         Some(Command::Run {
             program,
             queries,
@@ -176,9 +228,13 @@ pub fn run(arguments: Arguments) -> i32 {
             all,
             written_order,
             trace,
+            output_dir,
             warnings,
+            engine,
+            follow,
         }) => run_files(
             limits,
+            folders,
             &program,
             &queries,
             &RunOutput {
@@ -187,6 +243,9 @@ pub fn run(arguments: Arguments) -> i32 {
                 all,
                 written_order,
                 trace,
+                engine,
+                follow,
+                output_dir,
             },
             warnings,
         ),
@@ -194,8 +253,8 @@ pub fn run(arguments: Arguments) -> i32 {
             program,
             report,
             warnings,
-        }) => check_files(limits, &program, report, warnings),
-        Some(Command::Schema { files }) => schema(limits, &files),
+        }) => check_files(limits, folders, &program, report, warnings),
+        Some(Command::Schema { files }) => schema(limits, folders, &files),
         Some(Command::Exercise {
             id,
             answer,
@@ -217,6 +276,21 @@ struct RunOutput {
     all: bool,
     written_order: bool,
     trace: bool,
+    engine: engine::EngineArguments,
+    follow: engine::FollowArguments,
+    output_dir: Option<PathBuf>,
+}
+
+/// Adds the `--articles` folders to `session`; false (after the
+/// diagnostics) when one cannot be read or clashes with another.
+fn add_article_folders(session: &mut Session, folders: &[PathBuf]) -> bool {
+    for folder in folders {
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            print_diagnostics(session, &rejected.diagnostics);
+            return false;
+        }
+    }
+    true
 }
 
 /// The parts of the program in order: `<news>`, then the files (`-` is
@@ -296,7 +370,7 @@ fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
+pub(crate) fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
     if diagnostics.is_empty() {
         return;
     }
@@ -310,6 +384,7 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
 
 fn run_files(
     limits: Limits,
+    folders: &[PathBuf],
     program: &ProgramArguments,
     queries: &[String],
     output: &RunOutput,
@@ -334,6 +409,17 @@ fn run_files(
         eprintln!("error: `--trace` prints text: use it with `--format table`");
         return 2;
     }
+    let engine = match run_engine(output) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    if output.follow.reads_stdin() && program.files.iter().any(|file| file.as_os_str() == "-") {
+        eprintln!("error: `--follow -` and the program cannot both be read from standard input");
+        return 2;
+    }
     let sources = match program_sources(program, queries) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -346,8 +432,14 @@ fn run_files(
         // A trace shows every stratum evaluated in full.
         demand: !output.trace,
         written_order: output.written_order,
+        engine,
+        compact_facts: true,
+        output_dir: output.output_dir.clone(),
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let accepted = match session.load_program(&sources) {
         Ok(accepted) => accepted,
         Err(rejected) => {
@@ -363,6 +455,10 @@ fn run_files(
         return 1;
     }
     print_diagnostics(&session, &accepted.warnings);
+    if !session.prints_answers() {
+        // Another process of a cluster: its share is computed, process 0 prints.
+        return 0;
+    }
     if output.trace
         && let Err(code) = print_trace(&mut session, all)
     {
@@ -391,7 +487,7 @@ fn run_files(
     } else {
         None
     };
-    let output = match &explanations {
+    let rendered = match &explanations {
         Some(explanations) if dot => {
             present::explain::render_explanations_dot(&answers, explanations)
         }
@@ -411,8 +507,32 @@ fn run_files(
         ),
     };
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(output.as_bytes());
-    0
+    let _ = stdout.write_all(rendered.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
+    // The answers printed are the last ones of the loaded queries.
+    let n_loaded = session.program().map_or(0, |program| program.queries.len());
+    let shown = n_loaded.saturating_sub(answers.len())..n_loaded;
+    output.follow.run(&mut session, shown, stderr_color())
+}
+
+/// The engine of `run`: live when it follows a file of changes.
+fn run_engine(output: &RunOutput) -> Result<Engine, String> {
+    let engine = output.engine.engine(output.follow.is_on())?;
+    if output.follow.is_on() {
+        if !matches!(engine, Engine::Dataflow(_)) {
+            return Err("`--follow` keeps answers live on `--engine dataflow`: add it".into());
+        }
+        if output.engine.in_cluster() {
+            return Err("`--follow` runs in one process: leave out `--hostfile`".into());
+        }
+        if output.explain {
+            return Err(
+                "`--follow` prints changed answers, not explanations: leave out `--explain`".into(),
+            );
+        }
+    }
+    Ok(engine)
 }
 
 /// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
@@ -471,12 +591,7 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         .flat_map(|unit| &unit.program.items)
         .find(|item| !matches!(item, Item::Query(_) | Item::Doc(_)))
         .map(|item| {
-            let span = match item {
-                Item::Clause(clause) => clause.span,
-                Item::Include(include) => include.span,
-                Item::Query(query) => query.span,
-                Item::Doc(doc) => doc.span,
-            };
+            let span = item.span();
             Diagnostic::error(
                 Code::E412,
                 "`--query` takes queries such as `?- p(X).`",
@@ -488,6 +603,7 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
 
 fn check_files(
     limits: Limits,
+    folders: &[PathBuf],
     program: &ProgramArguments,
     report: Option<String>,
     deny: WarningArguments,
@@ -510,8 +626,12 @@ fn check_files(
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     match session.load_program(&sources) {
         Ok(accepted) => {
             let mut diagnostics = accepted.warnings;
@@ -543,10 +663,16 @@ fn check_files(
             if let Some(program) = session.program() {
                 let n_citations: usize =
                     program.facts.iter().map(|fact| fact.citations.len()).sum();
+                let n_constraints = program.constraints.len();
+                let constraints = match n_constraints {
+                    0 => String::new(),
+                    1 => ", 1 constraint holds".to_string(),
+                    n => format!(", {n} constraints hold"),
+                };
                 write_stdout(&format!(
-                    "ok: {} facts, {} rules, {} queries, {} citations verified\n",
+                    "ok: {} facts, {} rules{constraints}, {} queries, {} citations verified\n",
                     program.facts.len(),
-                    program.rules.len(),
+                    program.rules.len() - n_constraints,
                     program.queries.len(),
                     n_citations
                 ));
@@ -560,12 +686,16 @@ fn check_files(
     }
 }
 
-fn schema(limits: Limits, files: &[PathBuf]) -> i32 {
+fn schema(limits: Limits, folders: &[PathBuf], files: &[PathBuf]) -> i32 {
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let loaded = if files.is_empty() {
         session.load_news()
     } else {

@@ -24,6 +24,7 @@
 //! a recursive predicate, follows the fewest rounds. Without recorded rounds
 //! every fact ranks 0 and no derived fact is explained.
 
+mod facts;
 mod search;
 mod solve;
 mod trace;

@@ -27,6 +27,8 @@ pub enum Argument {
     Command,
     /// A clause such as `mediates(qatar, istanbul_talks).`
     Clause,
+    /// An article id or a prefix of one, such as `002`.
+    Article,
     /// An exercise such as `3.1`, then (for `:check`) an answer.
     Exercise,
 }
@@ -97,6 +99,30 @@ pub const COMMANDS: &[CommandInfo] = &[
         argument: Argument::Predicate,
         required: false,
         summary: "show the rules (of one predicate) as written, with file and line",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "articles",
+        usage: "",
+        argument: Argument::None,
+        required: false,
+        summary: "list the articles citations may quote, with how many facts cite each",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "article",
+        usage: "ID",
+        argument: Argument::Article,
+        required: true,
+        summary: "show an article with every cited passage marked, and the facts citing it",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "export",
+        usage: "PREDICATE FILE",
+        argument: Argument::Predicate,
+        required: true,
+        summary: "write a relation to FILE as CSV, TSV or JSON Lines (by its extension)",
         forcible: false,
     },
     CommandInfo {
@@ -214,6 +240,17 @@ pub enum Command {
     Facts(String),
     /// `:rules [PREDICATE]`
     Rules(Option<String>),
+    /// `:articles`
+    Articles,
+    /// `:article ID`
+    Article(String),
+    /// `:export PREDICATE FILE`
+    Export {
+        /// The relation.
+        predicate: String,
+        /// Where to write it.
+        path: PathBuf,
+    },
     /// `:why FACT`
     Why(String),
     /// `:whynot FACT`
@@ -407,6 +444,20 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
         "schema" => Command::Schema(optional),
         "facts" => Command::Facts(argument.to_string()),
         "rules" => Command::Rules(optional),
+        "articles" => Command::Articles,
+        "article" => Command::Article(argument.to_string()),
+        "export" => match argument.split_once(char::is_whitespace) {
+            Some((predicate, path)) => Command::Export {
+                predicate: predicate.to_string(),
+                path: path_argument(path.trim()),
+            },
+            None => {
+                return Err(CommandError::ArgumentMissing {
+                    name: info.name,
+                    usage: info.usage,
+                });
+            }
+        },
         "why" => Command::Why(argument.to_string()),
         "whynot" => Command::WhyNot(argument.to_string()),
         "retract" => Command::Retract(argument.to_string()),

@@ -142,6 +142,7 @@ impl Vocabulary {
         let mut predicates: Vec<Signature> = program
             .predicates
             .iter()
+            .filter(|predicate| !predicate.is_constraint())
             .map(|predicate| {
                 let documented = predicate
                     .doc
@@ -357,7 +358,7 @@ impl Vocabulary {
                     .unwrap_or_default();
                 Completion::words(argument_start, ids)
             }
-            Argument::None => Completion::None,
+            Argument::None | Argument::Article => Completion::None,
         }
     }
 
@@ -671,6 +672,25 @@ mod tests {
             words(14, &["mediated", "mediates"]),
         );
         check_completion("", ":check 3.1 ?- mediates(qa", words(23, &["qatar"]));
+    }
+
+    #[test]
+    fn the_vocabulary_of_a_session_holds_its_symbols_for_completion() {
+        let mut session = Session::default();
+        session
+            .load_text("held(istanbul_talks_nov, 2025-11-07). held(doha_talks, \"Doha\"). n(3).")
+            .expect("loads");
+        let vocabulary = Vocabulary::of(&session);
+        // Symbols, once each and sorted; strings, dates and numbers are not
+        // words to complete.
+        assert_eq!(vocabulary.constants, ["doha_talks", "istanbul_talks_nov"]);
+        assert_eq!(
+            vocabulary.complete("", "?- held(ist", 11),
+            Completion::Words {
+                start: 8,
+                words: vec!["istanbul_talks_nov".to_string()],
+            }
+        );
     }
 
     #[test]

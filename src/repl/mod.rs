@@ -33,7 +33,7 @@ pub use command::{
 pub use edit::{Completion, Signature, Vocabulary, highlight, is_blank, is_complete, variables};
 pub use files::write_atomically;
 pub use help::help;
-pub use lines::{BLANK_IN_CLAUSE, Line, Lines};
+pub use lines::{BLANK_IN_CLAUSE, BadLine, Line, Lines, ReadLine, read_line};
 pub use reply::{Event, Reply, Screen, Text, TextView};
 pub use save::{SAVED_MARK, SavedText, saved_text};
 pub use shell::Shell;

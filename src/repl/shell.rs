@@ -16,9 +16,10 @@ use super::help::help;
 use super::reply::{Event, Reply, Text, TextView};
 use super::{course, explain, inputs, inspect, save};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::present::{Format, plural, table::format_elapsed};
+use crate::present::{Format, plural, render_answer_changes, table::format_elapsed};
 use crate::provenance::TraceOptions;
-use crate::session::Session;
+use crate::session::{Session, UnitOrigin};
+use crate::span::{SourceId, Span};
 use crate::syntax::ast::{Item, Literal};
 use crate::value::Answer;
 use std::time::{Duration, Instant};
@@ -31,8 +32,9 @@ pub struct Shell {
     pub view: TextView,
     last_answers: Vec<Answer>,
     last_elapsed: Option<Duration>,
-    /// The session's generation when it was last saved (or started).
-    saved_generation: Option<u64>,
+    /// The session's own work (see [`own_work`]) when it was last saved
+    /// (or started).
+    saved_work: Vec<(SourceId, Vec<Span>)>,
     /// True once the end of input was met with unsaved work and warned about.
     end_warned: bool,
 }
@@ -47,13 +49,15 @@ impl Shell {
     /// loaded at start-up is on disk already. Call once the start-up files
     /// are loaded.
     pub fn mark_saved(&mut self, session: &Session) {
-        self.saved_generation = Some(session.generation());
+        self.saved_work = own_work(session);
     }
 
-    /// True when the session's clauses changed (typed, retracted, reloaded,
-    /// undone) since it was started or last saved.
+    /// True when the session holds work of its own (typed clauses or
+    /// includes, retracted clauses) that differs from when it was started
+    /// or last saved. Loading or reloading files is not such work: the
+    /// files are on disk already, and leaving loses nothing of them.
     pub fn has_unsaved_work(&self, session: &Session) -> bool {
-        self.saved_generation.unwrap_or(0) != session.generation()
+        self.saved_work != own_work(session)
     }
 
     /// The end of the input (Ctrl-D at the prompt): leave, unless that would
@@ -93,7 +97,8 @@ impl Shell {
     /// Runs one complete input: a `:command` line or Datalog text.
     pub fn run(&mut self, session: &mut Session, input: &str) -> Reply {
         self.typed();
-        let reply = if is_command(input) {
+        let generation = session.generation();
+        let mut reply = if is_command(input) {
             match parse_command(input) {
                 Ok(command) => self.execute(session, &command),
                 Err(error) => Reply::diagnostic(error.to_diagnostic()),
@@ -103,6 +108,10 @@ impl Shell {
         } else {
             self.submit(session, input)
         };
+        // A live model followed the change: show what it did to the loaded queries.
+        if session.generation() != generation && !session.answer_changes().is_empty() {
+            reply.push(Event::Info(render_answer_changes(session.answer_changes())));
+        }
         if let Some((answers, elapsed)) = reply.answers() {
             self.last_answers = answers.to_vec();
             self.last_elapsed = elapsed;
@@ -140,7 +149,12 @@ impl Shell {
                             plural(accepted.n_clauses, "clause", "clauses")
                         )));
                     }
-                    let hint = self.why_not_hint(&accepted.answers);
+                    // An undefined predicate (W001) or a constant of the wrong
+                    // type (W007) already says why nothing matches.
+                    let explained = reply_warns_never_matches(&reply);
+                    let hint = (!explained)
+                        .then(|| self.why_not_hint(&accepted.answers))
+                        .flatten();
                     reply.push(Event::Answers {
                         answers: accepted.answers,
                         elapsed: Some(elapsed),
@@ -212,6 +226,9 @@ impl Shell {
             Command::Schema(predicate) => inspect::show_schema(session, predicate.as_deref()),
             Command::Facts(predicate) => inspect::facts(session, predicate),
             Command::Rules(predicate) => inspect::show_rules(session, predicate.as_deref()),
+            Command::Articles => inspect::articles(session),
+            Command::Article(reference) => inspect::article(session, reference, self.view.color),
+            Command::Export { predicate, path } => inspect::export(session, predicate, path),
             Command::Why(argument) if argument.trim_start().starts_with("--dot") => {
                 explain::why_to_dot(session, argument)
             }
@@ -269,6 +286,36 @@ fn looks_like_question(text: &str) -> bool {
         && !trimmed.contains(":-")
         && trimmed.matches('.').count() == 1
         && !variables(trimmed).is_empty()
+}
+
+/// True when the reply warns that an atom never matches: a predicate not
+/// defined (W001) or a constant of the wrong type (W007).
+fn reply_warns_never_matches(reply: &Reply) -> bool {
+    reply.events.iter().any(|event| match event {
+        Event::Diagnostics(diagnostics) => diagnostics
+            .iter()
+            .any(|diagnostic| matches!(diagnostic.code, Code::W001 | Code::W007)),
+        _ => false,
+    })
+}
+
+/// What leaving would lose: each typed input that added clauses or
+/// includes, and every unit with clauses retracted (which ones).
+fn own_work(session: &Session) -> Vec<(SourceId, Vec<Span>)> {
+    session
+        .units()
+        .iter()
+        .filter(|unit| {
+            !unit.retracted.is_empty()
+                || (unit.origin == UnitOrigin::Input
+                    && unit
+                        .program
+                        .items
+                        .iter()
+                        .any(|item| matches!(item, Item::Clause(_) | Item::Include(_))))
+        })
+        .map(|unit| (unit.source, unit.retracted.clone()))
+        .collect()
 }
 
 #[cfg(test)]

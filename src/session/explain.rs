@@ -247,7 +247,11 @@ impl Session {
                 format!("unknown predicate `{name}`"),
                 clause.head.predicate.span,
             );
-            let names = program_ir.predicates.iter().map(|p| p.name.as_str());
+            let names = program_ir
+                .predicates
+                .iter()
+                .filter(|p| !p.is_constraint())
+                .map(|p| p.name.as_str());
             if let Some(suggestion) = text::closest(name, names) {
                 diagnostic = diagnostic.with_note(format!("help: did you mean `{suggestion}`?"));
             }
