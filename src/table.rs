@@ -99,13 +99,15 @@ impl Kinds {
         self.0 & kind.0 == kind.0
     }
 
-    /// The kind of one value.
+    /// The kind of one value; `NONE` for the kinds a table does not hold
+    /// (see [`FactTable::holds`]).
     pub fn of(value: &Value) -> Kinds {
         match value {
             Value::Integer(_) => Kinds::INTEGER,
             Value::Date(_) => Kinds::DATE,
             Value::Symbol(_) => Kinds::SYMBOL,
             Value::String(_) => Kinds::STRING,
+            Value::Decimal(_) | Value::Datetime(_) => Kinds::NONE,
         }
     }
 }
@@ -277,13 +279,23 @@ impl FactTable {
         self.pending = 0;
     }
 
-    /// Appends one value to the row being built.
+    /// True when a table can hold `value`: integers, dates, symbols and
+    /// strings. A fact with a decimal or a datetime stays a clause of its
+    /// own (they are rare in bulk data, and a cell has no room for them).
+    pub fn holds(value: &Value) -> bool {
+        !matches!(value, Value::Decimal(_) | Value::Datetime(_))
+    }
+
+    /// Appends one value to the row being built. Callers keep values a
+    /// table does not hold ([`FactTable::holds`]) out; such a value would
+    /// be kept as its text.
     pub fn push_value(&mut self, value: &Value) {
         match value {
             Value::Integer(number) => self.push_int(*number),
             Value::Date(date) => self.push_date(*date),
             Value::Symbol(name) => self.push_symbol(name),
             Value::String(text) => self.push_string(text),
+            Value::Decimal(_) | Value::Datetime(_) => self.push_string(&value.text()),
         }
     }
 

@@ -491,6 +491,7 @@ impl Resolver<'_> {
             doc: None,
             defined: true,
             first_use: constraint.span,
+            citations_of: None,
         });
         self.by_name.insert(name, predicate);
         let rule = RuleId(u32::try_from(self.resolved.program.rules.len()).unwrap_or(u32::MAX));

@@ -305,7 +305,7 @@ pub(crate) fn check_types(
         infer_heads(&rules, &pred_by_name, &mut columns, stratum.recursive);
     }
 
-    report_type_errors(programs, &columns, &pred_by_name, errors);
+    report_type_errors(programs, program, &columns, &pred_by_name, errors);
 }
 
 /// Grows the column types of the heads of `rules` (one stratum) until they
@@ -352,6 +352,7 @@ fn infer_heads(
 /// Reports, once, with the final column types.
 fn report_type_errors(
     programs: &[&ast::Program],
+    program: &Program,
     columns: &[Vec<Types>],
     pred_by_name: &HashMap<&str, PredId>,
     errors: &mut Vec<CheckError>,
@@ -374,7 +375,7 @@ fn report_type_errors(
                         .map(|term| checker.term(term, None))
                         .collect();
                     checker.literals(&clause.body, None);
-                    check_head_types(program, &pred_by_name, clause, &head_types, errors);
+                    check_head_types(program, pred_by_name, clause, &head_types, errors);
                 }
                 ast::Item::Query(query) | ast::Item::Constraint(query) => {
                     let mut checker =

@@ -84,10 +84,9 @@ pub fn notebook(
         .filter(|unit| unit.source == source)
         .flat_map(|unit| &unit.program.items)
         .filter_map(|item| match item {
-            Item::Clause(clause) => Some((clause.span, false)),
             Item::Query(query) => Some((query.span, true)),
-            Item::Include(include) => Some((include.span, false)),
             Item::Doc(_) => None,
+            other => Some((other.span(), false)),
         })
         .map(|(span, is_query)| (span.start as usize, span.end as usize, is_query))
         .collect();

@@ -151,6 +151,7 @@ impl Fault {
             },
             FaultKind::Undefined(function) => ValueError::Undefined {
                 function: static_name(function),
+            },
             FaultKind::TextTooLong(function, bytes) => ValueError::TextTooLong {
                 function: static_name(function),
                 bytes: *bytes,

@@ -214,6 +214,7 @@ impl Writer<'_> {
                             self.saved.text.push_str(sources.snippet(constraint.span));
                             self.saved.text.push('\n');
                             self.saved.n_typed += 1;
+                        }
                         Item::Articles(_) | Item::Import(_) | Item::Export(_) => {
                             self.saved.text.push_str(sources.snippet(item.span()));
                             self.saved.text.push('\n');

@@ -785,7 +785,9 @@ impl Session {
                         item,
                         Item::Clause(_)
                             | Item::Constraint(_)
-                            | Item::Facts(_) | Item::Articles(_) | Item::Export(_)
+                            | Item::Facts(_)
+                            | Item::Articles(_)
+                            | Item::Export(_)
                     )
                 })
             })
@@ -941,6 +943,7 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
             error: crate::eval::ValueError::BadPattern { .. },
             ..
         } => Code::E311,
+        EvalError::Value {
             error: ValueError::TextTooLong { .. },
             ..
         } => Code::E306,

@@ -48,7 +48,7 @@ impl Item {
     pub fn span(&self) -> Span {
         match self {
             Item::Clause(clause) => clause.span,
-            Item::Query(query) => query.span,
+            Item::Query(query) | Item::Constraint(query) => query.span,
             Item::Include(include) => include.span,
             Item::Doc(doc) => doc.span,
             Item::Facts(run) => run.span,

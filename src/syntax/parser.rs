@@ -362,7 +362,7 @@ impl FactTables {
                 .head
                 .args
                 .iter()
-                .all(|term| matches!(term, ast::Term::Constant(_)));
+                .all(|term| matches!(term, ast::Term::Constant(constant) if FactTable::holds(&constant.value)));
         if !plain {
             items.push(ast::Item::Clause(clause));
             return;
