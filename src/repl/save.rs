@@ -93,6 +93,13 @@ pub(super) fn save(session: &Session, path: &Path, force: bool) -> Reply {
             if saved.n_includes > 0 {
                 parts.push(plural(saved.n_includes, "#include line", "#include lines"));
             }
+            if saved.n_data > 0 {
+                parts.push(plural(
+                    saved.n_data,
+                    "#articles/#import line",
+                    "#articles/#import lines",
+                ));
+            }
             if saved.n_copied > 0 {
                 parts.push(format!(
                     "{} copied from loaded files",
@@ -126,6 +133,8 @@ pub struct SavedText {
     pub text: String,
     /// `#include` lines.
     pub n_includes: usize,
+    /// `#articles` and `#import` lines typed in the session.
+    pub n_data: usize,
     /// Clauses copied from loaded files.
     pub n_copied: usize,
     /// Clauses typed in the session.
@@ -215,10 +224,30 @@ impl Writer<'_> {
                             self.saved.text.push('\n');
                             self.saved.n_typed += 1;
                         }
-                        Item::Articles(_) | Item::Import(_) | Item::Export(_) => {
+                        // Typed paths are relative to the current folder;
+                        // the saved file's are relative to it, as for `#include`.
+                        Item::Articles(directive) => {
+                            let path = self.relative(&absolute(&directive.path.value));
+                            self.saved
+                                .text
+                                .push_str(&format!("#articles \"{path}\".\n"));
+                            self.saved.n_data += 1;
+                        }
+                        Item::Import(directive) => {
+                            let mut moved = directive.clone();
+                            moved.path.value =
+                                relative_path(self.folder, &absolute(&directive.path.value));
+                            self.saved.text.push_str(&format!("{moved}\n"));
+                            self.saved.n_data += 1;
+                        }
+                        // An export writes where the run that loads the
+                        // saved file says (`--output-dir`), so it is kept as typed.
+                        Item::Export(_) => {
                             self.saved.text.push_str(sources.snippet(item.span()));
                             self.saved.text.push('\n');
                         }
+                        // The rows an `#import` read: the directive reads them again.
+                        Item::Facts(run) if run.table.file().is_some() => {}
                         Item::Facts(run) => {
                             self.saved.text.push_str(&item.to_string());
                             self.saved.n_typed += run.rows.len();
@@ -285,9 +314,7 @@ impl Writer<'_> {
         match target {
             IncludeTarget::Bundled(name) => format!("#include <{name}>."),
             IncludeTarget::Path(path) => {
-                let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-                let absolute = std::fs::canonicalize(&absolute).unwrap_or(absolute);
-                format!("#include \"{}\".", self.relative(&absolute))
+                format!("#include \"{}\".", self.relative(&absolute(path)))
             }
         }
     }
@@ -298,6 +325,13 @@ impl Writer<'_> {
             .replace('\\', "\\\\")
             .replace('"', "\\\"")
     }
+}
+
+/// A path typed at the prompt (relative to the current folder) made
+/// absolute, through symbolic links where it exists.
+fn absolute(path: &str) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+    std::fs::canonicalize(&absolute).unwrap_or(absolute)
 }
 
 #[cfg(test)]
@@ -325,6 +359,49 @@ mod tests {
 
     fn run(shell: &mut Shell, session: &mut Session, input: &str) -> crate::repl::Text {
         shell.run_text(session, input)
+    }
+
+    #[test]
+    fn typed_imports_and_article_folders_are_saved_relative_to_the_file() {
+        let folder = folder("data");
+        std::fs::write(folder.join("rows.csv"), "1\n2\n").expect("a data file");
+        let articles = folder.join("articles");
+        std::fs::create_dir_all(&articles).expect("an article folder");
+        std::fs::write(articles.join("town.txt"), "The bridge closed.\n").expect("an article");
+        let (mut shell, mut session) = (Shell::new(), Session::new(SessionOptions::default()));
+        let typed = format!(
+            "#import \"{}\" as row(int).\n#articles \"{}\".\nshut(bridge) @ \"town\": \"The bridge closed\".",
+            folder.join("rows.csv").display(),
+            articles.display()
+        );
+        let reply = run(&mut shell, &mut session, &typed);
+        assert!(reply.errors.is_empty(), "{reply:?}");
+        std::fs::create_dir_all(folder.join("out")).expect("an output folder");
+        let path = folder.join("out").join("saved.dl");
+        let reply = run(
+            &mut shell,
+            &mut session,
+            &format!(":save {}", path.display()),
+        );
+        assert!(
+            reply
+                .output
+                .starts_with("saved 2 #articles/#import lines, 1 typed clause"),
+            "{reply:?}"
+        );
+        let text = std::fs::read_to_string(&path).expect("saved file");
+        // The rows are read again by the directive, not copied in.
+        assert!(
+            text.contains("#import \"../rows.csv\" as row(int)."),
+            "{text}"
+        );
+        assert!(text.contains("#articles \"../articles\"."), "{text}");
+        assert!(!text.contains("row(1)"), "{text}");
+        // And the saved file runs from anywhere.
+        let mut again = Session::new(SessionOptions::default());
+        again.load_files(&[path]).expect("the saved file loads");
+        let answers = again.query("?- row(X), shut(Y).").expect("answers");
+        assert_eq!(answers.answers[0].rows.len(), 2);
     }
 
     #[test]
