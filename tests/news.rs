@@ -279,10 +279,7 @@ fn import_export_import_gives_the_same_relation() {
     );
     let output = wirelog_in(folder.path(), &["run", "--format", "csv", "again.dl"], "");
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(
-        stdout(&output),
-        "A\n\nA\n\nN\n4\n"
-    );
+    assert_eq!(stdout(&output), "A\n\nA\n\nN\n4\n");
 }
 
 #[test]
@@ -430,10 +427,7 @@ fn the_worked_example_collection_runs() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stderr(&output), "", "the example runs without warnings");
     let text = stdout(&output);
-    assert!(
-        text.contains("P\nlibrary\n"),
-        "{text}"
-    );
+    assert!(text.contains("P\nlibrary\n"), "{text}");
     assert!(
         text.contains("youth_club,2026-04-library,2026-05-library-sundays,The youth club did not open on Sunday after all\n"),
         "{text}"
