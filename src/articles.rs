@@ -69,6 +69,40 @@ impl Article {
         self.normalised_text().contains(&normalise(quote))
     }
 
+    /// Where `quote` stands in the article as written: the byte range of
+    /// every occurrence, found with the same normalisation as
+    /// [`Article::contains_quote`] (so a quote the checker accepts is always
+    /// found), each range running from the first to the last character of
+    /// the match in the original text. Empty when the quote is not there.
+    ///
+    /// ```
+    /// use wirelog::articles::Article;
+    /// let article = Article::new("test", "001.txt", "He said “no  deal”\nthen left.");
+    /// let ranges = article.quote_ranges("said \"no deal\" then");
+    /// assert_eq!(ranges.len(), 1);
+    /// assert_eq!(&article.text[ranges[0].clone()], "said “no  deal”\nthen");
+    /// ```
+    pub fn quote_ranges(&self, quote: &str) -> Vec<std::ops::Range<usize>> {
+        let needle = normalise(quote);
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let (normalised, origins) = normalise_with_origins(&self.text);
+        let mut ranges = Vec::new();
+        let mut from = 0;
+        while let Some(found) = normalised[from..].find(&needle) {
+            let start = from + found;
+            let end = start + needle.len();
+            // `origins` has one entry per byte of the normalised text: the
+            // original range of the character (or whitespace run) it came from.
+            if let (Some(first), Some(last)) = (origins.get(start), origins.get(end - 1)) {
+                ranges.push(first.start..last.end);
+            }
+            from = start + normalised[start..].chars().next().map_or(1, char::len_utf8);
+        }
+        ranges
+    }
+
     /// The passage of the (normalised) article closest to a quote it does not
     /// contain: the one sharing the longest beginning or end with it, when
     /// that shared part is at least a third of the quote.
@@ -233,6 +267,36 @@ pub fn normalise(text: &str) -> String {
         .collect()
 }
 
+/// [`normalise`], also giving for each byte of the result the byte range of
+/// the original text it stands for (a whitespace run maps to the whole run).
+fn normalise_with_origins(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut normalised = String::with_capacity(text.len());
+    let mut origins = Vec::with_capacity(text.len());
+    let mut pending_space: Option<std::ops::Range<usize>> = None;
+    for (index, character) in text.char_indices() {
+        let range = index..index + character.len_utf8();
+        if character.is_whitespace() {
+            pending_space = Some(match pending_space {
+                Some(run) => run.start..range.end,
+                None => range,
+            });
+            continue;
+        }
+        if let Some(run) = pending_space.take()
+            && !normalised.is_empty()
+        {
+            normalised.push(' ');
+            origins.push(run);
+        }
+        let folded = normalise(character.encode_utf8(&mut [0; 4]));
+        for _ in 0..folded.len() {
+            origins.push(range.clone());
+        }
+        normalised.push_str(&folded);
+    }
+    (normalised, origins)
+}
+
 /// The passage of `text` that shares the longest beginning or end with
 /// `quote`, as long as the shared part is at least a third of the quote.
 /// Found by binary search on the shared length, since every shorter prefix
@@ -360,6 +424,38 @@ mod tests {
             Some("negotiations mediated by Qatar and Türkiye")
         );
         assert_eq!(article.closest_passage("completely unrelated words"), None);
+    }
+
+    #[test]
+    fn quote_ranges_point_into_the_text_as_written() {
+        let articles = articles();
+        let article = articles.resolve("002").expect("resolves");
+        let check = |quote: &str, expected: &[&str]| {
+            let found: Vec<&str> = article
+                .quote_ranges(quote)
+                .into_iter()
+                .map(|range| &article.text[range])
+                .collect();
+            assert_eq!(found, expected, "{quote}");
+        };
+        check(
+            "Türkiye ended in Istanbul",
+            &["Türkiye\nended in   Istanbul"],
+        );
+        check("The remarks", &["The remarks"]);
+        check("in Istanbul.", &["in   Istanbul."]);
+        check("mediated by Turkey", &[]);
+        check("  ", &[]);
+        let repeated = Article::new("test", "r.txt", "a b, a  b");
+        assert_eq!(repeated.quote_ranges("a b"), vec![0..3, 5..9]);
+        // Every bundled citation the checker accepts is found.
+        let bundled = Articles::bundled();
+        for article in bundled.iter() {
+            let first_words: String = article.text.chars().skip(40).take(30).collect();
+            if article.contains_quote(&first_words) {
+                assert!(!article.quote_ranges(&first_words).is_empty());
+            }
+        }
     }
 
     #[test]

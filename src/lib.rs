@@ -19,8 +19,9 @@
 //! [`value`] (values, dates, answers), [`diagnostic`] (diagnostics and their
 //! codes), [`articles`] (the articles citations quote). Above them:
 //! [`session::Session`] runs the stages end to end (a rejected input leaves
-//! it unchanged), and [`repl`] is the REPL without a terminal, which the
-//! `wirelog` binary drives. ARCHITECTURE.md has the layers and their rules.
+//! it unchanged), [`repl`] is the REPL without a terminal, which the
+//! `wirelog` binary drives, and [`web`] serves the same shell to a browser
+//! page (`wirelog serve`). ARCHITECTURE.md has the layers and their rules.
 //!
 //! # Example
 //!
@@ -60,3 +61,4 @@ pub mod span;
 pub mod syntax;
 pub mod text;
 pub mod value;
+pub mod web;

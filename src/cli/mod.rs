@@ -1,6 +1,7 @@
-//! The command line: `run`, `check`, `schema` and `repl`. Uses only the library's public API.
+//! The command line: `run`, `check`, `schema`, `repl` and `serve`. Uses only the library's public API.
 
 mod repl;
+mod serve;
 
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Read, Write};
@@ -83,6 +84,13 @@ enum Command {
         /// The rule files.
         files: Vec<PathBuf>,
     },
+    /// Serve the web view: articles, an editor, answers and their reasons, in a browser.
+    ///
+    /// Every page session loads the knowledge base (`--news`) and the files
+    /// at its start, then runs what is typed in isolation, under the limits
+    /// (`--max-tuples` and `--max-rounds` default to 5,000,000 and 100,000
+    /// here). Ctrl-C stops the server after the requests in flight.
+    Serve(serve::ServeArguments),
 }
 
 /// What makes up the program of `run` and `check`.
@@ -105,20 +113,34 @@ struct WarningArguments {
 
 #[derive(Args, Debug, Clone, Copy)]
 struct LimitArguments {
-    /// Stop evaluation after deriving this many tuples (runaway recursion guard).
-    #[arg(long, global = true, default_value_t = Limits::default().max_tuples)]
-    max_tuples: usize,
-    /// Stop a recursion after this many rounds.
-    #[arg(long, global = true, default_value_t = Limits::default().max_rounds)]
-    max_rounds: usize,
+    /// Stop evaluation after deriving this many tuples (runaway recursion
+    /// guard) [default: 50000000; serve: 5000000].
+    #[arg(long, global = true)]
+    max_tuples: Option<usize>,
+    /// Stop a recursion after this many rounds [default: 1000000; serve: 100000].
+    #[arg(long, global = true)]
+    max_rounds: Option<usize>,
+}
+
+impl LimitArguments {
+    /// The limits given, the rest from `defaults`.
+    fn or(self, defaults: Limits) -> Limits {
+        Limits {
+            max_tuples: self.max_tuples.unwrap_or(defaults.max_tuples),
+            max_rounds: self.max_rounds.unwrap_or(defaults.max_rounds),
+        }
+    }
 }
 
 /// Runs the command; returns the process exit code.
 pub fn run(arguments: Arguments) -> i32 {
-    let limits = Limits {
-        max_tuples: arguments.limits.max_tuples,
-        max_rounds: arguments.limits.max_rounds,
-    };
+    if let Some(Command::Serve(serve_arguments)) = arguments.command {
+        return serve::serve(
+            serve_arguments,
+            arguments.limits.or(serve::default_limits()),
+        );
+    }
+    let limits = arguments.limits.or(Limits::default());
     match arguments.command {
         None => repl::start(limits, true, &[]),
         Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
@@ -144,6 +166,7 @@ pub fn run(arguments: Arguments) -> i32 {
         ),
         Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
         Some(Command::Schema { files }) => schema(limits, &files),
+        Some(Command::Serve(_)) => 2,
     }
 }
 

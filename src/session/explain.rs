@@ -100,6 +100,114 @@ impl Session {
             .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)))
     }
 
+    /// Answers the queries of `text` (like [`Session::query`]: text holding
+    /// anything but queries is refused) and explains the rows of each answer
+    /// that `explain_row` picks (each [`RowExplanation`](provenance::RowExplanation)
+    /// names its row), as `run --explain` does for a file's queries.
+    /// The queries are not kept and the session's clauses do not change;
+    /// the model only learns each tuple's round, as for `:why`.
+    pub fn explain_query(
+        &mut self,
+        text: &str,
+        explain_row: impl Fn(&[Value]) -> bool,
+        options: &ExplainOptions,
+    ) -> Result<(Vec<Answer>, Vec<QueryExplanation>), Rejected> {
+        self.record_rounds()?;
+        let name = self.next_repl_name();
+        let source = self.sources.add(name, text);
+        let (typed, errors) = parse_program(source, text);
+        if !errors.is_empty() {
+            return Err(Rejected {
+                diagnostics: errors.iter().map(|error| error.to_diagnostic()).collect(),
+            });
+        }
+        if typed
+            .items
+            .iter()
+            .any(|item| !matches!(item, Item::Query(_)))
+        {
+            return Err(Rejected::one(Diagnostic::error_without_span(
+                Code::E412,
+                "expected a query such as `?- p(X).`",
+            )));
+        }
+        // The session's program with the queries kept, so that explanations find them.
+        let programs: Vec<&crate::syntax::ast::Program> = self
+            .units
+            .iter()
+            .map(|unit| &unit.program)
+            .chain(std::iter::once(&typed))
+            .collect();
+        let analysis = crate::analysis::analyze(&programs);
+        if crate::diagnostic::has_errors(&analysis.diagnostics) {
+            return Err(Rejected {
+                diagnostics: analysis.diagnostics,
+            });
+        }
+        let program = analysis.program;
+        let plan = crate::plan::plan_program_with(
+            &program,
+            crate::plan::PlanOptions {
+                written_order: self.options.written_order,
+            },
+        )
+        .map_err(|error| {
+            Rejected::one(Diagnostic::error_without_span(
+                Code::E399,
+                format!("internal error: {error}"),
+            ))
+        })?;
+        let eval_options = self.eval_options();
+        let model = self.model.as_mut().ok_or_else(nothing_loaded)?;
+        if model.program.predicates.len() != program.predicates.len() {
+            // A query naming a predicate nothing defines has no rows to explain.
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut answers = Vec::new();
+        for (index, query) in program.queries.iter().enumerate() {
+            if query.span.source != source {
+                continue;
+            }
+            let Some(query_plan) = plan.queries.get(index) else {
+                continue;
+            };
+            let answer = eval::answer_query(
+                query,
+                query_plan,
+                index,
+                &mut model.database,
+                eval_options,
+                &self.cancel,
+            )
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
+            answers.push(answer);
+        }
+        let view = ModelView {
+            program: &program,
+            database: &model.database,
+            sources: &self.sources,
+            articles: &self.articles,
+            eval_options,
+            cancel: &self.cancel,
+        };
+        let picked: Vec<Answer> = answers
+            .iter()
+            .map(|answer| Answer {
+                query: answer.query.clone(),
+                columns: answer.columns.clone(),
+                rows: answer
+                    .rows
+                    .iter()
+                    .filter(|row| explain_row(row))
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        let explanations = provenance::explain_answers(&view, &picked, usize::MAX, options)
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
+        Ok((answers, explanations))
+    }
+
     /// The read-only view explanations work on.
     fn view(&self) -> Result<ModelView<'_>, Rejected> {
         let model = self.model.as_ref().ok_or_else(nothing_loaded)?;

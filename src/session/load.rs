@@ -332,6 +332,18 @@ impl<'s> Pending<'s> {
                         .unwrap_or_default();
                     self.load_path(&base.join(path), Some(span), input, false);
                 }
+                (IncludeTarget::Path(path), UnitOrigin::Input) if self.session.options.sandboxed => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            Code::E413,
+                            format!("this session cannot read files: `#include \"{path}\"`"),
+                            span,
+                        )
+                        .with_note(
+                            "help: only `#include <news>.` and the files the server was started with are available here",
+                        ),
+                    )
+                }
                 (IncludeTarget::Path(path), UnitOrigin::Input | UnitOrigin::Text) => {
                     self.load_path(Path::new(path), Some(span), input, false)
                 }

@@ -81,6 +81,10 @@ pub struct SessionOptions {
     /// Join atoms in the order written (`wirelog run --written-order`): see
     /// [`plan::PlanOptions::written_order`].
     pub written_order: bool,
+    /// Typed text may not read files (the web view): an `#include` of a
+    /// path in typed text is refused with `E413`; `<news>` is still allowed.
+    /// Files given at start-up (`load_program`, `load_files`) are read as usual.
+    pub sandboxed: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
