@@ -335,7 +335,7 @@ impl<'s> Pending<'s> {
                 (IncludeTarget::Path(path), UnitOrigin::Input) if self.session.options.sandboxed => {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            Code::E413,
+                            Code::E440,
                             format!("this session cannot read files: `#include \"{path}\"`"),
                             span,
                         )

@@ -82,7 +82,7 @@ pub struct SessionOptions {
     /// [`plan::PlanOptions::written_order`].
     pub written_order: bool,
     /// Typed text may not read files (the web view): an `#include` of a
-    /// path in typed text is refused with `E413`; `<news>` is still allowed.
+    /// path in typed text is refused with `E440`; `<news>` is still allowed.
     /// Files given at start-up (`load_program`, `load_files`) are read as usual.
     pub sandboxed: bool,
 }

@@ -35,7 +35,7 @@ const SESSION_HEADER: &str = "x-wirelog-session";
 const SESSION_COOKIE: &str = "wirelog_session";
 
 /// Room the HTTP time limit leaves after the evaluation's own, so that the
-/// evaluation limit (a clear `E306`) always comes first.
+/// evaluation limit (a clear `E309`) always comes first.
 const HTTP_TIME_MARGIN: Duration = Duration::from_secs(30);
 
 type Shared = Arc<Sessions>;
@@ -180,7 +180,7 @@ fn mark_time_limit(reply: &mut Reply, max_time: Duration) {
         };
         for diagnostic in diagnostics.iter_mut() {
             if diagnostic.code == Code::E304 {
-                diagnostic.code = Code::E306;
+                diagnostic.code = Code::E309;
                 diagnostic.message = format!(
                     "evaluation stopped after the time limit of {} s",
                     max_time.as_secs_f64()

@@ -22,7 +22,7 @@ pub struct ServeOptions {
     pub program: Vec<ProgramSource>,
     /// Runaway limits of every evaluation.
     pub limits: Limits,
-    /// Wall time one request may evaluate before it is stopped (`E306`).
+    /// Wall time one request may evaluate before it is stopped (`E309`).
     pub max_time: Duration,
     /// Page sessions kept at once; a new one beyond is refused (503).
     pub max_sessions: usize,
@@ -155,7 +155,7 @@ impl Sessions {
     /// Runs `work` on session `id` on a blocking thread, one request of a
     /// session at a time. Past the time limit the session's cancel flag is
     /// raised (the evaluation stops with `E304`, which `json` reports as
-    /// `E306`) and the work is awaited to its end, so the session is left
+    /// `E309`) and the work is awaited to its end, so the session is left
     /// as the rejected input found it.
     pub(super) async fn run<T: Send + 'static>(
         &self,
