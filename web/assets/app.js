@@ -91,7 +91,7 @@ let editor;
 
 function setupEditor() {
   editor = CodeMirror.fromTextArea($("#editor"), {
-    mode: "wirelog", lineNumbers: true, viewportMargin: Infinity,
+    mode: "wirelog", lineNumbers: true, lineWrapping: true,
     extraKeys: { "Ctrl-Enter": run, "Cmd-Enter": run },
   });
   editor.on("change", clearErrorMarks);
@@ -192,7 +192,8 @@ function renderDiagnostic(diagnostic, fromEditor) {
 
 function renderAnswer(answer, elapsed) {
   const wrapper = el("div", { class: "answer" });
-  const table = el("table", { class: "answers" }, el("caption", {}, answer.query));
+  wrapper.append(el("div", { class: "query" }, answer.query));
+  const table = el("table", { class: "answers" });
   if (answer.columns.length === 0) {
     const yes = answer.rows.length > 0;
     table.append(el("tbody", {}, el("tr", { title: yes ? "click to see why" : "" },
@@ -248,7 +249,7 @@ function showStep(step, title) {
   $("#explain-title").textContent = title;
   const tree = $("#tree");
   const root = el("details", { open: "" }, el("summary", {}, step.rule, el("span", { class: "kind" }, "query")));
-  appendStepBody(root, step, 0);
+  appendStepBody(root, step, 0, false);
   tree.replaceChildren(root);
   drawGraph({ kind: "step", step, title });
 }
@@ -276,8 +277,8 @@ function renderDerivation(derivation, depth) {
   return node;
 }
 
-function appendStepBody(node, step, depth) {
-  node.append(el("div", { class: "rule" }, step.rule), el("div", { class: "note" }, `${step.file}:${step.line}`));
+function appendStepBody(node, step, depth, showRule = true) {
+  if (showRule) node.append(el("div", { class: "rule" }, step.rule), el("div", { class: "note" }, `${step.file}:${step.line}`));
   if (step.bindings.length) {
     node.append(el("div", { class: "note" }, step.bindings.map((b) => `${b.variable} = ${formatValue(b.value)}`).join(", ")));
   }
@@ -307,7 +308,7 @@ function drawGraph(what) {
     if (support.kind === "fact") {
       for (const citation of support.citations) {
         const quoteId = `q:${citation.article}:${citation.quote}`;
-        const short = citation.quote.length > 48 ? citation.quote.slice(0, 46) + "…" : citation.quote;
+        const short = citation.quote.length > 40 ? citation.quote.slice(0, 38) + "…" : citation.quote;
         add(quoteId, `${citation.article}: “${short}”`, "quote");
         edge(quoteId, id);
       }
@@ -327,7 +328,7 @@ function drawGraph(what) {
     elements,
     style: [
       { selector: "node", style: {
-        label: "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 180,
+        label: "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 130,
         "text-valign": "center", "text-halign": "center", shape: "round-rectangle",
         width: "label", height: "label", padding: 6, "background-color": "#dbeafe",
         "border-width": 1, "border-color": "#0b5cad" } },
@@ -337,7 +338,7 @@ function drawGraph(what) {
       { selector: "edge", style: { width: 1.5, "line-color": "#8c959f", "target-arrow-color": "#8c959f",
         "target-arrow-shape": "triangle", "curve-style": "bezier" } },
     ],
-    layout: { name: "dagre", rankDir: "BT", nodeSep: 20, rankSep: 40 },
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 8, rankSep: 30 },
   });
   state.cy.on("tap", "node[kind = 'quote']", (event) => {
     const [, article, ...quote] = event.target.id().split(":");
@@ -479,5 +480,8 @@ async function start() {
     setStatus(`the server cannot be reached: ${error.message}`);
   }
 }
+
+// For the browser tests: how many nodes the graph shows.
+window.wirelogGraphNodes = () => (state.cy ? state.cy.nodes().length : 0);
 
 start();

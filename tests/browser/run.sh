@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The web view in a real browser: installs headless Chromium (Debian's
+# `chromium`) and Playwright for Python if they are missing, builds wirelog,
+# and runs tests/browser/ with pytest (each test starts from a fresh tab;
+# one server on a free port for the run).
+#
+#   tests/browser/run.sh                 # the tests
+#   tests/browser/run.sh --screenshots   # also rewrite docs/web-*.png
+#
+# Never `playwright install`: the browser is the system's chromium.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [[ "${1:-}" == "--screenshots" ]]; then
+    export WIRELOG_SCREENSHOT_DIR="$PWD/docs"
+    shift
+fi
+
+if ! command -v chromium >/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+fi
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c "import playwright, pytest" 2>/dev/null; then
+    "$PYTHON" -m pip install -q playwright pytest
+fi
+
+cargo build --locked --quiet
+export WIRELOG_BIN="$PWD/target/debug/wirelog"
+export CHROMIUM="$(command -v chromium)"
+exec "$PYTHON" -m pytest -q tests/browser "$@"
