@@ -532,8 +532,7 @@ fn a_rejected_start_up_file_stops_the_server_before_it_serves() {
         program: vec![ProgramSource::File(path.clone())],
         ..ServeOptions::default()
     })
-    .err()
-    .expect("rejected");
+    .expect_err("rejected");
     let _ = std::fs::remove_file(&path);
     assert!(error.rendered.contains("E202"), "{}", error.rendered);
 }

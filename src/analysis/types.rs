@@ -133,7 +133,7 @@ fn written_as(value: &Value, column: Types) -> Option<String> {
     } else if column == Types::SYMBOL {
         let is_symbol = text.starts_with(|c: char| c.is_ascii_lowercase())
             && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        is_symbol.then(|| Value::Symbol(text))
+        is_symbol.then_some(Value::Symbol(text))
     } else {
         None
     }?;

@@ -256,7 +256,7 @@ impl Explainer<'_> {
         let relation = self.scratch.database().relation(predicate);
         let mut texts: Vec<String> = relation
             .iter()
-            .filter_map(|tuple| tuple.iter().nth(*column).copied())
+            .filter_map(|tuple| tuple.get(*column).copied())
             .map(|value| store.unpack(value).text())
             .collect();
         texts.sort();
@@ -268,8 +268,7 @@ impl Explainer<'_> {
             .iter()
             .filter(|tuple| {
                 tuple
-                    .iter()
-                    .nth(*column)
+                    .get(*column)
                     .is_some_and(|value| store.unpack(*value).text() == close)
             })
             .take(MAX_EVIDENCE)
