@@ -142,12 +142,11 @@ impl Sessions {
         let id = id.ok_or(SessionError::Missing)?;
         let mut table = self.table.lock().map_err(|_| SessionError::Failed)?;
         let now = Instant::now();
+        // Every use sweeps the idle sessions out, so their memory goes back
+        // even when no new session is made.
         let idle_expiry = self.options.idle_expiry;
+        table.retain(|_, entry| now.duration_since(entry.last_used) < idle_expiry);
         let entry = table.get_mut(id).ok_or(SessionError::Unknown)?;
-        if now.duration_since(entry.last_used) >= idle_expiry {
-            table.remove(id);
-            return Err(SessionError::Unknown);
-        }
         entry.last_used = now;
         Ok((Arc::clone(&entry.page), Arc::clone(&entry.cancel)))
     }

@@ -157,7 +157,7 @@ function renderReply(text, body, fromEditor) {
         box.append(el("div", { class: "info" }, "the derivation is shown on the right"));
         break;
       case "why_not":
-        box.append(el("pre", {}, event.text));
+        box.append(el("pre", { class: "why-not" }, event.text));
         break;
       case "error":
         box.append(el("div", { class: "error-line" }, event.text));
@@ -373,13 +373,13 @@ async function openArticle(reference, extraQuotes = []) {
   const citedRanges = body.cited.flatMap((cited) => cited.ranges.map((range) => ({ ...range, facts: cited.facts })));
   const view = $("#article-view");
   const evidenceArticles = [...new Set(state.evidence.map((citation) => citation.article))];
-  view.replaceChildren(
+  view.replaceChildren(...[
     el("h3", {}, body.title),
     el("div", { class: "meta" }, `${body.id} · ${body.collection}/${body.file_name}${body.date ? " · " + body.date : ""} · ` +
       `${body.cited.length} cited passages`),
     evidenceArticles.length > 1 ? el("div", { class: "chips" }, "cited in:", evidenceArticles.map((file) =>
       el("span", { class: file === body.file_name ? "chip active" : "chip", onclick: () => openArticle(file) }, file.split("_")[0]))) : null,
-    markedText(body.text, citedRanges, evidenceRanges));
+    markedText(body.text, citedRanges, evidenceRanges)].filter((child) => child !== null));
   const first = view.querySelector("mark.evidence");
   if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
 }
