@@ -37,6 +37,9 @@ pub struct Article {
     pub text: Cow<'static, str>,
     /// The normalised text, computed on first use.
     normalised: OnceLock<String>,
+    /// The normalised text with, for each of its bytes, the original range
+    /// it stands for; computed when a quote is first located.
+    located: OnceLock<(String, Vec<std::ops::Range<usize>>)>,
 }
 
 impl Article {
@@ -51,6 +54,7 @@ impl Article {
             collection: collection.into(),
             text: text.into(),
             normalised: OnceLock::new(),
+            located: OnceLock::new(),
         }
     }
 
@@ -87,7 +91,9 @@ impl Article {
         if needle.is_empty() {
             return Vec::new();
         }
-        let (normalised, origins) = normalise_with_origins(&self.text);
+        let (normalised, origins) = self
+            .located
+            .get_or_init(|| normalise_with_origins(&self.text));
         let mut ranges = Vec::new();
         let mut from = 0;
         while let Some(found) = normalised[from..].find(&needle) {

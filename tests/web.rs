@@ -579,3 +579,19 @@ fn serve_prints_its_url_answers_and_stops_on_ctrl_c() {
     let _ = stdout.read_to_string(&mut rest);
     assert!(rest.contains("stopping"), "{rest}");
 }
+
+#[tokio::test]
+async fn why_typed_as_a_command_carries_its_located_quotes() {
+    let app = app();
+    let session = new_session(&app).await;
+    let (status, body) = input(&app, &session, ":why mediates(qatar, istanbul_talks)").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = &body["events"][0];
+    assert_eq!(event["kind"], "derivation");
+    assert!(
+        event["citations"]
+            .as_array()
+            .is_some_and(|citations| citations.len() >= 2),
+        "{event}"
+    );
+}

@@ -159,7 +159,7 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
 
 /// A JSON body with the status of a reply: 200 when it holds no error, 422 when it does.
 fn reply_response(reply: &Reply, session: &Session, extra: Option<(&str, Json)>) -> Response {
-    let mut body = json::reply_to_json(reply, session.sources());
+    let mut body = json::reply_to_json(reply, session.sources(), session.articles());
     if let (Some((key, value)), Some(object)) = (extra, body.as_object_mut()) {
         object.insert(key.to_string(), value);
     }

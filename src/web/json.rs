@@ -17,16 +17,16 @@ use crate::syntax::ast::Item;
 use serde_json::{Value as Json, json};
 
 /// A reply of the shell: `ok` (no error) and its events, each with a `kind`.
-pub(super) fn reply_to_json(reply: &Reply, sources: &SourceMap) -> Json {
+pub(super) fn reply_to_json(reply: &Reply, sources: &SourceMap, articles: &Articles) -> Json {
     let events: Vec<Json> = reply
         .events
         .iter()
-        .map(|event| event_to_json(event, sources))
+        .map(|event| event_to_json(event, sources, articles))
         .collect();
     json!({ "ok": !reply.failed(), "events": events })
 }
 
-fn event_to_json(event: &Event, sources: &SourceMap) -> Json {
+fn event_to_json(event: &Event, sources: &SourceMap, articles: &Articles) -> Json {
     match event {
         Event::Info(text) => json!({ "kind": "info", "text": text }),
         Event::Answers {
@@ -40,6 +40,7 @@ fn event_to_json(event: &Event, sources: &SourceMap) -> Json {
             "kind": "derivation",
             "derivation": explain::derivation_to_json(derivation),
             "text": explain::render_why_text(derivation),
+            "citations": citations_to_json(articles, &derivation_citations(derivation)),
         }),
         Event::WhyNot(why_not) => json!({
             "kind": "why_not",

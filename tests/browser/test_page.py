@@ -113,3 +113,13 @@ def test_articles_and_lessons_can_be_read(page, screenshot):
     page.get_by_role("button", name="Run this lesson").click()
     expect(page.locator("#output .reply").first.locator("table.answers").first).to_be_visible()
     screenshot(page, "lesson")
+
+
+def test_why_typed_in_the_editor_shows_the_tree_and_the_evidence(page):
+    type_and_run(page, ":why failed_mediated_talks(istanbul_talks)")
+    expect(page.locator("#tree summary").first).to_contain_text("failed_mediated_talks(istanbul_talks)")
+    expect(page.locator("#article-view mark.evidence").first).to_be_visible()
+    # A quote clicked in the tree is marked in its article.
+    page.locator("#tree .quote", has_text="002").first.click()
+    expect(page.locator("#article-view .meta")).to_contain_text("002")
+    expect(page.locator("#article-view mark.evidence").first).to_be_in_viewport()

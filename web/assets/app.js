@@ -154,6 +154,7 @@ function renderReply(text, body, fromEditor) {
         break;
       case "derivation":
         showDerivationTree(event.derivation, event.derivation.fact);
+        showEvidence(event.citations);
         box.append(el("div", { class: "info" }, "the derivation is shown on the right"));
         break;
       case "why_not":
