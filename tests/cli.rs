@@ -36,13 +36,16 @@ fn json_output_has_the_shape_of_the_spec() {
     let output = wirelog(&["run", "--format", "json", path.to_str().unwrap_or_default()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    // The SPEC's keys, plus `types` (extra keys are allowed): a program can
+    // tell the symbol `doha` from a string and a date from both.
     assert_eq!(
         parsed,
         serde_json::json!([
             {"query": "?- talks(T, D, O).", "columns": ["T", "D", "O"],
-             "rows": [["doha", "2025-10-19", "ceasefire"], ["istanbul", "2025-11-07", "no deal"]]},
-            {"query": "?- size(doha, 3).", "columns": [], "rows": [[]]},
-            {"query": "?- size(istanbul, 3).", "columns": [], "rows": []}
+             "rows": [["doha", "2025-10-19", "ceasefire"], ["istanbul", "2025-11-07", "no deal"]],
+             "types": ["symbol", "date", "string"]},
+            {"query": "?- size(doha, 3).", "columns": [], "rows": [[]], "types": []},
+            {"query": "?- size(istanbul, 3).", "columns": [], "rows": [], "types": []}
         ])
     );
 }
@@ -278,4 +281,214 @@ fn the_written_order_gives_the_same_answers() {
     assert!(written.status.success(), "{}", stderr(&written));
     assert_eq!(stdout(&planned), stdout(&written));
     assert_eq!(stdout(&written), "X,Y\n1,2\n2,3\n\nX,Y\n1,2\n1,3\n2,3\n");
+}
+
+/// Runs `wirelog ARGS...` with `input` on standard input.
+fn wirelog_with_stdin(arguments: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .args(arguments)
+        .env("NO_COLOR", "1")
+        .env("WIRELOG_HISTORY", "")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the wirelog binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wirelog ends")
+}
+
+#[test]
+fn run_news_loads_the_bundled_knowledge_base_first() {
+    let path = temp_file(
+        "news_rule.dl",
+        "host(M) :- mediates(M, istanbul_talks).\n?- host(M).\n",
+    );
+    let output = wirelog(&[
+        "run",
+        "--news",
+        "--format",
+        "csv",
+        path.to_str().unwrap_or_default(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "M\nqatar\nturkey\n");
+    // Without it the predicate is not defined: a warning, empty answer.
+    let output = wirelog(&["run", "--format", "csv", path.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "M\n");
+    assert!(
+        stderr(&output).contains("warning[W001]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn run_dash_reads_the_program_from_stdin() {
+    let output = wirelog_with_stdin(
+        &["run", "--format", "csv", "-"],
+        "edge(a, b). edge(b, c).\npath(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n?- path(a, X).\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "X\nb\nc\n");
+    // Errors point into `<stdin>` with line and column; nothing on stdout.
+    let output = wirelog_with_stdin(&["run", "-"], "p(a).\nq(X) :- p(Y).\n?- q(X).\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("<stdin>:2:3"),
+        "{}",
+        stderr(&output)
+    );
+    // With --news, the program's includes and rules see the knowledge base.
+    let output = wirelog_with_stdin(
+        &["run", "--news", "--format", "csv", "-"],
+        "?- mediates(M, istanbul_talks).\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "M\nqatar\nturkey\n");
+}
+
+#[test]
+fn query_options_answer_instead_of_the_files_queries_in_the_order_given() {
+    let path = temp_file("queries.dl", PROGRAM);
+    let file = path.to_str().unwrap_or_default();
+    let output = wirelog(&[
+        "run",
+        "--format",
+        "json",
+        file,
+        "-q",
+        "?- size(T, N).",
+        "--query",
+        "talks(T, _, _)",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    let queries: Vec<&str> = parsed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|answer| answer["query"].as_str())
+        .collect();
+    // The file's own three queries are not answered; `?-` and `.` are added.
+    assert_eq!(queries, ["?- size(T, N).", "?- talks(T, _, _)."]);
+    assert_eq!(parsed[0]["rows"], serde_json::json!([["doha", 3]]));
+    // A query alone needs no file: with --news it asks the knowledge base.
+    let output = wirelog(&[
+        "run",
+        "--news",
+        "--format",
+        "csv",
+        "-q",
+        "failed_mediated_talks(T)",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "T\nistanbul_talks\nistanbul_talks_nov\n");
+    // A query that does not parse is an error with its column.
+    let output = wirelog(&["run", file, "-q", "?- talks(T,"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert!(stderr(&output).contains("error[E1"), "{}", stderr(&output));
+}
+
+#[test]
+fn deny_warnings_fails_run_and_check_on_a_query_over_undefined_predicates() {
+    let path = temp_file(
+        "undefined.dl",
+        "mediates(qatar, talks).\n?- mediate(X, Y).\n",
+    );
+    let file = path.to_str().unwrap_or_default();
+    // As clingo and Soufflé: a warning, the (empty) answer, exit 0 ...
+    let output = wirelog(&["run", "--format", "csv", file]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "X,Y\n");
+    assert!(
+        stderr(&output).contains("warning[W001]"),
+        "{}",
+        stderr(&output)
+    );
+    // ... and under --deny-warnings a failure, with nothing on stdout (for CI).
+    let output = wirelog(&["run", "--deny-warnings", file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("warnings are denied"),
+        "{}",
+        stderr(&output)
+    );
+    let output = wirelog(&["check", "--deny-warnings", file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("warning[W001]"),
+        "{}",
+        stderr(&output)
+    );
+    let output = wirelog(&["check", file]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // A clean file passes either way.
+    let clean = temp_file("clean.dl", "p(a).\n?- p(X).\n");
+    let output = wirelog(&["run", "--deny-warnings", clean.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // A constant of the wrong type (W007) is a warning too.
+    let typed = temp_file(
+        "typed.dl",
+        "closed(torkham, 2025-10-12).\n?- closed(C, \"2025-10-12\").\n",
+    );
+    let output = wirelog(&["run", typed.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("warning[W007]"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("`2025-10-12`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = wirelog(&["run", "--deny-warnings", typed.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn a_piped_repl_script_exits_1_when_an_input_failed() {
+    let output = wirelog_with_stdin(&["repl"], "p(a).\n?- p(X).\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = wirelog_with_stdin(&["repl"], "p(a).\nq(X) :- p(Y).\n?- p(X).\n");
+    assert_eq!(output.status.code(), Some(1));
+    // Every line ran: the answer after the error is there.
+    assert!(stdout(&output).contains("1 row"), "{}", stdout(&output));
+    let output = wirelog_with_stdin(&["repl"], ":nosuch\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("error[E601]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn several_csv_answers_split_at_blank_lines_in_query_order() {
+    // The shape docs/output-formats.md promises: per query a header row
+    // then the rows, one blank line between queries, no other blank line
+    // (an empty string is `""`).
+    let path = temp_file(
+        "split.dl",
+        "s(\"\"). s(\"x\").\nn(1).\n?- s(X).\n?- n(9).\n?- n(X).\n?- s(\"nope\").\n",
+    );
+    let output = wirelog(&["run", "--format", "csv", path.to_str().unwrap_or_default()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let blocks: Vec<&str> = text.trim_end_matches('\n').split("\n\n").collect();
+    assert_eq!(
+        blocks,
+        ["X\n\"\"\nx", "answer\nno", "X\n1", "answer\nno"],
+        "{text}"
+    );
 }

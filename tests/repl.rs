@@ -111,9 +111,25 @@ impl Repl {
         before
     }
 
-    /// Presses Ctrl-D and checks that the REPL leaves with status 0.
+    /// Presses Ctrl-D and checks that the REPL leaves at once with status 0
+    /// (nothing typed is unsaved).
     fn leave(mut self) {
         self.type_text(CTRL_D);
+        self.ends_with_status_0();
+    }
+
+    /// Presses Ctrl-D on a session with typed work not saved: the REPL warns
+    /// once and stays; a second Ctrl-D leaves with status 0.
+    fn leave_unsaved(mut self) {
+        self.type_text(CTRL_D);
+        self.expect("the session has changes not saved");
+        self.expect("Ctrl-D again leaves");
+        self.expect(PROMPT);
+        self.type_text(CTRL_D);
+        self.ends_with_status_0();
+    }
+
+    fn ends_with_status_0(&mut self) {
         if let Err(error) = self.session.expect(Eof) {
             panic!("waiting for the REPL to end: {error}");
         }
@@ -159,7 +175,7 @@ fn a_multi_line_rule_then_a_query_and_its_table() {
     // The row count and the time taken.
     repl.expect_regex(r"\d+ rows? \(<?[\d.]+ m?s\)");
     repl.expect(PROMPT);
-    repl.leave();
+    repl.leave_unsaved();
 }
 
 #[test]
@@ -185,7 +201,7 @@ fn an_error_leaves_the_session_as_it_was() {
     repl.expect(PROMPT);
     repl.ask("?- bad(X).", "not defined");
     repl.ask("?- kept(X).", "1 row");
-    repl.leave();
+    repl.leave_unsaved();
 }
 
 #[test]
@@ -196,7 +212,7 @@ fn undo_removes_the_last_clause() {
     repl.ask("u(2).", "added 1 clause");
     repl.ask(":undo", "1 clause removed");
     repl.ask("?- u(X).", "1 row");
-    repl.leave();
+    repl.leave_unsaved();
 }
 
 #[test]
@@ -206,7 +222,10 @@ fn save_then_load_in_a_new_session() {
     let mut repl = Repl::start(&folder, &["repl"]);
     repl.ask("saved_fact(\"a. b\").", "added 1 clause");
     repl.ask("saved_rule(X) :- saved_fact(X).", "added 1 clause");
-    repl.ask(&format!(":save {}", saved.display()), "saved 2 clauses");
+    repl.ask(
+        &format!(":save {}", saved.display()),
+        "saved 2 typed clauses",
+    );
     repl.leave();
     let text = std::fs::read_to_string(&saved).expect("the saved file");
     assert!(text.contains("saved_rule(X) :- saved_fact(X)."), "{text}");
@@ -229,7 +248,7 @@ fn ctrl_c_abandons_the_input_being_typed() {
     repl.expect(PROMPT);
     repl.ask("?- abandoned(1).", "not defined");
     repl.ask("after(1).", "added 1 clause");
-    repl.leave();
+    repl.leave_unsaved();
 }
 
 #[test]
@@ -254,7 +273,7 @@ fn ctrl_c_interrupts_a_runaway_evaluation() {
     repl.expect(PROMPT);
     repl.ask("?- m(X).", "1 row");
     repl.ask("?- n(0).", "not defined");
-    repl.leave();
+    repl.leave_unsaved();
 }
 
 #[test]
@@ -262,7 +281,7 @@ fn history_survives_a_restart() {
     let folder = Folder::new("history");
     let mut repl = Repl::start(&folder, &["repl"]);
     repl.ask("remembered(42).", "added 1 clause");
-    repl.leave();
+    repl.leave_unsaved();
     let history = std::fs::read_to_string(folder.join("history")).expect("the history file");
     assert!(history.contains("remembered(42)."), "{history}");
 
@@ -273,7 +292,7 @@ fn history_survives_a_restart() {
     repl.expect("added 1 clause");
     repl.expect(PROMPT);
     repl.ask("?- remembered(X).", "1 row");
-    repl.leave();
+    repl.leave_unsaved();
 }
 
 #[test]
@@ -328,7 +347,9 @@ fn piped_input_runs_line_by_line() {
     let output = child.wait_with_output().expect("wirelog ends");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    // Every line ran, and the rejected one makes the script fail (as
+    // sqlite3 does): status 1.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stdout.contains("│ a │"), "{stdout}");
     assert!(stdout.contains("1 row"), "{stdout}");
     assert!(stderr.contains("did you mean `:schema`?"), "{stderr}");
@@ -378,7 +399,313 @@ fn transcripts_marked_pty_read_the_same_in_a_terminal() {
                 PROMPT
             });
         }
-        repl.leave();
+        // `:quit` leaves without a question, whatever the transcript typed
+        // (Ctrl-D's warnings have their own tests).
+        repl.line(":quit");
+        repl.ends_with_status_0();
     }
     assert!(n_played > 0, "no transcript is marked `% pty`");
+}
+
+/// Runs `wirelog ARGS...` in `folder` and returns its standard output,
+/// checking that it succeeded.
+fn run_in(folder: &Folder, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(&folder.0)
+        .output()
+        .expect("run wirelog");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn reload_takes_in_a_file_edited_meanwhile() {
+    let folder = Folder::new("reload");
+    let file = folder.join("crossings.dl");
+    std::fs::write(&file, "closed(torkham).\n").expect("write the file");
+    let mut repl = Repl::start(&folder, &["repl", "crossings.dl"]);
+    repl.ask("?- closed(X).", "1 row");
+    // Loading it again does not read it twice (SWI-Prolog's consult is the same).
+    repl.ask(":load crossings.dl", "has not changed since");
+    repl.ask(":reload", "nothing to reload");
+    // The person edits the file in another window, then reloads.
+    std::fs::write(&file, "closed(torkham).\nclosed(chaman).\n").expect("edit the file");
+    repl.ask(":reload", "reloaded `crossings.dl` (1 added)");
+    let table = repl.ask("?- closed(X).", "2 rows");
+    assert!(table.contains("chaman"), "{table}");
+    // A broken edit is refused whole; the session keeps the last good file.
+    std::fs::write(&file, "closed(torkham).\nclosed(chaman\n").expect("break the file");
+    repl.ask(":reload", "nothing was reloaded; the session is unchanged");
+    repl.ask("?- closed(X).", "2 rows");
+    std::fs::write(&file, "closed(chaman).\n").expect("fix the file");
+    repl.ask(":reload", "1 removed");
+    repl.ask("?- closed(torkham).", "no");
+    // Nothing typed: leaving asks nothing.
+    repl.leave();
+}
+
+#[test]
+fn retract_removes_one_fact_or_rule_wherever_it_came_from() {
+    let folder = Folder::new("retract");
+    std::fs::write(folder.join("talks.dl"), "held(doha). held(istanbul).\n")
+        .expect("write the file");
+    let mut repl = Repl::start(&folder, &["repl", "talks.dl"]);
+    repl.ask("ok(doha).", "added 1 clause");
+    repl.ask("failed(T) :- held(T), not ok(T).", "added 1 clause");
+    repl.ask("?- failed(T).", "1 row");
+    // A fact from the file.
+    repl.ask(
+        ":retract held(istanbul).",
+        "retracted held(istanbul). (talks.dl:1)",
+    );
+    repl.ask("?- failed(T).", "0 rows");
+    // A typed rule, written as typed (spacing aside).
+    repl.ask(
+        ":retract failed(T) :-  held(T), not ok(T).",
+        "retracted failed(T) :- held(T), not ok(T). (<repl:2>:1)",
+    );
+    repl.ask("?- failed(T).", "not defined");
+    // One that is not there: a coded error, and nothing changes.
+    repl.line(":retract held(kabul).");
+    repl.expect("error[E608]");
+    repl.expect("no clause `held(kabul).` to retract");
+    repl.expect(PROMPT);
+    repl.ask("?- held(T).", "1 row");
+    // `:undo` brings the last retraction back.
+    repl.ask(":undo", "undone: the retraction of failed(T)");
+    repl.ask("?- failed(T).", "0 rows");
+    repl.leave_unsaved();
+}
+
+#[test]
+fn undo_keeps_the_start_up_knowledge_base_and_says_how_to_get_it_back() {
+    let folder = Folder::new("undo-news");
+    let mut repl = Repl::start(&folder, &[]);
+    repl.ask("mine(1).", "added 1 clause");
+    repl.ask(":undo", "undone: mine(1).");
+    // One `:undo` too many: a coded refusal, the knowledge base stays.
+    repl.line(":undo");
+    repl.expect("error[E609]");
+    repl.expect("`<news>` stays loaded");
+    repl.expect("`:undo!` removes it anyway");
+    repl.expect(PROMPT);
+    repl.ask("?- mediates(qatar, istanbul_talks).", "yes");
+    // `:undo!` removes it, and says how to bring it back.
+    repl.ask(
+        ":undo!",
+        "`:load <news>` (or `#include <news>.`) brings it back",
+    );
+    repl.ask("?- mediates(qatar, istanbul_talks).", "not defined");
+    repl.ask(":load <news>", "loaded the news knowledge base");
+    repl.ask("?- mediates(qatar, istanbul_talks).", "yes");
+    repl.ask(":undo", "undone: the load of `<news>`");
+    repl.ask("#include <news>.", "added");
+    repl.ask("?- mediates(qatar, istanbul_talks).", "yes");
+    repl.leave_unsaved();
+}
+
+#[test]
+fn save_writes_a_file_that_wirelog_run_answers_from_as_the_session_did() {
+    let folder = Folder::new("save-run");
+    std::fs::create_dir_all(folder.join("rules")).expect("a sub-folder");
+    std::fs::write(
+        folder.join("rules").join("extra.dl"),
+        "venue(istanbul_talks, istanbul).\n",
+    )
+    .expect("write a rule file");
+    let mut repl = Repl::start(&folder, &["repl", "--news", "rules/extra.dl"]);
+    repl.ask(
+        "hosted(C, M) :- venue(T, C), mediates(M, T).",
+        "added 1 clause",
+    );
+    repl.ask("note(\"a. b\").", "added 1 clause");
+    let in_session = repl.ask("?- hosted(C, M).", " rows");
+    repl.ask(":save out/saved.dl", "cannot write");
+    std::fs::create_dir_all(folder.join("out")).expect("the output folder");
+    repl.ask(
+        ":save out/saved.dl",
+        "saved 2 #include lines, 2 typed clauses to `out/saved.dl`",
+    );
+    // Saved: Ctrl-D leaves at once.
+    repl.leave();
+    let saved = std::fs::read_to_string(folder.join("out").join("saved.dl")).expect("saved");
+    assert!(saved.contains("#include <news>."), "{saved}");
+    // Relative to the saved file, not absolute.
+    assert!(saved.contains("#include \"../rules/extra.dl\"."), "{saved}");
+    assert!(!saved.contains(&folder.0.display().to_string()), "{saved}");
+    let from_file = run_in(&folder, &["run", "out/saved.dl", "-q", "?- hosted(C, M)."]);
+    for row in ["│ istanbul │ qatar  │", "│ istanbul │ turkey │"] {
+        assert!(in_session.contains(row), "{in_session}");
+        assert!(from_file.contains(row), "{from_file}");
+    }
+    assert!(from_file.contains("2 rows"), "{from_file}");
+}
+
+#[test]
+fn save_does_not_replace_a_file_it_did_not_write_unless_forced() {
+    let folder = Folder::new("save-refuse");
+    let queries = folder.join("queries.dl");
+    std::fs::write(&queries, "?- p(X).\n?- q(X).\n").expect("a file of queries");
+    let mut repl = Repl::start(&folder, &["repl"]);
+    repl.ask("p(1).", "added 1 clause");
+    repl.line(":save queries.dl");
+    repl.expect("error[E606]");
+    repl.expect("was not written by `:save`");
+    repl.expect(PROMPT);
+    assert_eq!(
+        std::fs::read_to_string(&queries).expect("kept"),
+        "?- p(X).\n?- q(X).\n"
+    );
+    // A file :save wrote is replaced without a question.
+    repl.ask(":save mine.dl", "saved 1 typed clause");
+    repl.ask("p(2).", "added 1 clause");
+    repl.ask(":save mine.dl", "saved 2 typed clauses");
+    // Forced, it keeps the file's permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&queries, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        repl.ask(":save! queries.dl", "saved 2 typed clauses");
+        let mode = std::fs::metadata(&queries)
+            .expect("saved")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+        // Through a symbolic link the target is written and the link kept.
+        std::os::unix::fs::symlink("mine.dl", folder.join("link.dl")).expect("symlink");
+        repl.ask(":save link.dl", "through the link");
+        let link = std::fs::symlink_metadata(folder.join("link.dl")).expect("the link");
+        assert!(link.file_type().is_symlink());
+        // A read-only file is refused, even when forced.
+        std::fs::set_permissions(&queries, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        if !running_as_root() {
+            repl.line(":save! queries.dl");
+            repl.expect("error[E607]");
+            repl.expect("read-only");
+            repl.expect(PROMPT);
+        }
+    }
+    repl.leave();
+    let text = std::fs::read_to_string(&queries).expect("saved");
+    assert!(text.contains("p(1).\np(2).\n"), "{text}");
+}
+
+/// Root writes read-only files anyway; the refusal cannot be seen then.
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.starts_with(b"0\n"))
+}
+
+#[test]
+fn three_clauses_pasted_at_once_without_bracketed_paste_are_all_kept() {
+    let folder = Folder::new("paste");
+    let mut repl = Repl::start(&folder, &["repl"]);
+    // One write, as `tmux send-keys`, `expect` or a terminal without
+    // bracketed paste deliver it: Enter after each clause.
+    repl.type_text("pasted(1).\rpasted(2).\rpasted(3) :-\r  pasted(2).\r");
+    for _ in 0..3 {
+        repl.expect("added 1 clause");
+    }
+    repl.expect(PROMPT);
+    repl.ask("?- pasted(X).", "3 rows");
+    repl.leave_unsaved();
+}
+
+#[test]
+fn ctrl_d_on_a_half_typed_clause_warns_and_a_second_leaves() {
+    let folder = Folder::new("ctrl-d-open");
+    let mut repl = Repl::start(&folder, &["repl"]);
+    repl.line("half(X) :-");
+    repl.expect(CONTINUATION);
+    repl.type_text(CTRL_D);
+    repl.expect("the clause `half(X) :-` is not finished");
+    repl.expect("Ctrl-D again leaves");
+    repl.expect(CONTINUATION);
+    // Going on typing finishes it; nothing was lost.
+    repl.line("  other(X).");
+    repl.expect("added 1 clause");
+    repl.expect(PROMPT);
+    repl.line("again(X) :-");
+    repl.expect(CONTINUATION);
+    repl.type_text(CTRL_D);
+    repl.expect("is not finished");
+    repl.expect("the session has changes not saved");
+    repl.expect(CONTINUATION);
+    repl.type_text(CTRL_D);
+    repl.ends_with_status_0();
+}
+
+#[test]
+fn ctrl_d_with_unsaved_work_warns_once() {
+    let folder = Folder::new("ctrl-d-unsaved");
+    let mut repl = Repl::start(&folder, &["repl"]);
+    // Queries and loads are not work to lose.
+    repl.ask("?- 1 = 1.", "yes");
+    repl.ask("typed(1).", "added 1 clause");
+    repl.type_text(CTRL_D);
+    repl.expect("the session has changes not saved: `:save FILE` keeps them");
+    repl.expect(PROMPT);
+    // After another input the warning comes once more, then Ctrl-D leaves.
+    repl.ask("?- typed(X).", "1 row");
+    repl.leave_unsaved();
+}
+
+#[test]
+fn a_piped_script_that_runs_cleanly_exits_0() {
+    let folder = Folder::new("piped-ok");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .args(["repl"])
+        .env("WIRELOG_HISTORY", "")
+        .current_dir(&folder.0)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn wirelog");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(b"p(a).\n?- p(X).\n?- q(X).\n")
+            .expect("write to wirelog");
+    }
+    let output = child.wait_with_output().expect("wirelog ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // A warning (`q` is not defined) does not fail a script.
+    assert!(stderr.contains("warning[W001]"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn a_piped_script_ending_inside_a_clause_exits_1() {
+    let folder = Folder::new("piped-open");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .args(["repl"])
+        .env("WIRELOG_HISTORY", "")
+        .current_dir(&folder.0)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn wirelog");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(b"p(a).\nq(X) :-\n")
+            .expect("write to wirelog");
+    }
+    let output = child.wait_with_output().expect("wirelog ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the input ends inside a clause"),
+        "{stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
 }

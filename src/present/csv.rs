@@ -42,12 +42,13 @@ pub fn render_csv(answer: &Answer) -> String {
     text
 }
 
-/// Answers as CSV. One answer is plain CSV ([`render_csv`]), for any CSV
-/// tool. Several are blocks separated by one blank line, each introduced by
-/// a comment line `# ?- query.`, so a program can split them: no data line
-/// starts with `#` (such a field is quoted) and no row is blank (an empty
-/// string is written `""`). Readers with a comment option (pandas
-/// `comment="#"`, R `comment.char`) skip the markers.
+/// Answers as CSV: per query, in order, a header row of the variables then
+/// the rows (SPEC), one blank line between queries. No line of a block is
+/// blank (a row holding only an empty string is written `""`, a yes/no
+/// query has the header `answer`), so a program splits the output at blank
+/// lines and pairs the blocks with its queries in order. There is no marker
+/// line naming the query: every block is plain CSV as the SPEC shows it,
+/// and `--format json` names each query.
 ///
 /// ```
 /// use wirelog::value::{Answer, Value};
@@ -60,23 +61,12 @@ pub fn render_csv(answer: &Answer) -> String {
 /// assert_eq!(render_csv_answers(&[answer("?- p(X).", 1)]), "X\n1\n");
 /// assert_eq!(
 ///     render_csv_answers(&[answer("?- p(X).", 1), answer("?- q(X).", 2)]),
-///     "# ?- p(X).\nX\n1\n\n# ?- q(X).\nX\n2\n",
+///     "X\n1\n\nX\n2\n",
 /// );
 /// ```
 pub fn render_csv_answers(answers: &[Answer]) -> String {
-    if let [answer] = answers {
-        return render_csv(answer);
-    }
-    let blocks: Vec<String> = answers
-        .iter()
-        .map(|answer| format!("# {}\n{}", single_line(&answer.query), render_csv(answer)))
-        .collect();
+    let blocks: Vec<String> = answers.iter().map(render_csv).collect();
     blocks.join("\n")
-}
-
-/// A query on one line, whatever its layout was.
-fn single_line(query: &str) -> String {
-    query.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn push_record(text: &mut String, fields: impl Iterator<Item = String>) {
@@ -96,10 +86,9 @@ fn value_field(value: &Value) -> String {
 }
 
 /// A field quoted as RFC 4180 asks: in double quotes, inner quotes doubled,
-/// when it contains a comma, a quote or a line break; also when it starts
-/// with `#`, so that only the query markers of several answers do.
+/// when it contains a comma, a quote or a line break.
 fn quote_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) || field.starts_with('#') {
+    if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.to_string()
@@ -134,7 +123,7 @@ mod tests {
             ("cr\r", "\"cr\r\""),
             (" spaced ", " spaced "),
             ("", "\"\""),
-            ("#hashtag", "\"#hashtag\""),
+            ("#hashtag", "#hashtag"),
             ("a#b", "a#b"),
         ];
         for (input, expected) in cases {
@@ -169,19 +158,15 @@ mod tests {
             answer(&[], vec![]),
         ];
         insta::assert_snapshot!(render_csv_answers(&answers), @r#"
-        # ?- q.
         Who,Quote,N,When
         asif,"if talks fail, ""open war""",-3,2025-10-12
         mujahid,"",58
 
-        # ?- q.
         X
 
-        # ?- q.
         answer
         yes
 
-        # ?- q.
         answer
         no
         "#);

@@ -35,7 +35,7 @@ const SIGNATURE_WIDTH: usize = 56;
 /// let program = analyze(&[&ast]).program;
 /// let all: Vec<_> = (0..program.predicates.len() as u32).map(wirelog::analysis::ir::PredId).collect();
 /// let text = render_schema(&program, &all, &SchemaOptions::default());
-/// assert_eq!(text, "  p(X: int)                                                base, 1 fact\n  q/1 (undocumented)                                       derived, 1 rule\n");
+/// assert_eq!(text, "  p(X: int)                                               base, 1 fact\n  q/1 (undocumented)                                      derived, 1 rule\n");
 /// ```
 pub fn render_schema(
     program: &Program,

@@ -214,6 +214,19 @@ impl Explainer<'_> {
         if close_facts.is_empty() {
             close_facts = self.closely_spelt(predicate, &pattern);
         }
+        if close_facts.is_empty() && pattern.iter().filter(|wanted| wanted.is_some()).count() == 1 {
+            // One constant (`closed(chaman, D)`): every fact of the predicate
+            // differs from the pattern in that constant alone, so each is a
+            // closest candidate; the first few show what the column holds.
+            close_facts = self
+                .scratch
+                .database()
+                .relation(predicate)
+                .iter()
+                .take(MAX_EVIDENCE)
+                .map(|tuple| self.tuple_text(predicate, &tuple))
+                .collect();
+        }
         let rules = self
             .rules_by_head
             .get(&predicate)

@@ -628,6 +628,25 @@ mod tests {
     }
 
     #[test]
+    fn the_vocabulary_of_a_session_holds_its_symbols_for_completion() {
+        let mut session = Session::default();
+        session
+            .load_text("held(istanbul_talks_nov, 2025-11-07). held(doha_talks, \"Doha\"). n(3).")
+            .expect("loads");
+        let vocabulary = Vocabulary::of(&session);
+        // Symbols, once each and sorted; strings, dates and numbers are not
+        // words to complete.
+        assert_eq!(vocabulary.constants, ["doha_talks", "istanbul_talks_nov"]);
+        assert_eq!(
+            vocabulary.complete("", "?- held(ist", 11),
+            Completion::Words {
+                start: 8,
+                words: vec!["istanbul_talks_nov".to_string()],
+            }
+        );
+    }
+
+    #[test]
     fn hints_show_remaining_arguments_and_command_usage() {
         let cases: &[(&str, Option<&str>)] = &[
             ("?- mediates(", Some("Mediator: symbol, Talks: symbol)")),

@@ -6,7 +6,11 @@ use super::command::{COMMANDS, CommandError, resolve_command};
 pub fn help(topic: Option<&str>) -> Result<String, CommandError> {
     if let Some(topic) = topic {
         let info = resolve_command(topic)?;
-        let mut text = format!(":{} {}\n    {}\n", info.name, info.usage, info.summary);
+        let head = format!(":{} {}", info.name, info.usage);
+        let mut text = format!("{}\n    {}\n", head.trim_end(), info.summary);
+        if let Some(forced) = forced_form(info.name) {
+            text.push_str(&format!("    {forced}\n"));
+        }
         if let Some(example) = command_example(info.name) {
             text.push_str(&format!("    example: {example}\n"));
         }
@@ -39,10 +43,11 @@ Examples on the news knowledge base:
 ";
 
 const HELP_KEYS: &str = "
-Keys: Tab completes predicates, variables and commands (file names after
-:load and :save); Up and Down recall earlier inputs, kept across sessions;
-Ctrl-C abandons the input being typed or stops a running evaluation (the
-session stays as it was); Ctrl-D leaves.
+Keys: Tab completes predicates, constants, variables and commands (file
+names after :load and :save); Up and Down recall earlier inputs, kept across
+sessions; Ctrl-C abandons the input being typed or stops a running evaluation
+(the session stays as it was); Ctrl-D leaves (first it warns, once, about an
+unfinished clause or changes not saved).
 ";
 
 fn command_example(name: &str) -> Option<&'static str> {
@@ -55,7 +60,23 @@ fn command_example(name: &str) -> Option<&'static str> {
         "why" => ":why failed_mediated_talks(istanbul_talks)",
         "whynot" => ":whynot mediates(egypt, istanbul_talks)",
         "save" => ":save my_rules.dl",
+        "reload" => ":reload",
+        "retract" => ":retract mediates(turkey, istanbul_talks).",
+        "undo" => ":undo",
         "format" => ":format csv",
+        _ => return None,
+    })
+}
+
+/// What the `!` form of a command does, for `:help COMMAND`.
+fn forced_form(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "undo" => {
+            "never takes back what was loaded at start-up; `:undo!` does (`:load <news>` or `#include <news>.` brings the news back)"
+        }
+        "save" => {
+            "replaces only a file `:save` wrote; `:save! FILE` (or `:save FILE --force`) replaces another"
+        }
         _ => return None,
     })
 }

@@ -17,7 +17,8 @@ use super::reply::{Event, Reply, Text, TextView};
 use super::{explain, inputs, inspect, save};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::present::{Format, plural, table::format_elapsed};
-use crate::session::Session;
+use crate::session::{Session, UnitOrigin};
+use crate::span::{SourceId, Span};
 use crate::syntax::ast::{Item, Literal};
 use crate::value::Answer;
 use std::time::{Duration, Instant};
@@ -30,8 +31,9 @@ pub struct Shell {
     pub view: TextView,
     last_answers: Vec<Answer>,
     last_elapsed: Option<Duration>,
-    /// The session's generation when it was last saved (or started).
-    saved_generation: Option<u64>,
+    /// The session's own work (see [`own_work`]) when it was last saved
+    /// (or started).
+    saved_work: Vec<(SourceId, Vec<Span>)>,
     /// True once the end of input was met with unsaved work and warned about.
     end_warned: bool,
 }
@@ -46,13 +48,15 @@ impl Shell {
     /// loaded at start-up is on disk already. Call once the start-up files
     /// are loaded.
     pub fn mark_saved(&mut self, session: &Session) {
-        self.saved_generation = Some(session.generation());
+        self.saved_work = own_work(session);
     }
 
-    /// True when the session's clauses changed (typed, retracted, reloaded,
-    /// undone) since it was started or last saved.
+    /// True when the session holds work of its own (typed clauses or
+    /// includes, retracted clauses) that differs from when it was started
+    /// or last saved. Loading or reloading files is not such work: the
+    /// files are on disk already, and leaving loses nothing of them.
     pub fn has_unsaved_work(&self, session: &Session) -> bool {
-        self.saved_generation.unwrap_or(0) != session.generation()
+        self.saved_work != own_work(session)
     }
 
     /// The end of the input (Ctrl-D at the prompt): leave, unless that would
@@ -139,7 +143,12 @@ impl Shell {
                             plural(accepted.n_clauses, "clause", "clauses")
                         )));
                     }
-                    let hint = self.why_not_hint(&accepted.answers);
+                    // An undefined predicate (W001) or a constant of the wrong
+                    // type (W007) already says why nothing matches.
+                    let explained = reply_warns_never_matches(&reply);
+                    let hint = (!explained)
+                        .then(|| self.why_not_hint(&accepted.answers))
+                        .flatten();
                     reply.push(Event::Answers {
                         answers: accepted.answers,
                         elapsed: Some(elapsed),
@@ -262,6 +271,36 @@ fn looks_like_question(text: &str) -> bool {
         && !trimmed.contains(":-")
         && trimmed.matches('.').count() == 1
         && !variables(trimmed).is_empty()
+}
+
+/// True when the reply warns that an atom never matches: a predicate not
+/// defined (W001) or a constant of the wrong type (W007).
+fn reply_warns_never_matches(reply: &Reply) -> bool {
+    reply.events.iter().any(|event| match event {
+        Event::Diagnostics(diagnostics) => diagnostics
+            .iter()
+            .any(|diagnostic| matches!(diagnostic.code, Code::W001 | Code::W007)),
+        _ => false,
+    })
+}
+
+/// What leaving would lose: each typed input that added clauses or
+/// includes, and every unit with clauses retracted (which ones).
+fn own_work(session: &Session) -> Vec<(SourceId, Vec<Span>)> {
+    session
+        .units()
+        .iter()
+        .filter(|unit| {
+            !unit.retracted.is_empty()
+                || (unit.origin == UnitOrigin::Input
+                    && unit
+                        .program
+                        .items
+                        .iter()
+                        .any(|item| matches!(item, Item::Clause(_) | Item::Include(_))))
+        })
+        .map(|unit| (unit.source, unit.retracted.clone()))
+        .collect()
 }
 
 #[cfg(test)]
