@@ -1,5 +1,6 @@
-//! Embeds the news knowledge base (`rules/`) and the articles (`seeds/`) in the binary,
-//! so `#include <news>.` and `wirelog check` work from any folder.
+//! Embeds the news knowledge base (`rules/`), the articles (`seeds/`) and the
+//! lessons (`examples/`) in the binary, so `#include <news>.`, `wirelog check`
+//! and the course's exercises work from any folder.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,10 +8,11 @@ use std::path::Path;
 fn main() {
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     // One file per constant, so each module includes only what it owns:
-    // `session::load` the rules, `articles` the seeds.
+    // `session::load` the rules, `articles` the seeds, `course` the lessons.
     for (folder, constant, file) in [
         ("rules", "BUNDLED_RULES", "bundled_rules.rs"),
         ("seeds", "BUNDLED_SEEDS", "bundled_articles.rs"),
+        ("examples", "BUNDLED_LESSONS", "bundled_lessons.rs"),
     ] {
         let mut code = String::new();
         println!("cargo:rerun-if-changed={folder}");

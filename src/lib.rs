@@ -19,7 +19,8 @@
 //! [`value`] (values, dates, answers), [`diagnostic`] (diagnostics and their
 //! codes), [`articles`] (the articles citations quote). Above them:
 //! [`session::Session`] runs the stages end to end (a rejected input leaves
-//! it unchanged), [`repl`] is the REPL without a terminal, which the
+//! it unchanged), [`course`] holds the lessons and checks a student's answers
+//! to their exercises, [`repl`] is the REPL without a terminal, which the
 //! `wirelog` binary drives, and [`web`] serves the same shell to a browser
 //! page (`wirelog serve`). ARCHITECTURE.md has the layers and their rules.
 //!
@@ -49,9 +50,12 @@
 
 pub mod analysis;
 pub mod articles;
+pub mod course;
+pub mod datafile;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod eval;
+pub mod limits;
 pub mod plan;
 pub mod present;
 pub mod provenance;
@@ -59,6 +63,7 @@ pub mod repl;
 pub mod session;
 pub mod span;
 pub mod syntax;
+pub mod table;
 pub mod text;
 pub mod value;
 pub mod web;

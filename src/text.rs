@@ -1,5 +1,6 @@
-//! Small text helpers every layer shares: "did you mean" suggestions and
-//! whitespace collapsing.
+//! Small text helpers every layer shares: "did you mean" suggestions,
+//! whitespace collapsing, and compiling regular expressions (so that the
+//! analysis and the evaluator accept exactly the same patterns).
 //!
 //! Owns the notion of "close": an edit distance of at most two, or the same
 //! name once case and underscores are ignored. Every suggestion the crate
@@ -71,6 +72,26 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
     }
     best.map(|(_, candidate)| candidate)
+}
+
+/// Compiles a regular expression (the `regex` crate's syntax, at most a
+/// megabyte compiled), or says on one line why it does not compile. The
+/// analysis checks constant patterns with it; the evaluator compiles the rest.
+pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|error| match error {
+            regex::Error::Syntax(text) => text
+                .lines()
+                .rev()
+                .find(|line| line.starts_with("error:"))
+                .map_or_else(
+                    || text.clone(),
+                    |line| line.trim_start_matches("error: ").to_string(),
+                ),
+            other => other.to_string(),
+        })
 }
 
 #[cfg(test)]

@@ -15,16 +15,20 @@
 use serde::{Serialize, Serializer};
 use std::fmt::{self, Display, Formatter, Write as _};
 
-/// A value: integer, date, symbol or string.
+/// A value: integer, decimal, date, datetime, symbol or string.
 ///
-/// The derived order (integers, then dates, symbols, strings; each by value)
-/// is the order answers are sorted in.
+/// The derived order (integers, then decimals, dates, datetimes, symbols,
+/// strings; each by value) is the order answers are sorted in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Value {
     /// `58`, `-3`
     Integer(i64),
+    /// `2.5`, `-0.125`: exact, six decimal places at most.
+    Decimal(Decimal),
     /// `2025-10-29`, validated by the parser.
     Date(Date),
+    /// `2025-10-29T14:30:00+03:00`, validated by the parser.
+    Datetime(Datetime),
     /// `qatar`
     Symbol(String),
     /// `"Khawaja Asif"`, unescaped.
@@ -43,7 +47,9 @@ impl Value {
     pub fn text(&self) -> String {
         match self {
             Value::Integer(integer) => integer.to_string(),
+            Value::Decimal(decimal) => decimal.to_string(),
             Value::Date(date) => date.to_string(),
+            Value::Datetime(datetime) => datetime.to_string(),
             Value::Symbol(text) | Value::String(text) => text.clone(),
         }
     }
@@ -69,7 +75,9 @@ impl Display for Value {
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Value::Integer(value) => write!(formatter, "{value}"),
+            Value::Decimal(decimal) => write!(formatter, "{decimal}"),
             Value::Date(date) => write!(formatter, "{date}"),
+            Value::Datetime(datetime) => write!(formatter, "{datetime}"),
             Value::Symbol(name) => formatter.write_str(name),
             Value::String(value) => write_quoted(formatter, value),
         }
@@ -80,10 +88,31 @@ impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Integer(integer) => serializer.serialize_i64(*integer),
+            // A JSON number keeps a decimal a number; its text is exact.
+            Value::Decimal(decimal) => match decimal.to_string().parse::<serde_json::Number>() {
+                Ok(number) => number.serialize(serializer),
+                Err(_) => serializer.collect_str(decimal),
+            },
             Value::Date(date) => serializer.collect_str(date),
+            Value::Datetime(datetime) => serializer.collect_str(datetime),
             Value::Symbol(text) | Value::String(text) => serializer.serialize_str(text),
         }
     }
+}
+
+/// True when `text` can be a symbol: `[a-z][A-Za-z0-9_]*`, as the parser reads one.
+///
+/// ```
+/// use wirelog::value::is_symbol_name;
+/// assert!(is_symbol_name("istanbul_talks2"));
+/// assert!(!is_symbol_name("Qatar") && !is_symbol_name("") && !is_symbol_name("a-b"));
+/// ```
+pub fn is_symbol_name(text: &str) -> bool {
+    let mut characters = text.chars();
+    characters
+        .next()
+        .is_some_and(|first| first.is_ascii_lowercase())
+        && characters.all(|character| character.is_ascii_alphanumeric() || character == '_')
 }
 
 /// Writes `value` as a Datalog string literal, re-applying the escapes.
@@ -119,6 +148,32 @@ impl Date {
             return None;
         }
         Some(Date { year, month, day })
+    }
+
+    /// `YYYY-MM-DD` (four, two and two digits) if it is a day of the calendar.
+    ///
+    /// ```
+    /// use wirelog::value::Date;
+    /// assert_eq!(Date::parse_iso("2025-10-29"), Date::new(2025, 10, 29));
+    /// assert_eq!(Date::parse_iso("2025-02-30"), None);
+    /// assert_eq!(Date::parse_iso("2025-1-29"), None);
+    /// ```
+    pub fn parse_iso(text: &str) -> Option<Date> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            bytes[range].iter().try_fold(0u32, |value, byte| {
+                byte.is_ascii_digit()
+                    .then(|| value * 10 + u32::from(byte - b'0'))
+            })
+        };
+        let year = i32::try_from(number(0..4)?).ok()?;
+        if year == 0 {
+            return None;
+        }
+        Date::new(year, number(5..7)?, number(8..10)?)
     }
 
     /// Days since 1970-01-01 (negative before).
@@ -194,6 +249,267 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+/// Decimal places a [`Decimal`] keeps.
+pub const DECIMAL_PLACES: u32 = 6;
+const DECIMAL_SCALE: i64 = 1_000_000;
+
+/// An exact decimal number with at most six decimal places, held as an
+/// integer count of millionths (so `0.1 + 0.2 = 0.3` exactly). Results with
+/// more places (a division, an average, a product) are rounded half away
+/// from zero to six places.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+pub struct Decimal(i64);
+
+impl Decimal {
+    /// The decimal of `millionths / 10^6`.
+    pub const fn from_millionths(millionths: i64) -> Decimal {
+        Decimal(millionths)
+    }
+
+    /// Its value in millionths.
+    pub const fn millionths(self) -> i64 {
+        self.0
+    }
+
+    /// An integer as a decimal, if it fits.
+    pub fn from_integer(integer: i64) -> Option<Decimal> {
+        integer.checked_mul(DECIMAL_SCALE).map(Decimal)
+    }
+
+    /// `numerator / denominator` rounded half away from zero to six places;
+    /// `None` on overflow or a zero denominator.
+    pub fn from_ratio(numerator: i128, denominator: i128) -> Option<Decimal> {
+        if denominator == 0 {
+            return None;
+        }
+        let scaled = numerator.checked_mul(i128::from(DECIMAL_SCALE))?;
+        let quotient = divide_rounding(scaled, denominator);
+        i64::try_from(quotient).ok().map(Decimal)
+    }
+
+    /// Parses `-12.345`: digits, a point, one to six digits.
+    pub fn parse(text: &str) -> Result<Decimal, String> {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = digits
+            .split_once('.')
+            .ok_or_else(|| format!("`{text}` has no decimal point"))?;
+        let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(whole) || !all_digits(fraction) {
+            return Err(format!("`{text}` is not a decimal number"));
+        }
+        if fraction.len() > DECIMAL_PLACES as usize {
+            return Err(format!(
+                "`{text}` has more than {DECIMAL_PLACES} decimal places"
+            ));
+        }
+        let out_of_range = || format!("`{text}` is outside the decimal range (about ±9.2 × 10^12)");
+        let whole: i64 = whole.parse().map_err(|_| out_of_range())?;
+        let padded = format!("{fraction:0<6}");
+        let fraction: i64 = padded.parse().map_err(|_| out_of_range())?;
+        let magnitude = whole
+            .checked_mul(DECIMAL_SCALE)
+            .and_then(|units| units.checked_add(fraction))
+            .ok_or_else(out_of_range)?;
+        Ok(Decimal(if negative { -magnitude } else { magnitude }))
+    }
+
+    /// Rounded half away from zero to an integer.
+    pub fn round(self) -> i64 {
+        divide_rounding(i128::from(self.0), i128::from(DECIMAL_SCALE)) as i64
+    }
+
+    /// The exact ordering against an integer.
+    pub fn cmp_integer(self, integer: i64) -> std::cmp::Ordering {
+        i128::from(self.0).cmp(&(i128::from(integer) * i128::from(DECIMAL_SCALE)))
+    }
+}
+
+/// `numerator / denominator` rounded half away from zero.
+fn divide_rounding(numerator: i128, denominator: i128) -> i128 {
+    let quotient = numerator / denominator;
+    let remainder = numerator % denominator;
+    if remainder.abs() * 2 >= denominator.abs() {
+        if (numerator < 0) == (denominator < 0) {
+            quotient + 1
+        } else {
+            quotient - 1
+        }
+    } else {
+        quotient
+    }
+}
+
+impl Display for Decimal {
+    /// `2.5`, `-0.125`, `3.0`: the shortest exact form, with at least one
+    /// decimal place so that it reads back as a decimal.
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        let magnitude = self.0.unsigned_abs();
+        let scale = DECIMAL_SCALE as u64;
+        let fraction = format!("{:06}", magnitude % scale);
+        let fraction = fraction.trim_end_matches('0');
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(
+            formatter,
+            "{sign}{}.{}",
+            magnitude / scale,
+            if fraction.is_empty() { "0" } else { fraction }
+        )
+    }
+}
+
+/// A point in time to the second with the UTC offset it was written with:
+/// `2025-10-29T14:30:00+03:00`, `2025-10-29T11:30:00Z`.
+///
+/// Ordered by instant first, so two datetimes are ordered by when they
+/// happen; the same instant written in two zones is two values (`=` is
+/// false) that neither precedes the other.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+pub struct Datetime {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub seconds: i64,
+    /// The offset from UTC it was written with, in minutes (-23:59 to +23:59).
+    pub offset_minutes: i16,
+}
+
+impl Datetime {
+    /// The datetime at `date` `hour:minute:second` local time in `offset_minutes`.
+    pub fn new(
+        date: Date,
+        hour: u32,
+        minute: u32,
+        second: u32,
+        offset_minutes: i16,
+    ) -> Option<Datetime> {
+        if hour > 23 || minute > 59 || second > 59 || offset_minutes.unsigned_abs() >= 24 * 60 {
+            return None;
+        }
+        let local = date.to_days() * 86_400
+            + i64::from(hour) * 3600
+            + i64::from(minute) * 60
+            + i64::from(second);
+        Some(Datetime {
+            seconds: local - i64::from(offset_minutes) * 60,
+            offset_minutes,
+        })
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM)`.
+    pub fn parse(text: &str) -> Result<Datetime, String> {
+        let invalid =
+            || format!("`{text}` is not a datetime (write `2025-10-29T14:30:00+03:00` or `…Z`)");
+        let (date_part, rest) = text.split_once('T').ok_or_else(invalid)?;
+        let date = parse_iso_date(date_part).ok_or_else(invalid)?;
+        let zone_start = rest.find(['Z', '+', '-']).ok_or_else(|| {
+            format!("`{text}` has no zone: add `Z` (UTC) or an offset such as `+03:00`")
+        })?;
+        let (time, zone) = rest.split_at(zone_start);
+        let fields: Vec<&str> = time.split(':').collect();
+        let number = |field: &str| -> Option<u32> {
+            (field.len() == 2 && field.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| field.parse().ok())
+                .flatten()
+        };
+        let (hour, minute, second) = match fields.as_slice() {
+            [hour, minute] => (number(hour), number(minute), Some(0)),
+            [hour, minute, second] => (number(hour), number(minute), number(second)),
+            _ => (None, None, None),
+        };
+        let (Some(hour), Some(minute), Some(second)) = (hour, minute, second) else {
+            return Err(invalid());
+        };
+        let offset = if zone == "Z" {
+            0
+        } else {
+            let sign: i16 = if zone.starts_with('-') { -1 } else { 1 };
+            let digits = &zone[1..];
+            let (hours, minutes) = digits.split_once(':').ok_or_else(invalid)?;
+            let (Some(hours), Some(minutes)) = (number(hours), number(minutes)) else {
+                return Err(invalid());
+            };
+            if minutes > 59 {
+                return Err(invalid());
+            }
+            sign * (hours as i16 * 60 + minutes as i16)
+        };
+        Datetime::new(date, hour, minute, second, offset)
+            .ok_or_else(|| format!("`{text}` is not a time of day in a valid zone"))
+    }
+
+    /// The calendar date in the zone it was written with.
+    pub fn local_date(self) -> Date {
+        let local = self.seconds + i64::from(self.offset_minutes) * 60;
+        Date::from_days(local.div_euclid(86_400)).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
+    /// Seconds since the local midnight.
+    fn local_second_of_day(self) -> i64 {
+        (self.seconds + i64::from(self.offset_minutes) * 60).rem_euclid(86_400)
+    }
+
+    /// The local hour, 0 to 23.
+    pub fn hour(self) -> i64 {
+        self.local_second_of_day() / 3600
+    }
+
+    /// The local minute, 0 to 59.
+    pub fn minute(self) -> i64 {
+        self.local_second_of_day() / 60 % 60
+    }
+}
+
+impl Display for Datetime {
+    /// ISO 8601 in the zone it was written with: `2025-10-29T14:30:00+03:00`,
+    /// `Z` for UTC.
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        let second_of_day = self.local_second_of_day();
+        write!(
+            formatter,
+            "{}T{:02}:{:02}:{:02}",
+            self.local_date(),
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60
+        )?;
+        if self.offset_minutes == 0 {
+            return formatter.write_char('Z');
+        }
+        let sign = if self.offset_minutes < 0 { '-' } else { '+' };
+        let offset = self.offset_minutes.unsigned_abs();
+        write!(formatter, "{sign}{:02}:{:02}", offset / 60, offset % 60)
+    }
+}
+
+/// `YYYY-MM-DD` as a calendar date, four, two and two digits.
+pub fn parse_iso_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let field = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    Date::new(
+        i32::try_from(field(0..4)?).ok()?,
+        field(5..7)?,
+        field(8..10)?,
+    )
+}
+
 /// The answers to one query, rows sorted and distinct.
 ///
 /// Serialised as `{"query": …, "columns": […], "rows": [[…], …]}`, values in
@@ -206,6 +522,22 @@ pub struct Answer {
     pub columns: Vec<String>,
     /// One row per distinct binding; for a yes/no query one empty row means yes, none means no.
     pub rows: Vec<Vec<Value>>,
+}
+
+/// What a change of facts did to the answers of one query: a live
+/// model's update (the dataflow engine's REPL and `run --follow`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerChange {
+    /// The query's position among the loaded queries (file order).
+    pub index: usize,
+    /// The query as written, e.g. `?- path(X, Y).`
+    pub query: String,
+    /// Its shown variables; empty for a yes/no query.
+    pub columns: Vec<String>,
+    /// Rows that are answers now and were not before, sorted.
+    pub added: Vec<Vec<Value>>,
+    /// Rows that were answers and are not any more, sorted.
+    pub removed: Vec<Vec<Value>>,
 }
 
 /// `p(a, "b", 3)`, or `p` for a predicate without arguments: a ground atom in Datalog syntax.
@@ -305,6 +637,46 @@ mod tests {
             serde_json::to_string(&answer).ok().as_deref(),
             Some(r#"{"query":"?- p(X, Y).","columns":["X","Y"],"rows":[["qatar",3]]}"#)
         );
+    }
+
+    #[test]
+    fn decimals_are_exact_and_print_back() {
+        let parse = |text| Decimal::parse(text).unwrap();
+        assert_eq!(parse("2.5").to_string(), "2.5");
+        assert_eq!(parse("-0.125").to_string(), "-0.125");
+        assert_eq!(parse("3.000").to_string(), "3.0");
+        assert_eq!(
+            parse("0.1").millionths() + parse("0.2").millionths(),
+            parse("0.3").millionths()
+        );
+        assert!(Decimal::parse("1.1234567").is_err());
+        assert_eq!(Decimal::from_ratio(10, 3).unwrap().to_string(), "3.333333");
+        assert_eq!(Decimal::from_ratio(2, 3).unwrap().to_string(), "0.666667");
+        assert_eq!(Decimal::from_ratio(-2, 3).unwrap().to_string(), "-0.666667");
+        assert_eq!(parse("2.5").round(), 3);
+        assert_eq!(parse("-2.5").round(), -3);
+        assert_eq!(parse("2.4999").round(), 2);
+        assert_eq!(
+            Value::Decimal(parse("2.5")).to_json(),
+            serde_json::json!(2.5)
+        );
+    }
+
+    #[test]
+    fn datetimes_keep_their_zone_and_order_by_instant() {
+        let istanbul = Datetime::parse("2025-10-29T14:30:00+03:00").unwrap();
+        let utc = Datetime::parse("2025-10-29T11:30Z").unwrap();
+        assert_eq!(istanbul.seconds, utc.seconds);
+        assert_ne!(istanbul, utc);
+        assert_eq!(istanbul.to_string(), "2025-10-29T14:30:00+03:00");
+        assert_eq!(utc.to_string(), "2025-10-29T11:30:00Z");
+        assert_eq!(istanbul.local_date().to_string(), "2025-10-29");
+        assert_eq!(istanbul.hour(), 14);
+        let late = Datetime::parse("2025-10-29T23:30:00-05:00").unwrap();
+        assert_eq!(late.local_date().to_string(), "2025-10-29");
+        assert!(Datetime::parse("2025-10-29T24:00:00Z").is_err());
+        assert!(Datetime::parse("2025-10-29T10:00:00").is_err());
+        assert!(Datetime::parse("2025-02-30T10:00:00Z").is_err());
     }
 
     #[test]

@@ -303,11 +303,13 @@ fn runaway_recursion_stops_at_a_limit() {
     for limits in [
         Limits {
             max_tuples: 1_000,
-            max_rounds: 1_000_000,
+            max_rounds: Some(1_000_000),
+            ..Limits::default()
         },
         Limits {
             max_tuples: 50_000_000,
-            max_rounds: 200,
+            max_rounds: Some(200),
+            ..Limits::default()
         },
     ] {
         let expected = datafrog(&program, &plan, limits).unwrap_err();
@@ -368,7 +370,13 @@ fn integer_relations(snapshot: &Snapshot) -> Vec<Vec<Vec<i64>>> {
 }
 
 fn compare_random(seed: u64) -> Result<(), TestCaseError> {
-    let program = generate(seed);
+    let mut program = generate(seed);
+    // A violated constraint rejects the program before any engine runs
+    // (tests/differential.rs checks that); one that holds is a rule of a
+    // hidden predicate both engines compute.
+    if program.violates_constraints(&program.evaluate()) {
+        program.constraints.clear();
+    }
     let text = program.print();
     let expected: Vec<Vec<Vec<i64>>> = program
         .evaluate()
@@ -408,6 +416,7 @@ proptest! {
 /// equal the naive evaluation of the facts as they now are.
 fn compare_live(seed: u64, workers: usize, n_steps: usize) -> Result<usize, TestCaseError> {
     let mut program = generate(seed);
+    program.constraints.clear();
     let text = program.print();
     let (checked_program, plan) = checked(&text);
     let options = DataflowOptions {
@@ -643,7 +652,8 @@ fn live_runaway_stops_and_refuses_further_updates() {
         eval: EvalOptions {
             limits: Limits {
                 max_tuples: 1_000,
-                max_rounds: 1_000_000,
+                max_rounds: Some(1_000_000),
+                ..Limits::default()
             },
             record_rounds: false,
             ..EvalOptions::default()
@@ -793,7 +803,8 @@ fn a_runaway_in_one_process_stops_both() {
     // sees the round limit; the other process learns it from a halt record.
     let limits = Limits {
         max_tuples: 50_000_000,
-        max_rounds: 40,
+        max_rounds: Some(40),
+        ..Limits::default()
     };
     for outcome in on_two_processes(text, limits) {
         assert!(

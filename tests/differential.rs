@@ -13,7 +13,7 @@ mod generate;
 #[path = "oracle/naive.rs"]
 mod naive;
 
-use generate::{DOMAIN, Random, generate};
+use generate::{DOMAIN, Random, generate, generate_cited};
 use naive::{Literal, Program};
 use proptest::prelude::*;
 use wirelog::session::{Session, SessionOptions};
@@ -52,6 +52,17 @@ fn compare(seed: u64) -> Result<(), TestCaseError> {
     let program = generate(seed);
     let text = program.print();
     let expected = program.evaluate();
+    if program.violates_constraints(&expected) {
+        // The engine must reject the program, naming the violated constraint.
+        let outcome = engine_answers(&text);
+        prop_assert!(
+            matches!(&outcome, Err(diagnostics) if diagnostics.contains("E310")),
+            "a violated constraint accepted:\n{}\n{:?}",
+            text,
+            outcome
+        );
+        return Ok(());
+    }
     let answers = engine_answers(&text)
         .map_err(|error| TestCaseError::fail(format!("rejected:\n{text}\n{error}")))?;
     prop_assert_eq!(
@@ -114,7 +125,9 @@ fn engine_answers_in_steps(text: &str, cut: usize) -> Result<(Rows, usize), Stri
 }
 
 fn compare_incremental(seed: u64, cut: usize) -> Result<usize, TestCaseError> {
-    let program = generate(seed);
+    let mut program = generate(seed);
+    // A constraint may be violated half-way through the clauses; `compare` tests them.
+    program.constraints.clear();
     let text = program.print();
     let expected = program.evaluate();
     let (answers, n_incremental) = engine_answers_in_steps(&text, cut)
@@ -197,10 +210,13 @@ fn point_queries(seed: u64, program: &Program) -> (String, Vec<Vec<Vec<i64>>>) {
 /// Compares the answers to point queries under evaluation on demand; returns
 /// how many derived predicates the evaluation left partial (answered from demand).
 fn compare_on_demand(seed: u64) -> Result<usize, TestCaseError> {
-    let program = generate(seed);
+    let mut program = generate(seed);
+    program.constraints.clear();
     let (text, expected) = point_queries(seed, &program);
+    // As `wirelog run` does: on demand, the file's facts in fact tables.
     let mut session = Session::new(SessionOptions {
         demand: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
     let accepted = session
@@ -284,6 +300,8 @@ fn the_generator_produces_varied_programs() {
     // Guard against a generator that stopped exercising features: over many seeds
     // every kind of literal and non-empty answers must appear.
     let (mut negations, mut counts, mut comparisons, mut non_empty) = (0, 0, 0, 0);
+    let (mut distinct_counts, mut averages, mut functions) = (0, 0, 0);
+    let (mut violated, mut kept) = (0, 0);
     for seed in 0..300 {
         let program = generate(seed);
         for rule in &program.rules {
@@ -292,8 +310,18 @@ fn the_generator_produces_varied_programs() {
                     Literal::Negative(..) => negations += 1,
                     Literal::Count(..) => counts += 1,
                     Literal::Compare(..) => comparisons += 1,
-                    Literal::Positive(..) => {}
+                    Literal::CountDistinct(..) => distinct_counts += 1,
+                    Literal::RoundedAverage(..) => averages += 1,
+                    Literal::Function(..) => functions += 1,
+                    Literal::Positive(..) | Literal::Cited(..) => {}
                 }
+            }
+        }
+        if !program.constraints.is_empty() {
+            if program.violates_constraints(&program.evaluate()) {
+                violated += 1;
+            } else {
+                kept += 1;
             }
         }
         non_empty += program
@@ -304,6 +332,14 @@ fn the_generator_produces_varied_programs() {
             .count();
     }
     assert!(negations > 100 && counts > 30 && comparisons > 100 && non_empty > 200);
+    assert!(
+        distinct_counts > 20 && averages > 20 && functions > 50,
+        "{distinct_counts} distinct counts, {averages} averages, {functions} functions"
+    );
+    assert!(
+        violated > 5 && kept > 5,
+        "{violated} programs violate a constraint, {kept} keep theirs"
+    );
 }
 
 #[test]
@@ -350,4 +386,76 @@ fn joins_merged_with_sorted_runs_agree_with_nested_loops() {
         let answers = engine_answers(&text).expect("accepted");
         assert_eq!(answers, vec![triangles, open], "seed {seed}");
     }
+}
+
+/// Programs with cited facts, `@` literals and an imported relation: the
+/// articles and the CSV file are written to a temporary folder first.
+fn compare_cited(seed: u64) -> Result<(), TestCaseError> {
+    let program = generate_cited(seed);
+    let folder = tempfile::tempdir().map_err(|error| TestCaseError::fail(error.to_string()))?;
+    program
+        .write_data(folder.path())
+        .map_err(|error| TestCaseError::fail(error.to_string()))?;
+    let text = program.print_with(Some(&folder.path().display().to_string()));
+    let expected = program.evaluate();
+    let answers = engine_answers(&text)
+        .map_err(|error| TestCaseError::fail(format!("rejected:\n{text}\n{error}")))?;
+    prop_assert_eq!(
+        answers.len(),
+        expected.len(),
+        "one answer per predicate\n{}",
+        text
+    );
+    for (index, (answer, relation)) in answers.iter().zip(&expected).enumerate() {
+        let expected_rows: Vec<Vec<i64>> = relation.iter().cloned().collect();
+        prop_assert_eq!(
+            answer,
+            &expected_rows,
+            "predicate {} of\n{}",
+            program.predicates[index].0,
+            text
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn citations_as_data_and_imports_agree_with_the_naive_evaluator(seed in any::<u64>()) {
+        compare_cited(seed)?;
+    }
+}
+
+#[test]
+fn cited_programs_use_citations_and_imports() {
+    let programs: Vec<_> = (0..40).map(generate_cited).collect();
+    let texts: Vec<String> = programs
+        .iter()
+        .map(|program| program.print_with(Some("/data")))
+        .collect();
+    assert!(
+        texts.iter().any(|text| text.contains(" @ V2")),
+        "an article variable"
+    );
+    assert!(
+        texts.iter().any(|text| text.contains(" @ \"art")),
+        "a constant article"
+    );
+    assert!(
+        texts.iter().any(|text| text.contains("#import")),
+        "an imported relation"
+    );
+    assert!(programs.iter().any(|program| {
+        program
+            .evaluate()
+            .iter()
+            .skip(3)
+            .any(|relation| !relation.is_empty())
+            && program
+                .rules
+                .iter()
+                .any(|rule| matches!(rule.body.first(), Some(naive::Literal::Cited(..))))
+    }));
 }

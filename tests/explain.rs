@@ -48,9 +48,19 @@ impl Checker<'_> {
             node.fact
         );
         let program = self.session.program().expect("loaded");
-        let predicate = program
+        let named = program
             .predicate_id(&node.predicate)
             .unwrap_or_else(|| panic!("unknown predicate in {}", node.fact));
+        // A cited fact read by `@` (`p(args) @ A : Q`) is a tuple of p's
+        // citation relation: p's columns, then the article and the quote.
+        let predicate = if program.predicate(named).arity == node.values.len() {
+            named
+        } else {
+            (0..program.predicates.len() as u32)
+                .map(PredId)
+                .find(|id| program.predicate(*id).citations_of == Some(named))
+                .unwrap_or_else(|| panic!("no citation relation for {}", node.fact))
+        };
         let tuple = tuple_of(self.session, &node.values);
         assert!(
             self.session
@@ -69,7 +79,16 @@ impl Checker<'_> {
                     .facts
                     .iter()
                     .filter(|fact| fact.predicate == predicate && fact.values == node.values)
-                    .count();
+                    .count()
+                    // Facts kept in fact tables (the generated article
+                    // metadata, imports), one stated row each.
+                    + program
+                        .fact_rows
+                        .iter()
+                        .filter(|rows| rows.predicate == predicate)
+                        .flat_map(|rows| rows.rows.clone().map(|row| rows.table.row(row)))
+                        .filter(|values| *values == node.values)
+                        .count();
                 assert!(stated > 0, "{} is not a base fact", node.fact);
                 assert_eq!(stated, stated_at.len(), "every clause of {}", node.fact);
                 let in_news = stated_at
@@ -146,8 +165,14 @@ impl Checker<'_> {
             step.rule
         );
         for ((predicate, args), child) in positive.iter().zip(&step.children) {
+            // An `@` atom reads the citations of a base predicate: its
+            // child is the cited base fact, shown with its citations.
+            let shown = program
+                .predicate(**predicate)
+                .citations_of
+                .map_or(**predicate, |base| base);
             assert_eq!(
-                program.predicate(**predicate).name,
+                program.predicate(shown).name,
                 child.predicate,
                 "{}",
                 step.rule

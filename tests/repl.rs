@@ -709,3 +709,33 @@ fn a_piped_script_ending_inside_a_clause_exits_1() {
     );
     assert_eq!(output.status.code(), Some(1), "{stderr}");
 }
+
+#[test]
+fn a_runaway_query_stops_at_the_tuple_limit_and_the_session_stays() {
+    // Issue 16, item 1: typed into the REPL, a 28-atom query over two facts
+    // once grew to gigabytes and killed the session.
+    let folder = Folder::new("wide-query");
+    let mut repl = Repl::start(&folder, &["repl", "--max-tuples", "1000"]);
+    repl.ask("q(1). q(2).", "added 2 clauses");
+    let atoms: Vec<String> = (0..28).map(|index| format!("q(A{index})")).collect();
+    repl.line(&format!("?- {}.", atoms.join(", ")));
+    repl.expect("error[E302]");
+    repl.expect(PROMPT);
+    repl.ask("?- q(X).", "2 rows");
+    repl.leave_unsaved();
+}
+
+#[test]
+fn a_typed_byte_that_is_not_utf8_is_reported_and_the_session_goes_on() {
+    // Issue 16, item 3: one such byte ended the REPL with everything typed.
+    let folder = Folder::new("bad-byte");
+    let mut repl = Repl::start(&folder, &["repl"]);
+    repl.ask("kept(1).", "added 1 clause");
+    repl.session
+        .send(b"bad(\"caf\xe9\").\r")
+        .expect("type into the pty");
+    repl.expect("not UTF-8");
+    repl.expect(PROMPT);
+    repl.ask("?- kept(X).", "1 row");
+    repl.leave_unsaved();
+}

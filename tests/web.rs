@@ -245,7 +245,8 @@ async fn a_runaway_program_stops_at_the_tuple_limit() {
     let app = router(ServeOptions {
         limits: Limits {
             max_tuples: 10_000,
-            max_rounds: 1_000_000,
+            max_rounds: Some(1_000_000),
+            ..Limits::default()
         },
         ..ServeOptions::default()
     })
@@ -263,7 +264,8 @@ async fn a_runaway_program_stops_at_the_time_limit_while_others_are_served() {
     let app = router(ServeOptions {
         limits: Limits {
             max_tuples: usize::MAX,
-            max_rounds: usize::MAX,
+            max_rounds: Some(usize::MAX),
+            ..Limits::default()
         },
         max_time: Duration::from_secs(2),
         ..ServeOptions::default()

@@ -3,25 +3,48 @@
 //!
 //! Owns the checks and their errors (`E401` to `E404`); which article a
 //! citation names and whether a quote is in it are `articles`' rules, so
-//! explanations resolve citations the same way. Reads the articles it is
-//! given and never touches the file system.
+//! explanations resolve citations the same way. Runs inside every analysis
+//! the session makes (every load, not only `wirelog check`). Reads the
+//! articles it is given and never touches the file system.
 
 use super::error::CheckError;
 use super::ir::Program;
 use crate::articles::{Articles, Resolution};
 use crate::diagnostic::Diagnostic;
+use crate::span::SourceId;
 use crate::syntax::ast::Citation;
 
 /// Checks every citation of every fact of `program` against `articles`;
 /// returns one diagnostic per bad citation.
 pub fn check_citations(program: &Program, articles: &Articles) -> Vec<Diagnostic> {
-    program
-        .facts
-        .iter()
-        .flat_map(|fact| &fact.citations)
-        .filter_map(|citation| check_citation(citation, articles))
-        .map(|error| error.to_diagnostic())
-        .collect()
+    let mut errors = Vec::new();
+    verify_citations(program, articles, None, &mut errors);
+    errors.iter().map(CheckError::to_diagnostic).collect()
+}
+
+/// Adds an error for each bad citation of the facts written in `sources`
+/// (of every fact when `None`). The rows of the hidden citation relations
+/// repeat their facts' citations and are not checked twice.
+pub(crate) fn verify_citations(
+    program: &Program,
+    articles: &Articles,
+    sources: Option<&[SourceId]>,
+    errors: &mut Vec<CheckError>,
+) {
+    for fact in &program.facts {
+        let is_citation_row = program
+            .predicates
+            .get(fact.predicate.0 as usize)
+            .is_some_and(|predicate| predicate.citations_of.is_some());
+        if is_citation_row || sources.is_some_and(|sources| !sources.contains(&fact.span.source)) {
+            continue;
+        }
+        errors.extend(
+            fact.citations
+                .iter()
+                .filter_map(|citation| check_citation(citation, articles)),
+        );
+    }
 }
 
 fn check_citation(citation: &Citation, articles: &Articles) -> Option<CheckError> {
@@ -51,7 +74,7 @@ fn check_citation(citation: &Citation, articles: &Articles) -> Option<CheckError
         return None;
     }
     Some(CheckError::QuoteNotFound {
-        article: article.file_name.to_string(),
+        article: article.id.clone(),
         closest: article.closest_passage(&citation.quote.value),
         span: citation.quote.span,
     })
@@ -142,7 +165,7 @@ mod tests {
         let unknown = check("009", "x");
         assert_eq!(
             unknown[0].1,
-            vec!["known articles: `002`, `003_99204a15a5779997.txt`, `003_ffff.txt`"]
+            vec!["known articles: `002`, `003_99204a15a5779997`, `003_ffff`"]
         );
         let missing = check("002", "negotiations mediated by Qatar and Turkey");
         assert_eq!(

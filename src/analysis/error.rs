@@ -153,6 +153,46 @@ pub enum CheckError {
         /// The call.
         span: Span,
     },
+    /// `E230`: a constant regular expression that does not compile.
+    #[error("invalid regular expression `{pattern}`: {message}")]
+    PatternInvalid {
+        /// The pattern.
+        pattern: String,
+        /// Why it does not compile.
+        message: String,
+        /// The literal holding it.
+        span: Span,
+    },
+    /// `E231`: a partial function in a head or an aggregate's value.
+    #[error("`{name}` can have no value, so it cannot be used in {place}")]
+    FunctionPartialMisplaced {
+        /// The function.
+        name: String,
+        /// "a rule head" or "an aggregate value".
+        place: &'static str,
+        /// The clause or aggregate.
+        span: Span,
+    },
+    /// `E232`: a rule head argument whose type contradicts the signature.
+    #[error(
+        "rule for `{predicate}` can put {found} into argument {position} (`{argument}`), declared `{declared}`"
+    )]
+    RuleTypeMismatch {
+        /// The predicate.
+        predicate: String,
+        /// 1-based argument position.
+        position: usize,
+        /// The argument's documented name.
+        argument: String,
+        /// The declared type.
+        declared: String,
+        /// What the rule can produce, e.g. "an int".
+        found: String,
+        /// The head argument.
+        span: Span,
+        /// The `%%` block.
+        doc: Span,
+    },
     /// `E215`: `sum`, `min` or `max` without the aggregated value.
     #[error("aggregate `{function}` needs a value to aggregate")]
     AggregateValueMissing {
@@ -200,6 +240,26 @@ pub enum CheckError {
         span: Span,
         /// The clause's head.
         head: Span,
+    },
+    /// `E221`: `@` on a predicate that rules derive.
+    #[error("`@` reads the citations of base facts, but `{predicate}` is derived by rules")]
+    CitationOfDerived {
+        /// The predicate.
+        predicate: String,
+        /// The `@` pattern.
+        span: Span,
+        /// The head of a rule deriving it.
+        rule: Span,
+    },
+    /// `E222`: `#export` of a predicate that no clause mentions.
+    #[error("`#export` names `{name}`, which no clause mentions")]
+    ExportUnknown {
+        /// The predicate as written.
+        name: String,
+        /// A close known name.
+        suggestion: Option<String>,
+        /// The name in the directive.
+        span: Span,
     },
     /// `E401`: a citation naming no known article.
     #[error("unknown article `{article}`")]
@@ -354,12 +414,17 @@ impl CheckError {
             CheckError::FunctionArityMismatch { .. } => Code::E212,
             CheckError::FunctionNotFilter { .. } => Code::E213,
             CheckError::FunctionNotValue { .. } => Code::E214,
+            CheckError::PatternInvalid { .. } => Code::E230,
+            CheckError::FunctionPartialMisplaced { .. } => Code::E231,
+            CheckError::RuleTypeMismatch { .. } => Code::E232,
             CheckError::AggregateValueMissing { .. } => Code::E215,
             CheckError::AggregateValueUnexpected { .. } => Code::E216,
             CheckError::AggregateNested { .. } => Code::E217,
             CheckError::AggregateResultBound { .. } => Code::E218,
             CheckError::DocSignatureInvalid { .. } => Code::E219,
             CheckError::DocSignatureMismatch { .. } => Code::E220,
+            CheckError::CitationOfDerived { .. } => Code::E221,
+            CheckError::ExportUnknown { .. } => Code::E222,
             CheckError::ArticleUnknown { .. } => Code::E401,
             CheckError::ArticleAmbiguous { .. } => Code::E402,
             CheckError::QuoteNotFound { .. } => Code::E403,
@@ -396,12 +461,17 @@ impl CheckError {
             | CheckError::FunctionArityMismatch { span, .. }
             | CheckError::FunctionNotFilter { span, .. }
             | CheckError::FunctionNotValue { span, .. }
+            | CheckError::PatternInvalid { span, .. }
+            | CheckError::FunctionPartialMisplaced { span, .. }
+            | CheckError::RuleTypeMismatch { span, .. }
             | CheckError::AggregateValueMissing { span, .. }
             | CheckError::AggregateValueUnexpected { span }
             | CheckError::AggregateNested { span }
             | CheckError::AggregateResultBound { span, .. }
             | CheckError::DocSignatureInvalid { span, .. }
             | CheckError::DocSignatureMismatch { span, .. }
+            | CheckError::CitationOfDerived { span, .. }
+            | CheckError::ExportUnknown { span, .. }
             | CheckError::ArticleUnknown { span, .. }
             | CheckError::ArticleAmbiguous { span, .. }
             | CheckError::QuoteNotFound { span, .. }
@@ -533,11 +603,23 @@ impl CheckError {
             CheckError::FunctionNotValue { name, .. } => base.with_note(format!(
                 "write `{name}(...)` on its own as a body literal"
             )),
+            CheckError::PatternInvalid { .. } => base.with_note(
+                "patterns use the syntax of Rust's `regex` crate (no look-around or back-references); escape a backslash in a string as `\\\\`",
+            ),
+            CheckError::FunctionPartialMisplaced { name, .. } => base.with_note(format!(
+                "bind it in the body first: `V = {name}(...)`; a match without a value then simply does not count"
+            )),
+            CheckError::RuleTypeMismatch { doc, .. } => base
+                .with_secondary(*doc, "declared here")
+                .with_note("fix the rule, or the `%%` signature if the rule is right"),
             CheckError::AggregateValueMissing { function, .. } => {
                 base.with_note(format!("write it as `S = {function} K : {{ p(K) }}`"))
             }
+            CheckError::AggregateNested { .. } => base.with_note(
+                "compute the inner aggregate in a rule of its own and read its result: `inner(X, M) :- q(X), M = count : { r(X, _) }.`",
+            ),
             CheckError::AggregateValueUnexpected { .. } => {
-                base.with_note("`count` counts the distinct matches of its body: `N = count : { p(X) }`")
+                base.with_note("`count` counts the distinct matches of its body: `N = count : { p(X) }`, or the distinct values of terms: `N = count X : { p(X, _) }`")
             }
             CheckError::AggregateResultBound { name, .. } => base.with_note(format!(
                 "give the aggregate a fresh variable and compare it: `M = count : {{ ... }}, M = {name}`"
@@ -549,12 +631,28 @@ impl CheckError {
             CheckError::DocSignatureMismatch { head, .. } => {
                 base.with_secondary(*head, "the clause after it")
             }
+            CheckError::CitationOfDerived { rule, .. } => base
+                .with_label_message("citations of a derived predicate")
+                .with_secondary(*rule, "derived by this rule")
+                .with_note(
+                    "derived facts are explained, not cited: `:why` shows the cited facts \
+                     they rest on; put `@` on the base predicates the rules read",
+                ),
+            CheckError::ExportUnknown { suggestion, .. } => match suggestion {
+                Some(name) => base.with_label_message(format!("did you mean `{name}`?")),
+                None => base.with_note("export a predicate that a fact, a rule or an import defines"),
+            },
             CheckError::ArticleUnknown { known, .. } => {
-                let known: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
-                if known.is_empty() {
+                const SHOWN: usize = 12;
+                let mut listed: Vec<String> =
+                    known.iter().take(SHOWN).map(|name| format!("`{name}`")).collect();
+                if known.len() > SHOWN {
+                    listed.push(format!("and {} more (`:articles` lists them)", known.len() - SHOWN));
+                }
+                if listed.is_empty() {
                     base.with_note("no articles are loaded")
                 } else {
-                    base.with_note(format!("known articles: {}", known.join(", ")))
+                    base.with_note(format!("known articles: {}", listed.join(", ")))
                 }
             }
             CheckError::ArticleAmbiguous { matches, .. } => {
@@ -578,7 +676,6 @@ impl CheckError {
                 base.with_secondary(*first, "first documented here")
             }
             CheckError::FunctionArityMismatch { .. }
-            | CheckError::AggregateNested { .. }
             | CheckError::QuoteEmpty { .. }
             | CheckError::DocOrphan { .. } => base,
             CheckError::VariableSingleton { .. } => base.with_label_message("used only once"),

@@ -8,8 +8,11 @@
 
 use crate::span::Span;
 use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
+use crate::table::FactTable;
 use crate::value::Value;
 use serde::Serialize;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Index into `Program::predicates`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -34,12 +37,32 @@ pub struct Program {
     pub predicates: Vec<Predicate>,
     /// Ground clauses without a body, in source order (duplicates kept: each has its citations).
     pub facts: Vec<Fact>,
+    /// Facts kept in fact tables: runs of plain facts of a file, imported rows.
+    pub fact_rows: Vec<FactRows>,
     /// Clauses with a body, by `RuleId`.
     pub rules: Vec<Rule>,
     /// Evaluation order: each stratum only reads lower strata, and itself positively.
     pub strata: Vec<Stratum>,
     /// Queries in file order.
     pub queries: Vec<Query>,
+    /// Integrity constraints `:- body.`, each evaluated as a rule of a
+    /// hidden predicate whose tuples are its violations.
+    pub constraints: Vec<Constraint>,
+}
+
+/// `:- body.`: the rule deriving its violations and how to report them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Constraint {
+    /// The hidden predicate (named `:-N`) holding one tuple per violation.
+    pub predicate: PredId,
+    /// The rule deriving it; its head is the named variables of the body.
+    pub rule: RuleId,
+    /// The names of the hidden predicate's columns.
+    pub columns: Vec<String>,
+    /// The constraint as written, e.g. `:- talks(T), not outcome(T, _).`
+    pub text: String,
+    /// Where it is written.
+    pub span: Span,
 }
 
 impl Program {
@@ -53,14 +76,52 @@ impl Program {
         &self.rules[id.0 as usize]
     }
 
-    /// Looks a predicate up by name.
+    /// Looks a predicate up by name (never a hidden citation relation).
     pub fn predicate_id(&self, name: &str) -> Option<PredId> {
         self.predicates
             .iter()
-            .position(|predicate| predicate.name == name)
+            .position(|predicate| predicate.name == name && predicate.citations_of.is_none())
             .map(|index| PredId(index as u32))
     }
+
+    /// The predicates people name: every one but the hidden citation relations.
+    pub fn visible_predicates(&self) -> impl Iterator<Item = (PredId, &Predicate)> {
+        self.predicates
+            .iter()
+            .enumerate()
+            .filter(|(_, predicate)| predicate.citations_of.is_none())
+            .map(|(index, predicate)| (PredId(index as u32), predicate))
+    }
+
+    /// Number of base facts of `predicate`: clauses and table rows (repeats counted).
+    pub fn n_facts(&self, predicate: PredId) -> usize {
+        let clauses = self
+            .facts
+            .iter()
+            .filter(|fact| fact.predicate == predicate)
+            .count();
+        let rows: usize = self
+            .fact_rows
+            .iter()
+            .filter(|rows| rows.predicate == predicate)
+            .map(|rows| rows.rows.len())
+            .sum();
+        clauses + rows
+    }
+
+    /// Number of base facts of every predicate: clauses and table rows.
+    pub fn n_all_facts(&self) -> usize {
+        self.facts.len()
+            + self
+                .fact_rows
+                .iter()
+                .map(|rows| rows.rows.len())
+                .sum::<usize>()
+    }
 }
+
+/// The prefix of the hidden predicates of constraints: no user can write it.
+pub const CONSTRAINT_PREFIX: &str = ":-";
 
 /// A predicate: name, arity, documentation.
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +136,19 @@ pub struct Predicate {
     pub defined: bool,
     /// Where it first appears.
     pub first_use: Span,
+    /// For the hidden relation behind `p(...) @ A : Q`: the predicate `p`
+    /// whose citations it holds. Its columns are `p`'s, then the article id
+    /// and the quote, one row per citation of a base fact of `p`. Its name
+    /// (`p@`) cannot be written, and listings leave it out.
+    pub citations_of: Option<PredId>,
+}
+
+impl Predicate {
+    /// True for the hidden predicate of an integrity constraint, which no
+    /// listing shows and no user can name.
+    pub fn is_constraint(&self) -> bool {
+        self.name.starts_with(CONSTRAINT_PREFIX)
+    }
 }
 
 /// A parsed `%%` documentation block.
@@ -109,6 +183,19 @@ pub struct Fact {
     /// `@ "article": "quote"` annotations.
     pub citations: Vec<Citation>,
     /// The clause.
+    pub span: Span,
+}
+
+/// Rows of a fact table that are base facts of one predicate.
+#[derive(Clone, Debug, Serialize)]
+pub struct FactRows {
+    /// Their predicate.
+    pub predicate: PredId,
+    /// The table.
+    pub table: Arc<FactTable>,
+    /// Which rows.
+    pub rows: Range<usize>,
+    /// The first fact's head, or the imported predicate in its directive.
     pub span: Span,
 }
 
@@ -185,8 +272,26 @@ pub enum Function {
     Lower,
     /// `upper(S)`
     Upper,
-    /// `contains(S, Part)`: a filter when standing alone.
+    /// `contains(S, Part)`: a test.
     Contains,
+    /// `starts_with(S, Prefix)`: a test.
+    StartsWith,
+    /// `ends_with(S, Suffix)`: a test.
+    EndsWith,
+    /// `substr(S, Start, Length)`: characters from `Start` (0-based), clamped to the text.
+    Substr,
+    /// `replace(S, From, To)`: every occurrence of `From` replaced.
+    Replace,
+    /// `split(S, Separator, Index)`: the part at `Index` (0-based); no value past the last.
+    Split,
+    /// `match(Pattern, S)`: a test, the regular expression matches somewhere in `S`.
+    Match,
+    /// `capture(Pattern, S, Group)`: the text of a group of the first match; no value without one.
+    Capture,
+    /// `to_number(S)`: the integer or decimal a text spells; no value otherwise.
+    ToNumber,
+    /// `to_string(X)`: any value as a string of its plain text.
+    ToString,
     /// `year(D)`
     Year,
     /// `month(D)`
@@ -195,46 +300,120 @@ pub enum Function {
     Day,
     /// `weekday(D)`: the English day name as a symbol.
     Weekday,
+    /// `to_date(T)`: the calendar date of a datetime in its own zone.
+    ToDate,
+    /// `hour(T)`: the hour of a datetime in its own zone.
+    Hour,
+    /// `minute(T)`
+    Minute,
+    /// `hours_between(From, To)`: whole hours from one datetime to another.
+    HoursBetween,
+    /// `minutes_between(From, To)`: whole minutes from one datetime to another.
+    MinutesBetween,
+    /// `abs(X)`
+    Abs,
+    /// `pow(X, N)`: `X` to a power `N >= 0`.
+    Pow,
+    /// `min(A, B)`: the smaller of two numbers (or two values of one kind).
+    Min,
+    /// `max(A, B)`
+    Max,
+    /// `round(X)`: a decimal rounded half away from zero to an integer.
+    Round,
+    /// `not f(...)` of a test: written `not`, never called by name.
+    Not,
 }
 
 impl Function {
+    /// Every function a user can name, with its name.
+    pub const NAMED: &[(&str, Function)] = &[
+        ("len", Function::Len),
+        ("concat", Function::Concat),
+        ("lower", Function::Lower),
+        ("upper", Function::Upper),
+        ("contains", Function::Contains),
+        ("starts_with", Function::StartsWith),
+        ("ends_with", Function::EndsWith),
+        ("substr", Function::Substr),
+        ("replace", Function::Replace),
+        ("split", Function::Split),
+        ("match", Function::Match),
+        ("capture", Function::Capture),
+        ("to_number", Function::ToNumber),
+        ("to_string", Function::ToString),
+        ("year", Function::Year),
+        ("month", Function::Month),
+        ("day", Function::Day),
+        ("weekday", Function::Weekday),
+        ("to_date", Function::ToDate),
+        ("hour", Function::Hour),
+        ("minute", Function::Minute),
+        ("hours_between", Function::HoursBetween),
+        ("minutes_between", Function::MinutesBetween),
+        ("abs", Function::Abs),
+        ("pow", Function::Pow),
+        ("min", Function::Min),
+        ("max", Function::Max),
+        ("round", Function::Round),
+    ];
+
     /// Looks a function up by name.
     pub fn from_name(name: &str) -> Option<Function> {
-        Some(match name {
-            "len" => Function::Len,
-            "concat" => Function::Concat,
-            "lower" => Function::Lower,
-            "upper" => Function::Upper,
-            "contains" => Function::Contains,
-            "year" => Function::Year,
-            "month" => Function::Month,
-            "day" => Function::Day,
-            "weekday" => Function::Weekday,
-            _ => return None,
-        })
+        Function::NAMED
+            .iter()
+            .find(|(written, _)| *written == name)
+            .map(|(_, function)| *function)
     }
 
     /// Its name as written.
     pub fn name(self) -> &'static str {
-        match self {
-            Function::Len => "len",
-            Function::Concat => "concat",
-            Function::Lower => "lower",
-            Function::Upper => "upper",
-            Function::Contains => "contains",
-            Function::Year => "year",
-            Function::Month => "month",
-            Function::Day => "day",
-            Function::Weekday => "weekday",
+        if self == Function::Not {
+            return "not";
         }
+        Function::NAMED
+            .iter()
+            .find(|(_, function)| *function == self)
+            .map_or("?", |(name, _)| name)
     }
 
     /// Number of arguments it takes.
     pub fn arity(self) -> usize {
         match self {
-            Function::Concat | Function::Contains => 2,
+            Function::Concat
+            | Function::Contains
+            | Function::StartsWith
+            | Function::EndsWith
+            | Function::Match
+            | Function::HoursBetween
+            | Function::MinutesBetween
+            | Function::Pow
+            | Function::Min
+            | Function::Max => 2,
+            Function::Substr | Function::Replace | Function::Split | Function::Capture => 3,
             _ => 1,
         }
+    }
+
+    /// True for the tests (`contains`, `starts_with`, `ends_with`, `match`
+    /// and their negations): written alone as a condition, never as a value.
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            Function::Contains
+                | Function::StartsWith
+                | Function::EndsWith
+                | Function::Match
+                | Function::Not
+        )
+    }
+
+    /// True for the functions that have no value for some arguments
+    /// (`split`, `capture`, `to_number`): the body literal holding one fails.
+    pub fn is_partial(self) -> bool {
+        matches!(
+            self,
+            Function::Split | Function::Capture | Function::ToNumber
+        )
     }
 }
 
@@ -316,6 +495,10 @@ impl BodyLiteral {
                 value.collect_variables(out);
             }
             aggregate
+                .projection
+                .iter()
+                .for_each(|term| term.collect_variables(out));
+            aggregate
                 .body
                 .iter()
                 .for_each(|inner| inner.all_variables(out));
@@ -342,6 +525,9 @@ pub struct Aggregate {
     pub function: AggregateFunction,
     /// The aggregated expression (`None` for `count`).
     pub value: Option<Expr>,
+    /// `X, Y` of `count X, Y : { ... }`: count their distinct values
+    /// (empty: count the distinct matches of the body).
+    pub projection: Vec<Expr>,
     /// The literals inside the braces; anonymous variables in them are given
     /// fresh `VarId`s, so the aggregate ranges over distinct matches of the whole body.
     pub body: Vec<BodyLiteral>,
@@ -389,6 +575,7 @@ mod tests {
             let function = Function::from_name(name);
             assert_eq!(function.map(Function::name), Some(*name));
         }
+        assert_eq!(BUILTIN_FUNCTIONS.len(), Function::NAMED.len());
         assert_eq!(Function::from_name("nope"), None);
     }
 }

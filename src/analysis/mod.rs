@@ -2,19 +2,24 @@
 //!
 //! Owns every static check and the lowering from `ast` to `ir`. It runs all
 //! of them and collects every diagnostic rather than stopping at the first:
-//! arity and documentation (`resolve`), safety (`safety`), stratification
-//! (`stratify`), types (`types`), and the warnings (`warnings`). Citations
-//! are checked separately (`citations`), because only `wirelog check` reads
-//! the articles. Imports `syntax` and `diagnostic` only; evaluates nothing.
+//! arity and documentation (`resolve`), citations as data (`cited`), the
+//! citations against the articles (`citations`, when the articles are
+//! given), safety (`safety`), stratification (`stratify`), types (`types`),
+//! and the warnings (`warnings`). Imports `syntax`, `articles`, `table` and
+//! `diagnostic` only; reads no file and evaluates nothing.
 //!
-//! The pipeline inside `analyze`:
-//! 1. `resolve` interns predicates, attaches `%%` docs, lowers facts, rules and queries;
-//! 2. `safety` checks range restriction on the lowered rules and queries;
-//! 3. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
-//! 4. `types` infers column types and reports certain mismatches;
-//! 5. `warnings` reports undefined predicates, capitalised constants and singletons.
+//! The pipeline inside `analyze_with`:
+//! 1. `resolve` interns predicates, attaches `%%` docs, lowers facts, fact
+//!    tables, rules and queries (`p(X) @ A` to an atom over a hidden relation);
+//! 2. `cited` fills the hidden citation relations and checks `@` and `#export`;
+//! 3. `citations` verifies every citation against the articles;
+//! 4. `safety` checks range restriction on the lowered rules and queries;
+//! 5. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
+//! 6. `types` infers column types and reports certain mismatches;
+//! 7. `warnings` reports undefined predicates, capitalised constants and singletons.
 
 pub mod citations;
+mod cited;
 mod error;
 pub mod ir;
 mod resolve;
@@ -25,8 +30,12 @@ mod warnings;
 
 pub use error::CheckError;
 
+use crate::articles::Articles;
 use crate::diagnostic::Diagnostic;
+use crate::limits::{Halt, Watch};
+use crate::span::SourceId;
 use crate::syntax::ast;
+use std::sync::atomic::AtomicBool;
 
 /// The result of `analyze`: the checked program and everything found on the way.
 #[derive(Clone, Debug)]
@@ -44,27 +53,80 @@ impl Analysis {
     }
 }
 
+/// What analysis consults besides the programs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    /// The articles citations name. When given, every citation of a fact is
+    /// verified (`E401` to `E404`) and an article written in an `@` pattern
+    /// (`@ "004"`) is resolved to its id; without them, neither happens.
+    pub articles: Option<&'a Articles>,
+    /// Verify only the citations of facts written in these sources (those
+    /// verified before need not be again); `None` verifies every citation.
+    pub verify_sources: Option<&'a [SourceId]>,
+}
+
 /// Checks `programs`, given in load order (each include already expanded by
-/// the caller into its own program), and builds the checked program.
+/// the caller into its own program), and builds the checked program; no
+/// citation is verified (see [`analyze_with`]).
 ///
 /// Every check runs, whatever the others found; the diagnostics come sorted
 /// by source and position.
 pub fn analyze(programs: &[&ast::Program]) -> Analysis {
+    analyze_with(programs, &Context::default())
+}
+
+/// [`analyze`] with the articles citations are verified against.
+pub fn analyze_with(programs: &[&ast::Program], context: &Context<'_>) -> Analysis {
+    let never = AtomicBool::new(false);
+    let mut watch = Watch::new(&never, usize::MAX);
+    match analyze_watched(programs, context, &mut watch) {
+        Ok(analysis) => analysis,
+        // A watch on a flag nobody sets, with no memory limit, never stops.
+        Err(_) => Analysis {
+            program: ir::Program::default(),
+            diagnostics: Vec::new(),
+        },
+    }
+}
+
+/// [`analyze_with`], stopping early when `watch` says so (Ctrl-C, the memory
+/// limit). Every pass is linear in the size of the programs, and the watch
+/// is checked between passes, so a stop is noticed within one pass.
+pub fn analyze_watched(
+    programs: &[&ast::Program],
+    context: &Context<'_>,
+    watch: &mut Watch<'_>,
+) -> Result<Analysis, Halt> {
     let mut errors = Vec::new();
-    let resolved = resolve::resolve_programs(programs, &mut errors);
+    watch.check()?;
+    let mut resolved = resolve::resolve_programs(programs, context.articles, &mut errors);
+    cited::complete(&mut resolved, context.articles, &mut errors);
+    if let Some(articles) = context.articles {
+        citations::verify_citations(
+            &resolved.program,
+            articles,
+            context.verify_sources,
+            &mut errors,
+        );
+    }
+    watch.check()?;
     safety::check_safety(&resolved, &mut errors);
+    watch.check()?;
     let mut program = resolved.program;
     program.strata = stratify::stratify(&program, &mut errors);
+    watch.check()?;
     types::check_types(programs, &program, &mut errors);
+    watch.check()?;
     warnings::check_warnings(programs, &program, &mut errors);
+    watch.check()?;
     errors.sort_by_key(|error| {
         let span = error.span();
         (span.source, span.start, span.end)
     });
-    Analysis {
+    Ok(Analysis {
         program,
         diagnostics: errors.iter().map(CheckError::to_diagnostic).collect(),
-    }
+    })
 }
 
 /// Test helpers shared by the analysis modules' unit tests.

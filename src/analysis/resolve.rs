@@ -10,7 +10,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::CheckError;
-use super::ir::{self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, VarId};
+use super::ir::{
+    self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, RuleId, VarId,
+};
+use crate::articles::{Articles, Resolution};
 use crate::span::Span;
 use crate::syntax::ast::{self, AggregateFunction, CompareOp, Literal, Term};
 use crate::text;
@@ -24,6 +27,10 @@ pub(crate) struct Resolved {
     pub rule_sources: Vec<ClauseSource>,
     /// Per query, in order: where each variable occurs.
     pub query_sources: Vec<ClauseSource>,
+    /// Every `@` pattern: the predicate it reads the citations of, and where it is.
+    pub citation_uses: Vec<(PredId, Span)>,
+    /// Every `#export`, for the check that it names a predicate.
+    pub exports: Vec<ast::ExportDirective>,
 }
 
 /// Source positions of one rule or query that the `ir` does not keep.
@@ -52,20 +59,27 @@ impl ClauseSource {
     }
 }
 
-/// Interns every predicate, attaches documentation, and lowers every clause and query.
+/// Interns every predicate, attaches documentation, and lowers every
+/// clause, fact table and query; `articles`, when given, resolve the
+/// article constants of `@` patterns (`@ "004"`) to ids.
 pub(crate) fn resolve_programs(
     programs: &[&ast::Program],
+    articles: Option<&Articles>,
     errors: &mut Vec<CheckError>,
 ) -> Resolved {
     let mut resolver = Resolver {
         predicates: Vec::new(),
         by_name: HashMap::new(),
+        citation_relations: HashMap::new(),
         reported_arities: HashSet::new(),
+        articles,
         errors,
         resolved: Resolved {
             program: ir::Program::default(),
             rule_sources: Vec::new(),
             query_sources: Vec::new(),
+            citation_uses: Vec::new(),
+            exports: Vec::new(),
         },
     };
     for program in programs {
@@ -82,7 +96,13 @@ pub(crate) fn resolve_programs(
                 ast::Item::Clause(clause) => {
                     let predicate = resolver.intern(&clause.head);
                     if let Some(block) = pending_doc.take() {
-                        resolver.attach_doc(predicate, block, &clause.head);
+                        let head = &clause.head;
+                        resolver.attach_doc(
+                            predicate,
+                            block,
+                            (&head.predicate.name, head.args.len()),
+                            head.span,
+                        );
                     }
                     if clause.is_fact() {
                         resolver.lower_fact(predicate, clause);
@@ -98,11 +118,38 @@ pub(crate) fn resolve_programs(
                     }
                     resolver.lower_query(query);
                 }
-                ast::Item::Include(_) => {
+                ast::Item::Constraint(constraint) => {
                     if let Some(orphan) = pending_doc.take() {
                         resolver
                             .errors
                             .push(CheckError::DocOrphan { span: orphan.span });
+                    }
+                    resolver.lower_constraint(constraint);
+                }
+                ast::Item::Facts(run) => {
+                    let (name, arity) = (run.table.name(), run.table.arity());
+                    let predicate = resolver.intern_named(name, arity, run.span);
+                    if let Some(block) = pending_doc.take() {
+                        resolver.attach_doc(predicate, block, (name, arity), run.span);
+                    }
+                    resolver.predicates[predicate.0 as usize].defined = true;
+                    resolver.resolved.program.fact_rows.push(ir::FactRows {
+                        predicate,
+                        table: std::sync::Arc::clone(&run.table),
+                        rows: run.rows.clone(),
+                        span: run.span,
+                    });
+                }
+                // A `%%` block before `#import` documents the rows placed after it.
+                ast::Item::Import(_) => {}
+                ast::Item::Include(_) | ast::Item::Articles(_) | ast::Item::Export(_) => {
+                    if let Some(orphan) = pending_doc.take() {
+                        resolver
+                            .errors
+                            .push(CheckError::DocOrphan { span: orphan.span });
+                    }
+                    if let ast::Item::Export(directive) = item {
+                        resolver.resolved.exports.push(directive.clone());
                     }
                 }
             }
@@ -163,6 +210,12 @@ pub(crate) fn literal_variables<'a>(literal: &'a Literal, out: &mut Vec<&'a ast:
     match literal {
         Literal::Positive(atom) | Literal::Negative { atom, .. } => {
             atom.args.iter().for_each(|term| term_variables(term, out));
+            if let Some(pattern) = &atom.citation {
+                term_variables(&pattern.article, out);
+                if let Some(quote) = &pattern.quote {
+                    term_variables(quote, out);
+                }
+            }
         }
         Literal::Comparison(comparison) => {
             term_variables(&comparison.lhs, out);
@@ -185,8 +238,11 @@ pub(crate) fn literal_variables<'a>(literal: &'a Literal, out: &mut Vec<&'a ast:
 struct Resolver<'e> {
     predicates: Vec<ir::Predicate>,
     by_name: HashMap<String, PredId>,
+    /// The hidden citation relation of each predicate read with `@`.
+    citation_relations: HashMap<PredId, PredId>,
     /// `(predicate, arity)` pairs already reported, so one wrong arity is reported once.
     reported_arities: HashSet<(PredId, usize)>,
+    articles: Option<&'e Articles>,
     errors: &'e mut Vec<CheckError>,
     resolved: Resolved,
 }
@@ -194,16 +250,20 @@ struct Resolver<'e> {
 impl Resolver<'_> {
     /// The id of the atom's predicate, creating it on first use; reports an arity mismatch.
     fn intern(&mut self, atom: &ast::Atom) -> PredId {
-        let name = &atom.predicate.name;
-        let arity = atom.args.len();
+        self.intern_named(&atom.predicate.name, atom.args.len(), atom.span)
+    }
+
+    /// The id of `name`/`arity` used at `span`, creating it on first use;
+    /// reports an arity mismatch.
+    fn intern_named(&mut self, name: &str, arity: usize, span: Span) -> PredId {
         if let Some(&id) = self.by_name.get(name) {
             let predicate = &self.predicates[id.0 as usize];
             if predicate.arity != arity && self.reported_arities.insert((id, arity)) {
                 self.errors.push(CheckError::PredicateArityMismatch {
-                    name: name.clone(),
+                    name: name.to_string(),
                     arity,
                     first_arity: predicate.arity,
-                    span: atom.span,
+                    span,
                     first_use: predicate.first_use,
                 });
             }
@@ -211,17 +271,80 @@ impl Resolver<'_> {
         }
         let id = PredId(u32::try_from(self.predicates.len()).unwrap_or(u32::MAX));
         self.predicates.push(ir::Predicate {
-            name: name.clone(),
+            name: name.to_string(),
             arity,
             doc: None,
             defined: false,
-            first_use: atom.span,
+            first_use: span,
+            citations_of: None,
         });
-        self.by_name.insert(name.clone(), id);
+        self.by_name.insert(name.to_string(), id);
         id
     }
 
-    fn attach_doc(&mut self, predicate: PredId, block: &ast::DocBlock, head: &ast::Atom) {
+    /// The hidden relation holding the citations of `predicate`'s facts
+    /// (`p@`: `p`'s columns, then article id and quote), created on first use.
+    fn citation_relation(&mut self, predicate: PredId, span: Span) -> PredId {
+        if let Some(&hidden) = self.citation_relations.get(&predicate) {
+            return hidden;
+        }
+        let of = &self.predicates[predicate.0 as usize];
+        let hidden = PredId(u32::try_from(self.predicates.len()).unwrap_or(u32::MAX));
+        let name = format!("{}@", of.name);
+        let arity = of.arity + 2;
+        self.predicates.push(ir::Predicate {
+            name,
+            arity,
+            doc: None,
+            defined: true,
+            first_use: span,
+            citations_of: Some(predicate),
+        });
+        self.citation_relations.insert(predicate, hidden);
+        hidden
+    }
+
+    /// The argument a citation pattern's article or quote becomes: a
+    /// variable, a wildcard, or a string; an article string is resolved to
+    /// the id it names (by unambiguous prefix) when the articles are known.
+    fn citation_argument(&mut self, term: &ast::Term, is_article: bool) -> Option<Arg> {
+        let ast::Term::Constant(constant) = term else {
+            return None;
+        };
+        let crate::value::Value::String(written) = &constant.value else {
+            return Some(Arg::Const(constant.value.clone()));
+        };
+        let Some(articles) = self.articles.filter(|_| is_article) else {
+            return Some(Arg::Const(constant.value.clone()));
+        };
+        match articles.resolve(written) {
+            Ok(article) => Some(Arg::Const(crate::value::Value::String(article.id.clone()))),
+            Err(Resolution::Unknown) => {
+                self.errors.push(CheckError::ArticleUnknown {
+                    article: written.clone(),
+                    known: articles.short_names(),
+                    span: constant.span,
+                });
+                Some(Arg::Const(constant.value.clone()))
+            }
+            Err(Resolution::Ambiguous(matches)) => {
+                self.errors.push(CheckError::ArticleAmbiguous {
+                    article: written.clone(),
+                    matches,
+                    span: constant.span,
+                });
+                Some(Arg::Const(constant.value.clone()))
+            }
+        }
+    }
+
+    fn attach_doc(
+        &mut self,
+        predicate: PredId,
+        block: &ast::DocBlock,
+        (name, arity): (&str, usize),
+        head: Span,
+    ) {
         let doc = match parse_doc(block) {
             Ok(doc) => doc,
             Err(reason) => {
@@ -233,12 +356,12 @@ impl Resolver<'_> {
             }
         };
         let (documented_name, documented_arity) = doc.0;
-        if documented_name != head.predicate.name || documented_arity != head.args.len() {
+        if documented_name != name || documented_arity != arity {
             self.errors.push(CheckError::DocSignatureMismatch {
                 documented: format!("{documented_name}/{documented_arity}"),
-                defined: format!("{}/{}", head.predicate.name, head.args.len()),
+                defined: format!("{name}/{arity}"),
                 span: block.span,
-                head: head.span,
+                head,
             });
             return;
         }
@@ -250,6 +373,28 @@ impl Resolver<'_> {
                 first: first.span,
             }),
             None => entry.doc = Some(doc.1),
+        }
+    }
+
+    /// E231 for each partial function (`split`, `capture`, `to_number`) in `expr`.
+    fn report_partial(&mut self, expr: &Expr, place: &'static str, span: Span) {
+        match expr {
+            Expr::Call { function, args } => {
+                if function.is_partial() {
+                    self.errors.push(CheckError::FunctionPartialMisplaced {
+                        name: function.name().to_string(),
+                        place,
+                        span,
+                    });
+                }
+                args.iter()
+                    .for_each(|arg| self.report_partial(arg, place, span));
+            }
+            Expr::Binary { lhs, rhs, .. } => {
+                self.report_partial(lhs, place, span);
+                self.report_partial(rhs, place, span);
+            }
+            Expr::Var(_) | Expr::Const(_) => {}
         }
     }
 
@@ -302,7 +447,14 @@ impl Resolver<'_> {
             .args
             .iter()
             .map(|term| lowerer.lower_expr(term, None, "a rule head"))
-            .collect();
+            .collect::<Vec<Expr>>();
+        for arg in &args {
+            self.report_partial(arg, "a rule head", clause.head.span);
+        }
+        let mut lowerer = Lowerer {
+            resolver: self,
+            scope: &mut scope,
+        };
         let mut body = Vec::with_capacity(clause.body.len());
         lowerer.lower_body(&clause.body, None, &mut body);
         self.resolved.program.rules.push(ir::Rule {
@@ -314,6 +466,63 @@ impl Resolver<'_> {
         self.resolved.rule_sources.push(ClauseSource {
             occurrences: scope.occurrences,
             head: Some(clause.head.span),
+        });
+    }
+
+    /// `:- body.` as the rule `:-N(Shown...) :- body.` of a hidden predicate.
+    fn lower_constraint(&mut self, constraint: &ast::Query) {
+        let mut scope = Scope::new(outside_names(None, &constraint.body));
+        let mut body = Vec::with_capacity(constraint.body.len());
+        Lowerer {
+            resolver: self,
+            scope: &mut scope,
+        }
+        .lower_body(&constraint.body, None, &mut body);
+        let shown: Vec<VarId> = (0..scope.names.len())
+            .filter(|&index| !scope.local[index] && !scope.names[index].starts_with('_'))
+            .map(|index| VarId(index as u32))
+            .collect();
+        let number = self.resolved.program.constraints.len() + 1;
+        let name = format!("{}{number}", ir::CONSTRAINT_PREFIX);
+        let predicate = PredId(u32::try_from(self.predicates.len()).unwrap_or(u32::MAX));
+        self.predicates.push(ir::Predicate {
+            name: name.clone(),
+            arity: shown.len(),
+            doc: None,
+            defined: true,
+            first_use: constraint.span,
+            citations_of: None,
+        });
+        self.by_name.insert(name, predicate);
+        let rule = RuleId(u32::try_from(self.resolved.program.rules.len()).unwrap_or(u32::MAX));
+        let columns = shown
+            .iter()
+            .map(|var| scope.names[var.0 as usize].clone())
+            .collect();
+        self.resolved.program.rules.push(ir::Rule {
+            head: ir::Head {
+                predicate,
+                args: shown.iter().map(|&var| Expr::Var(var)).collect(),
+            },
+            body,
+            variables: scope.names,
+            span: constraint.span,
+        });
+        self.resolved.rule_sources.push(ClauseSource {
+            occurrences: scope.occurrences,
+            head: None,
+        });
+        let text = {
+            let mut text = String::new();
+            let _ = crate::syntax::print::write_constraint(&mut text, constraint);
+            text
+        };
+        self.resolved.program.constraints.push(ir::Constraint {
+            predicate,
+            rule,
+            columns,
+            text,
+            span: constraint.span,
         });
     }
 
@@ -433,7 +642,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
                 }
                 Literal::Builtin(call) => {
                     if let Some(call_expr) = self.lower_call(call, aggregate) {
-                        if matches!(&call_expr, Expr::Call { function, .. } if *function != Function::Contains)
+                        if matches!(&call_expr, Expr::Call { function, .. } if !function.is_test())
                         {
                             self.resolver.errors.push(CheckError::FunctionNotFilter {
                                 name: call.function.name.clone(),
@@ -495,6 +704,23 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             };
             args.push(arg);
         }
+        let mut predicate = predicate;
+        if let Some(pattern) = &atom.citation {
+            // `p(args) @ A : Q` reads `p@(args, A, Q)`, the hidden relation
+            // of `p`'s citations; a quote left out matches any.
+            self.resolver
+                .resolved
+                .citation_uses
+                .push((predicate, pattern.span));
+            predicate = self.resolver.citation_relation(predicate, atom.span);
+            let article = self.citation_term(&pattern.article, true, negated, aggregate);
+            args.push(article);
+            let quote = match &pattern.quote {
+                Some(quote) => self.citation_term(quote, false, negated, aggregate),
+                None => Arg::Wildcard,
+            };
+            args.push(quote);
+        }
         let atom_literal = BodyLiteral::Atom {
             predicate,
             args,
@@ -507,6 +733,27 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
         } else {
             out.push(atom_literal);
             out.extend(equations);
+        }
+    }
+
+    /// The article or quote of a citation pattern as an argument of the hidden atom.
+    fn citation_term(
+        &mut self,
+        term: &'a Term,
+        is_article: bool,
+        negated: bool,
+        aggregate: Option<usize>,
+    ) -> Arg {
+        match term {
+            Term::Variable(ident) => Arg::Var(self.scope.named(ident, aggregate)),
+            Term::Anonymous(span) if aggregate.is_some() && !negated => {
+                Arg::Var(self.scope.fresh(*span, true))
+            }
+            Term::Anonymous(_) => Arg::Wildcard,
+            other => self
+                .resolver
+                .citation_argument(other, is_article)
+                .unwrap_or(Arg::Wildcard),
         }
     }
 
@@ -544,14 +791,31 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
                     });
                 None
             }
-            (_, Some(value)) => Some(self.lower_expr(value, Some(index), "an aggregate value")),
+            (_, Some(value)) => {
+                let value = self.lower_expr(value, Some(index), "an aggregate value");
+                self.resolver
+                    .report_partial(&value, "an aggregate value", aggregate.span);
+                Some(value)
+            }
         };
+        let projection: Vec<Expr> = aggregate
+            .projection
+            .iter()
+            .map(|term| self.lower_expr(term, Some(index), "an aggregate value"))
+            .collect();
+        for term in &projection {
+            self.resolver
+                .report_partial(term, "an aggregate value", aggregate.span);
+        }
         let mut body = Vec::with_capacity(aggregate.body.len());
         self.lower_body(&aggregate.body, Some(index), &mut body);
         let mut inner_vars = Vec::new();
         if let Some(value) = &value {
             value.collect_variables(&mut inner_vars);
         }
+        projection
+            .iter()
+            .for_each(|term| term.collect_variables(&mut inner_vars));
         body.iter()
             .for_each(|literal| literal.all_variables(&mut inner_vars));
         let mut group_by: Vec<VarId> = Vec::new();
@@ -564,6 +828,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             result,
             function: aggregate.function,
             value,
+            projection,
             body,
             group_by,
             span: aggregate.span,
@@ -593,7 +858,7 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             },
             Term::Call(call) => match self.lower_call(call, aggregate) {
                 Some(expr) => {
-                    if call.function.name == Function::Contains.name() {
+                    if Function::from_name(&call.function.name).is_some_and(Function::is_test) {
                         self.resolver.errors.push(CheckError::FunctionNotValue {
                             name: call.function.name.clone(),
                             span: call.span,
@@ -610,12 +875,26 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
     /// Lowers a built-in call, checking its name and arity; `None` for an unknown function.
     fn lower_call(&mut self, call: &'a ast::Call, aggregate: Option<usize>) -> Option<Expr> {
         let name = call.function.name.as_str();
+        // `not contains(S, "x")`: the parser builds `not` around a test only.
+        if let ("not", [Term::Call(test)]) = (name, call.args.as_slice()) {
+            let test = self.lower_call(test, aggregate)?;
+            return Some(Expr::Call {
+                function: Function::Not,
+                args: vec![test],
+            });
+        }
         let args: Vec<Expr> = call
             .args
             .iter()
             .map(|arg| self.lower_expr(arg, aggregate, "an expression"))
             .collect();
-        let Some(function) = Function::from_name(name) else {
+        // `not contains(S, "x")`: the parser builds `not` around a test only.
+        let named = if name == "not" {
+            Some(Function::Not)
+        } else {
+            Function::from_name(name)
+        };
+        let Some(function) = named else {
             self.resolver.errors.push(CheckError::FunctionUnknown {
                 name: name.to_string(),
                 suggestion: text::closest(
@@ -627,6 +906,17 @@ impl<'a> Lowerer<'_, '_, '_, 'a> {
             });
             return None;
         };
+        if matches!(function, Function::Match | Function::Capture)
+            && let (Some(Expr::Const(Value::String(pattern))), Some(written)) =
+                (args.first(), call.args.first())
+            && let Err(message) = text::compile_pattern(pattern)
+        {
+            self.resolver.errors.push(CheckError::PatternInvalid {
+                pattern: pattern.clone(),
+                message,
+                span: written.span(),
+            });
+        }
         if args.len() != function.arity() {
             self.resolver
                 .errors
@@ -666,7 +956,9 @@ fn parse_doc(block: &ast::DocBlock) -> Result<((String, usize), PredicateDoc), S
 }
 
 /// The declared argument types a signature may use.
-pub(crate) const DOC_TYPES: &[&str] = &["symbol", "string", "int", "date", "any"];
+pub(crate) const DOC_TYPES: &[&str] = &[
+    "symbol", "string", "int", "decimal", "number", "date", "datetime", "any",
+];
 
 /// Parses `name(Arg: type, Arg, ...)`, `name()` or `name`, with an optional final `.`.
 fn parse_signature(line: &str) -> Result<(String, Vec<ArgumentDoc>), String> {
@@ -877,7 +1169,7 @@ mod tests {
                 &["E208: fact arguments must be constants"],
             ),
             (
-                "q(a). p(X) :- q(X) @ \"002\": \"quote\".",
+                "q(a). p(X) @ \"002\": \"quote\" :- q(X).",
                 &["E209: citations are only allowed on facts, not on rules"],
             ),
             (

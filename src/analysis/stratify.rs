@@ -6,7 +6,7 @@
 //! stratum per component, every predicate in exactly one, dependencies first.
 //! It reads the lowered rules and reports cycles; it changes no rule.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::error::CheckError;
 use super::ir::{BodyLiteral, PredId, Program, RuleId, Stratum};
@@ -51,20 +51,33 @@ pub(crate) fn stratify(program: &Program, errors: &mut Vec<CheckError>) -> Vec<S
         }
     }
 
-    // 1. Report one cycle per component that contains a non-positive edge.
-    let mut reported = vec![false; components.len()];
-    for edge in &edges {
-        let component = component_of[edge.from];
-        if edge.kind == EdgeKind::Positive
-            || component != component_of[edge.to]
-            || reported[component]
-        {
+    // 1. Every edge inside a component makes it recursive; its negations
+    //    and aggregates are errors, one report per component (one pass
+    //    over the edges, so that the whole analysis stays linear).
+    let mut recursive = vec![false; components.len()];
+    let mut bad_edges: Vec<Vec<usize>> = vec![Vec::new(); components.len()];
+    for (edge_index, edge) in edges.iter().enumerate() {
+        let (Some(&component), Some(&to_component)) =
+            (component_of.get(edge.from), component_of.get(edge.to))
+        else {
+            continue;
+        };
+        if component != to_component {
             continue;
         }
-        reported[component] = true;
+        recursive[component] = true;
+        if edge.kind != EdgeKind::Positive {
+            bad_edges[component].push(edge_index);
+        }
+    }
+    for component_edges in &bad_edges {
+        let Some(&first) = component_edges.first() else {
+            continue;
+        };
         errors.push(cycle_error(
             program,
-            edge,
+            &edges[first],
+            component_edges,
             &edges,
             &edges_by_from,
             &component_of,
@@ -90,14 +103,10 @@ pub(crate) fn stratify(program: &Program, errors: &mut Vec<CheckError>) -> Vec<S
                 .flat_map(|&node| rules_by_head[node].iter().copied())
                 .collect();
             rules.sort_unstable();
-            let recursive = edges.iter().any(|edge| {
-                component_of[edge.from] == component_index
-                    && component_of[edge.to] == component_index
-            });
             Stratum {
                 predicates,
                 rules,
-                recursive,
+                recursive: recursive[component_index],
             }
         })
         .collect()
@@ -210,10 +219,12 @@ fn strongly_connected_components(
 }
 
 /// The error for a non-positive `edge` inside a component: the cycle through
-/// it (shortest path back, found breadth-first), with a label on every edge.
+/// it (shortest path back, found breadth-first), with a label on every edge
+/// and on the component's other negations and aggregates (`bad_edges`).
 fn cycle_error(
     program: &Program,
     bad_edge: &Edge,
+    bad_edges: &[usize],
     edges: &[Edge],
     edges_by_from: &[Vec<usize>],
     component_of: &[usize],
@@ -221,20 +232,20 @@ fn cycle_error(
     let component = component_of[bad_edge.from];
     let mut path = vec![*bad_edge];
     if bad_edge.to != bad_edge.from {
-        // Breadth-first search from `to` back to `from` inside the component.
-        let mut came_by: Vec<Option<usize>> = vec![None; component_of.len()];
+        // Breadth-first search from `to` back to `from` inside the component;
+        // its bookkeeping is sized by the component, not the program, so
+        // that many small cycles cost what they hold.
+        let mut came_by: HashMap<usize, usize> = HashMap::new();
         let mut queue = VecDeque::from([bad_edge.to]);
-        let mut seen = vec![false; component_of.len()];
-        seen[bad_edge.to] = true;
+        let mut seen = HashSet::from([bad_edge.to]);
         while let Some(node) = queue.pop_front() {
             if node == bad_edge.from {
                 break;
             }
             for &edge_index in &edges_by_from[node] {
                 let next = edges[edge_index].to;
-                if component_of[next] == component && !seen[next] {
-                    seen[next] = true;
-                    came_by[next] = Some(edge_index);
+                if component_of[next] == component && seen.insert(next) {
+                    came_by.insert(next, edge_index);
                     queue.push_back(next);
                 }
             }
@@ -242,7 +253,7 @@ fn cycle_error(
         let mut back = Vec::new();
         let mut node = bad_edge.from;
         while node != bad_edge.to {
-            let Some(edge_index) = came_by[node] else {
+            let Some(&edge_index) = came_by.get(&node) else {
                 break;
             };
             back.push(edges[edge_index]);
@@ -271,12 +282,9 @@ fn cycle_error(
         })
         .collect();
     // Other negations and aggregates inside the same component are involved too.
-    for edge in edges {
-        if edge.kind != EdgeKind::Positive
-            && component_of[edge.from] == component
-            && component_of[edge.to] == component
-            && !labels.iter().any(|(span, _)| *span == edge.span)
-        {
+    let mut labelled: HashSet<Span> = labels.iter().map(|(span, _)| *span).collect();
+    for edge in bad_edges.iter().filter_map(|&index| edges.get(index)) {
+        if labelled.insert(edge.span) {
             let (from, to) = (name(edge.from), name(edge.to));
             let message = match edge.kind {
                 EdgeKind::Aggregate => format!("`{from}` aggregates over `{to}` here"),

@@ -16,12 +16,13 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{CheckError, with_article};
-use super::ir::{Function, PredId, Program};
+use super::ir::{FactRows, Function, PredId, Program};
 use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
+use crate::table::Kinds;
 use crate::value::Value;
 
-/// A set of value types, as four bits.
+/// A set of value types, as six bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub(crate) struct Types(u8);
 
@@ -31,16 +32,51 @@ impl Types {
     const DATE: Types = Types(2);
     const SYMBOL: Types = Types(4);
     const STRING: Types = Types(8);
-    const ALL: Types = Types(15);
+    const DECIMAL: Types = Types(16);
+    const DATETIME: Types = Types(32);
+    const ALL: Types = Types(63);
     const TEXT: Types = Types(4 | 8);
+    const NUMBER: Types = Types(1 | 16);
+    /// What `year`, `month`, `day` and `weekday` read.
+    const DAY: Types = Types(2 | 32);
 
     fn of(value: &Value) -> Types {
         match value {
             Value::Integer(_) => Types::INT,
+            Value::Decimal(_) => Types::DECIMAL,
             Value::Date(_) => Types::DATE,
+            Value::Datetime(_) => Types::DATETIME,
             Value::Symbol(_) => Types::SYMBOL,
             Value::String(_) => Types::STRING,
         }
+    }
+
+    /// The types a `%%` signature names: `int`, `decimal`, `number` (either),
+    /// `date`, `datetime`, `symbol`, `string`; `any` and unknown names are all.
+    pub(crate) fn declared(name: &str) -> Types {
+        match name {
+            "int" => Types::INT,
+            "decimal" => Types::DECIMAL,
+            "number" => Types::NUMBER,
+            "date" => Types::DATE,
+            "datetime" => Types::DATETIME,
+            "symbol" => Types::SYMBOL,
+            "string" => Types::STRING,
+            _ => Types::ALL,
+        }
+    }
+
+    /// The types of the values of a table column.
+    fn of_kinds(kinds: Kinds) -> Types {
+        [
+            (Kinds::INTEGER, Types::INT),
+            (Kinds::DATE, Types::DATE),
+            (Kinds::SYMBOL, Types::SYMBOL),
+            (Kinds::STRING, Types::STRING),
+        ]
+        .iter()
+        .filter(|(kind, _)| kinds.contains(*kind))
+        .fold(Types::NONE, |types, (_, bit)| types.union(*bit))
     }
 
     fn union(self, other: Types) -> Types {
@@ -64,7 +100,9 @@ impl Types {
     fn describe(self) -> String {
         let names: Vec<String> = [
             (Types::INT, "int"),
+            (Types::DECIMAL, "decimal"),
             (Types::DATE, "date"),
+            (Types::DATETIME, "datetime"),
             (Types::SYMBOL, "symbol"),
             (Types::STRING, "string"),
         ]
@@ -84,7 +122,9 @@ impl Types {
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Integer(_) => "int",
+        Value::Decimal(_) => "decimal",
         Value::Date(_) => "date",
+        Value::Datetime(_) => "datetime",
         Value::Symbol(_) => "symbol",
         Value::String(_) => "string",
     }
@@ -97,6 +137,14 @@ fn arithmetic(op: ArithOp, lhs: Types, rhs: Types) -> Types {
     let mut result = Types::NONE;
     if has(lhs, Types::INT) && has(rhs, Types::INT) {
         result = result.union(Types::INT);
+    }
+    // A decimal with a decimal or an integer is a decimal (no `mod`).
+    if op != ArithOp::Mod
+        && has(lhs, Types::NUMBER)
+        && has(rhs, Types::NUMBER)
+        && (has(lhs, Types::DECIMAL) || has(rhs, Types::DECIMAL))
+    {
+        result = result.union(Types::DECIMAL);
     }
     match op {
         ArithOp::Add => {
@@ -157,10 +205,39 @@ fn signature(function: Function) -> (Types, Types) {
     match function {
         Function::Len => (Types::TEXT, Types::INT),
         Function::Concat => (Types::ALL, Types::STRING),
+        Function::ToString => (Types::ALL, Types::STRING),
         Function::Lower | Function::Upper => (Types::TEXT, Types::TEXT),
-        Function::Contains => (Types::TEXT, Types::NONE),
-        Function::Year | Function::Month | Function::Day => (Types::DATE, Types::INT),
-        Function::Weekday => (Types::DATE, Types::SYMBOL),
+        Function::Contains
+        | Function::StartsWith
+        | Function::EndsWith
+        | Function::Match
+        | Function::Not => (Types::TEXT, Types::NONE),
+        Function::Replace => (Types::TEXT, Types::TEXT),
+        Function::Capture => (Types::TEXT, Types::STRING),
+        Function::ToNumber => (Types::TEXT, Types::NUMBER),
+        Function::Year | Function::Month | Function::Day => (Types::DAY, Types::INT),
+        Function::Weekday => (Types::DAY, Types::SYMBOL),
+        Function::ToDate => (Types::DATETIME, Types::DATE),
+        Function::Hour | Function::Minute => (Types::DATETIME, Types::INT),
+        Function::HoursBetween | Function::MinutesBetween => (Types::DATETIME, Types::INT),
+        Function::Abs => (Types::NUMBER, Types::NUMBER),
+        Function::Round => (Types::NUMBER, Types::INT),
+        Function::Pow | Function::Min | Function::Max => (Types::ALL, Types::ALL),
+        // Their text and integer arguments are checked per position below.
+        Function::Substr | Function::Split => (Types::ALL, Types::TEXT),
+    }
+}
+
+/// What argument `position` of `function` accepts, where it differs from
+/// the function's one accepted set.
+fn argument_types(function: Function, position: usize) -> Types {
+    match (function, position) {
+        (Function::Substr | Function::Split, 0) => Types::TEXT,
+        (Function::Substr, _) => Types::INT,
+        (Function::Split, 1) => Types::TEXT,
+        (Function::Split, _) | (Function::Capture, 2) | (Function::Pow, 1) => Types::INT,
+        (Function::Pow, 0) => Types::NUMBER,
+        _ => signature(function).0,
     }
 }
 
@@ -188,28 +265,66 @@ pub(crate) fn check_types(
             }
         }
     }
+    for rows in &program.fact_rows {
+        if let Some(row) = columns.get_mut(rows.predicate.0 as usize) {
+            for (index, column) in row.iter_mut().enumerate() {
+                *column = column.union(Types::of_kinds(rows.table.column_kinds(index)));
+            }
+        }
+    }
     check_declared_types(programs, program, &pred_by_name, errors);
+    for rows in &program.fact_rows {
+        check_declared_table_types(program, rows, errors);
+    }
 
-    let rules: Vec<&ast::Clause> = programs
-        .iter()
-        .flat_map(|program| &program.items)
-        .filter_map(|item| match item {
-            ast::Item::Clause(clause) if !clause.is_fact() => Some(clause),
-            _ => None,
-        })
-        .collect();
+    let mut rules_by_head: Vec<Vec<&ast::Clause>> = vec![Vec::new(); program.predicates.len()];
+    for item in programs.iter().flat_map(|program| &program.items) {
+        if let ast::Item::Clause(clause) = item
+            && !clause.is_fact()
+            && let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str())
+            && let Some(rules) = rules_by_head.get_mut(head.0 as usize)
+        {
+            rules.push(clause);
+        }
+    }
 
-    // 1. Fixpoint: heads gain the types their bodies can produce. Column sets
+    // 1. Fixpoint, one stratum at a time in dependency order: heads gain the
+    //    types their bodies can produce. A body reads only its own stratum
+    //    and lower ones, so a stratum is done when its own rules stop
+    //    changing; a chain of rules written in any order takes one pass per
+    //    stratum, not one pass of the whole program per link. Column sets
     //    only grow and have four bits each, so this terminates.
+    for stratum in &program.strata {
+        let rules: Vec<&ast::Clause> = stratum
+            .predicates
+            .iter()
+            .filter_map(|predicate| rules_by_head.get(predicate.0 as usize))
+            .flatten()
+            .copied()
+            .collect();
+        infer_heads(&rules, &pred_by_name, &mut columns, stratum.recursive);
+    }
+
+    report_type_errors(programs, program, &columns, &pred_by_name, errors);
+}
+
+/// Grows the column types of the heads of `rules` (one stratum) until they
+/// stop changing; once only when the stratum is not recursive.
+fn infer_heads(
+    rules: &[&ast::Clause],
+    pred_by_name: &HashMap<&str, PredId>,
+    columns: &mut [Vec<Types>],
+    recursive: bool,
+) {
     loop {
         let mut changed = false;
-        for clause in &rules {
+        for clause in rules {
             let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str()) else {
                 continue;
             };
             let mut checker = Checker::new(
-                &columns,
-                &pred_by_name,
+                columns,
+                pred_by_name,
                 Some(&clause.head),
                 &clause.body,
                 None,
@@ -228,41 +343,96 @@ pub(crate) fn check_types(
                 }
             }
         }
-        if !changed {
+        if !changed || !recursive {
             break;
         }
     }
+}
 
-    // 2. Report, once, with the final column types.
+/// Reports, once, with the final column types.
+fn report_type_errors(
+    programs: &[&ast::Program],
+    program: &Program,
+    columns: &[Vec<Types>],
+    pred_by_name: &HashMap<&str, PredId>,
+    errors: &mut Vec<CheckError>,
+) {
     for program_ast in programs {
         for item in &program_ast.items {
             match item {
                 ast::Item::Clause(clause) if !clause.is_fact() => {
                     let mut checker = Checker::new(
-                        &columns,
-                        &pred_by_name,
+                        columns,
+                        pred_by_name,
                         Some(&clause.head),
                         &clause.body,
                         Some(&mut *errors),
                     );
-                    for term in &clause.head.args {
-                        checker.term(term, None);
-                    }
+                    let head_types: Vec<Types> = clause
+                        .head
+                        .args
+                        .iter()
+                        .map(|term| checker.term(term, None))
+                        .collect();
                     checker.literals(&clause.body, None);
+                    check_head_types(program, pred_by_name, clause, &head_types, errors);
                 }
-                ast::Item::Query(query) => {
-                    let mut checker = Checker::new(
-                        &columns,
-                        &pred_by_name,
-                        None,
-                        &query.body,
-                        Some(&mut *errors),
-                    );
+                ast::Item::Query(query) | ast::Item::Constraint(query) => {
+                    let mut checker =
+                        Checker::new(columns, pred_by_name, None, &query.body, Some(&mut *errors));
                     checker.literals(&query.body, None);
                 }
                 _ => {}
             }
         }
+    }
+}
+
+/// E232: what a rule's head can hold against the `%%` declared types of
+/// its predicate, as Soufflé checks every rule against its `.decl`. Only a
+/// type known to be possible is reported: an argument of unknown type (a
+/// column no fact or rule gives a type) is left to the evaluator.
+fn check_head_types(
+    program: &Program,
+    pred_by_name: &HashMap<&str, PredId>,
+    clause: &ast::Clause,
+    head_types: &[Types],
+    errors: &mut Vec<CheckError>,
+) {
+    let Some(predicate) = pred_by_name
+        .get(clause.head.predicate.name.as_str())
+        .map(|id| program.predicate(*id))
+    else {
+        return;
+    };
+    let Some(doc) = &predicate.doc else {
+        return;
+    };
+    for (position, ((term, types), argument)) in clause
+        .head
+        .args
+        .iter()
+        .zip(head_types)
+        .zip(&doc.arguments)
+        .enumerate()
+    {
+        let Some(declared) = &argument.declared_type else {
+            continue;
+        };
+        let allowed = Types::declared(declared);
+        let outside = Types(types.0 & !allowed.0);
+        if types.is_empty() || *types == Types::ALL || outside.is_empty() {
+            continue;
+        }
+        errors.push(CheckError::RuleTypeMismatch {
+            predicate: predicate.name.clone(),
+            position: position + 1,
+            argument: argument.name.clone(),
+            declared: declared.clone(),
+            found: outside.describe(),
+            span: term.span(),
+            doc: doc.span,
+        });
     }
 }
 
@@ -296,7 +466,7 @@ fn check_declared_types(
                 continue;
             };
             let found = type_name(&constant.value);
-            if declared != "any" && declared != found {
+            if Types::declared(declared).disjoint(Types::of(&constant.value)) {
                 errors.push(CheckError::FactTypeMismatch {
                     predicate: predicate.name.clone(),
                     position: position + 1,
@@ -308,6 +478,64 @@ fn check_declared_types(
                 });
             }
         }
+    }
+}
+
+/// E205 for the rows of a fact table against the `%%` declared types of
+/// their columns. The column's kinds are known without reading the rows;
+/// only a column that holds another kind is scanned, for the rows to report.
+fn check_declared_table_types(program: &Program, rows: &FactRows, errors: &mut Vec<CheckError>) {
+    let predicate = program.predicate(rows.predicate);
+    let Some(doc) = &predicate.doc else {
+        return;
+    };
+    let table = &rows.table;
+    for (position, argument) in doc.arguments.iter().enumerate() {
+        let Some(declared) = argument.declared_type.as_deref() else {
+            continue;
+        };
+        let Some(declared_types) = declared_types(declared) else {
+            continue;
+        };
+        if Types::of_kinds(table.column_kinds(position))
+            .intersect(Types(!declared_types.0 & 15))
+            .is_empty()
+        {
+            continue;
+        }
+        for row in rows.rows.clone() {
+            let value = table.value(row, position);
+            let found = type_name(&value);
+            if found == declared {
+                continue;
+            }
+            // Rows of a text point at their fact; rows of an imported file at
+            // the directive that typed them.
+            let span = table.span(row).unwrap_or(rows.span);
+            errors.push(CheckError::FactTypeMismatch {
+                predicate: predicate.name.clone(),
+                position: position + 1,
+                argument: argument.name.clone(),
+                declared: declared.to_string(),
+                found: with_article(found),
+                span,
+                doc: doc.span,
+            });
+            if table.span(row).is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// The types a `%%` declared type allows; `None` for `any`.
+fn declared_types(declared: &str) -> Option<Types> {
+    match declared {
+        "int" => Some(Types::INT),
+        "date" => Some(Types::DATE),
+        "symbol" => Some(Types::SYMBOL),
+        "string" => Some(Types::STRING),
+        _ => None,
     }
 }
 
@@ -370,6 +598,17 @@ impl<'a, 'e> Checker<'a, 'e> {
         for (index, literal) in body.iter().enumerate() {
             match literal {
                 Literal::Positive(atom) => {
+                    // `@ A : Q` binds the article id and the quote: strings.
+                    if let Some(pattern) = &atom.citation {
+                        for term in std::iter::once(&pattern.article).chain(&pattern.quote) {
+                            if let Term::Variable(ident) = term {
+                                let key = self.key(&ident.name, aggregate);
+                                atom_bound.insert(key);
+                                let entry = self.variables.entry(key).or_insert(Types::ALL);
+                                *entry = entry.intersect(Types::STRING);
+                            }
+                        }
+                    }
                     let row = self
                         .pred_by_name
                         .get(atom.predicate.name.as_str())
@@ -432,7 +671,17 @@ impl<'a, 'e> Checker<'a, 'e> {
                         continue;
                     }
                     let types = match (inner.function, &inner.value) {
-                        (AggregateFunction::Count | AggregateFunction::Sum, _) => Types::INT,
+                        (AggregateFunction::Count, _) => Types::INT,
+                        (AggregateFunction::Avg, _) => Types::DECIMAL,
+                        (AggregateFunction::Sum, Some(value))
+                            if self.all_known(value, Some(index)) =>
+                        {
+                            // The sum of nothing is the integer 0.
+                            self.term(value, Some(index))
+                                .intersect(Types::NUMBER)
+                                .union(Types::INT)
+                        }
+                        (AggregateFunction::Sum, _) => Types::NUMBER,
                         (_, Some(value)) if self.all_known(value, Some(index)) => {
                             self.term(value, Some(index))
                         }
@@ -512,9 +761,10 @@ impl<'a, 'e> Checker<'a, 'e> {
         let Some(function) = Function::from_name(&call.function.name) else {
             return Types::NONE;
         };
-        let (accepts, returns) = signature(function);
+        let returns = signature(function).1;
         let mut valid = true;
-        for (arg, types) in call.args.iter().zip(&arg_types) {
+        for (position, (arg, types)) in call.args.iter().zip(&arg_types).enumerate() {
+            let accepts = argument_types(function, position);
             if types.disjoint(accepts) {
                 valid = false;
                 self.report(CheckError::TypeMismatch {
@@ -532,9 +782,20 @@ impl<'a, 'e> Checker<'a, 'e> {
         if valid && arg_types.iter().all(|types| !types.is_empty()) {
             match function {
                 // `lower` and `upper` keep the kind of text: a symbol stays a symbol.
-                Function::Lower | Function::Upper => arg_types
+                Function::Lower
+                | Function::Upper
+                | Function::Substr
+                | Function::Replace
+                | Function::Split => arg_types
                     .first()
                     .map_or(returns, |types| types.intersect(Types::TEXT)),
+                // The kind of their arguments, integers becoming decimals with a decimal.
+                Function::Abs | Function::Min | Function::Max => arg_types
+                    .iter()
+                    .fold(Types::NONE, |all, types| all.union(*types)),
+                Function::Pow => arg_types
+                    .first()
+                    .map_or(returns, |types| types.intersect(Types::NUMBER)),
                 _ => returns,
             }
         } else {
@@ -561,9 +822,17 @@ impl<'a, 'e> Checker<'a, 'e> {
                     }
                     if let Some(value) = &inner.value {
                         let types = self.term(value, Some(index));
-                        if inner.function == AggregateFunction::Sum && types.disjoint(Types::INT) {
+                        let adds = matches!(
+                            inner.function,
+                            AggregateFunction::Sum | AggregateFunction::Avg
+                        );
+                        if adds && types.disjoint(Types::NUMBER) {
                             self.report(CheckError::TypeMismatch {
-                                message: format!("`sum` adds integers, not {}", types.describe()),
+                                message: format!(
+                                    "`{}` adds numbers (integers or decimals), not {}",
+                                    inner.function.keyword(),
+                                    types.describe()
+                                ),
                                 span: value.span(),
                                 operands: vec![(
                                     value.span(),
@@ -613,6 +882,14 @@ impl<'a, 'e> Checker<'a, 'e> {
         if !lhs.disjoint(rhs) {
             return;
         }
+        // An integer and a decimal are ordered by value (never `=`).
+        let ordering = !matches!(comparison.op, CompareOp::Eq | CompareOp::Ne);
+        if ordering
+            && !lhs.intersect(Types::NUMBER).is_empty()
+            && !rhs.intersect(Types::NUMBER).is_empty()
+        {
+            return;
+        }
         let operands = vec![
             (comparison.lhs.span(), format!("this is {}", lhs.describe())),
             (comparison.rhs.span(), format!("this is {}", rhs.describe())),
@@ -651,6 +928,16 @@ mod tests {
 
     fn check_types(rules: &str, expected: &[&str]) {
         check(&format!("{FACTS}{rules}"), expected);
+    }
+
+    #[test]
+    fn rule_heads_must_match_declared_types() {
+        check_types(
+            "%% when(C: symbol, D: date)\nwhen(C, D) :- toll(C, N), D = N + 1.\n\
+             %% ok(C: symbol, D: date)\nok(C, D) :- country(C), on(D).\n\
+             %% num(C: symbol, N: number)\nnum(C, N) :- toll(C, N).\nnum(C, 2.5) :- country(C).",
+            &["E232: rule for `when` can put an int into argument 2 (`D`), declared `date`"],
+        );
     }
 
     #[test]
@@ -703,7 +990,7 @@ mod tests {
             ),
             (
                 "h(Y) :- country(C), Y = year(C).",
-                &["E204: `year` expects a date, not a symbol"],
+                &["E204: `year` expects a date or a datetime, not a symbol"],
             ),
             (
                 "h(L) :- toll(_, N), L = len(N).",
@@ -719,7 +1006,7 @@ mod tests {
             ),
             (
                 "h(T) :- T = sum C : { country(C) }.",
-                &["E204: `sum` adds integers, not a symbol"],
+                &["E204: `sum` adds numbers (integers or decimals), not a symbol"],
             ),
             (
                 // Types flow through rules: `g` holds dates.

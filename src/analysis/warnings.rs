@@ -42,7 +42,7 @@ pub(crate) fn check_warnings(
     for item in programs.iter().flat_map(|program| &program.items) {
         let (head, body) = match item {
             ast::Item::Clause(clause) if !clause.is_fact() => (Some(&clause.head), &clause.body),
-            ast::Item::Query(query) => (None, &query.body),
+            ast::Item::Query(query) | ast::Item::Constraint(query) => (None, &query.body),
             _ => continue,
         };
         check_undefined(body, &defined_set, &defined, &mut warnings);
@@ -84,21 +84,49 @@ fn check_undefined(
 }
 
 /// The symbol constants of all the programs, for `W002`.
-struct Constants {
+struct Constants<'p> {
     /// Folded spelling (lowercase, no underscores) to the constant as written.
     by_folded: HashMap<String, String>,
     /// `(predicate, column, symbol)` for every symbol argument of a fact.
     in_columns: HashSet<(String, usize, String)>,
+    /// Fact tables, asked only about the variables that need it: their
+    /// symbols may number in the millions.
+    tables: Vec<&'p ast::FactRun>,
 }
 
-impl Constants {
-    fn collect(programs: &[&ast::Program]) -> Constants {
+impl<'p> Constants<'p> {
+    /// The constant `folded` is the folded spelling of, if any.
+    fn spelt_as(&self, folded: &str) -> Option<String> {
+        self.by_folded.get(folded).cloned().or_else(|| {
+            self.tables.iter().find_map(|run| {
+                run.table
+                    .symbol_folded_as(folded, text::fold)
+                    .map(str::to_string)
+            })
+        })
+    }
+
+    /// True when some fact of `predicate` has the symbol `constant` in `column`.
+    fn in_column(&self, predicate: &str, column: usize, constant: &str) -> bool {
+        self.in_columns
+            .contains(&(predicate.to_string(), column, constant.to_string()))
+            || self.tables.iter().any(|run| {
+                run.table.name() == predicate
+                    && run
+                        .table
+                        .column_has_symbol(run.rows.clone(), column, constant)
+            })
+    }
+
+    fn collect(programs: &[&'p ast::Program]) -> Constants<'p> {
         let mut constants = Constants {
             by_folded: HashMap::new(),
             in_columns: HashSet::new(),
+            tables: Vec::new(),
         };
         for item in programs.iter().flat_map(|program| &program.items) {
             match item {
+                ast::Item::Facts(run) => constants.tables.push(run),
                 ast::Item::Clause(clause) => {
                     for (column, term) in clause.head.args.iter().enumerate() {
                         if clause.is_fact()
@@ -118,13 +146,17 @@ impl Constants {
                         .iter()
                         .for_each(|literal| constants.add_literal(literal));
                 }
-                ast::Item::Query(query) => {
+                ast::Item::Query(query) | ast::Item::Constraint(query) => {
                     query
                         .body
                         .iter()
                         .for_each(|literal| constants.add_literal(literal));
                 }
-                ast::Item::Include(_) | ast::Item::Doc(_) => {}
+                ast::Item::Include(_)
+                | ast::Item::Doc(_)
+                | ast::Item::Articles(_)
+                | ast::Item::Import(_)
+                | ast::Item::Export(_) => {}
             }
         }
         constants
@@ -206,15 +238,12 @@ fn check_like_constants<'a>(
         if name.starts_with('_') || name.chars().count() < 2 || warned.contains(name) {
             continue;
         }
-        let Some(constant) = constants.by_folded.get(&text::fold(name)) else {
+        let Some(constant) = constants.spelt_as(&text::fold(name)) else {
             continue;
         };
         let single = counts.get(name).copied().unwrap_or(0) == 1;
         let in_column = columns.iter().any(|(variable, predicate, column)| {
-            *variable == name
-                && constants
-                    .in_columns
-                    .contains(&(predicate.clone(), *column, constant.clone()))
+            *variable == name && constants.in_column(predicate, *column, &constant)
         });
         if single || in_column {
             warned.insert(name);

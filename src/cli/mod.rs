@@ -1,5 +1,7 @@
-//! The command line: `run`, `check`, `schema`, `repl` and `serve`. Uses only the library's public API.
+//! The command line: `run`, `check`, `schema`, `repl`, `serve`, `exercise` and `lesson`. Uses only the library's public API.
 
+mod course;
+mod engine;
 mod repl;
 mod serve;
 
@@ -8,10 +10,10 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use wirelog::analysis::ir::PredId;
 use wirelog::diagnostic::{Code, Diagnostic};
-use wirelog::eval::Limits;
+use wirelog::limits::{self, Limits};
 use wirelog::present::{self, AnswersOptions, Format, Headings, TableOptions};
-use wirelog::provenance::ExplainOptions;
-use wirelog::session::{ProgramSource, Session, SessionOptions, UnitOrigin};
+use wirelog::provenance::{ExplainOptions, TraceOptions};
+use wirelog::session::{Engine, ProgramSource, Session, SessionOptions, UnitOrigin};
 use wirelog::syntax::ast::Item;
 
 /// wirelog: a Datalog reasoning engine for the news.
@@ -24,6 +26,17 @@ pub struct Arguments {
     command: Option<Command>,
     #[command(flatten)]
     limits: LimitArguments,
+    #[command(flatten)]
+    articles: ArticleArguments,
+}
+
+/// The article collections citations may quote besides the bundled one.
+#[derive(Args, Debug, Clone)]
+struct ArticleArguments {
+    /// A folder of articles (`*.txt`) citations may quote, besides the
+    /// bundled five (repeatable); each file's name without `.txt` is its id.
+    #[arg(long = "articles", global = true, value_name = "DIR")]
+    folders: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -55,8 +68,21 @@ enum Command {
         /// they come first in its body, and otherwise reads them in place).
         #[arg(long)]
         written_order: bool,
+        /// Show the evaluation before the answers: strata in order, and round
+        /// by round the new facts each rule derived (at most 10 a round and
+        /// 200 in all; with --all, every one).
+        #[arg(long)]
+        trace: bool,
+        /// The folder relative `#export` paths are written under (created
+        /// if missing); the current folder otherwise.
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
         #[command(flatten)]
         warnings: WarningArguments,
+        #[command(flatten)]
+        engine: engine::EngineArguments,
+        #[command(flatten)]
+        follow: engine::FollowArguments,
     },
     /// Parse and run every check, including citations, without answering queries.
     ///
@@ -65,6 +91,12 @@ enum Command {
     Check {
         #[command(flatten)]
         program: ProgramArguments,
+        /// After the checks, list per article each fact citing it beside its
+        /// quote, for a person to read (every file given, or the bundled
+        /// knowledge base with --news); `--report=markdown` writes Markdown.
+        #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true,
+              default_missing_value = "text")]
+        report: Option<String>,
         #[command(flatten)]
         warnings: WarningArguments,
     },
@@ -83,6 +115,42 @@ enum Command {
         news: bool,
         /// The rule files.
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        engine: engine::EngineArguments,
+    },
+    /// List the course's exercises, show one, or check an answer to one.
+    ///
+    /// `wirelog exercise` lists them all, `wirelog exercise 3` those of
+    /// lesson 3, `wirelog exercise 3.1` shows one, and `wirelog exercise 3.1
+    /// 'QUERY'` checks an answer: rules of your own and one query (`?-` may
+    /// be left out of a lone query). The answer set is compared by value,
+    /// columns in the order the question asks for.
+    ///
+    /// Exit status: 0 when listed, shown, or the answer is right; 1 when the
+    /// answer is not right or was rejected; 2 for an unknown exercise.
+    Exercise {
+        /// An exercise (`3.1`) or a lesson number (`3`).
+        id: Option<String>,
+        /// The answer to check.
+        answer: Option<String>,
+        /// Show the expected answer (for teachers, or after giving up).
+        #[arg(long)]
+        expected: bool,
+        /// Use these lesson files instead of the bundled lessons (repeatable).
+        #[arg(long = "lesson", value_name = "FILE")]
+        lessons: Vec<PathBuf>,
+    },
+    /// Read a lesson as a notebook: its comments as prose, each query
+    /// followed by its answer, then the exercises' questions.
+    Lesson {
+        /// A lesson file, or the number of a bundled lesson (`3`).
+        lesson: String,
+        /// `text` for the terminal, or `markdown`.
+        #[arg(long, short, default_value = "text")]
+        format: String,
+        /// Print every row of long answers.
+        #[arg(long)]
+        all: bool,
     },
     /// Serve the web view: articles, an editor, answers and their reasons, in a browser.
     ///
@@ -113,37 +181,63 @@ struct WarningArguments {
 
 #[derive(Args, Debug, Clone, Copy)]
 struct LimitArguments {
-    /// Stop evaluation after deriving this many tuples (runaway recursion
-    /// guard) [default: 50000000; serve: 5000000].
+    /// Stop evaluation after producing this many tuples, counted as they are
+    /// produced (runaway recursion and cross-product guard) [default:
+    /// 50000000; serve: 5000000].
     #[arg(long, global = true)]
     max_tuples: Option<usize>,
-    /// Stop a recursion after this many rounds [default: 1000000; serve: 100000].
+    /// Stop a recursion after this many rounds [default: 1000000, or twice
+    /// the tuples the model holds when the recursion starts if that is more;
+    /// serve: 100000].
     #[arg(long, global = true)]
     max_rounds: Option<usize>,
+    /// Stop loading, checking or evaluating when the process holds this much
+    /// memory, e.g. `512M`, `4G` [default: half the physical memory, or half
+    /// the `ulimit -v` limit when lower].
+    #[arg(long, global = true, value_parser = limits::parse_bytes)]
+    max_memory: Option<usize>,
+    /// Refuse files larger than this, e.g. `64M`, `1G` [default: 64M].
+    #[arg(long, global = true, value_parser = limits::parse_bytes)]
+    max_file_size: Option<usize>,
 }
 
 impl LimitArguments {
-    /// The limits given, the rest from `defaults`.
-    fn or(self, defaults: Limits) -> Limits {
+    /// The limits given, the rest from `defaults` (`Limits::default()`, or
+    /// `serve`'s lower ones).
+    fn or(&self, defaults: Limits) -> Limits {
         Limits {
             max_tuples: self.max_tuples.unwrap_or(defaults.max_tuples),
-            max_rounds: self.max_rounds.unwrap_or(defaults.max_rounds),
+            max_rounds: self.max_rounds.or(defaults.max_rounds),
+            max_memory: self.max_memory.unwrap_or(defaults.max_memory),
+            max_file_bytes: self.max_file_size.unwrap_or(defaults.max_file_bytes),
         }
     }
 }
 
 /// Runs the command; returns the process exit code.
 pub fn run(arguments: Arguments) -> i32 {
+    let folders = &arguments.articles.folders;
     if let Some(Command::Serve(serve_arguments)) = arguments.command {
         return serve::serve(
             serve_arguments,
             arguments.limits.or(serve::default_limits()),
+            folders,
         );
     }
     let limits = arguments.limits.or(Limits::default());
     match arguments.command {
-        None => repl::start(limits, true, &[]),
-        Some(Command::Repl { news, files }) => repl::start(limits, news, &files),
+        None => repl::start(
+            limits,
+            folders,
+            true,
+            &[],
+            &engine::EngineArguments::default(),
+        ),
+        Some(Command::Repl {
+            news,
+            files,
+            engine,
+        }) => repl::start(limits, folders, news, &files, &engine),
         Some(Command::Run {
             program,
             queries,
@@ -151,9 +245,14 @@ pub fn run(arguments: Arguments) -> i32 {
             explain,
             all,
             written_order,
+            trace,
+            output_dir,
             warnings,
+            engine,
+            follow,
         }) => run_files(
             limits,
+            folders,
             &program,
             &queries,
             &RunOutput {
@@ -161,11 +260,30 @@ pub fn run(arguments: Arguments) -> i32 {
                 explain,
                 all,
                 written_order,
+                trace,
+                engine,
+                follow,
+                output_dir,
             },
             warnings,
         ),
-        Some(Command::Check { program, warnings }) => check_files(limits, &program, warnings),
-        Some(Command::Schema { files }) => schema(limits, &files),
+        Some(Command::Check {
+            program,
+            report,
+            warnings,
+        }) => check_files(limits, folders, &program, report, warnings),
+        Some(Command::Schema { files }) => schema(limits, folders, &files),
+        Some(Command::Exercise {
+            id,
+            answer,
+            expected,
+            lessons,
+        }) => course::exercise(limits, &lessons, id.as_deref(), answer.as_deref(), expected),
+        Some(Command::Lesson {
+            lesson,
+            format,
+            all,
+        }) => course::lesson(limits, &lesson, &format, all),
         Some(Command::Serve(_)) => 2,
     }
 }
@@ -176,6 +294,22 @@ struct RunOutput {
     explain: bool,
     all: bool,
     written_order: bool,
+    trace: bool,
+    engine: engine::EngineArguments,
+    follow: engine::FollowArguments,
+    output_dir: Option<PathBuf>,
+}
+
+/// Adds the `--articles` folders to `session`; false (after the
+/// diagnostics) when one cannot be read or clashes with another.
+fn add_article_folders(session: &mut Session, folders: &[PathBuf]) -> bool {
+    for folder in folders {
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            print_diagnostics(session, &rejected.diagnostics);
+            return false;
+        }
+    }
+    true
 }
 
 /// The parts of the program in order: `<news>`, then the files (`-` is
@@ -255,7 +389,7 @@ fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
+pub(crate) fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
     if diagnostics.is_empty() {
         return;
     }
@@ -269,6 +403,7 @@ fn print_diagnostics(session: &Session, diagnostics: &[Diagnostic]) {
 
 fn run_files(
     limits: Limits,
+    folders: &[PathBuf],
     program: &ProgramArguments,
     queries: &[String],
     output: &RunOutput,
@@ -289,6 +424,21 @@ fn run_files(
             return 2;
         }
     };
+    if output.trace && format != Format::Table {
+        eprintln!("error: `--trace` prints text: use it with `--format table`");
+        return 2;
+    }
+    let engine = match run_engine(output) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    if output.follow.reads_stdin() && program.files.iter().any(|file| file.as_os_str() == "-") {
+        eprintln!("error: `--follow -` and the program cannot both be read from standard input");
+        return 2;
+    }
     let sources = match program_sources(program, queries) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -298,10 +448,17 @@ fn run_files(
     let mut session = Session::new(SessionOptions {
         limits,
         record_rounds: explain,
-        demand: true,
+        // A trace shows every stratum evaluated in full.
+        demand: !output.trace,
         written_order: output.written_order,
+        engine,
+        compact_facts: true,
+        output_dir: output.output_dir.clone(),
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let accepted = match session.load_program(&sources) {
         Ok(accepted) => accepted,
         Err(rejected) => {
@@ -317,6 +474,15 @@ fn run_files(
         return 1;
     }
     print_diagnostics(&session, &accepted.warnings);
+    if !session.prints_answers() {
+        // Another process of a cluster: its share is computed, process 0 prints.
+        return 0;
+    }
+    if output.trace
+        && let Err(code) = print_trace(&mut session, all)
+    {
+        return code;
+    }
     let mut answers = match session.answers() {
         Ok(answers) => answers,
         Err(rejected) => {
@@ -340,7 +506,7 @@ fn run_files(
     } else {
         None
     };
-    let output = match &explanations {
+    let rendered = match &explanations {
         Some(explanations) if dot => {
             present::explain::render_explanations_dot(&answers, explanations)
         }
@@ -360,8 +526,59 @@ fn run_files(
         ),
     };
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(output.as_bytes());
-    0
+    let _ = stdout.write_all(rendered.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
+    // The answers printed are the last ones of the loaded queries.
+    let n_loaded = session.program().map_or(0, |program| program.queries.len());
+    let shown = n_loaded.saturating_sub(answers.len())..n_loaded;
+    output.follow.run(&mut session, shown, stderr_color())
+}
+
+/// The engine of `run`: live when it follows a file of changes.
+fn run_engine(output: &RunOutput) -> Result<Engine, String> {
+    let engine = output.engine.engine(output.follow.is_on())?;
+    if output.follow.is_on() {
+        if !matches!(engine, Engine::Dataflow(_)) {
+            return Err("`--follow` keeps answers live on `--engine dataflow`: add it".into());
+        }
+        if output.engine.in_cluster() {
+            return Err("`--follow` runs in one process: leave out `--hostfile`".into());
+        }
+        if output.explain {
+            return Err(
+                "`--follow` prints changed answers, not explanations: leave out `--explain`".into(),
+            );
+        }
+    }
+    Ok(engine)
+}
+
+/// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
+fn write_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Prints the evaluation trace of `run --trace`; `Err` holds the exit code.
+fn print_trace(session: &mut Session, all: bool) -> Result<(), i32> {
+    let options = if all {
+        TraceOptions {
+            max_per_round: usize::MAX,
+            max_facts: usize::MAX,
+        }
+    } else {
+        TraceOptions::default()
+    };
+    match session.trace(options) {
+        Ok(trace) => {
+            write_stdout(&format!("{}\n", present::trace::render_trace_text(&trace)));
+            Ok(())
+        }
+        Err(rejected) => {
+            print_diagnostics(session, &rejected.diagnostics);
+            Err(1)
+        }
+    }
 }
 
 /// Most answer rows explained per query by `run --explain`.
@@ -393,12 +610,7 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         .flat_map(|unit| &unit.program.items)
         .find(|item| !matches!(item, Item::Query(_) | Item::Doc(_)))
         .map(|item| {
-            let span = match item {
-                Item::Clause(clause) => clause.span,
-                Item::Include(include) => include.span,
-                Item::Query(query) => query.span,
-                Item::Doc(doc) => doc.span,
-            };
+            let span = item.span();
             Diagnostic::error(
                 Code::E412,
                 "`--query` takes queries such as `?- p(X).`",
@@ -408,7 +620,24 @@ fn queries_only(session: &Session, n_given: usize) -> Option<Diagnostic> {
         })
 }
 
-fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArguments) -> i32 {
+fn check_files(
+    limits: Limits,
+    folders: &[PathBuf],
+    program: &ProgramArguments,
+    report: Option<String>,
+    deny: WarningArguments,
+) -> i32 {
+    let report = match report.as_deref().map(str::trim) {
+        None => None,
+        Some("text") => Some(present::citations::ReportFormat::Text),
+        Some("markdown" | "md") => Some(present::citations::ReportFormat::Markdown),
+        Some(other) => {
+            eprintln!(
+                "error: unknown report format `{other}`: use `--report` or `--report=markdown`"
+            );
+            return 2;
+        }
+    };
     let sources = match program_sources(program, &[]) {
         Ok(sources) => sources,
         Err(code) => return code,
@@ -416,8 +645,12 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     match session.load_program(&sources) {
         Ok(accepted) => {
             let mut diagnostics = accepted.warnings;
@@ -433,16 +666,35 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
                 eprintln!("error: warnings are denied (`--deny-warnings`)");
                 return 1;
             }
+            if let Some(program) = session.program()
+                && let Some(format) = report
+            {
+                write_stdout(&format!(
+                    "{}\n",
+                    present::citations::render_citation_report_as(
+                        program,
+                        session.articles(),
+                        session.sources(),
+                        format
+                    )
+                ));
+            }
             if let Some(program) = session.program() {
                 let n_citations: usize =
                     program.facts.iter().map(|fact| fact.citations.len()).sum();
-                println!(
-                    "ok: {} facts, {} rules, {} queries, {} citations verified",
+                let n_constraints = program.constraints.len();
+                let constraints = match n_constraints {
+                    0 => String::new(),
+                    1 => ", 1 constraint holds".to_string(),
+                    n => format!(", {n} constraints hold"),
+                };
+                write_stdout(&format!(
+                    "ok: {} facts, {} rules{constraints}, {} queries, {} citations verified\n",
                     program.facts.len(),
-                    program.rules.len(),
+                    program.rules.len() - n_constraints,
                     program.queries.len(),
                     n_citations
-                );
+                ));
             }
             0
         }
@@ -453,12 +705,16 @@ fn check_files(limits: Limits, program: &ProgramArguments, deny: WarningArgument
     }
 }
 
-fn schema(limits: Limits, files: &[PathBuf]) -> i32 {
+fn schema(limits: Limits, folders: &[PathBuf], files: &[PathBuf]) -> i32 {
     let mut session = Session::new(SessionOptions {
         limits,
         check_only: true,
+        compact_facts: true,
         ..SessionOptions::default()
     });
+    if !add_article_folders(&mut session, folders) {
+        return 1;
+    }
     let loaded = if files.is_empty() {
         session.load_news()
     } else {

@@ -24,9 +24,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-use wirelog::eval::Limits;
+use wirelog::limits::Limits;
 use wirelog::present;
-use wirelog::repl::{self, Completion, Line, Lines, Screen, Shell, Text, Vocabulary};
+use wirelog::repl::{self, Completion, Line, Lines, ReadLine, Screen, Shell, Text, Vocabulary};
 use wirelog::session::{Session, SessionOptions};
 
 /// The prompt for a new input.
@@ -37,12 +37,34 @@ const CONTINUATION: &str = "     ... ";
 const HISTORY_SIZE: usize = 5000;
 
 /// Opens the REPL; returns the exit code.
-pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
+pub fn start(
+    limits: Limits,
+    folders: &[PathBuf],
+    news: bool,
+    files: &[PathBuf],
+    engine_arguments: &super::engine::EngineArguments,
+) -> i32 {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
     let interactive = std::io::stdin().is_terminal();
+    if engine_arguments.in_cluster() {
+        eprintln!(
+            "error: the REPL runs in one process (`--workers N` threads): `--hostfile` is for `wirelog run`"
+        );
+        return 2;
+    }
+    // The REPL keeps a dataflow model live: facts typed, retracted or
+    // reloaded update it, and the changed answers are shown.
+    let engine = match engine_arguments.engine(true) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
     let mut session = Session::new(SessionOptions {
         limits,
         record_rounds: true,
+        engine,
         ..SessionOptions::default()
     });
     let mut shell = Shell::new();
@@ -52,6 +74,18 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
     let started = Instant::now();
     let mut loaded: Vec<String> = Vec::new();
     let mut start_up_failed = false;
+    for folder in folders {
+        // An `--articles` folder that cannot be read is reported; the REPL
+        // opens without it, like a file that does not load.
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            print_errors(&present::render_diagnostics(
+                &rejected.diagnostics,
+                session.sources(),
+                shell.view.color,
+            ));
+            start_up_failed = true;
+        }
+    }
     if news {
         match session.load_news() {
             Ok(_) => loaded.push("the news knowledge base".to_string()),
@@ -129,7 +163,11 @@ pub fn start(limits: Limits, news: bool, files: &[PathBuf]) -> i32 {
         any_failed: start_up_failed,
         vocabulary_generation: None,
     };
-    repl.run()
+    if interactive {
+        repl.run()
+    } else {
+        repl.run_piped()
+    }
 }
 
 /// The REPL's running state.
@@ -211,12 +249,62 @@ impl Repl {
                         return self.exit_code();
                     }
                 }
+                // A byte that is not UTF-8 ends rustyline's line, not the session.
+                Err(ReadlineError::Io(error))
+                    if error.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    let abandoned = if self.lines.abandon() {
+                        ", with the clause it continued"
+                    } else {
+                        ""
+                    };
+                    print_errors(&format!(
+                        "error: the line being typed held a byte that is not UTF-8 text; it was dropped{abandoned}"
+                    ));
+                }
                 Err(error) => {
                     eprintln!("error: cannot read input: {error}");
                     return 1;
                 }
             }
         }
+    }
+
+    /// Reads piped input line by line, without rustyline: a line that is
+    /// not UTF-8 (or longer than a file may be) is reported with its number
+    /// and skipped, and the session goes on.
+    fn run_piped(&mut self) -> i32 {
+        let max_bytes = self.session.eval_options().limits.max_file_bytes;
+        let stdin = std::io::stdin();
+        let mut reader = stdin.lock();
+        for number in 1.. {
+            match repl::read_line(&mut reader, number, max_bytes) {
+                ReadLine::Line(line) => {
+                    if let Flow::Quit = self.line(&line) {
+                        return self.exit_code();
+                    }
+                }
+                ReadLine::Bad(bad) => {
+                    let abandoned = if self.lines.abandon() {
+                        " (with the clause it continued)"
+                    } else {
+                        ""
+                    };
+                    print_errors(&format!("error: {bad}{abandoned}"));
+                    self.any_failed = true;
+                }
+                ReadLine::End => break,
+                ReadLine::Failed(error) => {
+                    eprintln!("error: cannot read input: {error}");
+                    return 1;
+                }
+            }
+        }
+        if self.lines.abandon() {
+            eprintln!("error: the input ends inside a clause (no final `.`)");
+            self.any_failed = true;
+        }
+        self.exit_code()
     }
 
     /// 0, or 1 for a script (standard input not a terminal) with an input
@@ -313,14 +401,14 @@ fn print_banner(session: &Session, loaded: &[String], started: Instant) {
             let n_predicates = program
                 .predicates
                 .iter()
-                .filter(|predicate| predicate.defined)
+                .filter(|predicate| predicate.defined && !predicate.is_constraint())
                 .count();
             println!(
                 "loaded {}: {} predicates, {} facts, {} rules ({})",
                 loaded.join(" and "),
                 n_predicates,
                 program.facts.len(),
-                program.rules.len(),
+                program.rules.len() - program.constraints.len(),
                 present::table::format_elapsed(started.elapsed())
             );
         }

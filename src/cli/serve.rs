@@ -30,16 +30,35 @@ pub struct ServeArguments {
     max_sessions: usize,
     /// The rule files every page session starts with.
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    engine: super::engine::EngineArguments,
 }
 
-/// The limits of the web view unless `--max-tuples`/`--max-rounds` say otherwise:
-/// lower than the terminal's, since many people share one server.
+/// The limits of the web view unless `--max-tuples`/`--max-rounds` (or
+/// `--max-memory`, `--max-file-size`) say otherwise: lower than the
+/// terminal's, since many people share one server.
 pub fn default_limits() -> Limits {
     ServeOptions::default().limits
 }
 
-/// Runs the server until Ctrl-C; returns the exit code.
-pub fn serve(arguments: ServeArguments, limits: Limits) -> i32 {
+/// Runs the server until Ctrl-C; returns the exit code. Every page session
+/// gets the `--articles` folders and the engine chosen.
+pub fn serve(arguments: ServeArguments, limits: Limits, folders: &[PathBuf]) -> i32 {
+    if arguments.engine.in_cluster() {
+        eprintln!(
+            "error: the web view runs in one process (`--workers N` threads): `--hostfile` is for `wirelog run`"
+        );
+        return 2;
+    }
+    // Each request evaluates once on the engine chosen; no dataflow
+    // workers are kept running between the requests of a page.
+    let engine = match arguments.engine.engine(false) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
     let mut program = Vec::new();
     if arguments.news || arguments.files.is_empty() {
         program.push(ProgramSource::News);
@@ -58,6 +77,8 @@ pub fn serve(arguments: ServeArguments, limits: Limits) -> i32 {
         limits,
         max_time: Duration::from_secs_f64(arguments.max_seconds),
         max_sessions: arguments.max_sessions,
+        articles: folders.to_vec(),
+        engine,
         ..ServeOptions::default()
     };
     // Checked here first, so that a bad file is reported before anything listens.

@@ -11,8 +11,8 @@ use super::blueprint::AggregateBlueprint;
 use super::datum::{Datum, Row};
 use super::fault::{Fault, Site};
 use super::render::{Render, Time, project};
-use crate::eval::{Store, ValueError, ValueType};
-use crate::syntax::ast::{AggregateFunction, ArithOp, CompareOp};
+use crate::eval::{CompiledExpr, Fold, ValueError};
+use crate::syntax::ast::AggregateFunction;
 use differential_dataflow::VecCollection;
 
 /// Bindings keyed by their aggregate group.
@@ -52,17 +52,23 @@ pub fn aggregate<'s, T: Time>(
         .value
         .as_ref()
         .map(|expr| render.evaluator.borrow_mut().compile(expr));
+    let projection: Vec<CompiledExpr> = blueprint
+        .projection
+        .iter()
+        .map(|expr| render.evaluator.borrow_mut().compile(expr))
+        .collect();
     let literal = blueprint.literal;
     let evaluator = render.evaluator.clone();
     let outcomes = matches
         .reduce(
             move |_group: &Row,
                   rows: &[(&Row, isize)],
-                  output: &mut Vec<(Result<Datum, Fault>, isize)>| {
+                  output: &mut Vec<(Result<Option<Datum>, Fault>, isize)>| {
                 let mut evaluator = evaluator.borrow_mut();
                 let folded = fold(
                     function,
                     value.as_ref(),
+                    &projection,
                     rows.iter().map(|(row, _)| *row),
                     &mut evaluator,
                 )
@@ -70,9 +76,11 @@ pub fn aggregate<'s, T: Time>(
                 output.push((folded, 1));
             },
         )
-        .map(|(group, outcome)| match outcome {
-            Ok(datum) => Ok((group, datum)),
-            Err(fault) => Err(fault),
+        .flat_map(|(group, outcome)| match outcome {
+            Ok(Some(datum)) => Some(Ok((group, datum))),
+            // `min`, `max` and `avg` of nothing have no value.
+            Ok(None) => None,
+            Err(fault) => Some(Err(fault)),
         });
     let table = render.split_faults(outcomes);
     let found = keyed
@@ -92,62 +100,34 @@ pub fn aggregate<'s, T: Time>(
                 });
             found.concat(missing)
         }
-        AggregateFunction::Min | AggregateFunction::Max => found,
+        AggregateFunction::Min | AggregateFunction::Max | AggregateFunction::Avg => found,
     }
 }
 
-/// The datafrog engine's fold over one group's distinct matches.
+/// The datafrog engine's fold (`eval::Fold`) over one group's distinct matches.
 fn fold<'r>(
     function: AggregateFunction,
-    value: Option<&crate::eval::CompiledExpr>,
+    value: Option<&CompiledExpr>,
+    projection: &[CompiledExpr],
     rows: impl Iterator<Item = &'r Row>,
     evaluator: &mut super::datum::Evaluator,
-) -> Result<Datum, ValueError> {
-    let mut accumulator = None;
-    let mut count: i64 = 0;
+) -> Result<Option<Datum>, ValueError> {
+    let mut fold = Fold::new(function);
     for row in rows {
-        count += 1;
-        let Some(value) = value else { continue };
-        let item = evaluator.evaluate(value, row)?;
-        let item = evaluator.pack(&item);
-        let store = &mut evaluator.store;
-        accumulator = Some(match (accumulator, function) {
-            (None, _) => item,
-            (Some(sum), AggregateFunction::Sum) => store.arithmetic(ArithOp::Add, sum, item)?,
-            (Some(best), AggregateFunction::Min) => {
-                if store.compare_op(CompareOp::Lt, item, best)? {
-                    item
-                } else {
-                    best
-                }
+        let item = match value {
+            Some(value) => {
+                let item = evaluator.evaluate(value, row)?;
+                Some(evaluator.pack(&item))
             }
-            (Some(best), _) => {
-                if store.compare_op(CompareOp::Gt, item, best)? {
-                    item
-                } else {
-                    best
-                }
-            }
-        });
+            None => None,
+        };
+        let mut projected = Vec::with_capacity(projection.len());
+        for term in projection {
+            let datum = evaluator.evaluate(term, row)?;
+            projected.push(evaluator.pack(&datum));
+        }
+        fold.add(item, projected, &mut evaluator.store)?;
     }
-    let result = match function {
-        AggregateFunction::Count => return Ok(Datum::Int(count)),
-        AggregateFunction::Sum => match accumulator {
-            Some(sum) if Store::value_type(sum) != ValueType::Integer => {
-                return Err(ValueError::TypeMismatch {
-                    op: "sum".into(),
-                    lhs: Store::value_type(sum).name(),
-                    rhs: "nothing",
-                });
-            }
-            Some(sum) => sum,
-            None => return Ok(Datum::Int(0)),
-        },
-        _ => match accumulator {
-            Some(best) => best,
-            // `reduce` never calls with an empty group; min/max need a value.
-            None => return Ok(Datum::Int(0)),
-        },
-    };
-    Ok(evaluator.unpack(result))
+    let result = fold.finish(&mut evaluator.store)?;
+    Ok(result.map(|packed| evaluator.unpack(packed)))
 }

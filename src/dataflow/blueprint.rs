@@ -205,13 +205,15 @@ pub struct AggregateBlueprint {
     pub correlated: bool,
     /// The aggregated expression over the body's output row.
     pub value: Option<Expr>,
+    /// The terms `count X, Y` counts the distinct values of, over that row.
+    pub projection: Vec<Expr>,
     /// The aggregate literal, for errors.
     pub literal: usize,
 }
 
 /// Compiles a checked, planned program.
 pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blueprint, EvalError> {
-    let facts = program
+    let mut facts: Vec<(PredId, Row)> = program
         .facts
         .iter()
         .map(|fact| {
@@ -221,6 +223,16 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
             )
         })
         .collect();
+    // Rows of fact tables (plain facts of files, imports), value by value.
+    for rows in &program.fact_rows {
+        for row in rows.rows.clone() {
+            let values = rows.table.row(row);
+            facts.push((
+                rows.predicate,
+                values.iter().map(Datum::from_value).collect(),
+            ));
+        }
+    }
     let mut strata = Vec::with_capacity(plan.strata.len());
     for (rank, stratum) in plan.strata.iter().enumerate() {
         let recursive = program.strata.get(rank).is_some_and(|s| s.recursive);
@@ -445,6 +457,11 @@ fn compile_checks(
                     .as_ref()
                     .map(|expr| renumber(expr, &body_layout))
                     .transpose()?;
+                let projection = aggregate
+                    .projection
+                    .iter()
+                    .map(|expr| renumber(expr, &body_layout))
+                    .collect::<Result<_, _>>()?;
                 layout.push(*result);
                 CheckBlueprint::Aggregate(Box::new(AggregateBlueprint {
                     function: aggregate.function,
@@ -452,6 +469,7 @@ fn compile_checks(
                     body,
                     correlated: !aggregate.independent,
                     value,
+                    projection,
                     literal: aggregate.literal,
                 }))
             }

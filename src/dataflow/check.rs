@@ -76,7 +76,8 @@ pub fn expression_checks<'s, T: Time>(
             };
             match outcome {
                 Ok(true) => {}
-                Ok(false) => return None,
+                // A partial function without a value fails its literal.
+                Ok(false) | Err(crate::eval::ValueError::Undefined { .. }) => return None,
                 Err(error) => return Some(Err(Fault::new(site, Some(literal), error))),
             }
         }

@@ -11,6 +11,7 @@
 
 use crate::eval::ValueError;
 use crate::eval::{EvalError, Limits, Origin};
+use crate::limits;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -69,6 +70,14 @@ pub enum FaultKind {
     TypeMismatch(String, String, String),
     /// `ValueError::DateOutOfRange`
     DateOutOfRange,
+    /// `ValueError::BadPattern`
+    BadPattern(String, String),
+    /// `ValueError::Undefined`
+    Undefined(String),
+    /// `ValueError::TextTooLong`
+    TextTooLong(String, usize),
+    /// `ValueError::AggregateMixedKinds`
+    AggregateMixedKinds(String, String, String),
 }
 
 /// One evaluation error, as a record.
@@ -98,6 +107,18 @@ impl Fault {
                 FaultKind::TypeMismatch(op, lhs.to_string(), rhs.to_string())
             }
             ValueError::DateOutOfRange => FaultKind::DateOutOfRange,
+            ValueError::BadPattern { pattern, message } => FaultKind::BadPattern(pattern, message),
+            ValueError::Undefined { function } => FaultKind::Undefined(function.to_string()),
+            ValueError::TextTooLong { function, bytes } => {
+                FaultKind::TextTooLong(function.to_string(), bytes)
+            }
+            ValueError::AggregateMixedKinds { function, lhs, rhs } => {
+                FaultKind::AggregateMixedKinds(
+                    function.to_string(),
+                    lhs.to_string(),
+                    rhs.to_string(),
+                )
+            }
         };
         Fault {
             site,
@@ -124,6 +145,22 @@ impl Fault {
                 rhs: static_name(rhs),
             },
             FaultKind::DateOutOfRange => ValueError::DateOutOfRange,
+            FaultKind::BadPattern(pattern, message) => ValueError::BadPattern {
+                pattern: pattern.clone(),
+                message: message.clone(),
+            },
+            FaultKind::Undefined(function) => ValueError::Undefined {
+                function: static_name(function),
+            },
+            FaultKind::TextTooLong(function, bytes) => ValueError::TextTooLong {
+                function: static_name(function),
+                bytes: *bytes,
+            },
+            FaultKind::AggregateMixedKinds(function, lhs, rhs) => ValueError::AggregateMixedKinds {
+                function: static_name(function),
+                lhs: static_name(lhs),
+                rhs: static_name(rhs),
+            },
         };
         EvalError::Value {
             error,
@@ -137,7 +174,28 @@ impl Fault {
 /// that crossed a process boundary carries them as text.
 fn static_name(name: &str) -> &'static str {
     const NAMES: &[&str] = &[
-        "+", "-", "*", "/", "mod", "integer", "date", "symbol", "string", "nothing",
+        "+",
+        "-",
+        "*",
+        "/",
+        "mod",
+        "integer",
+        "decimal",
+        "date",
+        "datetime",
+        "symbol",
+        "string",
+        "nothing",
+        "abs",
+        "pow",
+        "split",
+        "capture",
+        "to_number",
+        "concat",
+        "lower",
+        "upper",
+        "min",
+        "max",
     ];
     NAMES
         .iter()
@@ -158,6 +216,8 @@ pub enum Halt {
     TupleLimit(usize, Option<Site>),
     /// The round limit, and the rule named.
     RoundLimit(usize, Option<Site>),
+    /// The memory limit of the process that stopped, in bytes.
+    MemoryLimit(usize),
     /// An internal error, with its message.
     Internal(String),
     /// Anything else, as its message.
@@ -181,6 +241,7 @@ impl Halt {
             EvalError::RoundLimitExceeded { limit, origin } => {
                 Halt::RoundLimit(*limit, site(origin))
             }
+            EvalError::MemoryExceeded { limit } => Halt::MemoryLimit(*limit),
             EvalError::Internal(message) => Halt::Internal(message.clone()),
             other => Halt::Other(other.to_string()),
         }
@@ -198,6 +259,7 @@ impl Halt {
                 limit: *limit,
                 origin: site.map(Site::origin),
             },
+            Halt::MemoryLimit(limit) => EvalError::MemoryExceeded { limit: *limit },
             Halt::Internal(message) | Halt::Other(message) => EvalError::Internal(message.clone()),
         }
     }
@@ -241,11 +303,12 @@ impl Monitor {
 
     /// Checks the round of a recursion; past the limit, asks every worker to stop.
     pub fn round(&self, round: u64, origin: Option<Origin>) {
-        if round > self.limits.max_rounds as u64 {
-            self.halt(EvalError::RoundLimitExceeded {
-                limit: self.limits.max_rounds,
-                origin,
-            });
+        // The default limit scales with the data: here, the records counted so far.
+        let limit = self
+            .limits
+            .round_limit(self.n_derived.load(Ordering::Relaxed));
+        if round > limit as u64 {
+            self.halt(EvalError::RoundLimitExceeded { limit, origin });
         }
     }
 
@@ -277,8 +340,8 @@ impl Monitor {
 
     /// The reason to stop now, if there is one (Ctrl-C included).
     pub fn stopped(&self) -> Option<EvalError> {
-        if self.cancel.load(Ordering::Relaxed) {
-            self.halt(EvalError::Interrupted);
+        if let Err(halt) = limits::check_now(&self.cancel, self.limits.max_memory) {
+            self.halt(halt.into());
         }
         if !self.stop.load(Ordering::Relaxed) {
             return None;

@@ -137,30 +137,34 @@ impl LiveModel {
         let (reply_sender, replies) = channel();
         let reply_sender = Arc::new(Mutex::new(reply_sender));
         let (worker_blueprint, worker_monitor) = (Arc::clone(&blueprint), Arc::clone(&monitor));
-        let guards = timely::execute(options.timely_config(), move |worker| {
-            let receiver = receivers
-                .get(worker.index() % n_workers)
-                .and_then(|slot| slot.lock().ok().and_then(|mut slot| slot.take()));
-            let Some(receiver) = receiver else { return };
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                serve(
-                    worker,
-                    &worker_blueprint,
-                    &worker_monitor,
-                    &receiver,
-                    &reply_sender,
-                    across_processes,
-                    n_workers,
-                )
-            }));
-            if outcome.is_err() {
-                let error = EvalError::Internal("a dataflow worker panicked".into());
-                worker_monitor.halt(error.clone());
-                if let Ok(sender) = reply_sender.lock() {
-                    let _ = sender.send(Reply::Failed(error));
+        let guards = super::connect::execute(
+            options.n_workers(),
+            options.cluster_addresses(),
+            move |worker| {
+                let receiver = receivers
+                    .get(worker.index() % n_workers)
+                    .and_then(|slot| slot.lock().ok().and_then(|mut slot| slot.take()));
+                let Some(receiver) = receiver else { return };
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    serve(
+                        worker,
+                        &worker_blueprint,
+                        &worker_monitor,
+                        &receiver,
+                        &reply_sender,
+                        across_processes,
+                        n_workers,
+                    )
+                }));
+                if outcome.is_err() {
+                    let error = EvalError::Internal("a dataflow worker panicked".into());
+                    worker_monitor.halt(error.clone());
+                    if let Ok(sender) = reply_sender.lock() {
+                        let _ = sender.send(Reply::Failed(error));
+                    }
                 }
-            }
-        })
+            },
+        )
         .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
         let mut facts = BTreeMap::new();
         for (predicate, row) in &blueprint.facts {
@@ -186,6 +190,12 @@ impl LiveModel {
         }
         super::run::add_base_facts(&mut live.model, &live.blueprint);
         Ok(live)
+    }
+
+    /// True once a limit, Ctrl-C or a failure stopped the workers: every
+    /// later update is refused, start a new live model.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.is_some()
     }
 
     /// The current model.
@@ -246,28 +256,32 @@ impl LiveModel {
                 batch.push((change.predicate, row, diff));
             }
         }
-        for ((predicate, row), before) in touched {
-            if self.blueprint.is_derived(predicate) {
-                continue;
-            }
+        for ((predicate, row), before) in &touched {
+            let (predicate, before) = (*predicate, *before);
             let now = self
                 .facts
                 .get(&(predicate, row.clone()))
                 .copied()
                 .unwrap_or(0);
+            if self.blueprint.is_derived(predicate) {
+                continue;
+            }
+            let row = row.clone();
             if before == 0 && now > 0 {
                 base_added.entry(predicate).or_default().push(row);
             } else if before > 0 && now == 0 {
                 base_removed.entry(predicate).or_default().push(row);
             }
         }
-        self.facts.retain(|_, count| *count > 0);
+        // Only the facts this update touched can have dropped to zero: a
+        // `retain` over every fact would cost the whole input per update.
+        self.forget_absent(touched.keys());
         let mut changes = self.send(batch.clone())?;
         if let Some(error) = self.first_fault() {
             for (predicate, row, diff) in &batch {
                 *self.facts.entry((*predicate, row.clone())).or_insert(0) -= diff;
             }
-            self.facts.retain(|_, count| *count > 0);
+            self.forget_absent(touched.keys());
             let undo = batch
                 .into_iter()
                 .map(|(predicate, row, diff)| (predicate, row, -diff))
@@ -287,6 +301,15 @@ impl LiveModel {
                 .apply_base(&mut changes, predicate, added, removed);
         }
         Ok(changes)
+    }
+
+    /// Removes the facts among `keys` that are no longer given.
+    fn forget_absent<'a>(&mut self, keys: impl Iterator<Item = &'a (PredId, Row)>) {
+        for key in keys {
+            if self.facts.get(key).is_some_and(|count| *count <= 0) {
+                self.facts.remove(key);
+            }
+        }
     }
 
     /// Runs one version through the workers and applies its changes.

@@ -16,6 +16,7 @@ mod aggregate;
 mod antijoin;
 pub mod blueprint;
 mod check;
+mod connect;
 pub mod datum;
 pub mod expr;
 pub mod fault;

@@ -52,22 +52,11 @@ impl DataflowOptions {
         self.workers.max(1)
     }
 
-    /// timely's configuration for these options.
-    pub(super) fn timely_config(&self) -> timely::Config {
-        let communication = match &self.cluster {
-            None => timely::CommunicationConfig::Process(self.n_workers()),
-            Some(cluster) => timely::CommunicationConfig::Cluster {
-                threads: self.n_workers(),
-                process: cluster.process,
-                addresses: cluster.addresses.clone(),
-                report: false,
-                zerocopy: false,
-            },
-        };
-        timely::Config {
-            communication,
-            worker: timely::WorkerConfig::default(),
-        }
+    /// Every process's address and this process's position, in a cluster.
+    pub(super) fn cluster_addresses(&self) -> Option<(&[String], usize)> {
+        self.cluster
+            .as_ref()
+            .map(|cluster| (cluster.addresses.as_slice(), cluster.process))
     }
 }
 
@@ -113,22 +102,26 @@ fn evaluate_blueprint(
     let worker_monitor = Arc::clone(&monitor);
     let across_processes = options.cluster.is_some();
     let record_rounds = options.eval.record_rounds;
-    let guards = timely::execute(options.timely_config(), move |worker| {
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            run_worker(
-                worker,
-                &worker_blueprint,
-                &worker_monitor,
-                across_processes,
-                record_rounds,
-            )
-        }));
-        outcome.unwrap_or_else(|_| {
-            let error = EvalError::Internal("a dataflow worker panicked".into());
-            worker_monitor.halt(error.clone());
-            Err(error)
-        })
-    })
+    let guards = super::connect::execute(
+        options.n_workers(),
+        options.cluster_addresses(),
+        move |worker| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                run_worker(
+                    worker,
+                    &worker_blueprint,
+                    &worker_monitor,
+                    across_processes,
+                    record_rounds,
+                )
+            }));
+            outcome.unwrap_or_else(|_| {
+                let error = EvalError::Internal("a dataflow worker panicked".into());
+                worker_monitor.halt(error.clone());
+                Err(error)
+            })
+        },
+    )
     .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
     let mut model = None;
     let mut first_error = None;

@@ -9,25 +9,8 @@
 
 use super::store::ValueError;
 use crate::analysis::ir::RuleId;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Bounds that stop a runaway program with an error instead of exhausting memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Most tuples derived (including intermediate join results) in one evaluation.
-    pub max_tuples: usize,
-    /// Most rounds of one stratum's fixpoint.
-    pub max_rounds: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_tuples: 50_000_000,
-            max_rounds: 1_000_000,
-        }
-    }
-}
+use crate::limits::{self, Halt, Limits};
+use std::sync::atomic::AtomicBool;
 
 /// How to evaluate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -90,6 +73,15 @@ pub enum EvalError {
         /// A rule of the stratum that was running.
         origin: Option<Origin>,
     },
+    /// The process held more memory than `--max-memory` allows.
+    #[error(
+        "evaluation stopped at the memory limit of {} (`--max-memory`)",
+        limits::format_bytes(*limit)
+    )]
+    MemoryExceeded {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
     /// More distinct texts (or large integers) than a packed value can name.
     #[error(
         "evaluation stopped after interning 536,870,912 distinct texts or large integers (the most a value can name)"
@@ -118,18 +110,40 @@ impl EvalError {
             EvalError::Value { origin, .. } => Some(*origin),
             EvalError::TupleLimitExceeded { origin, .. }
             | EvalError::RoundLimitExceeded { origin, .. } => *origin,
-            EvalError::ValuesExhausted | EvalError::Interrupted | EvalError::Internal(_) => None,
+            EvalError::MemoryExceeded { .. }
+            | EvalError::ValuesExhausted
+            | EvalError::Interrupted
+            | EvalError::Internal(_) => None,
         }
     }
 }
+
+impl From<Halt> for EvalError {
+    fn from(halt: Halt) -> EvalError {
+        match halt {
+            Halt::Interrupted => EvalError::Interrupted,
+            Halt::MemoryExceeded { limit } => EvalError::MemoryExceeded { limit },
+        }
+    }
+}
+
+/// How many matches pass between two polls of Ctrl-C, the memory limit
+/// and the tuples produced: rare enough to cost nothing, often enough that
+/// a stop is noticed within milliseconds.
+pub(super) const POLL_EVERY: u64 = 65_536;
 
 /// Shared state of one evaluation.
 pub(super) struct Context<'a> {
     pub(super) options: EvalOptions,
     pub(super) cancel: &'a AtomicBool,
+    /// Tuples kept so far: the new tuples of every round that ended.
     pub(super) n_derived: usize,
-    /// Matches seen, to poll for Ctrl-C within a round.
-    pub(super) n_matches: u64,
+    /// Tuples the model held when the evaluation started (its facts), set
+    /// once by the caller: with `n_derived`, what the default round limit
+    /// scales with, kept as a count so no stratum has to sum the relations.
+    pub(super) n_known: usize,
+    /// Matches left before the next poll (see [`Context::count_matches`]).
+    until_poll: u64,
     pub(super) error: Option<EvalError>,
 }
 
@@ -140,20 +154,63 @@ impl<'a> Context<'a> {
             options,
             cancel,
             n_derived: 0,
-            n_matches: 0,
+            n_known: 0,
+            until_poll: POLL_EVERY,
             error: None,
         }
     }
 
-    /// Counts one match and, every 65,536 of them, checks for Ctrl-C; true
-    /// (with the error recorded) once interrupted.
-    pub(super) fn interrupted_now(&mut self) -> bool {
-        self.n_matches = self.n_matches.wrapping_add(1);
-        if self.n_matches.is_multiple_of(65_536) && self.cancel.load(Ordering::Relaxed) {
-            self.error = Some(EvalError::Interrupted);
-            return true;
+    /// Counts `n` matches; true once every [`POLL_EVERY`] of them, when the
+    /// caller must poll (the join loop's `Sink::stop_after`: Ctrl-C, the
+    /// memory limit and the tuples produced so far).
+    #[inline]
+    pub(super) fn count_matches(&mut self, n: usize) -> bool {
+        let n = n as u64;
+        if self.until_poll > n {
+            self.until_poll -= n;
+            return false;
         }
-        false
+        self.until_poll = POLL_EVERY;
+        true
+    }
+
+    /// Checks Ctrl-C and the memory limit now; true (with the error
+    /// recorded) when one stops evaluation.
+    pub(super) fn check_now(&mut self) -> bool {
+        match limits::check_now(self.cancel, self.options.limits.max_memory) {
+            Ok(()) => false,
+            Err(halt) => {
+                if self.error.is_none() {
+                    self.error = Some(halt.into());
+                }
+                true
+            }
+        }
+    }
+
+    /// True (with the error recorded, blamed on `origin`) when the tuples
+    /// kept so far and `n_pending` produced since (rows in an output buffer,
+    /// not yet deduplicated) are more than `--max-tuples`: the limit bounds
+    /// what a round holds while it runs, not only what it keeps.
+    pub(super) fn over_tuple_limit(&mut self, n_pending: usize, origin: Origin) -> bool {
+        let limit = self.options.limits.max_tuples;
+        if self.n_derived.saturating_add(n_pending) <= limit {
+            return false;
+        }
+        if self.error.is_none() {
+            self.error = Some(EvalError::TupleLimitExceeded {
+                limit,
+                origin: Some(origin),
+            });
+        }
+        true
+    }
+
+    /// The round limit of a recursion starting now (see `Limits::round_limit`).
+    pub(super) fn round_limit(&self) -> usize {
+        self.options
+            .limits
+            .round_limit(self.n_known.saturating_add(self.n_derived))
     }
 
     pub(super) fn fail(&mut self, error: ValueError, origin: Origin, literal: Option<usize>) {
@@ -166,29 +223,34 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Counts new tuples and checks the limits and Ctrl-C; called once per round.
+    /// Ends a round that kept `n_new` new tuples: reports an error recorded
+    /// during it, Ctrl-C, the memory limit, the tuple limit, and a round
+    /// count past `round_limit`. The limits blame `origin`: the rule that
+    /// still produced something in this round (for a runaway recursion, a
+    /// recursive rule, not merely the stratum's first).
     pub(super) fn after_round(
         &mut self,
         n_new: usize,
         rounds: usize,
+        round_limit: usize,
         origin: Option<Origin>,
     ) -> Result<(), EvalError> {
+        if self.error.is_none() {
+            self.check_now();
+        }
         if let Some(error) = self.error.take() {
             return Err(error);
         }
-        if self.cancel.load(Ordering::Relaxed) {
-            return Err(EvalError::Interrupted);
-        }
-        self.n_derived += n_new;
+        self.n_derived = self.n_derived.saturating_add(n_new);
         if self.n_derived > self.options.limits.max_tuples {
             return Err(EvalError::TupleLimitExceeded {
                 limit: self.options.limits.max_tuples,
                 origin,
             });
         }
-        if rounds > self.options.limits.max_rounds {
+        if rounds > round_limit {
             return Err(EvalError::RoundLimitExceeded {
-                limit: self.options.limits.max_rounds,
+                limit: round_limit,
                 origin,
             });
         }

@@ -51,6 +51,7 @@ pub fn evaluate_loaded(
     load_facts(program, &mut database);
     store_fits(&database.store)?;
     let mut context = Context::new(options, cancel);
+    context.n_known = database.n_tuples();
     let deferred = |stratum: &StratumPlan| {
         options.demand
             && !stratum.predicates.is_empty()
@@ -109,7 +110,8 @@ pub(super) fn rules_reading_none_of(stratum: &StratumPlan, predicates: &[PredId]
         .collect()
 }
 
-/// Packs every base fact into its relation, in bulk.
+/// Packs every base fact into its relation, in bulk: clause facts, then
+/// fact-table rows.
 pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
     let mut builders: Vec<Option<RelationBuilder>> =
         (0..program.predicates.len()).map(|_| None).collect();
@@ -122,6 +124,12 @@ pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
         row.extend(fact.values.iter().map(|value| database.store.pack(value)));
         slot.get_or_insert_with(|| RelationBuilder::new(fact.values.len()))
             .push(&row);
+    }
+    for rows in &program.fact_rows {
+        if let Some(slot) = builders.get_mut(rows.predicate.0 as usize) {
+            let builder = slot.get_or_insert_with(|| RelationBuilder::new(rows.table.arity()));
+            super::bulk::pack_rows(rows, &mut database.store, builder);
+        }
     }
     for (index, builder) in builders.into_iter().enumerate() {
         if let Some(builder) = builder {
@@ -400,9 +408,12 @@ pub(super) fn run_stratum(
         built.push((head, candidates));
     }
 
-    // 5. Rounds until nothing is new.
-    let first_origin = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
-    let max_tuples = context.options.limits.max_tuples;
+    // 5. Rounds until nothing is new. The round limit scales with the data
+    //    (`Limits::round_limit` of the tuples held as the stratum starts: a
+    //    chain over N facts legitimately takes N rounds), and a round past
+    //    it is blamed on a rule that still produced rows in that round.
+    let round_limit = context.round_limit();
+    let mut still_deriving = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
     // One buffer of new rows per head, shared by its rules, kept across
     // rounds so its cache of rows already produced stays warm.
     let mut outputs: Vec<Option<Output>> = (0..relations.len()).map(|_| None).collect();
@@ -476,6 +487,7 @@ pub(super) fn run_stratum(
                 &batches,
                 &database.relations,
             );
+            let n_before = output.len();
             let mut sink = Sink {
                 store: &mut database.store,
                 relations: &database.relations,
@@ -486,11 +498,18 @@ pub(super) fn run_stratum(
             if let Some(error) = context.error.take() {
                 return Err(error);
             }
-            if output.len() > max_tuples {
-                return Err(EvalError::TupleLimitExceeded {
-                    limit: max_tuples,
-                    origin: Some(candidate.pipeline.origin),
-                });
+            let origin = candidate.pipeline.origin;
+            if output.len() > n_before {
+                still_deriving = Some(origin);
+            }
+            if context.over_tuple_limit(output.len(), origin) {
+                return Err(context
+                    .error
+                    .take()
+                    .unwrap_or(EvalError::TupleLimitExceeded {
+                        limit: context.options.limits.max_tuples,
+                        origin: Some(origin),
+                    }));
             }
         }
         for (head, output) in outputs.iter_mut().enumerate() {
@@ -498,7 +517,7 @@ pub(super) fn run_stratum(
                 relations[head].1.insert_rows(rows.take_rows());
             }
         }
-        context.after_round(n_new, rounds, first_origin)?;
+        context.after_round(n_new, rounds, round_limit, still_deriving)?;
         store_fits(&database.store)?;
     }
 

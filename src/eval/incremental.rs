@@ -6,7 +6,7 @@ use super::database::Database;
 use super::fixpoint::rules_reading_none_of;
 use super::fixpoint::{Start, run_stratum, store_fits};
 use super::storage::{Relation, RelationBuilder};
-use super::store::Packed;
+use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId, RuleId};
 use crate::plan::{Check, ConjunctionPlan, ProgramPlan};
 use std::sync::atomic::AtomicBool;
@@ -18,6 +18,8 @@ pub struct Addition<'a> {
     pub old: &'a Database,
     /// Indexes into `program.facts` of the facts the input added.
     pub new_facts: &'a [usize],
+    /// Indexes into `program.fact_rows` of the fact-table rows the input added.
+    pub new_fact_rows: &'a [usize],
     /// The rules the input added.
     pub new_rules: &'a [RuleId],
 }
@@ -67,26 +69,30 @@ pub fn evaluate_incremental(
     let mut database = Database::for_program(old.store.clone(), program, options.record_rounds);
     database.continue_ranks_after(old);
     let mut context = Context::new(options, cancel);
+    context.n_known = old.n_tuples();
     let n_predicates = program.predicates.len();
-    let mut all_facts: Vec<Option<RelationBuilder>> = (0..n_predicates).map(|_| None).collect();
+    // Only the new facts are packed up front; a recomputed stratum packs
+    // all the base facts of its predicates when it needs them (a large
+    // import is not repacked for a fact typed beside it).
     let mut new_facts: Vec<Option<RelationBuilder>> = (0..n_predicates).map(|_| None).collect();
     let mut row: Vec<Packed> = Vec::new();
-    for (index, fact) in program.facts.iter().enumerate() {
-        let slot = fact.predicate.0 as usize;
-        row.clear();
-        row.extend(fact.values.iter().map(|value| database.store.pack(value)));
-        let arity = fact.values.len();
-        if addition.new_facts.contains(&index)
-            && let Some(builder) = new_facts.get_mut(slot)
+    for &index in addition.new_facts {
+        if let Some(fact) = program.facts.get(index)
+            && let Some(builder) = new_facts.get_mut(fact.predicate.0 as usize)
         {
+            row.clear();
+            row.extend(fact.values.iter().map(|value| database.store.pack(value)));
             builder
-                .get_or_insert_with(|| RelationBuilder::new(arity))
+                .get_or_insert_with(|| RelationBuilder::new(fact.values.len()))
                 .push(&row);
         }
-        if let Some(builder) = all_facts.get_mut(slot) {
-            builder
-                .get_or_insert_with(|| RelationBuilder::new(arity))
-                .push(&row);
+    }
+    for &index in addition.new_fact_rows {
+        if let Some(rows) = program.fact_rows.get(index)
+            && let Some(builder) = new_facts.get_mut(rows.predicate.0 as usize)
+        {
+            let builder = builder.get_or_insert_with(|| RelationBuilder::new(rows.table.arity()));
+            super::bulk::pack_rows(rows, &mut database.store, builder);
         }
     }
     store_fits(&database.store)?;
@@ -96,7 +102,6 @@ pub fn evaluate_incremental(
             .map(|builder| builder.map(RelationBuilder::finish))
             .collect()
     };
-    let mut all_facts = finish(all_facts);
     let mut new_facts = finish(new_facts);
     let mut grown: Vec<bool> = vec![false; n_predicates];
     let mut replaced: Vec<bool> = vec![false; n_predicates];
@@ -128,13 +133,13 @@ pub fn evaluate_incremental(
         {
             let mut start = Start::default();
             for &predicate in &stratum.predicates {
-                if let Some(facts) = take(&mut all_facts, predicate) {
-                    start.added.push((predicate, facts));
-                }
+                let facts = base_facts(program, predicate, &mut database.store);
+                start.added.push((predicate, facts));
                 if let Some(slot) = replaced.get_mut(predicate.0 as usize) {
                     *slot = true;
                 }
             }
+            store_fits(&database.store)?;
             start.once = rules_reading_none_of(stratum, &stratum.predicates);
             run_stratum(&mut database, stratum, start, &mut context)?;
             report.recomputed += 1;
@@ -201,4 +206,32 @@ fn conjunction_reads(plan: &ConjunctionPlan, positive: &mut Vec<PredId>, other: 
         conjunction_reads(&aggregate.body, &mut inner, other);
         other.extend(inner);
     }
+}
+
+/// Every base fact of `predicate`, its clause facts and its table rows, as
+/// a relation.
+fn base_facts(program: &ir::Program, predicate: PredId, store: &mut Store) -> Relation {
+    let arity = program
+        .predicates
+        .get(predicate.0 as usize)
+        .map_or(0, |declared| declared.arity);
+    let mut builder = RelationBuilder::new(arity);
+    let mut row: Vec<Packed> = Vec::new();
+    for fact in program
+        .facts
+        .iter()
+        .filter(|fact| fact.predicate == predicate)
+    {
+        row.clear();
+        row.extend(fact.values.iter().map(|value| store.pack(value)));
+        builder.push(&row);
+    }
+    for rows in program
+        .fact_rows
+        .iter()
+        .filter(|rows| rows.predicate == predicate)
+    {
+        super::bulk::pack_rows(rows, store, &mut builder);
+    }
+    builder.finish()
 }

@@ -17,7 +17,7 @@ use super::expr::CompiledExpr;
 use super::storage::{
     AnyIndex, Cursor, Index, Part, Permutation, Row, RowKind, Rows, Runs, prefix_run_from,
 };
-use super::store::{Packed, Store};
+use super::store::{Packed, Store, ValueError};
 use super::tuple::Tuple;
 use crate::analysis::ir::{Arg, PredId, VarId};
 use crate::plan::AggregatePlan;
@@ -318,6 +318,26 @@ pub(super) struct Sink<'s, 'c> {
     pub(super) relations: &'s Relations,
     pub(super) context: &'s mut Context<'c>,
     pub(super) output: &'s mut Output,
+}
+
+impl Sink<'_, '_> {
+    /// Counts `n_matches` matches of a run blamed on `origin` and, every
+    /// [`POLL_EVERY`](super::context::POLL_EVERY) matches, polls: Ctrl-C, the memory limit, and the
+    /// tuples produced so far (kept in earlier rounds, plus the rows in the
+    /// output now) against `--max-tuples`. True, with the error recorded,
+    /// once evaluation must stop. Every loop over matches calls it, so a
+    /// cross product or a runaway query stops while it fills its output,
+    /// not after.
+    #[inline]
+    pub(super) fn stop_after(&mut self, n_matches: usize, origin: Origin) -> bool {
+        self.context.count_matches(n_matches) && self.poll(origin)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn poll(&mut self, origin: Origin) -> bool {
+        self.context.check_now() || self.context.over_tuple_limit(self.output.len(), origin)
+    }
 }
 
 /// A planned conjunction ready to run.
@@ -720,7 +740,7 @@ impl Runner<'_> {
     ) {
         let key = KeyBuffer::new(&step.key, slots);
         if index.is_membership() {
-            if index.contains(key.cells()) && !sink.context.interrupted_now() {
+            if index.contains(key.cells()) && !sink.stop_after(1, self.origin) {
                 self.after_match(at, step, sources, slots, sink);
             }
             return;
@@ -869,7 +889,7 @@ impl Runner<'_> {
                 *target = row.cell(arity, position);
             }
         }
-        if sink.context.interrupted_now() {
+        if sink.stop_after(1, self.origin) {
             return false;
         }
         self.after_match(at, step, sources, slots, sink);
@@ -948,7 +968,7 @@ impl Runner<'_> {
         slots: &mut [Packed],
         sink: &mut Sink<'_, '_>,
     ) -> bool {
-        if sink.context.interrupted_now() {
+        if sink.stop_after(rows.len(), self.origin) {
             return false;
         }
         // The output's width is settled once, outside the loop over rows.
@@ -1133,7 +1153,7 @@ impl Runner<'_> {
             };
             match outcome {
                 Ok(true) => {}
-                Ok(false) => return false,
+                Ok(false) | Err(ValueError::Undefined { .. }) => return false,
                 Err(error) => {
                     sink.context
                         .fail(error, self.origin, literals.get(position).copied());
@@ -1602,7 +1622,7 @@ pub(super) fn run_conjunction(
     };
     tuples.sort_unstable();
     tuples.dedup();
-    context.after_round(tuples.len(), 1, Some(origin))?;
+    context.after_round(tuples.len(), 1, usize::MAX, Some(origin))?;
     Ok(tuples)
 }
 

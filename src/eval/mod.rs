@@ -28,7 +28,8 @@
 //! [`Database::is_partial`] says which relations hold only what they asked.
 //!
 //! Inside, with no cycle: `store`, `tuple` (values and rows) → `storage`
-//! (narrow rows, indexes, growing relations on datafrog) → `database`,
+//! (narrow rows, indexes, growing relations on datafrog) → `bulk` (fact
+//! tables packed into relation builders), `database`,
 //! `context` (limits, options, errors), `expr` (compiled expressions) →
 //! `aggregate` → `join` (a planned conjunction as nested loops over sorted
 //! runs and indexes) → `fixpoint` → `demand`, `incremental` → `query`.
@@ -38,6 +39,7 @@
 //! them back to source.
 
 mod aggregate;
+mod bulk;
 mod context;
 mod database;
 mod demand;
@@ -50,12 +52,14 @@ mod storage;
 mod store;
 mod tuple;
 
-pub use context::{EvalError, EvalOptions, Limits, Origin};
+pub use crate::limits::Limits;
+pub use aggregate::Fold;
+pub use context::{EvalError, EvalOptions, Origin};
 pub use database::Database;
 pub use expr::CompiledExpr;
 pub use fixpoint::{evaluate, evaluate_loaded};
 pub use incremental::{Addition, StrataReport, evaluate_incremental};
 pub use query::{Scratch, answer_query, evaluate_conjunction, relation_answer};
 pub use storage::{Relation, RelationBuilder};
-pub use store::{Packed, Store, ValueError, ValueType};
+pub use store::{Packed, Store, StoreMark, ValueError, ValueType};
 pub use tuple::Tuple;

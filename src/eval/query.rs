@@ -94,7 +94,31 @@ impl<'d> Scratch<'d> {
 
 /// Answers query number `index` of `program` (planned as `plan`) against an
 /// evaluated database: rows distinct, sorted in the order users see.
+///
+/// The values the query computes (a concatenation, a constant the model
+/// never held) are interned only while it runs: the answer holds them
+/// decoded, and the store forgets them, so a session asking many questions
+/// does not grow.
 pub fn answer_query(
+    query: &ir::Query,
+    plan: &ConjunctionPlan,
+    index: usize,
+    database: &mut Database,
+    options: EvalOptions,
+    cancel: &AtomicBool,
+) -> Result<Answer, EvalError> {
+    // A query answered from demand, or one that completes a model left
+    // partial, keeps what it derived, and so the values in it.
+    let forget = database.pending.is_none();
+    let mark = database.store.mark();
+    let answer = answer_and_decode(query, plan, index, database, options, cancel);
+    if forget {
+        database.store.truncate(mark);
+    }
+    answer
+}
+
+fn answer_and_decode(
     query: &ir::Query,
     plan: &ConjunctionPlan,
     index: usize,

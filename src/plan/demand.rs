@@ -147,6 +147,15 @@ fn deferred_predicates(
     for (query, &is_candidate) in program.queries.iter().zip(candidate) {
         visit(&query.body, is_candidate, &mut to_need, &mut to_demand);
     }
+    // An integrity constraint reads what its body matches in full.
+    for constraint in &program.constraints {
+        visit(
+            &program.rule(constraint.rule).body,
+            false,
+            &mut to_need,
+            &mut to_demand,
+        );
+    }
     loop {
         if let Some(predicate) = to_need.pop() {
             let Some(flag) = needed.get_mut(predicate.0 as usize) else {
@@ -464,7 +473,12 @@ impl<'p> Transformer<'p> {
             .program
             .facts
             .iter()
-            .any(|fact| fact.predicate == original);
+            .any(|fact| fact.predicate == original)
+            || self
+                .program
+                .fact_rows
+                .iter()
+                .any(|rows| rows.predicate == original && !rows.rows.is_empty());
         if has_facts {
             let arity = bound.len();
             let vars: Vec<VarId> = (0..arity).map(|index| VarId(index as u32)).collect();

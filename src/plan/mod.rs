@@ -145,6 +145,8 @@ pub struct AggregatePlan {
     pub function: AggregateFunction,
     /// The aggregated expression (over the body's variables).
     pub value: Option<Expr>,
+    /// The terms whose distinct values `count X, Y : { ... }` counts.
+    pub projection: Vec<Expr>,
     /// Group variables, bound outside.
     pub group_by: Vec<VarId>,
     /// True when the body binds every group variable itself, so all groups can
@@ -600,6 +602,9 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
     if let Some(value) = &aggregate.value {
         value.collect_variables(&mut body_vars);
     }
+    for term in &aggregate.projection {
+        term.collect_variables(&mut body_vars);
+    }
     let mut local: Vec<VarId> = body_vars
         .iter()
         .copied()
@@ -618,6 +623,7 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
         Ok(body) => Ok(AggregatePlan {
             function: aggregate.function,
             value: aggregate.value.clone(),
+            projection: aggregate.projection.clone(),
             group_by: aggregate.group_by.clone(),
             independent: true,
             body,
@@ -626,6 +632,7 @@ fn plan_aggregate(aggregate: &ir::Aggregate, n_slots: usize) -> Result<Aggregate
         Err(_) => Ok(AggregatePlan {
             function: aggregate.function,
             value: aggregate.value.clone(),
+            projection: aggregate.projection.clone(),
             group_by: aggregate.group_by.clone(),
             independent: false,
             body: plan_conjunction(&aggregate.body, n_slots, &aggregate.group_by, output)?,

@@ -14,7 +14,7 @@ use std::ops::Range;
 use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
 use serde_json::{Value as Json, json};
 
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Code, Diagnostic, Label, Severity};
 use crate::span::{SourceId, SourceMap, Span};
 
 /// The prefix that turns a diagnostic note into a `Help:` line instead of a `Note:` line.
@@ -26,14 +26,59 @@ const HELP_PREFIX: &str = "help: ";
 /// then, when the diagnostic has a usable span, the location as
 /// `╭─[ file:line:column ]`, the source lines with the labelled spans
 /// underlined, and the notes. With `color` false the text has no ANSI codes.
+///
+/// At most [`MAX_SHOWN_PER_CODE`] diagnostics of one code are drawn; the
+/// others of that code are counted in one line at the end, as compilers cap
+/// repeated errors: four thousand copies of one mistake teach nothing the
+/// first twenty did not, and printing them all is what made a one-line file
+/// of clauses write hundreds of megabytes. [`diagnostics_to_json`] keeps
+/// every one.
 pub fn render_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut cache = SourceCache::new(sources);
-    let reports: Vec<String> = diagnostics
-        .iter()
-        .map(|diagnostic| render_with_cache(diagnostic, &mut cache, color))
-        .collect();
+    let mut shown_per_code: HashMap<Code, usize> = HashMap::new();
+    let mut hidden: Vec<(Code, Severity, usize)> = Vec::new();
+    let mut reports: Vec<String> = Vec::new();
+    for diagnostic in diagnostics {
+        let shown = shown_per_code.entry(diagnostic.code).or_default();
+        if *shown < MAX_SHOWN_PER_CODE {
+            *shown += 1;
+            reports.push(render_with_cache(diagnostic, &mut cache, color));
+            continue;
+        }
+        match hidden
+            .iter_mut()
+            .find(|(code, _, _)| *code == diagnostic.code)
+        {
+            Some((_, _, count)) => *count += 1,
+            None => hidden.push((diagnostic.code, diagnostic.severity, 1)),
+        }
+    }
+    for (code, severity, count) in hidden {
+        let kind = severity_name(severity);
+        let kinds = if count == 1 {
+            kind.to_string()
+        } else {
+            format!("{kind}s")
+        };
+        let line = format!(
+            "{count} more {kinds} like this not shown ({})",
+            code.summary()
+        );
+        reports.push(if color {
+            let kind_color = match severity {
+                Severity::Error => "31",
+                Severity::Warning => "33",
+            };
+            format!("\x1b[1;{kind_color}m{kind}[{code}]\x1b[0m\x1b[1m: {line}\x1b[0m\n")
+        } else {
+            format!("{kind}[{code}]: {line}\n")
+        });
+    }
     reports.join("\n")
 }
+
+/// Most diagnostics of one code drawn by [`render_diagnostics`].
+pub const MAX_SHOWN_PER_CODE: usize = 20;
 
 /// Renders one diagnostic; see [`render_diagnostics`].
 pub fn render_diagnostic(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> String {
@@ -162,11 +207,15 @@ fn char_range(span: Span, sources: &SourceMap) -> Option<Range<usize>> {
 /// Renders one diagnostic with ariadne, sharing parsed sources across reports.
 ///
 /// 1. Keep the labels whose spans can be shown, as character ranges (see [`char_range`]).
-/// 2. Let ariadne draw the source snippets and notes under a placeholder header.
+/// 2. Let ariadne draw the source snippets and notes under a placeholder header
+///    (through [`render_cut`] when a labelled line is too long to print whole).
 /// 3. Replace that header with our own `error[E202]: message`, because
 ///    ariadne's `[E202] Error:` puts the code first and capitalises the kind.
 fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color: bool) -> String {
     let header = render_header(diagnostic, color);
+    if let Some(cut) = render_cut(diagnostic, cache.sources, &header, color) {
+        return cut;
+    }
     let labels: Vec<(&Label, Range<usize>, bool)> = diagnostic
         .labels
         .iter()
@@ -176,13 +225,23 @@ fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color
             Some((label, range, label_idx == 0))
         })
         .collect();
-    let Some(report_span) = labels
+    draw(diagnostic, &header, labels, &mut *cache, color)
+        .unwrap_or_else(|| render_without_labels(&header, &diagnostic.notes))
+}
+
+/// Draws `labels` (each with its character range in the text `cache` gives
+/// for its source, and whether it is the primary one) and the notes under
+/// `header`; `None` when nothing can be drawn.
+fn draw<C: ariadne::Cache<SourceId>>(
+    diagnostic: &Diagnostic,
+    header: &str,
+    mut labels: Vec<(&Label, Range<usize>, bool)>,
+    cache: C,
+    color: bool,
+) -> Option<String> {
+    let report_span = labels
         .first()
-        .map(|(label, range, _)| (label.span.source, range.clone()))
-    else {
-        return render_without_labels(&header, &diagnostic.notes);
-    };
-    let mut labels = labels;
+        .map(|(label, range, _)| (label.span.source, range.clone()))?;
     // Labels in one source are drawn in one section only when they are in
     // source order, so sort by position with the report's own source first.
     labels.sort_by_key(|(label, range, _)| {
@@ -231,9 +290,7 @@ fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color
     }
 
     let mut bytes = Vec::new();
-    if builder.finish().write(&mut *cache, &mut bytes).is_err() {
-        return render_without_labels(&header, &diagnostic.notes);
-    }
+    builder.finish().write(cache, &mut bytes).ok()?;
     let body = String::from_utf8_lossy(&bytes);
     // Drop ariadne's own header line (the report has no message, so it is one line).
     let body = body.split_once('\n').map_or("", |(_, rest)| rest);
@@ -243,7 +300,232 @@ fn render_with_cache(diagnostic: &Diagnostic, cache: &mut SourceCache<'_>, color
         text.push_str(line.trim_end_matches(' '));
         text.push('\n');
     }
-    text
+    Some(text)
+}
+
+/// Lines longer than this many characters are cut around their labels.
+const LONG_LINE: usize = 160;
+/// How many characters of a cut line are shown.
+const SHOWN_WIDTH: usize = 100;
+
+/// Where a label sits: its line and its columns on that line.
+struct Place {
+    source: SourceId,
+    /// 0-based line number.
+    line: usize,
+    /// Byte range of the line, without its newline.
+    line_bytes: Range<usize>,
+    /// Character columns of the label on its line (clipped to the line).
+    columns: Range<usize>,
+    /// Length of the line in characters.
+    line_chars: usize,
+}
+
+fn place(span: Span, sources: &SourceMap) -> Option<Place> {
+    let range = checked_range(span, sources)?;
+    let text = &sources.get(span.source)?.text;
+    let line_start = text
+        .get(..range.start)?
+        .rfind('\n')
+        .map_or(0, |index| index + 1);
+    let line_end = text
+        .get(range.start..)?
+        .find('\n')
+        .map_or(text.len(), |index| range.start + index);
+    let line_text = text.get(line_start..line_end)?;
+    let start = text.get(line_start..range.start)?.chars().count();
+    let end = start
+        + text
+            .get(range.start..range.end.min(line_end))?
+            .chars()
+            .count();
+    Some(Place {
+        source: span.source,
+        line: text.get(..line_start)?.matches('\n').count(),
+        line_bytes: line_start..line_end,
+        columns: start..end,
+        line_chars: line_text.chars().count(),
+    })
+}
+
+/// Renders a diagnostic one of whose labels lies on a line longer than
+/// [`LONG_LINE`] characters, or `None` when none does.
+///
+/// Printing such a line whole for every diagnostic on it makes the output
+/// grow with the square of the line (a one-line file of 4,000 clauses).
+/// Instead ariadne draws a stand-in text for each source: the labelled
+/// lines, each cut to [`SHOWN_WIDTH`] characters around its labels with `…`
+/// where text was left out, at their own line numbers (the other lines are
+/// empty: ariadne never prints an unlabelled line). Then the columns in the
+/// `[ file:line:column ]` headers are put back to those of the real text.
+fn render_cut(
+    diagnostic: &Diagnostic,
+    sources: &SourceMap,
+    header: &str,
+    color: bool,
+) -> Option<String> {
+    let places: Vec<Option<Place>> = diagnostic
+        .labels
+        .iter()
+        .map(|label| place(label.span, sources))
+        .collect();
+    if !places
+        .iter()
+        .flatten()
+        .any(|place| place.line_chars > LONG_LINE)
+    {
+        return None;
+    }
+    // The shown window of each labelled line: (source, line) → first column.
+    let mut windows: HashMap<(SourceId, usize), (usize, &Place)> = HashMap::new();
+    for place in places.iter().flatten() {
+        windows
+            .entry((place.source, place.line))
+            .and_modify(|(start, _)| *start = (*start).min(place.columns.start))
+            .or_insert((place.columns.start, place));
+    }
+    let mut texts: HashMap<SourceId, Vec<(usize, String, usize)>> = HashMap::new();
+    let mut first_shown: HashMap<(SourceId, usize), usize> = HashMap::new();
+    for (&(source, line), &(first_label, place)) in &windows {
+        let text = &sources.get(source)?.text;
+        let line_text = text.get(place.line_bytes.clone())?;
+        let (shown, first_column) = if place.line_chars <= LONG_LINE {
+            (line_text.to_string(), 0)
+        } else {
+            let first_column = first_label.saturating_sub(SHOWN_WIDTH / 5);
+            let last_column = (first_column + SHOWN_WIDTH).min(place.line_chars);
+            let mut shown: String = if first_column > 0 {
+                "…".into()
+            } else {
+                String::new()
+            };
+            shown.extend(
+                line_text
+                    .chars()
+                    .skip(first_column)
+                    .take(last_column - first_column),
+            );
+            if last_column < place.line_chars {
+                shown.push('…');
+            }
+            (shown, first_column)
+        };
+        // A leading `…` takes one column.
+        let offset = usize::from(first_column > 0);
+        first_shown.insert((source, line), first_column);
+        texts.entry(source).or_default().push((line, shown, offset));
+    }
+    // Each source's stand-in: empty lines, then the shown lines in place;
+    // `line_offsets` maps (source, line) to the stand-in's character offset
+    // of the line's first shown character.
+    let mut stand_ins: HashMap<SourceId, ariadne::Source<String>> = HashMap::new();
+    let mut line_offsets: HashMap<(SourceId, usize), usize> = HashMap::new();
+    for (source, mut lines) in texts {
+        lines.sort_by_key(|(line, _, _)| *line);
+        let mut text = String::new();
+        let mut n_lines = 0;
+        let mut n_chars = 0;
+        for (line, shown, offset) in lines {
+            while n_lines < line {
+                text.push('\n');
+                n_lines += 1;
+                n_chars += 1;
+            }
+            line_offsets.insert((source, line), n_chars + offset);
+            n_chars += shown.chars().count();
+            text.push_str(&shown);
+        }
+        stand_ins.insert(source, ariadne::Source::from(text));
+    }
+    // Labels on the stand-ins, clipped to what is shown; the true columns
+    // of each label start, to put back in the headers.
+    let mut labels = Vec::new();
+    let mut true_columns: HashMap<(String, usize, usize), usize> = HashMap::new();
+    for (label_idx, (label, place)) in diagnostic.labels.iter().zip(&places).enumerate() {
+        let Some(place) = place else { continue };
+        let key = (place.source, place.line);
+        let (Some(&first_column), Some(&line_offset)) =
+            (first_shown.get(&key), line_offsets.get(&key))
+        else {
+            continue;
+        };
+        let last_column = first_column + SHOWN_WIDTH;
+        if place.columns.start >= last_column {
+            // Far along a line cut for an earlier label: not shown.
+            continue;
+        }
+        let start = place.columns.start.saturating_sub(first_column);
+        let end = place
+            .columns
+            .end
+            .min(last_column)
+            .saturating_sub(first_column)
+            .max(start);
+        let range = line_offset + start..line_offset + end;
+        true_columns.insert(
+            (
+                sources.name(place.source).to_string(),
+                place.line + 1,
+                range.start - line_offset + 1 + usize::from(first_column > 0),
+            ),
+            place.columns.start + 1,
+        );
+        labels.push((label, range, label_idx == 0));
+    }
+    let cache = StandInCache { sources, stand_ins };
+    let drawn = draw(diagnostic, header, labels, cache, color)?;
+    Some(restore_header_columns(&drawn, &true_columns))
+}
+
+/// Replaces the column of each `[ file:line:column ]` location that ariadne
+/// computed on a stand-in by the column in the real text.
+fn restore_header_columns(
+    text: &str,
+    true_columns: &HashMap<(String, usize, usize), usize>,
+) -> String {
+    let mut restored = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let fixed = (|| {
+            let open = line.find("[ ")?;
+            let close = line.rfind(" ]")?;
+            let location = line.get(open + 2..close)?;
+            let (rest, column) = location.rsplit_once(':')?;
+            let (file, line_number) = rest.rsplit_once(':')?;
+            let key = (
+                file.to_string(),
+                line_number.parse().ok()?,
+                column.parse().ok()?,
+            );
+            let true_column = true_columns.get(&key)?;
+            Some(format!(
+                "{}[ {file}:{line_number}:{true_column}{}",
+                line.get(..open)?,
+                line.get(close..)?
+            ))
+        })();
+        restored.push_str(fixed.as_deref().unwrap_or(line));
+    }
+    restored
+}
+
+/// Feeds ariadne the stand-in texts of [`render_cut`].
+struct StandInCache<'a> {
+    sources: &'a SourceMap,
+    stand_ins: HashMap<SourceId, ariadne::Source<String>>,
+}
+
+impl ariadne::Cache<SourceId> for StandInCache<'_> {
+    type Storage = String;
+
+    fn fetch(&mut self, id: &SourceId) -> Result<&ariadne::Source<String>, impl fmt::Debug> {
+        self.stand_ins
+            .get(id)
+            .ok_or_else(|| format!("no source {}", id.0))
+    }
+
+    fn display<'b>(&self, id: &'b SourceId) -> Option<impl fmt::Display + 'b> {
+        Some(self.sources.name(*id).to_string())
+    }
 }
 
 /// `error[E202]: message`, in bold red (yellow for warnings) when `color` is on.

@@ -50,7 +50,9 @@ pub(super) fn column_types(answer: &Answer) -> Vec<Option<&'static str>> {
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Integer(_) => "int",
+        Value::Decimal(_) => "decimal",
         Value::Date(_) => "date",
+        Value::Datetime(_) => "datetime",
         Value::Symbol(_) => "symbol",
         Value::String(_) => "string",
     }

@@ -14,14 +14,19 @@
 //! empty answer still renders, never panics.
 
 pub mod answers;
+pub mod article;
+pub mod changes;
+pub mod citations;
 pub mod csv;
 pub mod diagnostics;
 pub mod explain;
 pub mod json;
 pub mod schema;
 pub mod table;
+pub mod trace;
 
 pub use self::answers::{AnswersOptions, Headings, render_answers};
+pub use self::changes::render_answer_changes;
 pub use self::csv::{render_csv, render_csv_answers};
 pub use self::diagnostics::{diagnostics_to_json, render_diagnostic, render_diagnostics, summary};
 pub use self::json::{answer_to_json, answers_to_json, render_json};

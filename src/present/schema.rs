@@ -45,7 +45,8 @@ pub fn render_schema(
     let mut groups: Vec<(Option<String>, Vec<PredId>)> = Vec::new();
     for &predicate_id in predicates {
         let predicate = program.predicate(predicate_id);
-        if !predicate.defined {
+        // An integrity constraint's hidden predicate is no part of the schema.
+        if !predicate.defined || predicate.is_constraint() {
             continue;
         }
         let group = options.sources.map(|sources| {
@@ -104,11 +105,7 @@ fn kind_text(program: &Program, predicate_id: PredId, tuples: Option<&[usize]>) 
         .iter()
         .filter(|rule| rule.head.predicate == predicate_id)
         .count();
-    let n_facts = program
-        .facts
-        .iter()
-        .filter(|fact| fact.predicate == predicate_id)
-        .count();
+    let n_facts = program.n_facts(predicate_id);
     let n_tuples = tuples.and_then(|tuples| tuples.get(predicate_id.0 as usize).copied());
     if n_rules == 0 {
         let n = n_tuples.unwrap_or(n_facts);
@@ -135,7 +132,14 @@ fn defining_span(program: &Program, predicate_id: PredId) -> Option<crate::span:
         .facts
         .iter()
         .find(|fact| fact.predicate == predicate_id)
-        .map(|fact| fact.span);
+        .map(|fact| fact.span)
+        .or_else(|| {
+            program
+                .fact_rows
+                .iter()
+                .find(|rows| rows.predicate == predicate_id)
+                .map(|rows| rows.span)
+        });
     let rule = program
         .rules
         .iter()

@@ -188,7 +188,7 @@ impl Cell {
     }
 
     fn from_value(value: &Value) -> Cell {
-        let right_aligned = matches!(value, Value::Integer(_));
+        let right_aligned = matches!(value, Value::Integer(_) | Value::Decimal(_));
         Cell::new(display_text(&value.to_string()), right_aligned)
     }
 

@@ -24,8 +24,10 @@
 //! a recursive predicate, follows the fewest rounds. Without recorded rounds
 //! every fact ranks 0 and no derived fact is explained.
 
+mod facts;
 mod search;
 mod solve;
+mod trace;
 mod why_not;
 
 use crate::analysis::ir::{self, PredId};
@@ -36,6 +38,7 @@ use crate::value::{Answer, Value, fact_text};
 use serde::Serialize;
 use std::sync::atomic::AtomicBool;
 
+pub use trace::{RoundTrace, RuleFacts, StratumTrace, Trace, TraceOptions, trace};
 pub use why_not::{Blocked, BlockerKind, RuleAttempt, Verdict, WhyNot, WhyNotOutcome};
 
 /// How much of an explanation to build.

@@ -16,7 +16,7 @@ use crate::eval::{EvalError, EvalOptions, Origin, Packed, Scratch, Tuple};
 use crate::plan::{self, ConjunctionPlan};
 use crate::span::{SourceMap, Span};
 use crate::text::collapse_whitespace;
-use crate::value::{Value, fact_text};
+use crate::value::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
@@ -232,8 +232,9 @@ impl<'s> Explainer<'s> {
             .iter()
             .map(|&value| self.scratch.store().unpack(value))
             .collect();
-        let name = self.program.predicate(predicate).name.clone();
-        let fact = fact_text(&name, &values);
+        // A citation relation's tuple reads as the cited fact and its citation.
+        let fact = super::facts::fact_label(self.program, predicate, &values);
+        let name = super::facts::predicate_label(self.program, predicate);
         let key = (predicate, tuple.clone());
         let mut node = Derivation {
             fact,
@@ -288,12 +289,21 @@ impl<'s> Explainer<'s> {
         Ok(node)
     }
 
-    /// The support of a base fact: every clause stating it, with their citations.
+    /// The support of a base fact: every clause stating it, with their
+    /// citations, and every fact-table row (a file's line) stating it.
     fn base_fact(&self, predicate: PredId, values: &[Value]) -> Option<Support> {
-        let indices = self.facts_by_value.get(&(predicate, values.to_vec()))?;
+        let indices = self.facts_by_value.get(&(predicate, values.to_vec()));
+        let rows = if super::facts::has_rows(self.program, predicate) {
+            super::facts::row_locations(self.program, self.sources, predicate, values)
+        } else {
+            Vec::new()
+        };
+        if indices.is_none() && rows.is_empty() {
+            return None;
+        }
         let mut citations = Vec::new();
         let mut stated_at = Vec::new();
-        for &index in indices {
+        for &index in indices.into_iter().flatten() {
             let Some(fact) = self.program.facts.get(index) else {
                 continue;
             };
@@ -317,6 +327,7 @@ impl<'s> Explainer<'s> {
                 span: fact.span,
             });
         }
+        stated_at.extend(rows);
         Some(Support::Fact {
             citations,
             stated_at,
@@ -340,7 +351,10 @@ impl<'s> Explainer<'s> {
             .iter()
             .map(|&value| self.scratch.store().unpack(value))
             .collect();
-        if self.facts_by_value.contains_key(&(predicate, values)) {
+        // A base fact (a tuple of a predicate no rule derives holds as one).
+        if self.facts_by_value.contains_key(&(predicate, values))
+            || !self.rules_by_head.contains_key(&predicate)
+        {
             return Ok(0);
         }
         if budget == 0 {
@@ -711,19 +725,26 @@ impl<'s> Explainer<'s> {
         names: &[String],
         bindings: &[Option<Packed>],
     ) -> String {
-        let name = &self.program.predicate(predicate).name;
+        let relation = self.program.predicate(predicate);
+        let text = |arg: &Arg| match arg {
+            Arg::Var(var) => self.var_text(*var, names, bindings),
+            Arg::Const(value) => value.to_string(),
+            Arg::Wildcard => "_".to_string(),
+        };
+        // `p@(args, A, Q)` is written `p(args) @ A : Q`.
+        let (name, args, citation) = match relation.citations_of {
+            Some(of) if args.len() >= 2 => {
+                let (fact, citation) = args.split_at(args.len() - 2);
+                let pattern = format!(" @ {} : {}", text(&citation[0]), text(&citation[1]));
+                (&self.program.predicate(of).name, fact, pattern)
+            }
+            _ => (&relation.name, args, String::new()),
+        };
         if args.is_empty() {
-            return name.clone();
+            return format!("{name}{citation}");
         }
-        let args: Vec<String> = args
-            .iter()
-            .map(|arg| match arg {
-                Arg::Var(var) => self.var_text(*var, names, bindings),
-                Arg::Const(value) => value.to_string(),
-                Arg::Wildcard => "_".to_string(),
-            })
-            .collect();
-        format!("{name}({})", args.join(", "))
+        let args: Vec<String> = args.iter().map(text).collect();
+        format!("{name}({}){citation}", args.join(", "))
     }
 
     fn var_text(&self, var: VarId, names: &[String], bindings: &[Option<Packed>]) -> String {

@@ -575,7 +575,7 @@ impl Explainer<'_> {
             .iter()
             .map(|&value| self.scratch.store().unpack(value))
             .collect();
-        fact_text(&self.program.predicate(predicate).name, &values)
+        super::facts::fact_label(self.program, predicate, &values)
     }
 }
 

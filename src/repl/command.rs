@@ -27,6 +27,10 @@ pub enum Argument {
     Command,
     /// A clause such as `mediates(qatar, istanbul_talks).`
     Clause,
+    /// An article id or a prefix of one, such as `002`.
+    Article,
+    /// An exercise such as `3.1`, then (for `:check`) an answer.
+    Exercise,
 }
 
 /// One command of the REPL, for parsing, help, completion and hints.
@@ -98,6 +102,30 @@ pub const COMMANDS: &[CommandInfo] = &[
         forcible: false,
     },
     CommandInfo {
+        name: "articles",
+        usage: "",
+        argument: Argument::None,
+        required: false,
+        summary: "list the articles citations may quote, with how many facts cite each",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "article",
+        usage: "ID",
+        argument: Argument::Article,
+        required: true,
+        summary: "show an article with every cited passage marked, and the facts citing it",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "export",
+        usage: "PREDICATE FILE",
+        argument: Argument::Predicate,
+        required: true,
+        summary: "write a relation to FILE as CSV, TSV or JSON Lines (by its extension)",
+        forcible: false,
+    },
+    CommandInfo {
         name: "why",
         usage: "[--dot FILE] FACT",
         argument: Argument::Fact,
@@ -154,6 +182,30 @@ pub const COMMANDS: &[CommandInfo] = &[
         forcible: false,
     },
     CommandInfo {
+        name: "trace",
+        usage: "",
+        argument: Argument::None,
+        required: false,
+        summary: "show the evaluation: strata in order, and round by round the new facts each rule derived",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "exercise",
+        usage: "[ID|LESSON]",
+        argument: Argument::Exercise,
+        required: false,
+        summary: "list the course's exercises (of one lesson), or show one such as `3.1`",
+        forcible: false,
+    },
+    CommandInfo {
+        name: "check",
+        usage: "ID ANSWER",
+        argument: Argument::Exercise,
+        required: true,
+        summary: "check an answer to an exercise, e.g. `:check 3.1 ?- within(P, pakistan).`",
+        forcible: false,
+    },
+    CommandInfo {
         name: "quit",
         usage: "",
         argument: Argument::None,
@@ -188,6 +240,17 @@ pub enum Command {
     Facts(String),
     /// `:rules [PREDICATE]`
     Rules(Option<String>),
+    /// `:articles`
+    Articles,
+    /// `:article ID`
+    Article(String),
+    /// `:export PREDICATE FILE`
+    Export {
+        /// The relation.
+        predicate: String,
+        /// Where to write it.
+        path: PathBuf,
+    },
     /// `:why FACT`
     Why(String),
     /// `:whynot FACT`
@@ -211,6 +274,12 @@ pub enum Command {
     Format(Option<Format>),
     /// `:all`
     All,
+    /// `:trace`
+    Trace,
+    /// `:exercise [ID|LESSON]`
+    Exercise(Option<String>),
+    /// `:check ID ANSWER`
+    Check(String),
     /// `:quit`
     Quit,
 }
@@ -375,6 +444,20 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
         "schema" => Command::Schema(optional),
         "facts" => Command::Facts(argument.to_string()),
         "rules" => Command::Rules(optional),
+        "articles" => Command::Articles,
+        "article" => Command::Article(argument.to_string()),
+        "export" => match argument.split_once(char::is_whitespace) {
+            Some((predicate, path)) => Command::Export {
+                predicate: predicate.to_string(),
+                path: path_argument(path.trim()),
+            },
+            None => {
+                return Err(CommandError::ArgumentMissing {
+                    name: info.name,
+                    usage: info.usage,
+                });
+            }
+        },
         "why" => Command::Why(argument.to_string()),
         "whynot" => Command::WhyNot(argument.to_string()),
         "retract" => Command::Retract(argument.to_string()),
@@ -385,6 +468,9 @@ pub fn parse_command(line: &str) -> Result<Command, CommandError> {
         },
         "format" => Command::Format(optional.map(|name| name.parse()).transpose()?),
         "all" => Command::All,
+        "trace" => Command::Trace,
+        "exercise" => Command::Exercise(optional),
+        "check" => Command::Check(argument.to_string()),
         _ => Command::Quit,
     })
 }

@@ -142,6 +142,7 @@ impl Vocabulary {
         let mut predicates: Vec<Signature> = program
             .predicates
             .iter()
+            .filter(|predicate| !predicate.is_constraint())
             .map(|predicate| {
                 let documented = predicate
                     .doc
@@ -279,7 +280,22 @@ impl Vocabulary {
             .find(|c: char| !c.is_whitespace())
             .map_or(before.len(), |offset| name_end + offset);
         let argument = &before[argument_start..];
-        match info.argument {
+        // After `:check ID `, the answer is Datalog: completed as a clause.
+        let (kind, argument_start, argument) =
+            match (info.argument, argument.find(char::is_whitespace)) {
+                (Argument::Exercise, Some(space)) => {
+                    let offset = argument[space..]
+                        .find(|c: char| !c.is_whitespace())
+                        .map_or(argument.len(), |gap| space + gap);
+                    (
+                        Argument::Clause,
+                        argument_start + offset,
+                        &argument[offset..],
+                    )
+                }
+                (kind, _) => (kind, argument_start, argument),
+            };
+        match kind {
             Argument::Path => Completion::Path {
                 start: argument_start,
             },
@@ -295,7 +311,7 @@ impl Vocabulary {
                         .collect();
                     return Completion::words(argument_start, words);
                 }
-                if info.argument == Argument::Predicate
+                if kind == Argument::Predicate
                     || word.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
                     || tokenize(argument).last().is_some_and(|token| {
                         matches!(
@@ -327,7 +343,22 @@ impl Vocabulary {
                         .collect(),
                 )
             }
-            Argument::None => Completion::None,
+            Argument::Exercise => {
+                // Exercise ids of the bundled course; the answer after one is free text.
+                let ids = crate::course::Course::bundled()
+                    .map(|course| {
+                        course
+                            .lessons()
+                            .iter()
+                            .flat_map(|lesson| &lesson.exercises)
+                            .map(|exercise| exercise.id.clone())
+                            .filter(|id| id.starts_with(argument))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Completion::words(argument_start, ids)
+            }
+            Argument::None | Argument::Article => Completion::None,
         }
     }
 
@@ -625,6 +656,22 @@ mod tests {
         check_completion("", "said(x, \"med", Completion::None);
         check_completion("", "p(a). % med", Completion::None);
         check_completion("", ":nosuch x", Completion::None);
+        check_completion(
+            "",
+            ":check 3.",
+            words(7, &["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"]),
+        );
+        check_completion(
+            "",
+            ":exercise 8.",
+            words(10, &["8.1", "8.2", "8.3", "8.4", "8.5", "8.6"]),
+        );
+        check_completion(
+            "",
+            ":check 3.1 ?- medi",
+            words(14, &["mediated", "mediates"]),
+        );
+        check_completion("", ":check 3.1 ?- mediates(qa", words(23, &["qatar"]));
     }
 
     #[test]

@@ -64,6 +64,9 @@ fn command_example(name: &str) -> Option<&'static str> {
         "retract" => ":retract mediates(turkey, istanbul_talks).",
         "undo" => ":undo",
         "format" => ":format csv",
+        "trace" => ":trace (after `:load examples/03_recursion.dl`)",
+        "exercise" => ":exercise 3.1",
+        "check" => ":check 3.1 ?- within(P, pakistan).",
         _ => return None,
     })
 }

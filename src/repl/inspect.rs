@@ -1,4 +1,5 @@
-//! `:schema`, `:facts` and `:rules`: looking at what the session holds.
+//! `:schema`, `:facts`, `:rules`, `:articles`, `:article` and `:export`:
+//! looking at what the session holds.
 //!
 //! Owns how a predicate is named in a command (`name` or `name/arity`, with
 //! a suggestion when it is misspelt), the search of `:schema WORD` (names,
@@ -8,7 +9,7 @@ use super::inputs::nothing_loaded;
 use super::reply::{Event, Reply};
 use crate::analysis::ir::{PredId, Program};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::present::{plural, schema};
+use crate::present::{article as article_text, plural, schema};
 use crate::session::Session;
 use crate::text;
 use std::time::Instant;
@@ -31,6 +32,35 @@ pub(super) fn facts(session: &Session, spec: &str) -> Reply {
             all_rows: false,
         }),
         None => nothing_loaded(),
+    }
+}
+
+/// `:articles`: every article citations may quote.
+pub(super) fn articles(session: &Session) -> Reply {
+    Reply::info(article_text::render_article_list(
+        session.articles_cited().into_iter(),
+    ))
+}
+
+/// `:article ID`: the text with every cited passage marked.
+pub(super) fn article(session: &Session, reference: &str, color: bool) -> Reply {
+    let reference = reference.trim().trim_matches('"');
+    match session.article_citations(reference) {
+        Ok((article, cited)) => Reply::info(article_text::render_article(article, &cited, color)),
+        Err(rejected) => Reply::diagnostics(rejected.diagnostics),
+    }
+}
+
+/// `:export PREDICATE FILE`: the relation written atomically.
+pub(super) fn export(session: &Session, predicate: &str, path: &std::path::Path) -> Reply {
+    let predicate = predicate.split('/').next().unwrap_or(predicate);
+    match session.export(predicate, path) {
+        Ok(exported) => Reply::info(format!(
+            "wrote {} to {}",
+            plural(exported.n_rows, "row", "rows"),
+            exported.path.display()
+        )),
+        Err(rejected) => Reply::diagnostics(rejected.diagnostics),
     }
 }
 

@@ -85,9 +85,126 @@ impl Lines {
     }
 }
 
+/// One line read from a stream that is not a terminal (piped input).
+#[derive(Debug)]
+pub enum ReadLine {
+    /// A line, without its line ending.
+    Line(String),
+    /// A line that cannot be taken: it was skipped whole.
+    Bad(BadLine),
+    /// The end of the input.
+    End,
+    /// The stream failed.
+    Failed(std::io::Error),
+}
+
+/// Why a line of input was skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadLine {
+    /// Bytes that are not UTF-8 text; `column` counts bytes from 1.
+    #[error("line {line} of the input is not UTF-8 text (byte {column}); it was skipped")]
+    NotUtf8 {
+        /// The line's number in the input, from 1.
+        line: usize,
+        /// The first bad byte's position in the line, from 1.
+        column: usize,
+    },
+    /// A line longer than the most a file may hold.
+    #[error("line {line} of the input is longer than {max_bytes} bytes; it was skipped")]
+    TooLong {
+        /// The line's number in the input, from 1.
+        line: usize,
+        /// The limit.
+        max_bytes: usize,
+    },
+}
+
+/// Reads line number `number` of `reader`, keeping at most `max_bytes` of
+/// it: a line that is not UTF-8 or is too long is consumed whole and
+/// reported, so that the next read starts at the next line and a session
+/// fed by a pipe goes on (one bad byte must not end it).
+pub fn read_line(reader: &mut impl std::io::BufRead, number: usize, max_bytes: usize) -> ReadLine {
+    let mut bytes = Vec::new();
+    let mut too_long = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return ReadLine::Failed(error),
+        };
+        if chunk.is_empty() {
+            if bytes.is_empty() && !too_long {
+                return ReadLine::End;
+            }
+            break;
+        }
+        let (taken, ends) = match chunk.iter().position(|&byte| byte == b'\n') {
+            Some(newline) => (newline + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !too_long {
+            if bytes.len() + taken > max_bytes.saturating_add(1) {
+                too_long = true;
+                bytes = Vec::new();
+            } else {
+                bytes.extend_from_slice(&chunk[..taken]);
+            }
+        }
+        reader.consume(taken);
+        if ends {
+            break;
+        }
+    }
+    if too_long {
+        return ReadLine::Bad(BadLine::TooLong {
+            line: number,
+            max_bytes,
+        });
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+    match String::from_utf8(bytes) {
+        Ok(line) => ReadLine::Line(line),
+        Err(error) => ReadLine::Bad(BadLine::NotUtf8 {
+            line: number,
+            column: error.utf8_error().valid_up_to() + 1,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_line_is_skipped_whole_and_reading_goes_on() {
+        let input: &[u8] = b"p(1).\nq(\"caf\xe9\").\r\n\nr(2).\nxxxxxxxxxxxxxxxxxxxx\nlast";
+        let mut reader = std::io::BufReader::with_capacity(4, input);
+        let mut read = Vec::new();
+        for number in 1.. {
+            match read_line(&mut reader, number, 16) {
+                ReadLine::Line(line) => read.push(line),
+                ReadLine::Bad(bad) => read.push(bad.to_string()),
+                ReadLine::End => break,
+                ReadLine::Failed(error) => panic!("{error}"),
+            }
+        }
+        assert_eq!(
+            read,
+            [
+                "p(1).",
+                "line 2 of the input is not UTF-8 text (byte 7); it was skipped",
+                "",
+                "r(2).",
+                "line 5 of the input is longer than 16 bytes; it was skipped",
+                "last",
+            ]
+        );
+    }
 
     #[test]
     fn lines_gather_into_inputs() {

@@ -9,11 +9,12 @@
 //! Inside, with no cycle: `command` (the language) → `help`, `edit` (editing
 //! aids) → `lines` (gathering lines into inputs); `reply` (data and its
 //! text), `files` → `inputs` (`:load`, `:reload`, `:retract`, `:undo`),
-//! `save` (`:save`), `inspect` (`:schema`, `:facts`, `:rules`), `explain`
+//! `save` (`:save`), `course` (`:exercise`, `:check`), `inspect` (`:schema`, `:facts`, `:rules`), `explain`
 //! (`:why`, `:whynot`) → `shell` (the dispatcher). It never prints and never
 //! evaluates by itself: every change goes through `Session`.
 
 mod command;
+mod course;
 mod edit;
 mod explain;
 mod files;
@@ -32,7 +33,7 @@ pub use command::{
 pub use edit::{Completion, Signature, Vocabulary, highlight, is_blank, is_complete, variables};
 pub use files::write_atomically;
 pub use help::help;
-pub use lines::{BLANK_IN_CLAUSE, Line, Lines};
+pub use lines::{BLANK_IN_CLAUSE, BadLine, Line, Lines, ReadLine, read_line};
 pub use reply::{Event, Reply, Screen, Text, TextView};
 pub use save::{SAVED_MARK, SavedText, saved_text};
 pub use shell::Shell;

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use crate::course::{self, Verdict};
 use crate::diagnostic::Diagnostic;
 use crate::present::{
     self, AnswersOptions, Format, Headings, TableOptions, explain, render_answers,
@@ -37,6 +38,8 @@ pub enum Event {
     WhyNot(Box<WhyNot>),
     /// Errors and warnings about an input, pointing into the session's sources.
     Diagnostics(Vec<Diagnostic>),
+    /// The verdict on an answer to an exercise (`:check`).
+    Verdict(Box<Verdict>),
     /// A line after an error's diagnostics saying what became of the input,
     /// e.g. `the session is as it was before this input`.
     Error(String),
@@ -174,6 +177,13 @@ impl Reply {
                     &present::render_diagnostics(diagnostics, sources, view.color),
                 ),
                 Event::Error(message) => push_line(&mut text.errors, message),
+                Event::Verdict(verdict) => push_line(
+                    &mut text.output,
+                    &match view.format {
+                        Format::Json => serde_json::to_string(verdict).unwrap_or_default(),
+                        Format::Table | Format::Csv => course::render::render_verdict(verdict),
+                    },
+                ),
             }
         }
         text

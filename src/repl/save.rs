@@ -210,6 +210,19 @@ impl Writer<'_> {
                             self.saved.text.push('\n');
                             self.saved.n_includes += 1;
                         }
+                        Item::Constraint(constraint) => {
+                            self.saved.text.push_str(sources.snippet(constraint.span));
+                            self.saved.text.push('\n');
+                            self.saved.n_typed += 1;
+                        }
+                        Item::Articles(_) | Item::Import(_) | Item::Export(_) => {
+                            self.saved.text.push_str(sources.snippet(item.span()));
+                            self.saved.text.push('\n');
+                        }
+                        Item::Facts(run) => {
+                            self.saved.text.push_str(&item.to_string());
+                            self.saved.n_typed += run.rows.len();
+                        }
                         Item::Query(_) => {}
                     }
                 }

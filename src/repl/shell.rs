@@ -14,9 +14,10 @@ use super::command::{Command, is_command, parse_command};
 use super::edit::{is_blank, variables};
 use super::help::help;
 use super::reply::{Event, Reply, Text, TextView};
-use super::{explain, inputs, inspect, save};
+use super::{course, explain, inputs, inspect, save};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::present::{Format, plural, table::format_elapsed};
+use crate::present::{Format, plural, render_answer_changes, table::format_elapsed};
+use crate::provenance::TraceOptions;
 use crate::session::{Session, UnitOrigin};
 use crate::span::{SourceId, Span};
 use crate::syntax::ast::{Item, Literal};
@@ -96,7 +97,8 @@ impl Shell {
     /// Runs one complete input: a `:command` line or Datalog text.
     pub fn run(&mut self, session: &mut Session, input: &str) -> Reply {
         self.typed();
-        let reply = if is_command(input) {
+        let generation = session.generation();
+        let mut reply = if is_command(input) {
             match parse_command(input) {
                 Ok(command) => self.execute(session, &command),
                 Err(error) => Reply::diagnostic(error.to_diagnostic()),
@@ -106,6 +108,10 @@ impl Shell {
         } else {
             self.submit(session, input)
         };
+        // A live model followed the change: show what it did to the loaded queries.
+        if session.generation() != generation && !session.answer_changes().is_empty() {
+            reply.push(Event::Info(render_answer_changes(session.answer_changes())));
+        }
         if let Some((answers, elapsed)) = reply.answers() {
             self.last_answers = answers.to_vec();
             self.last_elapsed = elapsed;
@@ -220,6 +226,9 @@ impl Shell {
             Command::Schema(predicate) => inspect::show_schema(session, predicate.as_deref()),
             Command::Facts(predicate) => inspect::facts(session, predicate),
             Command::Rules(predicate) => inspect::show_rules(session, predicate.as_deref()),
+            Command::Articles => inspect::articles(session),
+            Command::Article(reference) => inspect::article(session, reference, self.view.color),
+            Command::Export { predicate, path } => inspect::export(session, predicate, path),
             Command::Why(argument) if argument.trim_start().starts_with("--dot") => {
                 explain::why_to_dot(session, argument)
             }
@@ -255,6 +264,12 @@ impl Shell {
                     })
                 }
             }
+            Command::Trace => match session.trace(TraceOptions::default()) {
+                Ok(trace) => Reply::info(crate::present::trace::render_trace_text(&trace)),
+                Err(rejected) => Reply::diagnostics(rejected.diagnostics),
+            },
+            Command::Exercise(argument) => course::exercise(argument.as_deref()),
+            Command::Check(argument) => course::check(session, argument, self.view.color),
             Command::Quit => Reply {
                 quit: true,
                 ..Reply::default()

@@ -108,6 +108,7 @@ impl Session {
     /// `force` (E609); with nothing to take back, E605. A failed or
     /// interrupted undo changes nothing.
     pub fn undo(&mut self, force: bool) -> Result<Undone, Rejected> {
+        self.begin_input();
         let Some(change) = self.changes.last().cloned() else {
             return Err(Rejected::one(Diagnostic::error_without_span(
                 Code::E605,
@@ -177,6 +178,7 @@ impl Session {
     /// without citations matches the fact with any citations. Not found:
     /// E608, with the clauses of the same predicate as candidates.
     pub fn retract(&mut self, text: &str) -> Result<Retracted, Rejected> {
+        self.begin_input();
         let wanted = self.parse_one_clause(text, ":retract")?;
         let key = clause_key(&wanted, !wanted.citations.is_empty());
         let found = self.units.iter().enumerate().find_map(|(unit_index, unit)| {
@@ -235,6 +237,7 @@ impl Session {
     /// [`Reloaded`]. When every old clause is still there, the model is
     /// updated incrementally with the new ones; otherwise evaluated again.
     pub fn reload(&mut self, only: Option<&Path>) -> Result<Reloaded, Rejected> {
+        self.begin_input();
         let only_input = match only {
             Some(path) => {
                 let canonical = std::fs::canonicalize(path).ok();

@@ -8,15 +8,17 @@
 //! read the model through a `ModelView` and never change it.
 
 use super::{Rejected, Session, eval_diagnostic};
-use crate::analysis::ir::PredId;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::analysis::{self, ir::PredId};
+use crate::diagnostic::{Code, Diagnostic, has_errors};
 use crate::eval::{self, EvalOptions};
 use crate::provenance::{
     self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, Pattern, QueryExplanation,
-    WhyNot,
+    Trace, TraceOptions, WhyNot,
 };
+use crate::limits::Watch;
+use crate::plan;
 use crate::span::Span;
-use crate::syntax::ast::{Item, Term};
+use crate::syntax::ast::{self, Item, Term};
 use crate::syntax::parse_program;
 use crate::text;
 use crate::value::{Answer, Value};
@@ -104,8 +106,12 @@ impl Session {
     /// anything but queries is refused) and explains the rows of each answer
     /// that `explain_row` picks (each [`RowExplanation`](provenance::RowExplanation)
     /// names its row), as `run --explain` does for a file's queries.
-    /// The queries are not kept and the session's clauses do not change;
-    /// the model only learns each tuple's round, as for `:why`.
+    /// The queries are checked as `commit` checks them (with the session's
+    /// articles, so `@` patterns resolve). They are not kept and the
+    /// session's clauses do not change; the model only learns each tuple's
+    /// round, as for `:why`. A query the model cannot answer as it stands
+    /// (one reading a citation relation `p@` no earlier input read) is
+    /// answered and explained over a model evaluated once more, aside.
     pub fn explain_query(
         &mut self,
         text: &str,
@@ -131,23 +137,30 @@ impl Session {
                 "expected a query such as `?- p(X).`",
             )));
         }
-        // The session's program with the queries kept, so that explanations find them.
-        let programs: Vec<&crate::syntax::ast::Program> = self
-            .units
-            .iter()
-            .map(|unit| &unit.program)
+        // The session's program as `commit` checks it (the articles'
+        // metadata first), with the queries kept, so that explanations find them.
+        let metadata = self.metadata.as_ref().ok_or_else(nothing_loaded)?;
+        let programs: Vec<&ast::Program> = std::iter::once(metadata)
+            .chain(self.units.iter().map(|unit| &unit.program))
             .chain(std::iter::once(&typed))
             .collect();
-        let analysis = crate::analysis::analyze(&programs);
-        if crate::diagnostic::has_errors(&analysis.diagnostics) {
+        let verify = [source];
+        let context = analysis::Context {
+            articles: Some(&self.articles),
+            verify_sources: Some(&verify),
+        };
+        let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
+        let analysis = analysis::analyze_watched(&programs, &context, &mut watch)
+            .map_err(|halt| Rejected::one(super::load::halt_diagnostic(halt, "checking")))?;
+        if has_errors(&analysis.diagnostics) {
             return Err(Rejected {
                 diagnostics: analysis.diagnostics,
             });
         }
         let program = analysis.program;
-        let plan = crate::plan::plan_program_with(
+        let plan = plan::plan_program_with(
             &program,
-            crate::plan::PlanOptions {
+            plan::PlanOptions {
                 written_order: self.options.written_order,
             },
         )
@@ -159,10 +172,24 @@ impl Session {
         })?;
         let eval_options = self.eval_options();
         let model = self.model.as_mut().ok_or_else(nothing_loaded)?;
-        if model.program.predicates.len() != program.predicates.len() {
-            // A query naming a predicate nothing defines has no rows to explain.
-            return Ok((Vec::new(), Vec::new()));
-        }
+        let mut aside = None;
+        let database = if model.program.predicates.len() == program.predicates.len()
+            && super::same_predicates(&model.program, &program)
+        {
+            &mut model.database
+        } else {
+            // The query reads a relation the model lacks: a citation
+            // relation (`p(X) @ A : Q`) or a predicate nothing defines.
+            let options = EvalOptions {
+                record_rounds: true,
+                demand: false,
+                ..eval_options
+            };
+            let store = model.database.store.clone();
+            let database = eval::evaluate(&program, &plan, store, options, &self.cancel)
+                .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
+            aside.insert(database)
+        };
         let mut answers = Vec::new();
         for (index, query) in program.queries.iter().enumerate() {
             if query.span.source != source {
@@ -175,7 +202,7 @@ impl Session {
                 query,
                 query_plan,
                 index,
-                &mut model.database,
+                database,
                 eval_options,
                 &self.cancel,
             )
@@ -184,7 +211,7 @@ impl Session {
         }
         let view = ModelView {
             program: &program,
-            database: &model.database,
+            database,
             sources: &self.sources,
             articles: &self.articles,
             eval_options,
@@ -206,6 +233,38 @@ impl Session {
         let explanations = provenance::explain_answers(&view, &picked, usize::MAX, options)
             .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
         Ok((answers, explanations))
+    }
+
+    /// The evaluation of the session's program as a teacher shows it:
+    /// strata in order, the new facts of each round by rule (see
+    /// [`provenance::trace`]). Evaluates the program once more from scratch
+    /// with rounds recorded, in full (no demand), and keeps nothing of it.
+    pub fn trace(&mut self, options: TraceOptions) -> Result<Trace, Rejected> {
+        self.cancel.store(false, Ordering::Relaxed);
+        let model = self.model.as_ref().ok_or_else(nothing_loaded)?;
+        let eval_options = EvalOptions {
+            record_rounds: true,
+            demand: false,
+            ..self.eval_options()
+        };
+        let database = eval::evaluate(
+            &model.program,
+            &model.plan,
+            model.database.store.clone(),
+            eval_options,
+            &self.cancel,
+        )
+        .map_err(|error| Rejected::one(eval_diagnostic(&error, &model.program)))?;
+        let view = ModelView {
+            program: &model.program,
+            database: &database,
+            sources: &self.sources,
+            articles: &self.articles,
+            eval_options,
+            cancel: &self.cancel,
+        };
+        provenance::trace(&view, options)
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, &model.program)))
     }
 
     /// The read-only view explanations work on.
@@ -323,7 +382,11 @@ impl Session {
                 format!("unknown predicate `{name}`"),
                 clause.head.predicate.span,
             );
-            let names = program_ir.predicates.iter().map(|p| p.name.as_str());
+            let names = program_ir
+                .predicates
+                .iter()
+                .filter(|p| !p.is_constraint())
+                .map(|p| p.name.as_str());
             if let Some(suggestion) = text::closest(name, names) {
                 diagnostic = diagnostic.with_note(format!("help: did you mean `{suggestion}`?"));
             }

@@ -3,16 +3,29 @@
 //!
 //! Owns the file rules: paths are canonicalised and each file is loaded at
 //! most once per session (like `#pragma once`, which also ends include
-//! cycles); an include is relative to the file that names it; `<news>` is
-//! the bundled knowledge base. It reads files and parses; it checks and
-//! evaluates nothing (`Session::commit` does, all or nothing).
+//! cycles); an include, an `#articles` folder and an `#import` file are
+//! relative to the file that names them (to the current folder for typed
+//! text); `<news>` is the bundled knowledge base. Files are parsed with
+//! their plain facts kept in fact tables; the rows an `#import` reads follow
+//! it as a run of facts, and the articles an `#articles` folder holds go
+//! with the unit. It reads and parses; it checks and evaluates nothing
+//! (`Session::commit` does, all or nothing).
+//!
+//! Only regular files are read (a folder, a FIFO or `/dev/zero` is refused
+//! before it is opened), each at most `--max-file-size` bytes, and includes
+//! are followed with an explicit stack, so any depth of nesting costs heap,
+//! not call stack. Ctrl-C and the memory limit are checked before each file.
 
-use super::{Accepted, Rejected, Session, Unit, UnitOrigin};
+use super::{Accepted, Rejected, Session, Unit, UnitOrigin, collections, data};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::limits::{self, Halt};
 use crate::span::Span;
 use crate::syntax::ast::{self, IncludeTarget, Item};
-use crate::syntax::parse_program;
+use crate::syntax::{ParseOptions, parse_program, parse_program_with};
+use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 
@@ -52,6 +65,7 @@ impl Session {
     /// The queries of files and of standard input are kept, to be answered
     /// by [`Session::answers`].
     pub fn load_program(&mut self, sources: &[ProgramSource]) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let input = self.next_input();
         let mut pending = Pending::new(self, None);
         for source in sources {
@@ -90,8 +104,8 @@ impl Session {
                 }
                 UnitOrigin::Input | UnitOrigin::Text => {
                     let name = pending.session.sources.name(root.source).to_string();
-                    pending.resolve_includes(&root.program, &name, &root.origin, input);
-                    pending.units.push(root);
+                    let opened = Opened::new(name, root);
+                    pending.load_includes(opened, input);
                 }
             }
         }
@@ -108,6 +122,7 @@ impl Session {
 
     /// Like `load_text`, with the name diagnostics use for the text.
     pub fn load_named_text(&mut self, name: &str, text: &str) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let input = self.next_input();
         let mut pending = Pending::new(self, None);
         pending.load_text(name, text, UnitOrigin::Input, input, true);
@@ -119,13 +134,17 @@ impl Session {
     /// Text that holds anything but queries is refused, so this never changes
     /// the session's clauses.
     pub fn query(&mut self, text: &str) -> Result<Accepted, Rejected> {
+        self.begin_input();
         let name = self.next_repl_name();
         let source = self.sources.add(name, text);
         let (program, errors) = parse_program(source, text);
+        // Anything but queries (and `%%` docs) would change the session or
+        // reach a file: clauses, constraints, includes, `#articles`,
+        // `#import`, `#export`.
         let adds_something = program
             .items
             .iter()
-            .any(|item| matches!(item, Item::Clause(_) | Item::Include(_)));
+            .any(|item| !matches!(item, Item::Query(_) | Item::Doc(_)));
         if adds_something {
             return Err(Rejected {
                 diagnostics: vec![Diagnostic::error_without_span(
@@ -142,6 +161,7 @@ impl Session {
             input,
             root: true,
             retracted: Vec::new(),
+            collections: Vec::new(),
         };
         let diagnostics = errors.iter().map(|error| error.to_diagnostic()).collect();
         self.commit_input(input, vec![unit], diagnostics)
@@ -162,7 +182,8 @@ struct Pending<'s> {
     session: &'s mut Session,
     units: Vec<Unit>,
     diagnostics: Vec<Diagnostic>,
-    seen_files: Vec<PathBuf>,
+    /// Files loaded, canonical: a set, so a chain of thousands of includes stays linear.
+    seen_files: HashSet<PathBuf>,
     seen_bundled: Vec<String>,
 }
 
@@ -202,56 +223,132 @@ impl<'s> Pending<'s> {
         (self.units, self.diagnostics)
     }
 
+    /// Reads a file (once per session) and parses it with everything it
+    /// includes; see [`Pending::load_includes`].
     fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize, root: bool) {
-        let fail = |message: String| match included_at {
-            Some(span) => Diagnostic::error(Code::E410, message, span),
-            None => Diagnostic::error_without_span(Code::E410, message),
+        if let Some((name, text, origin)) = self.read_path(path, included_at) {
+            self.load_text(&name, &text, origin, input, root);
+        }
+    }
+
+    /// The name, text and origin of a file to load, or `None` (with a
+    /// diagnostic when it cannot be read, silently when it was loaded before).
+    fn read_path(
+        &mut self,
+        path: &Path,
+        included_at: Option<Span>,
+    ) -> Option<(String, String, UnitOrigin)> {
+        let fail = |code: Code, message: String| match included_at {
+            Some(span) => Diagnostic::error(code, message, span),
+            None => Diagnostic::error_without_span(code, message),
+        };
+        let cannot_read = |error: &std::io::Error| {
+            fail(
+                Code::E410,
+                format!("cannot read `{}`: {}", path.display(), error_text(error)),
+            )
         };
         let canonical = match std::fs::canonicalize(path) {
             Ok(canonical) => canonical,
             Err(error) => {
-                self.diagnostics.push(fail(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    error_text(&error)
-                )));
-                return;
+                self.diagnostics.push(cannot_read(&error));
+                return None;
             }
         };
         // Each file is loaded once per session, like `#pragma once`; this also ends include cycles.
-        if self.seen_files.contains(&canonical) {
-            return;
+        if !self.seen_files.insert(canonical.clone()) {
+            return None;
         }
-        self.seen_files.push(canonical.clone());
-        let bytes = match std::fs::read(&canonical) {
-            Ok(bytes) => bytes,
+        // Look before opening: opening a FIFO waits for a writer, and a
+        // device such as `/dev/zero` never ends.
+        let metadata = match std::fs::metadata(&canonical) {
+            Ok(metadata) => metadata,
             Err(error) => {
-                self.diagnostics.push(fail(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    error_text(&error)
-                )));
-                return;
+                self.diagnostics.push(cannot_read(&error));
+                return None;
             }
         };
+        if !metadata.is_file() {
+            self.diagnostics.push(
+                fail(
+                    Code::E413,
+                    format!(
+                        "`{}` is {}, not a file of rules",
+                        path.display(),
+                        file_kind(&metadata)
+                    ),
+                )
+                .with_note("only regular files are loaded"),
+            );
+            return None;
+        }
+        let max_bytes = self.session.options.limits.max_file_bytes;
+        let too_large = |size: u64| {
+            fail(
+                Code::E414,
+                format!(
+                    "`{}` is larger than {}, the most a file may hold",
+                    path.display(),
+                    limits::format_bytes(max_bytes)
+                ),
+            )
+            .with_note(format!(
+                "it holds {}; `--max-file-size` raises the limit",
+                limits::format_bytes(usize::try_from(size).unwrap_or(usize::MAX))
+            ))
+        };
+        if metadata.len() > max_bytes as u64 {
+            self.diagnostics.push(too_large(metadata.len()));
+            return None;
+        }
+        // The size may change between the look and the read: read one byte
+        // past the limit at most.
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&canonical)
+            .and_then(|file| file.take(max_bytes as u64 + 1).read_to_end(&mut bytes));
+        if let Err(error) = read {
+            self.diagnostics.push(cannot_read(&error));
+            return None;
+        }
+        if bytes.len() > max_bytes {
+            self.diagnostics.push(too_large(bytes.len() as u64));
+            return None;
+        }
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
                 let offset = error.utf8_error().valid_up_to();
-                self.diagnostics.push(fail(format!(
-                    "`{}` is not valid UTF-8 text (first bad byte at offset {offset})",
-                    path.display()
-                )));
-                return;
+                self.diagnostics.push(fail(
+                    Code::E410,
+                    format!(
+                        "`{}` is not valid UTF-8 text (first bad byte at offset {offset})",
+                        path.display()
+                    ),
+                ));
+                return None;
             }
         };
-        let name = path.display().to_string();
-        self.load_text(&name, &text, UnitOrigin::File(canonical), input, root);
+        Some((
+            path.display().to_string(),
+            text,
+            UnitOrigin::File(canonical),
+        ))
     }
 
     fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize, root: bool) {
+        if let Some((name, text, origin)) = self.read_bundled(name, included_at) {
+            self.load_text(&name, &text, origin, input, root);
+        }
+    }
+
+    /// The name, text and origin of a bundled file to load, or `None`.
+    fn read_bundled(
+        &mut self,
+        name: &str,
+        included_at: Option<Span>,
+    ) -> Option<(String, String, UnitOrigin)> {
         if self.seen_bundled.iter().any(|seen| seen == name) {
-            return;
+            return None;
         }
         let Some((_, text)) = BUNDLED_RULES.iter().find(|(file, _)| *file == name) else {
             let message = if BUNDLED_RULES.is_empty() {
@@ -263,92 +360,300 @@ impl<'s> Pending<'s> {
                 Some(span) => Diagnostic::error(Code::E411, message, span),
                 None => Diagnostic::error_without_span(Code::E411, message),
             });
-            return;
+            return None;
         };
         self.seen_bundled.push(name.to_string());
-        self.load_text(
-            &format!("{NEWS_PREFIX}{name}"),
-            text,
+        Some((
+            format!("{NEWS_PREFIX}{name}"),
+            text.to_string(),
             UnitOrigin::Bundled(name.to_string()),
-            input,
-            root,
-        );
+        ))
     }
 
     fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize, root: bool) {
-        let source = self.session.sources.add(name, text);
-        let (program, errors) = parse_program(source, text);
-        self.diagnostics
-            .extend(errors.iter().map(|error| error.to_diagnostic()));
-        self.resolve_includes(&program, name, &origin, input);
-        self.units.push(Unit {
-            source,
-            program,
-            origin,
-            input,
-            root,
-            retracted: Vec::new(),
-        });
+        let unit = self.parse_unit(name, text, origin, input, root);
+        self.load_includes(Opened::new(name.to_string(), unit), input);
     }
 
-    /// Loads what the `#include`s of `program` (the text `name`) name.
-    /// Included texts come first, so their predicates and docs precede their users.
-    fn resolve_includes(
-        &mut self,
-        program: &ast::Program,
-        name: &str,
-        origin: &UnitOrigin,
-        input: usize,
-    ) {
-        let includes: Vec<(IncludeTarget, Span)> = program
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Include(include) => Some((include.target.clone(), include.span)),
-                _ => None,
-            })
-            .collect();
-        for (target, span) in includes {
-            match (&target, origin) {
-                (IncludeTarget::Bundled(library), _) if library == "news" => {
-                    self.load_bundled("news.dl", Some(span), input, false)
+    /// Loads, depth first, what `opened` includes, then adds it. Included
+    /// texts become units before their includer, so their predicates and
+    /// docs precede their users. The includes wait on an explicit stack of
+    /// open texts: a chain of ten thousand nested `#include`s is ten
+    /// thousand entries of a vector, not of the call stack.
+    fn load_includes(&mut self, opened: Opened, input: usize) {
+        let mut open = vec![opened];
+        while let Some(parent) = open.last_mut() {
+            let Some((target, span)) = parent.includes.get(parent.next_include).cloned() else {
+                if let Some(done) = open.pop() {
+                    self.units.push(done.unit);
                 }
-                (IncludeTarget::Bundled(library), _) => self.diagnostics.push(
+                continue;
+            };
+            parent.next_include += 1;
+            let (includer, includer_origin) = (parent.name.clone(), parent.unit.origin.clone());
+            if let Err(halt) = self.check_limits() {
+                self.diagnostics.push(halt_diagnostic(halt, "loading"));
+                return;
+            }
+            if let Some((name, text, origin)) =
+                self.read_include(&target, span, &includer, &includer_origin)
+            {
+                let unit = self.parse_unit(&name, &text, origin, input, false);
+                open.push(Opened::new(name, unit));
+            }
+        }
+    }
+
+    /// Reads the target of `#include` in the text `includer`.
+    fn read_include(
+        &mut self,
+        target: &IncludeTarget,
+        span: Span,
+        includer: &str,
+        includer_origin: &UnitOrigin,
+    ) -> Option<(String, String, UnitOrigin)> {
+        match (target, includer_origin) {
+            (IncludeTarget::Bundled(library), _) if library == "news" => {
+                self.read_bundled("news.dl", Some(span))
+            }
+            (IncludeTarget::Bundled(library), _) => {
+                self.diagnostics.push(
                     Diagnostic::error(
                         Code::E411,
                         format!("unknown bundled library `<{library}>`"),
                         span,
                     )
                     .with_note("the only bundled library is `<news>`"),
-                ),
-                (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
-                    self.load_bundled(path, Some(span), input, false)
-                }
-                (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
-                    // Relative to the including file, reported as the user would write it.
-                    let base = Path::new(name)
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
-                    self.load_path(&base.join(path), Some(span), input, false);
-                }
-                (IncludeTarget::Path(path), UnitOrigin::Input) if self.session.options.sandboxed => {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            Code::E440,
-                            format!("this session cannot read files: `#include \"{path}\"`"),
-                            span,
-                        )
-                        .with_note(
-                            "help: only `#include <news>.` and the files the server was started with are available here",
-                        ),
+                );
+                None
+            }
+            (IncludeTarget::Path(path), UnitOrigin::Bundled(_)) => {
+                self.read_bundled(path, Some(span))
+            }
+            (IncludeTarget::Path(path), UnitOrigin::File(_)) => {
+                // Relative to the including file, reported as the user would write it.
+                let base = Path::new(includer)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                self.read_path(&base.join(path), Some(span))
+            }
+            (IncludeTarget::Path(path), UnitOrigin::Input) if self.session.options.sandboxed => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::E440,
+                        format!("this session cannot read files: `#include \"{path}\"`"),
+                        span,
                     )
-                }
-                (IncludeTarget::Path(path), UnitOrigin::Input | UnitOrigin::Text) => {
-                    self.load_path(Path::new(path), Some(span), input, false)
-                }
+                    .with_note(
+                        "help: only `#include <news>.` and the files the server was started with are available here",
+                    ),
+                );
+                None
+            }
+            (IncludeTarget::Path(path), UnitOrigin::Input | UnitOrigin::Text) => {
+                self.read_path(Path::new(path), Some(span))
             }
         }
+    }
+
+    /// Parses one text into a unit, with the articles and imported rows its
+    /// directives name; its includes are not followed here.
+    fn parse_unit(
+        &mut self,
+        name: &str,
+        text: &str,
+        origin: UnitOrigin,
+        input: usize,
+        root: bool,
+    ) -> Unit {
+        let source = self.session.sources.add(name, text);
+        // Files may hold hundreds of thousands of plain facts: for a session
+        // that never edits clauses one by one (`run`, `check`, `schema`) they
+        // go to fact tables. Typed text, and every text of a REPL (whose
+        // `:retract`, `:reload` and `:save` work clause by clause), keeps a
+        // tree per clause.
+        let options = ParseOptions {
+            compact_facts: self.session.options.compact_facts && origin != UnitOrigin::Input,
+        };
+        let (mut program, errors) = parse_program_with(source, text, &options);
+        self.diagnostics
+            .extend(errors.iter().map(|error| error.to_diagnostic()));
+        if self.session.options.sandboxed && origin == UnitOrigin::Input {
+            self.refuse_file_directives(&mut program.items);
+        }
+        // `#articles` and `#import` paths are relative to this text's folder.
+        let folder = match &origin {
+            UnitOrigin::File(_) => Path::new(name)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            _ => PathBuf::new(),
+        };
+        let collections = self.read_data(&folder, &mut program.items);
+        Unit {
+            source,
+            program,
+            origin,
+            input,
+            root,
+            retracted: Vec::new(),
+            collections,
+        }
+    }
+
+    /// In a session that may not touch files (the web view), the directives
+    /// of typed text that would read or write one (`#articles`, `#import`,
+    /// `#export`) are refused with `E440` and dropped, so nothing is read
+    /// and the input is rejected.
+    fn refuse_file_directives(&mut self, items: &mut Vec<Item>) {
+        items.retain(|item| {
+            let (directive, span) = match item {
+                Item::Articles(directive) => (
+                    format!("#articles \"{}\"", directive.path.value),
+                    directive.span,
+                ),
+                Item::Import(directive) => (
+                    format!("#import \"{}\"", directive.path.value),
+                    directive.span,
+                ),
+                Item::Export(directive) => (
+                    format!(
+                        "#export {} \"{}\"",
+                        directive.predicate.name, directive.path.value
+                    ),
+                    directive.span,
+                ),
+                _ => return true,
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::E440,
+                    format!("this session cannot read or write files: `{directive}`"),
+                    span,
+                )
+                .with_note(
+                    "help: only `#include <news>.`, the articles and the files the server was started with are available here",
+                ),
+            );
+            false
+        });
+    }
+
+    /// Reads the folders `#articles` names and the files `#import` names,
+    /// placing each import's rows right after its directive.
+    fn read_data(&mut self, folder: &Path, items: &mut Vec<Item>) -> Vec<Arc<super::Collection>> {
+        let has_data = items
+            .iter()
+            .any(|item| matches!(item, Item::Articles(_) | Item::Import(_)));
+        if !has_data {
+            return Vec::new();
+        }
+        let mut collections = Vec::new();
+        let mut with_rows = Vec::with_capacity(items.len());
+        for item in items.drain(..) {
+            let rows = match &item {
+                Item::Articles(directive) => {
+                    let path = folder.join(&directive.path.value);
+                    let shown = path.display().to_string();
+                    match collections::read_collection(&path, &shown, Some(directive.span)) {
+                        Ok(collection) => collections.push(Arc::new(collection)),
+                        Err(problems) => self.diagnostics.extend(problems),
+                    }
+                    None
+                }
+                Item::Import(directive) => match data::import_rows(directive, folder) {
+                    Ok(table) => Some(data::imported_run(table, directive)),
+                    Err(problem) => {
+                        self.diagnostics.push(problem);
+                        None
+                    }
+                },
+                _ => None,
+            };
+            with_rows.push(item);
+            with_rows.extend(rows);
+        }
+        *items = with_rows;
+        collections
+    }
+
+    /// Ctrl-C and the memory limit, between two files.
+    fn check_limits(&self) -> Result<(), Halt> {
+        limits::check_now(&self.session.cancel, self.session.options.limits.max_memory)
+    }
+}
+
+/// A parsed text whose includes are being loaded.
+struct Opened {
+    /// The name it is reported under (for a file, relative includes start from it).
+    name: String,
+    unit: Unit,
+    includes: Vec<(IncludeTarget, Span)>,
+    /// The first include not loaded yet.
+    next_include: usize,
+}
+
+impl Opened {
+    fn new(name: String, unit: Unit) -> Opened {
+        let includes = includes_of(&unit.program);
+        Opened {
+            name,
+            unit,
+            includes,
+            next_include: 0,
+        }
+    }
+}
+
+/// The `#include`s of a program, in order.
+fn includes_of(program: &ast::Program) -> Vec<(IncludeTarget, Span)> {
+    program
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Include(include) => Some((include.target.clone(), include.span)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a path that is not a regular file is, for the message.
+fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+    let file_type = metadata.file_type();
+    if file_type.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
+}
+
+/// The diagnostic of work stopped by Ctrl-C or the memory limit.
+pub(super) fn halt_diagnostic(halt: Halt, what: &str) -> Diagnostic {
+    match halt {
+        Halt::Interrupted => {
+            Diagnostic::error_without_span(Code::E304, format!("{what} interrupted"))
+        }
+        Halt::MemoryExceeded { limit } => Diagnostic::error_without_span(
+            Code::E308,
+            format!(
+                "{what} stopped at the memory limit of {} (`--max-memory`)",
+                limits::format_bytes(limit)
+            ),
+        )
+        .with_note("`--max-memory` raises the limit"),
     }
 }
 

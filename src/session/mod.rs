@@ -1,9 +1,12 @@
 //! The session: everything loaded so far, checked and evaluated.
 //!
 //! The only module that runs the pipeline: every change goes through
-//! `Session::commit` → analyze → plan → evaluate → answer, and is kept only
-//! when all of it succeeded. `load` turns files, includes and typed text into
-//! parsed units; `explain` turns typed facts into goals for `provenance` and
+//! `Session::commit` → articles → analyze (citations verified) → plan →
+//! evaluate → answer → export, and is kept only when all of it succeeded.
+//! `load` turns files, includes and typed text into parsed units, reading
+//! their `#articles` folders and `#import` files on the way; `collections`
+//! owns the articles and their metadata facts; `data` owns imports and
+//! exports; `explain` turns typed facts into goals for `provenance` and
 //! records rounds when explanations first need them. The CLI and the REPL
 //! (and later the web view) share it; it renders nothing.
 //!
@@ -13,22 +16,32 @@
 //! that the rejection's diagnostics can be rendered; source names
 //! (`<repl:N>`) are never reused.
 
+mod collections;
+mod data;
 mod edit;
+mod engine;
 mod explain;
 mod load;
 
+pub use collections::{Collection, METADATA_SOURCE};
+pub use data::Exported;
 pub use edit::{Reloaded, ReloadedFile, Retracted, Undone};
+pub use engine::{DataflowSettings, Engine};
 pub use load::ProgramSource;
 
 use crate::analysis::{self, ir};
 use crate::articles::Articles;
+use crate::dataflow;
 use crate::diagnostic::{Code, Diagnostic, has_errors};
-use crate::eval::{self, Database, EvalError, EvalOptions, Limits, Origin, Store, StrataReport};
+use crate::eval::{
+    self, Database, EvalError, EvalOptions, Limits, Origin, Store, StrataReport, ValueError,
+};
+use crate::limits::Watch;
 use crate::plan::{self, ProgramPlan};
 use crate::span::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, Item};
-use crate::value::Answer;
-use std::path::PathBuf;
+use crate::value::{Answer, AnswerChange};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -58,6 +71,8 @@ pub struct Unit {
     pub origin: UnitOrigin,
     /// The input (REPL line, `:load`, command-line file) it arrived with; `:undo` removes one input.
     pub input: usize,
+    /// The article folders its `#articles` directives name, read when it was loaded.
+    pub collections: Vec<Arc<Collection>>,
     /// True when the input named it (a file given to `:load` or on the
     /// command line, `<news>`, typed text); false for a file reached
     /// through an `#include`.
@@ -75,15 +90,26 @@ pub struct SessionOptions {
     pub record_rounds: bool,
     /// Check only: analyze but never evaluate (for `wirelog check` and `schema`).
     pub check_only: bool,
+    /// Keep runs of plain facts of loaded files in compact fact tables
+    /// rather than a syntax tree per fact (for sessions that never retract
+    /// or reload a clause: `run`, `check`, `schema`).
+    pub compact_facts: bool,
+    /// The folder relative `#export` paths are written under (`run --output-dir`);
+    /// the current folder when `None`.
+    pub output_dir: Option<PathBuf>,
     /// Evaluate only what the loaded queries need (`wirelog run`): see
     /// [`EvalOptions::demand`].
     pub demand: bool,
     /// Join atoms in the order written (`wirelog run --written-order`): see
     /// [`plan::PlanOptions::written_order`].
     pub written_order: bool,
-    /// Typed text may not read files (the web view): an `#include` of a
-    /// path in typed text is refused with `E440`; `<news>` is still allowed.
-    /// Files given at start-up (`load_program`, `load_files`) are read as usual.
+    /// The engine full evaluations go to (`--engine`, `--workers`, `--hostfile`).
+    pub engine: Engine,
+    /// Typed text may not read or write files (the web view): an `#include`
+    /// of a path, `#articles`, `#import` and `#export` in typed text are
+    /// refused with `E440`; `<news>` is still allowed. Files given at
+    /// start-up (`load_program`, `load_files`, `add_articles_folder`) are
+    /// read as usual.
     pub sandboxed: bool,
 }
 
@@ -115,6 +141,10 @@ pub struct Accepted {
     /// Number of queries it held: answered when typed, kept (for
     /// [`Session::answers`]) when in files.
     pub n_queries: usize,
+    /// Number of rows its `#import`s read (repeated rows counted).
+    pub n_imported_rows: usize,
+    /// The relations its `#export`s wrote.
+    pub exported: Vec<Exported>,
 }
 
 /// The evaluated state.
@@ -137,7 +167,17 @@ pub struct Session {
     repl_counter: usize,
     /// How the last evaluation reused the previous model, when it could.
     last_strata_report: Option<StrataReport>,
+    /// The bundled articles and those of the `--articles` folders.
+    base_articles: Articles,
+    /// The `--articles` folders.
+    base_collections: Vec<Collection>,
+    /// Every article citations may name: the base ones and those of the
+    /// `#articles` folders of the loaded inputs.
     articles: Articles,
+    /// The folders `articles` was made of, to notice when it changes.
+    article_key: Vec<PathBuf>,
+    /// The generated source `<articles>`: the articles' metadata facts.
+    metadata: Option<ast::Program>,
     /// Counts the accepted changes of the session's clauses; what a front
     /// end compares to know whether something changed (unsaved work, a
     /// completion list to rebuild).
@@ -146,6 +186,11 @@ pub struct Session {
     start_up_inputs: usize,
     /// What `:undo` takes back, the latest last.
     changes: Vec<edit::ChangeRecord>,
+    /// The dataflow engine's live model of `model`, when the engine keeps one.
+    live: Option<engine::Live>,
+    /// What the last accepted input changed in the loaded queries' answers
+    /// (a live model's updates only).
+    answer_changes: Vec<AnswerChange>,
 }
 
 impl Default for Session {
@@ -183,10 +228,16 @@ impl Session {
             cancel: Arc::new(AtomicBool::new(false)),
             repl_counter: 0,
             last_strata_report: None,
+            base_articles: Articles::bundled(),
+            base_collections: Vec::new(),
             articles: Articles::bundled(),
+            article_key: Vec::new(),
+            metadata: None,
             generation: 0,
             start_up_inputs: 0,
             changes: Vec::new(),
+            live: None,
+            answer_changes: Vec::new(),
         }
     }
 
@@ -251,6 +302,12 @@ impl Session {
         self.n_inputs
     }
 
+    /// True when typed text may not read or write files
+    /// ([`SessionOptions::sandboxed`], the web view).
+    pub fn is_sandboxed(&self) -> bool {
+        self.options.sandboxed
+    }
+
     /// The session's evaluation options.
     pub fn eval_options(&self) -> EvalOptions {
         EvalOptions {
@@ -259,6 +316,11 @@ impl Session {
             demand: self.options.demand,
             written_order: self.options.written_order,
         }
+    }
+
+    /// Starts an input: a Ctrl-C pressed before it (between inputs) is forgotten.
+    fn begin_input(&mut self) {
+        self.cancel.store(false, Ordering::Relaxed);
     }
 
     /// The number the next input will take if it is accepted.
@@ -295,21 +357,23 @@ impl Session {
         mut diagnostics: Vec<Diagnostic>,
         change: Change,
     ) -> Result<Accepted, Rejected> {
-        let count = |units: &[Unit], is_query: bool| {
-            units
-                .iter()
-                .flat_map(|unit| &unit.program.items)
-                .filter(|item| {
-                    if is_query {
-                        matches!(item, Item::Query(_))
-                    } else {
-                        matches!(item, Item::Clause(_))
-                    }
-                })
-                .count()
-        };
-        let n_clauses = count(&new_units, false);
-        let n_queries = count(&new_units, true);
+        let items = || new_units.iter().flat_map(|unit| &unit.program.items);
+        let n_clauses: usize = items()
+            .map(|item| match item {
+                Item::Clause(_) | Item::Constraint(_) => 1,
+                Item::Facts(run) if run.table.file().is_none() => run.rows.len(),
+                _ => 0,
+            })
+            .sum();
+        let n_imported_rows: usize = items()
+            .map(|item| match item {
+                Item::Facts(run) if run.table.file().is_some() => run.rows.len(),
+                _ => 0,
+            })
+            .sum();
+        let n_queries = items()
+            .filter(|item| matches!(item, Item::Query(_)))
+            .count();
         // The sources whose warnings are news: the input's; for a
         // replacement, the texts read again (files reloaded).
         let new_sources: Vec<SourceId> = match &change {
@@ -321,8 +385,9 @@ impl Session {
             &new_sources,
             &mut diagnostics,
             &change,
-            n_clauses,
+            n_clauses + n_imported_rows,
         ) else {
+            self.roll_back_live();
             return Err(Rejected { diagnostics });
         };
         // Typed queries were answered; they do not stay in the session.
@@ -336,6 +401,20 @@ impl Session {
         self.units.extend(new_units);
         if let Some(model) = outcome.model {
             self.model = Some(model);
+        }
+        if let Some(started) = outcome.live {
+            self.live = Some(engine::Live {
+                model: started,
+                undo: None,
+            });
+        } else if let Some(live) = &mut self.live {
+            live.undo = None;
+        }
+        self.answer_changes = outcome.answer_changes;
+        if let Some(state) = outcome.articles {
+            self.articles = state.articles;
+            self.metadata = Some(state.metadata);
+            self.article_key = state.key;
         }
         if let Some(report) = outcome.strata_report {
             self.last_strata_report = report;
@@ -351,6 +430,8 @@ impl Session {
             answers: outcome.answers,
             n_clauses,
             n_queries,
+            n_imported_rows,
+            exported: outcome.exported,
         })
     }
 
@@ -365,15 +446,61 @@ impl Session {
         change: &Change,
         n_clauses: usize,
     ) -> Result<Outcome, ()> {
+        // The articles citations may name: the bundled and `--articles` ones,
+        // and those of the `#articles` folders of every input kept.
+        let key =
+            collections::collection_key(&self.base_collections, self.units.iter().chain(new_units));
+        let articles_changed = self.metadata.is_none() || key != self.article_key;
+        let fresh_articles = if articles_changed {
+            let (articles, conflicts) = collections::collect_articles(
+                &self.base_articles,
+                self.units.iter().chain(new_units),
+            );
+            if !conflicts.is_empty() {
+                diagnostics.extend(conflicts);
+                return Err(());
+            }
+            let text = collections::metadata_text(&articles);
+            let source = self.sources.add(METADATA_SOURCE, text.as_str());
+            let metadata = collections::metadata_program(source, &text);
+            Some(ArticleState {
+                articles,
+                metadata,
+                key,
+            })
+        } else {
+            None
+        };
+        let (articles, metadata) = match (&fresh_articles, &self.metadata) {
+            (Some(state), _) => (&state.articles, &state.metadata),
+            (None, Some(metadata)) => (&self.articles, metadata),
+            (None, None) => return Err(()),
+        };
         // Analysis runs even after syntax errors, on the items that parsed, so one
         // pass reports every problem; nothing is evaluated then.
-        let programs: Vec<&ast::Program> = self
-            .units
-            .iter()
-            .chain(new_units)
-            .map(|unit| &unit.program)
+        let programs: Vec<&ast::Program> = std::iter::once(metadata)
+            .chain(self.units.iter().chain(new_units).map(|unit| &unit.program))
             .collect();
-        let analysis = analysis::analyze(&programs);
+        let mut new_sources: Vec<SourceId> = new_sources.to_vec();
+        // Citations are verified when their text arrives, and all of them
+        // again when the articles change.
+        let context = analysis::Context {
+            articles: Some(articles),
+            verify_sources: (!articles_changed).then_some(new_sources.as_slice()),
+        };
+        let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
+        let analysis = match analysis::analyze_watched(&programs, &context, &mut watch) {
+            Ok(analysis) => analysis,
+            Err(halt) => {
+                diagnostics.push(load::halt_diagnostic(halt, "checking"));
+                return Err(());
+            }
+        };
+        if let Some(state) = &fresh_articles
+            && let Some(Item::Doc(block)) = state.metadata.items.first()
+        {
+            new_sources.push(block.span.source);
+        }
         // Warnings about what was accepted earlier were shown then; report only the new ones.
         diagnostics.extend(analysis.diagnostics.into_iter().filter(|diagnostic| {
             diagnostic.is_error()
@@ -394,9 +521,29 @@ impl Session {
                 format!("internal error: {error}"),
             ));
         })?;
-        self.cancel.store(false, Ordering::Relaxed);
-        let options = self.eval_options();
+        let mut options = self.eval_options();
+        // A relation written by `#export` is written whole: no stratum is
+        // left for demand to compute in part.
+        let has_exports = self
+            .units
+            .iter()
+            .chain(new_units)
+            .flat_map(|unit| &unit.program.items)
+            .any(|item| matches!(item, Item::Export(_)));
+        options.demand &= !has_exports;
         if self.options.check_only {
+            // `check` evaluates only to test the integrity constraints.
+            if !program.constraints.is_empty() {
+                match eval::evaluate(&program, &plan, Store::new(), options, &self.cancel) {
+                    Ok(database) => {
+                        diagnostics.extend(constraint_violations(&program, &database));
+                    }
+                    Err(error) => diagnostics.push(eval_diagnostic(&error, &program)),
+                }
+                if has_errors(diagnostics) {
+                    return Err(());
+                }
+            }
             return Ok(Outcome {
                 model: Some(Model {
                     database: Database::new(Store::new(), program.predicates.len(), false),
@@ -405,6 +552,10 @@ impl Session {
                 }),
                 answers: Vec::new(),
                 strata_report: None,
+                live: None,
+                answer_changes: Vec::new(),
+                articles: fresh_articles,
+                exported: Vec::new(),
             });
         }
         // The queries typed in this input, found by where they are written.
@@ -414,45 +565,94 @@ impl Session {
             .map(|unit| unit.source)
             .collect();
         let is_typed = |query: &ir::Query| typed.contains(&query.span.source);
+        // A query reading a citation relation no earlier input read makes a
+        // relation the model lacks: the model must be brought up to date.
+        let new_citation_relations = |old: &ir::Program| {
+            program.predicates[old.predicates.len().min(program.predicates.len())..]
+                .iter()
+                .any(|predicate| predicate.citations_of.is_some())
+        };
         let only_queries = matches!(change, Change::Input(_))
             && n_clauses == 0
+            && !articles_changed
             && new_units.iter().all(|unit| {
-                unit.program
-                    .items
-                    .iter()
-                    .all(|item| !matches!(item, Item::Include(_)))
+                unit.program.items.iter().all(|item| {
+                    !matches!(
+                        item,
+                        Item::Include(_) | Item::Facts(_) | Item::Articles(_) | Item::Import(_)
+                    )
+                })
             });
         let mut fresh = None;
         let mut strata_report = None;
+        let mut started_live = None;
+        let mut answer_changes = Vec::new();
+        let on_dataflow = matches!(self.options.engine, Engine::Dataflow(_))
+            && !(only_queries && self.model.is_some());
         let database = match &mut self.model {
-            Some(model) if only_queries => &mut model.database,
+            _ if on_dataflow => {
+                let store = match (&self.model, change) {
+                    (Some(model), Change::Input(_)) => model.database.store.clone(),
+                    _ => Store::new(),
+                };
+                strata_report = Some(None);
+                match self.evaluate_on_dataflow(&program, &plan, &is_typed, store) {
+                    Ok(outcome) => {
+                        started_live = outcome.started;
+                        answer_changes = outcome.changes;
+                        fresh.insert(outcome.database)
+                    }
+                    Err(error) => {
+                        diagnostics.push(eval_diagnostic(&error, &program));
+                        return Err(());
+                    }
+                }
+            }
+            Some(model) if only_queries && !new_citation_relations(&model.program) => {
+                &mut model.database
+            }
             Some(model)
                 if incremental_change(change).is_some()
+                    && !articles_changed
                     && same_predicates(&model.program, &program) =>
             {
-                // Only additions: bring the old model up to date instead of starting over.
-                let is_new = |span: &Span| match incremental_change(change) {
-                    Some(None) => new_sources.contains(&span.source),
-                    Some(Some(added)) => added.contains(span),
-                    None => false,
+                // Only additions: bring the old model up to date instead of
+                // starting over. Facts of a predicate the old model did not
+                // have (a citation relation just read) are new too.
+                let n_old = model.program.predicates.len() as u32;
+                let is_new = |span: &Span, predicate: ir::PredId| {
+                    predicate.0 >= n_old
+                        || match incremental_change(change) {
+                            Some(None) => new_sources.contains(&span.source),
+                            Some(Some(added)) => added.contains(span),
+                            None => false,
+                        }
                 };
                 let new_facts: Vec<usize> = program
                     .facts
                     .iter()
                     .enumerate()
-                    .filter(|(_, fact)| is_new(&fact.span))
+                    .filter(|(_, fact)| is_new(&fact.span, fact.predicate))
+                    .map(|(index, _)| index)
+                    .collect();
+                let new_fact_rows: Vec<usize> = program
+                    .fact_rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rows)| is_new(&rows.span, rows.predicate))
                     .map(|(index, _)| index)
                     .collect();
                 let new_rules: Vec<ir::RuleId> = program
                     .rules
                     .iter()
                     .enumerate()
-                    .filter(|(_, rule)| is_new(&rule.span))
+                    .filter(|(_, rule)| is_new(&rule.span, rule.head.predicate))
                     .map(|(index, _)| ir::RuleId(index as u32))
                     .collect();
                 let addition = eval::Addition {
                     old: &model.database,
                     new_facts: &new_facts,
+                    new_fact_rows: &new_fact_rows,
                     new_rules: &new_rules,
                 };
                 match eval::evaluate_incremental(&program, &plan, addition, options, &self.cancel) {
@@ -481,6 +681,11 @@ impl Session {
                 }
             }
         };
+        let violations = constraint_violations(&program, database);
+        if !violations.is_empty() {
+            diagnostics.extend(violations);
+            return Err(());
+        }
         let mut answers = Vec::new();
         for (index, query) in program.queries.iter().enumerate() {
             if !is_typed(query) {
@@ -497,6 +702,19 @@ impl Session {
                 }
             }
         }
+        // Exports are written once everything else succeeded, all or none.
+        let exported = match data::write_exports(
+            self.options.output_dir.as_deref(),
+            &program,
+            database,
+            new_units,
+        ) {
+            Ok(exported) => exported,
+            Err(problems) => {
+                diagnostics.extend(problems);
+                return Err(());
+            }
+        };
         let model = fresh.map(|database| {
             // The model keeps the queries of files only, like the units.
             (program.queries, plan.queries) = std::mem::take(&mut program.queries)
@@ -514,6 +732,10 @@ impl Session {
             model,
             answers,
             strata_report,
+            live: started_live,
+            answer_changes,
+            articles: fresh_articles,
+            exported,
         })
     }
 
@@ -570,10 +792,14 @@ impl Session {
             .iter()
             .rev()
             .find(|unit| {
-                unit.program
-                    .items
-                    .iter()
-                    .any(|item| matches!(item, Item::Clause(_)))
+                unit.program.items.iter().any(|item| {
+                    matches!(
+                        item,
+                        Item::Clause(_)
+                            | Item::Constraint(_)
+                            | Item::Facts(_) | Item::Articles(_) | Item::Export(_)
+                    )
+                })
             })
             .map(|unit| unit.input)
     }
@@ -591,12 +817,18 @@ impl Session {
             .collect()
     }
 
-    /// Verifies every citation of the loaded facts against the session's articles.
+    /// Verifies every citation of the loaded facts against the session's
+    /// articles (every load verifies those it adds; this checks all again).
     pub fn check_citations(&self) -> Vec<Diagnostic> {
         match self.program() {
             Some(program) => analysis::citations::check_citations(program, &self.articles),
             None => Vec::new(),
         }
+    }
+
+    /// The folder `#export` paths are written under, if one was set.
+    pub fn output_dir(&self) -> Option<&Path> {
+        self.options.output_dir.as_deref()
     }
 }
 
@@ -608,6 +840,22 @@ struct Outcome {
     answers: Vec<Answer>,
     /// The new value of `last_strata_report`, when evaluation ran.
     strata_report: Option<Option<StrataReport>>,
+    /// A live dataflow model started for the new model.
+    live: Option<dataflow::LiveModel>,
+    /// What the input changed in the loaded queries' answers, when a live
+    /// model was updated.
+    answer_changes: Vec<AnswerChange>,
+    /// The new articles, when they changed.
+    articles: Option<ArticleState>,
+    /// What the input's `#export`s wrote.
+    exported: Vec<Exported>,
+}
+
+/// The articles of a session state and their metadata source.
+struct ArticleState {
+    articles: Articles,
+    metadata: ast::Program,
+    key: Vec<PathBuf>,
 }
 
 /// True when `new` keeps every predicate of `old` under the same id, so the
@@ -634,6 +882,51 @@ fn incremental_change(change: &Change) -> Option<Option<&[Span]>> {
     }
 }
 
+/// The most violations of one constraint reported one by one.
+const VIOLATIONS_SHOWN: usize = 20;
+
+/// E310 for each violation of each integrity constraint in `database`,
+/// with the bindings of the constraint's named variables.
+fn constraint_violations(program: &ir::Program, database: &Database) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for constraint in &program.constraints {
+        let answer = eval::relation_answer(
+            database,
+            constraint.predicate,
+            constraint.text.clone(),
+            constraint.columns.clone(),
+        );
+        let n_rows = answer.rows.len();
+        for (index, row) in answer.rows.iter().take(VIOLATIONS_SHOWN).enumerate() {
+            let bindings: Vec<String> = constraint
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(column, value)| format!("{column} = {value}"))
+                .collect();
+            let label = if bindings.is_empty() {
+                "its body holds".to_string()
+            } else {
+                format!("violated with {}", bindings.join(", "))
+            };
+            let mut diagnostic = Diagnostic::error(
+                Code::E310,
+                format!("integrity constraint violated: {}", constraint.text),
+                constraint.span,
+            )
+            .with_label_message(label);
+            if n_rows > VIOLATIONS_SHOWN && index == VIOLATIONS_SHOWN - 1 {
+                diagnostic = diagnostic.with_note(format!(
+                    "{} more violations of this constraint are not shown",
+                    n_rows - VIOLATIONS_SHOWN
+                ));
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics
+}
+
 /// Turns an evaluation error into a diagnostic pointing at the rule or query involved.
 fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
     // The literal being evaluated when it is known (the head otherwise: the whole clause).
@@ -656,11 +949,24 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
         )
     });
     let code = match error {
+        EvalError::Value {
+            error: crate::eval::ValueError::BadPattern { .. },
+            ..
+        } => Code::E311,
+        EvalError::Value {
+            error: ValueError::TextTooLong { .. },
+            ..
+        } => Code::E306,
+        EvalError::Value {
+            error: ValueError::AggregateMixedKinds { .. },
+            ..
+        } => Code::E307,
         EvalError::Value { .. } => Code::E301,
         EvalError::TupleLimitExceeded { .. } => Code::E302,
         EvalError::RoundLimitExceeded { .. } => Code::E303,
         EvalError::Interrupted => Code::E304,
         EvalError::ValuesExhausted => Code::E305,
+        EvalError::MemoryExceeded { .. } => Code::E308,
         EvalError::Internal(_) => Code::E399,
     };
     let mut diagnostic = match span {
@@ -668,13 +974,26 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
             .with_label_message("while evaluating this"),
         None => Diagnostic::error_without_span(code, error.to_string()),
     };
-    if matches!(
-        error,
-        EvalError::TupleLimitExceeded { .. } | EvalError::RoundLimitExceeded { .. }
-    ) {
-        diagnostic = diagnostic.with_note(
-            "the limits are --max-tuples and --max-rounds; a rule like `n(X) :- n(Y), X = Y + 1.` never reaches a fixpoint",
-        );
+    match error {
+        EvalError::TupleLimitExceeded { .. } | EvalError::RoundLimitExceeded { .. } => {
+            diagnostic = diagnostic.with_note(
+                "the limits are --max-tuples and --max-rounds; a rule like `n(X) :- n(Y), X = Y + 1.` never reaches a fixpoint",
+            );
+        }
+        EvalError::MemoryExceeded { .. } => {
+            diagnostic = diagnostic.with_note(
+                "a query or rule probably builds a very large cross product; `--max-memory` raises the limit",
+            );
+        }
+        EvalError::Value {
+            error: ValueError::AggregateMixedKinds { .. },
+            ..
+        } => {
+            diagnostic = diagnostic.with_note(
+                "help: keep one kind of value in what `min` or `max` ranges over, e.g. with a typed `%%` signature or a filter",
+            );
+        }
+        _ => {}
     }
     diagnostic
 }

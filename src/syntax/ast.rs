@@ -5,13 +5,16 @@
 //! node shows the syntax it stands for.
 
 use crate::span::Span;
+use crate::table::{ColumnType, FactTable};
 use crate::value::Value;
 use serde::Serialize;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// One parsed text: its items in source order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Program {
-    /// Clauses, queries, includes and doc blocks, in order.
+    /// Clauses, queries, directives and doc blocks, in order.
     pub items: Vec<Item>,
 }
 
@@ -22,10 +25,87 @@ pub enum Item {
     Clause(Clause),
     /// `?- body.`
     Query(Query),
+    /// `:- body.`: an integrity constraint, violated by every match of its body.
+    Constraint(Query),
     /// `#include "file.dl".` or `#include <news>.`
     Include(Include),
     /// A block of consecutive `%%` lines documenting the next predicate.
     Doc(DocBlock),
+    /// Consecutive plain facts of one predicate (`edge(1, 2). edge(2, 3).`),
+    /// kept in a fact table rather than a tree per fact; also the rows an
+    /// `#import` read, placed right after it by whoever read the file.
+    Facts(FactRun),
+    /// `#articles "dir".`
+    Articles(ArticlesDirective),
+    /// `#import "file.csv" as name(type, ...).`
+    Import(ImportDirective),
+    /// `#export name "file.csv".`
+    Export(ExportDirective),
+}
+
+impl Item {
+    /// Where the item is written (for a run of facts, its first fact).
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Clause(clause) => clause.span,
+            Item::Query(query) | Item::Constraint(query) => query.span,
+            Item::Include(include) => include.span,
+            Item::Doc(doc) => doc.span,
+            Item::Facts(run) => run.span,
+            Item::Articles(directive) => directive.span,
+            Item::Import(directive) => directive.span,
+            Item::Export(directive) => directive.span,
+        }
+    }
+}
+
+/// Rows `rows` of a fact table: plain facts written one after another, or
+/// the rows of an imported file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FactRun {
+    /// The table (shared by every run of its predicate in one text).
+    pub table: Arc<FactTable>,
+    /// Which of its rows, in order.
+    pub rows: Range<usize>,
+    /// The head of the first fact (`edge(1, 2)`), or the imported
+    /// predicate's name in its directive: where the run is reported.
+    pub span: Span,
+}
+
+/// `#articles "dir".`: a folder of articles citations may quote.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArticlesDirective {
+    /// The folder, relative to the file naming it.
+    pub path: StringLiteral,
+    /// The whole directive.
+    pub span: Span,
+}
+
+/// `#import "people.csv" as person(symbol, string, int) header.`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ImportDirective {
+    /// The file (`.csv`, `.tsv` or `.jsonl`), relative to the file naming it.
+    pub path: StringLiteral,
+    /// The predicate its rows become facts of.
+    pub predicate: Ident,
+    /// The type of each column.
+    pub columns: Vec<ColumnType>,
+    /// True when the file's first row is a header, skipped.
+    pub header: bool,
+    /// The whole directive.
+    pub span: Span,
+}
+
+/// `#export mediates "mediates.csv".`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExportDirective {
+    /// The relation written.
+    pub predicate: Ident,
+    /// The file (`.csv`, `.tsv` or `.jsonl`), relative to `--output-dir` or
+    /// the current folder.
+    pub path: StringLiteral,
+    /// The whole directive.
+    pub span: Span,
 }
 
 /// `head :- literal, literal.` or the fact `head @ "002": "quote".`
@@ -113,14 +193,41 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// `mediates(qatar, T)`; a predicate with no arguments is written `done` or `done()`.
+/// `mediates(qatar, T)`; a predicate with no arguments is written `done` or
+/// `done()`. In a body or a query it may be followed by a citation pattern:
+/// `mediates(M, T) @ A : Q`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Atom {
     /// Predicate name.
     pub predicate: Ident,
     /// Arguments.
     pub args: Vec<Term>,
-    /// Name through closing parenthesis.
+    /// Name through closing parenthesis (the citation pattern not included).
+    pub span: Span,
+    /// `@ A` or `@ A : Q` after a body atom.
+    pub citation: Option<Box<CitationPattern>>,
+}
+
+impl Atom {
+    /// The atom with its citation pattern, if it has one.
+    pub fn full_span(&self) -> Span {
+        match &self.citation {
+            Some(pattern) => self.span.to(pattern.span),
+            None => self.span,
+        }
+    }
+}
+
+/// `@ A` or `@ A : Q` after a body atom: for each citation of a matching
+/// base fact, `A` is the article's id and `Q` the quote. Each is a
+/// variable, `_` or a string (an article id, or a prefix of one).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CitationPattern {
+    /// The article.
+    pub article: Term,
+    /// The quote, when written.
+    pub quote: Option<Term>,
+    /// From `@` to the end of the pattern.
     pub span: Span,
 }
 
@@ -138,7 +245,8 @@ pub enum Literal {
     },
     /// `X < Y`, `Z = X + 1`, `L = len(S)`
     Comparison(Comparison),
-    /// `contains(S, "talks")` standing alone as a filter.
+    /// `contains(S, "talks")` standing alone as a test; `not contains(S, "x")`
+    /// is a call of `not` whose one argument is the test.
     Builtin(Call),
     /// `N = count : { p(X, _) }`, `S = sum K : { q(K) }`
     Aggregate(Aggregate),
@@ -148,7 +256,7 @@ impl Literal {
     /// The span of the whole literal.
     pub fn span(&self) -> Span {
         match self {
-            Literal::Positive(atom) => atom.span,
+            Literal::Positive(atom) => atom.full_span(),
             Literal::Negative { span, .. } => *span,
             Literal::Comparison(comparison) => comparison.span,
             Literal::Builtin(call) => call.span,
@@ -210,13 +318,15 @@ pub struct Aggregate {
     pub function: AggregateFunction,
     /// The aggregated term (`K` in `sum K`); `None` for `count`.
     pub value: Option<Term>,
+    /// `X, Y` in `count X, Y : { ... }`: count the distinct values of these.
+    pub projection: Vec<Term>,
     /// The literals inside the braces.
     pub body: Vec<Literal>,
     /// From the result variable to the closing brace.
     pub span: Span,
 }
 
-/// The four aggregate functions.
+/// The aggregate functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum AggregateFunction {
     /// Number of distinct matches of the body.
@@ -227,6 +337,8 @@ pub enum AggregateFunction {
     Min,
     /// Largest value.
     Max,
+    /// Mean of the value over distinct matches (`avg` or `mean`): a decimal.
+    Avg,
 }
 
 impl AggregateFunction {
@@ -237,6 +349,7 @@ impl AggregateFunction {
             AggregateFunction::Sum => "sum",
             AggregateFunction::Min => "min",
             AggregateFunction::Max => "max",
+            AggregateFunction::Avg => "avg",
         }
     }
 }

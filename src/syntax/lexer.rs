@@ -10,12 +10,43 @@
 use std::ops::Range;
 
 /// Words that are keywords somewhere in the grammar.
-pub const KEYWORDS: &[&str] = &["not", "mod", "count", "sum", "min", "max"];
+pub const KEYWORDS: &[&str] = &["not", "mod", "count", "sum", "min", "max", "avg", "mean"];
 
 /// The names parsed as built-in function calls rather than atoms.
 pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "len", "concat", "lower", "upper", "contains", "year", "month", "day", "weekday",
+    "len",
+    "concat",
+    "lower",
+    "upper",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "substr",
+    "replace",
+    "split",
+    "match",
+    "capture",
+    "to_number",
+    "to_string",
+    "year",
+    "month",
+    "day",
+    "weekday",
+    "to_date",
+    "hour",
+    "minute",
+    "hours_between",
+    "minutes_between",
+    "abs",
+    "pow",
+    "min",
+    "max",
+    "round",
 ];
+
+/// The built-in tests: they stand alone as a condition and can be negated
+/// with `not`, but give no value.
+pub const TEST_FUNCTIONS: &[&str] = &["contains", "starts_with", "ends_with", "match"];
 
 /// True for the characters of an identifier after its first: `[A-Za-z0-9_]`.
 #[inline]
@@ -113,18 +144,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 };
                 (kind, end)
             }
-            b'0'..=b'9' => {
-                // Digits, and the `-` of a date when a digit follows it.
-                let mut end = start;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_digit()
-                        || (bytes[end] == b'-'
-                            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)))
-                {
-                    end += 1;
-                }
-                (TokenKind::Number, end)
-            }
+            b'0'..=b'9' => (TokenKind::Number, number_end(bytes, start)),
             _ => {
                 let width = text[start..].chars().next().map_or(1, char::len_utf8);
                 (TokenKind::Punct, start + width)
@@ -137,6 +157,34 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         start = end;
     }
     tokens
+}
+
+/// Where the number at byte `start` ends: digits, the `-` of a date and
+/// the `.` of a decimal when a digit follows them, and a datetime's time of
+/// day and zone (`T14:30:00+03:00`, `Z`) after a date, so that the point of
+/// `2.5` is never taken for the end of a clause.
+fn number_end(bytes: &[u8], start: usize) -> usize {
+    let digit_at = |index: usize| bytes.get(index).is_some_and(u8::is_ascii_digit);
+    let mut end = start;
+    let mut in_time = false;
+    while end < bytes.len() {
+        let byte = bytes[end];
+        let continues = byte.is_ascii_digit()
+            || (matches!(byte, b'-' | b'.' | b':') && digit_at(end + 1))
+            || (byte == b'T' && end - start == 10 && digit_at(end + 1))
+            || (in_time && byte == b'+' && digit_at(end + 1));
+        if byte == b'T' && continues {
+            in_time = true;
+        }
+        if in_time && byte == b'Z' {
+            return end + 1;
+        }
+        if !continues {
+            break;
+        }
+        end += 1;
+    }
+    end
 }
 
 /// Where the string whose `"` is at byte `start` ends: after its closing
@@ -160,6 +208,22 @@ pub(crate) fn string_extent(bytes: &[u8], start: usize) -> (bool, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_and_datetimes_are_one_number() {
+        let text = "p(2.5, 2025-10-29T14:30:00+03:00, 2025-10-29T11:30Z, 3).";
+        let numbers: Vec<&str> = tokenize(text)
+            .into_iter()
+            .filter(|token| token.kind == TokenKind::Number)
+            .map(|token| &text[token.range])
+            .collect();
+        assert_eq!(
+            numbers,
+            ["2.5", "2025-10-29T14:30:00+03:00", "2025-10-29T11:30Z", "3"]
+        );
+        let last = tokenize("p(3).").into_iter().last().map(|token| token.kind);
+        assert_eq!(last, Some(TokenKind::Dot));
+    }
 
     #[test]
     fn tokens_cover_every_byte() {

@@ -9,4 +9,4 @@ pub mod lexer;
 pub mod parser;
 pub mod print;
 
-pub use parser::{ForeignForm, SyntaxError, parse_program};
+pub use parser::{ForeignForm, ParseOptions, SyntaxError, parse_program, parse_program_with};

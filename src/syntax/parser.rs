@@ -25,10 +25,13 @@ use nom::error::{ErrorKind, ParseError};
 use nom::sequence::{pair, terminated, tuple};
 
 use super::ast;
-use super::lexer::{BUILTIN_FUNCTIONS, KEYWORDS, is_ident_char, string_extent};
+use super::lexer::{BUILTIN_FUNCTIONS, KEYWORDS, TEST_FUNCTIONS, is_ident_char, string_extent};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{SourceId, Span};
-use crate::value::{Date, Value};
+use crate::table::{ColumnType, FactTable};
+use crate::value::{Date, Datetime, Decimal, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The deepest nesting of parentheses, calls, aggregates and operator chains
 /// the parser accepts; deeper input is an `E110` error, never a stack overflow.
@@ -127,6 +130,16 @@ pub enum SyntaxError {
         /// Where the limit was crossed.
         span: Span,
     },
+    /// `E112`: a decimal or datetime literal that is not valid.
+    #[error("invalid {} `{text}`: {reason}", literal_kind(.text))]
+    LiteralInvalid {
+        /// The literal as written (a datetime has a `T`).
+        text: String,
+        /// Why it is not valid.
+        reason: String,
+        /// The literal.
+        span: Span,
+    },
     /// `E111`: a form of another system (Prolog, clingo, Soufflé), boxed
     /// so that every error stays small on the recursive parser's stack.
     #[error("{} is {}'s, not wirelog's", .0.what, .0.system)]
@@ -159,7 +172,8 @@ impl SyntaxError {
             | SyntaxError::FunctionUnknown { span, .. }
             | SyntaxError::NameReserved { span, .. }
             | SyntaxError::AggregateResultInvalid { span, .. }
-            | SyntaxError::NestingTooDeep { span, .. } => *span,
+            | SyntaxError::NestingTooDeep { span, .. }
+            | SyntaxError::LiteralInvalid { span, .. } => *span,
             SyntaxError::ForeignSyntax(form) => form.span,
         }
     }
@@ -178,6 +192,7 @@ impl SyntaxError {
             SyntaxError::AggregateResultInvalid { .. } => Code::E109,
             SyntaxError::NestingTooDeep { .. } => Code::E110,
             SyntaxError::ForeignSyntax(_) => Code::E111,
+            SyntaxError::LiteralInvalid { .. } => Code::E112,
         }
     }
 
@@ -199,8 +214,19 @@ impl SyntaxError {
                 .with_note("integers range from -9223372036854775808 to 9223372036854775807"),
             SyntaxError::DateInvalid { .. } => diagnostic
                 .with_note("dates are written `YYYY-MM-DD` and must exist in the calendar"),
+            SyntaxError::LiteralInvalid { text, .. } if literal_kind(text) == "decimal" => diagnostic.with_note(
+                "decimals are written `2.5` or `-0.125`: digits on both sides of the point, at most six after it",
+            ),
+            SyntaxError::LiteralInvalid { .. } => diagnostic.with_note(
+                "datetimes are written `2025-10-29T14:30:00+03:00` (or `…Z` for UTC), seconds optional",
+            ),
             SyntaxError::BuiltinStandalone { name, .. } => diagnostic.with_note(format!(
-                "for example `V = {name}(...)`; only `contains(...)` can stand alone, as a filter"
+                "for example `V = {name}(...)`; only the tests {} can stand alone",
+                TEST_FUNCTIONS
+                    .iter()
+                    .map(|name| format!("`{name}(...)`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             SyntaxError::FunctionUnknown { .. } => diagnostic.with_note(format!(
                 "the built-in functions are {}",
@@ -225,6 +251,15 @@ impl SyntaxError {
     }
 }
 
+/// How to parse a text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Keep plain facts (ground arguments, no citation) in fact tables, one
+    /// per predicate, rather than a syntax tree per fact: what the session
+    /// does with files, where facts may number in the hundreds of thousands.
+    pub compact_facts: bool,
+}
+
 /// Parses one text; returns the items it could read and every error found.
 ///
 /// ```
@@ -234,6 +269,24 @@ impl SyntaxError {
 /// assert!(errors.is_empty());
 /// ```
 pub fn parse_program(source: SourceId, text: &str) -> (ast::Program, Vec<SyntaxError>) {
+    parse_program_with(source, text, &ParseOptions::default())
+}
+
+/// [`parse_program`] with options: with `compact_facts`, each run of plain
+/// facts of one predicate becomes an [`ast::Item::Facts`].
+///
+/// ```
+/// use wirelog::syntax::{parse_program_with, ParseOptions, ast::Item}; use wirelog::span::SourceId;
+/// let options = ParseOptions { compact_facts: true };
+/// let (program, _) = parse_program_with(SourceId(0), "e(1, 2). e(2, 3). p(X) :- e(X, _). e(3, 4).", &options);
+/// assert!(matches!(&program.items[0], Item::Facts(run) if run.rows == (0..2)));
+/// assert!(matches!(&program.items[2], Item::Facts(run) if run.rows == (2..3)));
+/// ```
+pub fn parse_program_with(
+    source: SourceId,
+    text: &str,
+    options: &ParseOptions,
+) -> (ast::Program, Vec<SyntaxError>) {
     let parser = Parser {
         source,
         text,
@@ -241,6 +294,7 @@ pub fn parse_program(source: SourceId, text: &str) -> (ast::Program, Vec<SyntaxE
     };
     let mut items = Vec::new();
     let mut errors = Vec::new();
+    let mut tables = options.compact_facts.then(|| FactTables::new(source));
     let mut rest = text.strip_prefix('\u{feff}').unwrap_or(text);
     loop {
         rest = parser.skip_top_level_trivia(rest, &mut items);
@@ -249,7 +303,10 @@ pub fn parse_program(source: SourceId, text: &str) -> (ast::Program, Vec<SyntaxE
         }
         match parser.item(rest) {
             Ok((after, item)) => {
-                items.push(item);
+                match (&mut tables, item) {
+                    (Some(tables), ast::Item::Clause(clause)) => tables.add(clause, &mut items),
+                    (_, item) => items.push(item),
+                }
                 rest = after;
             }
             Err(nom::Err::Error(Failure::Syntax(committed)))
@@ -271,10 +328,111 @@ pub fn parse_program(source: SourceId, text: &str) -> (ast::Program, Vec<SyntaxE
             }
         }
     }
+    if let Some(tables) = tables {
+        tables.finish(&mut items);
+    }
     (ast::Program { items }, errors)
 }
 
-const EXPECTED_ITEM: &str = "a fact, a rule, a query `?-` or `#include`";
+/// The fact tables of one text being parsed with `compact_facts`.
+struct FactTables {
+    source: SourceId,
+    tables: Vec<FactTable>,
+    by_predicate: HashMap<(String, usize), usize>,
+    /// `(item index, table index)` of every run, to give it its table at the end.
+    runs: Vec<(usize, usize)>,
+}
+
+impl FactTables {
+    fn new(source: SourceId) -> FactTables {
+        FactTables {
+            source,
+            tables: Vec::new(),
+            by_predicate: HashMap::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Keeps a plain fact in its table (extending the run just before it,
+    /// if it is of the same predicate); any other clause is an item of its own.
+    fn add(&mut self, clause: ast::Clause, items: &mut Vec<ast::Item>) {
+        let plain = clause.body.is_empty()
+            && clause.citations.is_empty()
+            && clause
+                .head
+                .args
+                .iter()
+                .all(|term| matches!(term, ast::Term::Constant(constant) if FactTable::holds(&constant.value)));
+        if !plain {
+            items.push(ast::Item::Clause(clause));
+            return;
+        }
+        let head = clause.head;
+        let key = (head.predicate.name, head.args.len());
+        let values: Vec<Value> = head
+            .args
+            .into_iter()
+            .filter_map(|term| match term {
+                ast::Term::Constant(constant) => Some(constant.value),
+                _ => None,
+            })
+            .collect();
+        let table_index = match self.by_predicate.get(&key) {
+            Some(&index) => index,
+            None => {
+                self.tables
+                    .push(FactTable::in_source(key.0.clone(), key.1, self.source));
+                self.by_predicate.insert(key, self.tables.len() - 1);
+                self.tables.len() - 1
+            }
+        };
+        let table = &mut self.tables[table_index];
+        let row = table.n_rows();
+        table.push_fact(&values, head.span);
+        if let Some(&(item_index, last_table)) = self.runs.last()
+            && item_index + 1 == items.len()
+            && last_table == table_index
+            && let Some(ast::Item::Facts(run)) = items.last_mut()
+        {
+            run.rows.end = row + 1;
+            return;
+        }
+        self.runs.push((items.len(), table_index));
+        items.push(ast::Item::Facts(ast::FactRun {
+            table: Arc::new(FactTable::in_source("", 0, self.source)),
+            rows: row..row + 1,
+            span: head.span,
+        }));
+    }
+
+    /// Gives every run its finished table.
+    fn finish(self, items: &mut [ast::Item]) {
+        let tables: Vec<Arc<FactTable>> = self
+            .tables
+            .into_iter()
+            .map(|mut table| {
+                table.shrink_to_fit();
+                Arc::new(table)
+            })
+            .collect();
+        for (item_index, table_index) in self.runs {
+            if let (Some(ast::Item::Facts(run)), Some(table)) =
+                (items.get_mut(item_index), tables.get(table_index))
+            {
+                run.table = Arc::clone(table);
+            }
+        }
+    }
+}
+
+const EXPECTED_ITEM: &str = "a fact, a rule, a query `?-` or a `#` directive";
+
+/// True when `line` starts a `%%` documentation line. Three or more `%`
+/// (`%%%% Section %%%%`, a row of `%`) are a banner: a plain comment, as
+/// in Prolog sources, never a documentation block.
+fn is_doc_line(line: &str) -> bool {
+    line.starts_with("%%") && !line.starts_with("%%%")
+}
 
 /// Why a parse function did not produce its node.
 #[derive(Debug)]
@@ -381,6 +539,106 @@ fn date_shape(input: &str) -> PResult<'_, &str> {
     )(input)
 }
 
+/// `datetime` for a datetime literal (it has a `T`), `decimal` otherwise.
+fn literal_kind(text: &str) -> &'static str {
+    if text.contains('T') {
+        "datetime"
+    } else {
+        "decimal"
+    }
+}
+
+/// True when the parenthesised group right after `after_name` holds a
+/// comma outside nested parentheses and strings: `min(A, B)`.
+#[inline(never)]
+fn call_with_several_arguments(after_name: &str) -> bool {
+    let Some(inner) = after_name.trim_start().strip_prefix('(') else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in inner.chars() {
+        if in_string {
+            match character {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                '\n' => return false,
+                _ => {}
+            }
+            continue;
+        }
+        match character {
+            '"' => in_string = true,
+            '(' | '{' => depth += 1,
+            ')' | '}' if depth == 0 => return false,
+            ')' | '}' => depth -= 1,
+            ',' if depth == 0 => return true,
+            '.' | ':' if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The length of a datetime literal at `input`:
+/// `DDDD-DD-DDTHH:MM[:SS]` then `Z` or `±HH:MM`, not followed by an
+/// identifier character. Anything starting `DDDD-DD-DDT` is taken whole
+/// (digits, `:`, `+`, `-`, `T`, `Z`), so a malformed one is reported as a
+/// datetime rather than read as arithmetic.
+#[inline(never)]
+fn datetime_length(input: &str) -> Option<usize> {
+    let bytes = input.as_bytes();
+    let date_like = bytes.len() > 11
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit)
+        && bytes[7] == b'-'
+        && bytes[8..10].iter().all(u8::is_ascii_digit)
+        && bytes[10] == b'T'
+        && bytes[11].is_ascii_digit();
+    if !date_like {
+        return None;
+    }
+    let mut end = 11;
+    while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b':') {
+        end += 1;
+    }
+    match bytes.get(end) {
+        Some(b'Z') => end += 1,
+        Some(b'+' | b'-') => {
+            end += 1;
+            while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b':') {
+                end += 1;
+            }
+        }
+        _ => {}
+    }
+    Some(end)
+}
+
+/// The length of a decimal literal `-?[0-9]+\.[0-9]+` at `input` (a `.`
+/// followed by a digit; a `.` followed by anything else ends a clause).
+#[inline(never)]
+fn decimal_length(input: &str) -> Option<usize> {
+    let bytes = input.as_bytes();
+    let mut end = usize::from(bytes.first() == Some(&b'-'));
+    let digits_start = end;
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    if end == digits_start || bytes.get(end) != Some(&b'.') {
+        return None;
+    }
+    let fraction_start = end + 1;
+    end = fraction_start;
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    (end > fraction_start).then_some(end)
+}
+
 /// `-?[0-9]+`
 fn integer_shape(input: &str) -> PResult<'_, &str> {
     recognize(pair(opt(char('-')), digit1))(input)
@@ -465,10 +723,14 @@ fn describe_token(rest: &str) -> (String, usize) {
             (format!("string `{}`", shorten(text)), length)
         }
         _ => {
-            for token in [":-", "?-", "!=", "<=", ">=", "#include"] {
+            for token in [":-", "?-", "!=", "<=", ">="] {
                 if rest.starts_with(token) {
                     return (format!("`{token}`"), token.len());
                 }
+            }
+            if first == '#' && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let length = word_end(1);
+                return (format!("`{}`", shorten(&rest[..length])), length);
             }
             let description = if first == '`' {
                 "a backtick".to_string()
@@ -635,7 +897,7 @@ impl<'t> Parser<'t> {
             return false;
         }
         let line = self.at(offset);
-        if line.starts_with("?-") || line.starts_with("#include") || line.starts_with('%') {
+        if line.starts_with("?-") || line.starts_with('#') || line.starts_with('%') {
             return true;
         }
         match lower_name(line) {
@@ -756,7 +1018,7 @@ impl<'t> Parser<'t> {
     fn skip_top_level_trivia(&self, mut input: &'t str, items: &mut Vec<ast::Item>) -> &'t str {
         loop {
             input = input.trim_start();
-            if input.starts_with("%%") && self.starts_line(self.offset(input)) {
+            if is_doc_line(input) && self.starts_line(self.offset(input)) {
                 input = self.doc_block(input, items);
             } else if input.starts_with('%') {
                 input = input.find('\n').map_or("", |index| &input[index..]);
@@ -791,7 +1053,7 @@ impl<'t> Parser<'t> {
                 break;
             };
             let next_line = next_line.trim_start_matches([' ', '\t', '\r']);
-            if !next_line.starts_with("%%") {
+            if !is_doc_line(next_line) {
                 break;
             }
             input = next_line;
@@ -815,15 +1077,62 @@ impl<'t> Parser<'t> {
                 .include(input, rest)
                 .map(|(rest, include)| (rest, ast::Item::Include(include)));
         }
+        if let Ok((rest, _)) = keyword("#articles")(input) {
+            return self
+                .articles_directive(input, rest)
+                .map(|(rest, directive)| (rest, ast::Item::Articles(directive)));
+        }
+        if let Ok((rest, _)) = keyword("#import")(input) {
+            return self
+                .import_directive(input, rest)
+                .map(|(rest, directive)| (rest, ast::Item::Import(directive)));
+        }
+        if let Ok((rest, _)) = keyword("#export")(input) {
+            return self
+                .export_directive(input, rest)
+                .map(|(rest, directive)| (rest, ast::Item::Export(directive)));
+        }
         if lower_name(input).is_ok() {
             return self
                 .clause(input)
                 .map(|(rest, clause)| (rest, ast::Item::Clause(clause)));
         }
+        if let Some(result) = self.constraint(input) {
+            return result;
+        }
         if let Some(result) = self.foreign_item(input) {
             return result;
         }
         self.unexpected(input, EXPECTED_ITEM)
+    }
+
+    /// `:- body.`, an integrity constraint; `None` when `input` is not one,
+    /// or is a Prolog directive (`:- dynamic p/1.`) that `foreign_item` explains.
+    #[inline(never)]
+    fn constraint(&self, input: &'t str) -> Option<PResult<'t, ast::Item>> {
+        let after_neck = input.strip_prefix(":-")?;
+        let body_start = self.skip_trivia(after_neck);
+        const PROLOG_DIRECTIVES: &[&str] = &[
+            "dynamic",
+            "discontiguous",
+            "use_module",
+            "module",
+            "initialization",
+            "table",
+            "ensure_loaded",
+            "set_prolog_flag",
+            "include",
+            "multifile",
+        ];
+        if let Ok((_, word)) = lower_name(body_start)
+            && PROLOG_DIRECTIVES.contains(&word)
+        {
+            return None;
+        }
+        Some(
+            self.query(input, after_neck)
+                .map(|(rest, body)| (rest, ast::Item::Constraint(body))),
+        )
     }
 
     /// An item in another system's syntax: Soufflé's `.decl` line, a Prolog
@@ -1070,6 +1379,137 @@ impl<'t> Parser<'t> {
         ))
     }
 
+    /// `#articles "dir".`, `after_keyword` just after `#articles`.
+    fn articles_directive(
+        &self,
+        input: &'t str,
+        after_keyword: &'t str,
+    ) -> PResult<'t, ast::ArticlesDirective> {
+        let path_start = self.skip_trivia(after_keyword);
+        if !path_start.starts_with('"') {
+            return self.unexpected(path_start, "a folder as a string after `#articles`");
+        }
+        let (rest, path) = self.string_literal(path_start)?;
+        let rest = self.directive_end(rest, "`.` after the folder")?;
+        Ok((
+            rest,
+            ast::ArticlesDirective {
+                path,
+                span: self.span_between(input, rest),
+            },
+        ))
+    }
+
+    /// `#import "file" as name(type, ...) header.`, `after_keyword` just after `#import`.
+    fn import_directive(
+        &self,
+        input: &'t str,
+        after_keyword: &'t str,
+    ) -> PResult<'t, ast::ImportDirective> {
+        let path_start = self.skip_trivia(after_keyword);
+        if !path_start.starts_with('"') {
+            return self.unexpected(path_start, "a file as a string after `#import`");
+        }
+        let (rest, path) = self.string_literal(path_start)?;
+        let as_start = self.skip_trivia(rest);
+        let Ok((after_as, _)) = keyword("as")(as_start) else {
+            return self.unexpected(as_start, "`as` and the predicate after the file");
+        };
+        let name_start = self.skip_trivia(after_as);
+        let Ok((after_name, name)) = lower_name(name_start) else {
+            return self.unexpected(name_start, "a predicate name after `as`");
+        };
+        let predicate = ast::Ident {
+            name: name.to_string(),
+            span: self.span_between(name_start, after_name),
+        };
+        let open = self.skip_trivia(after_name);
+        if !open.starts_with('(') {
+            return self.unexpected(open, format!("`(` and the column types of `{name}`"));
+        }
+        let mut columns = Vec::new();
+        let mut rest = &open[1..];
+        loop {
+            let type_start = self.skip_trivia(rest);
+            let column = lower_name(type_start)
+                .ok()
+                .and_then(|(after, word)| Some((after, ColumnType::from_name(word)?)));
+            let Some((after_type, column)) = column else {
+                return self.unexpected(
+                    type_start,
+                    "a column type: `symbol`, `string`, `int` or `date`",
+                );
+            };
+            columns.push(column);
+            let separator = self.skip_trivia(after_type);
+            if let Some(after) = separator.strip_prefix(',') {
+                rest = after;
+            } else if let Some(after) = separator.strip_prefix(')') {
+                rest = after;
+                break;
+            } else {
+                return self.unexpected(separator, "`,` or `)` after a column type");
+            }
+        }
+        let option_start = self.skip_trivia(rest);
+        let (rest, header) = match keyword("header")(option_start) {
+            Ok((after, _)) => (after, true),
+            Err(_) => (rest, false),
+        };
+        let rest = self.directive_end(rest, "`.` (or the option `header`) after the columns")?;
+        Ok((
+            rest,
+            ast::ImportDirective {
+                path,
+                predicate,
+                columns,
+                header,
+                span: self.span_between(input, rest),
+            },
+        ))
+    }
+
+    /// `#export name "file".`, `after_keyword` just after `#export`.
+    fn export_directive(
+        &self,
+        input: &'t str,
+        after_keyword: &'t str,
+    ) -> PResult<'t, ast::ExportDirective> {
+        let name_start = self.skip_trivia(after_keyword);
+        let Ok((after_name, name)) = lower_name(name_start) else {
+            return self.unexpected(name_start, "the predicate to export after `#export`");
+        };
+        let predicate = ast::Ident {
+            name: name.to_string(),
+            span: self.span_between(name_start, after_name),
+        };
+        let path_start = self.skip_trivia(after_name);
+        if !path_start.starts_with('"') {
+            return self.unexpected(path_start, format!("a file as a string after `{name}`"));
+        }
+        let (rest, path) = self.string_literal(path_start)?;
+        let rest = self.directive_end(rest, "`.` after the file")?;
+        Ok((
+            rest,
+            ast::ExportDirective {
+                predicate,
+                path,
+                span: self.span_between(input, rest),
+            },
+        ))
+    }
+
+    /// The `.` ending a directive, after trivia; the input after it.
+    fn directive_end(&self, rest: &'t str, expected: &str) -> Result<&'t str, nom::Err<Failure>> {
+        let period = self.skip_trivia(rest);
+        match period.strip_prefix('.') {
+            Some(after) => Ok(after),
+            None => self
+                .missing_end(rest, period, expected)
+                .map(|(rest, ())| rest),
+        }
+    }
+
     /// `head.`, `head :- body.`, with citations after the head or the body.
     fn clause(&self, input: &'t str) -> PResult<'t, ast::Clause> {
         let (mut rest, head) = self.head(input)?;
@@ -1168,6 +1608,89 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `p(...)` with its citation pattern. Kept out of `literal`, whose
+    /// frame is on the stack once per level of nested aggregates.
+    #[inline(never)]
+    fn positive_literal(&self, input: &'t str) -> PResult<'t, ast::Literal> {
+        let (rest, atom) = self.atom(input)?;
+        let (rest, atom) = self.citation_pattern(rest, atom)?;
+        Ok((rest, ast::Literal::Positive(atom)))
+    }
+
+    /// `not p(...)` with its citation pattern, `after_not` just after `not`.
+    #[inline(never)]
+    fn negative_literal(&self, input: &'t str, after_not: &'t str) -> PResult<'t, ast::Literal> {
+        let atom_start = self.skip_trivia(after_not);
+        match lower_name(atom_start) {
+            Ok((_, name)) if TEST_FUNCTIONS.contains(&name) => self.negated_test(input, atom_start),
+            Ok((_, name)) if !is_builtin(name) && name != "not" => {
+                let (rest, atom) = self.atom(atom_start)?;
+                let (rest, atom) = self.citation_pattern(rest, atom)?;
+                Ok((
+                    rest,
+                    ast::Literal::Negative {
+                        atom,
+                        span: self.span_between(input, rest),
+                    },
+                ))
+            }
+            _ => self.unexpected(atom_start, "an atom or a test after `not`"),
+        }
+    }
+
+    /// An optional `@ A` or `@ A : Q` after a body atom, attached to it.
+    fn citation_pattern(&self, rest: &'t str, mut atom: ast::Atom) -> PResult<'t, ast::Atom> {
+        let at_sign = self.skip_trivia(rest);
+        let Some(after_at) = at_sign.strip_prefix('@') else {
+            return Ok((rest, atom));
+        };
+        let (mut rest, article) =
+            self.pattern_term(self.skip_trivia(after_at), "the article after `@`")?;
+        let mut quote = None;
+        let colon = self.skip_trivia(rest);
+        if let Some(after_colon) = colon.strip_prefix(':')
+            && !after_colon.starts_with('-')
+        {
+            let (after_quote, term) =
+                self.pattern_term(self.skip_trivia(after_colon), "the quote after `:`")?;
+            quote = Some(term);
+            rest = after_quote;
+        }
+        atom.citation = Some(Box::new(ast::CitationPattern {
+            article,
+            quote,
+            span: self.span_between(at_sign, rest),
+        }));
+        Ok((rest, atom))
+    }
+
+    /// A variable, `_` or a string: what a citation pattern binds or matches.
+    fn pattern_term(&self, input: &'t str, what: &str) -> PResult<'t, ast::Term> {
+        if input.starts_with('"') {
+            let (rest, literal) = self.string_literal(input)?;
+            return Ok((
+                rest,
+                ast::Term::Constant(ast::Constant {
+                    value: Value::String(literal.value),
+                    span: literal.span,
+                }),
+            ));
+        }
+        if let Ok((rest, name)) = upper_name(input) {
+            let span = self.span_between(input, rest);
+            let term = if name == "_" {
+                ast::Term::Anonymous(span)
+            } else {
+                ast::Term::Variable(ast::Ident {
+                    name: name.to_string(),
+                    span,
+                })
+            };
+            return Ok((rest, term));
+        }
+        self.unexpected(input, format!("{what}: a variable, `_` or a string"))
+    }
+
     /// `name`, `name()` or `name(t1, ..., tn)`; the caller has checked the name.
     fn atom(&self, input: &'t str) -> PResult<'t, ast::Atom> {
         let (after_name, name) = lower_name(input)?;
@@ -1183,6 +1706,7 @@ impl<'t> Parser<'t> {
                     predicate,
                     args: Vec::new(),
                     span: self.span_between(input, after_name),
+                    citation: None,
                 },
             ));
         }
@@ -1194,6 +1718,7 @@ impl<'t> Parser<'t> {
                 predicate,
                 args,
                 span: self.span_between(input, rest),
+                citation: None,
             },
         ))
     }
@@ -1250,27 +1775,13 @@ impl<'t> Parser<'t> {
             return Err(error);
         }
         if let Ok((after_not, _)) = keyword("not")(input) {
-            let atom_start = self.skip_trivia(after_not);
-            return match lower_name(atom_start) {
-                Ok((_, name)) if !is_builtin(name) && name != "not" => {
-                    let (rest, atom) = self.atom(atom_start)?;
-                    Ok((
-                        rest,
-                        ast::Literal::Negative {
-                            atom,
-                            span: self.span_between(input, rest),
-                        },
-                    ))
-                }
-                _ => self.unexpected(atom_start, "an atom after `not`"),
-            };
+            return self.negative_literal(input, after_not);
         }
         if let Ok((after_name, name)) = lower_name(input) {
             let next = self.skip_trivia(after_name);
             let in_term = comparison_operator(next).is_some() || starts_with_arithmetic(next);
             if !is_builtin(name) && !in_term {
-                let (rest, atom) = self.atom(input)?;
-                return Ok((rest, ast::Literal::Positive(atom)));
+                return self.positive_literal(input);
             }
         }
         if !starts_term(input) {
@@ -1294,7 +1805,7 @@ impl<'t> Parser<'t> {
         }
         let Some((op, op_length)) = comparison_operator(operator) else {
             return match lhs {
-                ast::Term::Call(call) if call.function.name == "contains" => {
+                ast::Term::Call(call) if TEST_FUNCTIONS.contains(&call.function.name.as_str()) => {
                     Ok((after_lhs, ast::Literal::Builtin(call)))
                 }
                 ast::Term::Call(call) => fail(
@@ -1351,7 +1862,8 @@ impl<'t> Parser<'t> {
         ))
     }
 
-    /// `count`, `sum`, `min` or `max` at `input`.
+    /// `count`, `sum`, `min`, `max`, `avg` or `mean` at `input`.
+    #[inline(never)]
     fn aggregate_keyword(&self, input: &'t str) -> Option<(&'t str, ast::AggregateFunction)> {
         let (after, word) = lower_name(input).ok()?;
         let function = match word {
@@ -1359,11 +1871,38 @@ impl<'t> Parser<'t> {
             "sum" => ast::AggregateFunction::Sum,
             "min" => ast::AggregateFunction::Min,
             "max" => ast::AggregateFunction::Max,
+            "avg" | "mean" => ast::AggregateFunction::Avg,
             _ => return None,
         };
-        // `sum (K + 1) * 2 : { ... }` is an aggregate: none of the four
-        // names is a function, so a `(` after one never starts a call.
+        // `sum (K + 1) * 2 : { ... }` is an aggregate; `min(A, B)` and
+        // `max(A, B)` are the two-argument functions: an aggregate's value
+        // is one term, so a comma inside the parentheses means a call.
+        if matches!(word, "min" | "max") && call_with_several_arguments(after) {
+            return None;
+        }
         Some((after, function))
+    }
+
+    /// `not contains(S, "x")` from `input` (at `not`), `call_start` at the test.
+    #[inline(never)]
+    fn negated_test(&self, input: &'t str, call_start: &'t str) -> PResult<'t, ast::Literal> {
+        let (rest, (term, _)) = self.primary(call_start)?;
+        let ast::Term::Call(test) = term else {
+            return self.unexpected(call_start, "an atom or a test after `not`");
+        };
+        let span = self.span_between(input, rest);
+        let not = ast::Ident {
+            name: "not".to_string(),
+            span: self.span_between(input, &input[3..]),
+        };
+        Ok((
+            rest,
+            ast::Literal::Builtin(ast::Call {
+                function: not,
+                args: vec![ast::Term::Call(test)],
+                span,
+            }),
+        ))
     }
 
     /// Outside aggregate position, whether a keyword is still plainly meant as an aggregate.
@@ -1377,19 +1916,21 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// `Result = function [value] : { body }` from `input` (at the result);
-    /// `keyword` is at the aggregate keyword.
-    fn aggregate(
+    /// What follows an aggregate keyword up to and including the `:`: the
+    /// value of `sum K :`, or the terms of `count X, Y :`. Out of
+    /// `aggregate`, whose frame is on the nesting path, to keep it small.
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn aggregate_head(
         &self,
-        input: &'t str,
-        result: ast::Ident,
+        mut rest: &'t str,
         function: ast::AggregateFunction,
-        keyword: &'t str,
-    ) -> PResult<'t, ast::Literal> {
-        let _guard = self.enter(keyword)?;
-        let after_keyword = &keyword[function.keyword().len()..];
-        let mut rest = self.skip_trivia(after_keyword);
+    ) -> PResult<'t, (Option<ast::Term>, Vec<ast::Term>)> {
         let mut value = None;
+        let mut projection = Vec::new();
+        if function == ast::AggregateFunction::Count && !rest.starts_with(':') {
+            rest = self.count_projection(rest, &mut projection)?;
+        }
         if function != ast::AggregateFunction::Count {
             if !starts_term(rest) {
                 return self.unexpected(
@@ -1403,11 +1944,31 @@ impl<'t> Parser<'t> {
         }
         let Some(after_colon) = rest.strip_prefix(':') else {
             let expected = match function {
+                ast::AggregateFunction::Count if !projection.is_empty() => {
+                    "`:` after the terms of `count`".to_string()
+                }
                 ast::AggregateFunction::Count => "`:` after `count`".to_string(),
                 _ => format!("`:` after the term of `{}`", function.keyword()),
             };
             return self.unexpected(rest, expected);
         };
+        Ok((after_colon, (value, projection)))
+    }
+
+    /// `Result = function [value] : { body }` from `input` (at the result);
+    /// `keyword` is at the aggregate keyword.
+    fn aggregate(
+        &self,
+        input: &'t str,
+        result: ast::Ident,
+        function: ast::AggregateFunction,
+        keyword: &'t str,
+    ) -> PResult<'t, ast::Literal> {
+        let _guard = self.enter(keyword)?;
+        // `mean` is written for `avg`: the keyword's length is as written.
+        let after_keyword = keyword.trim_start_matches(is_ident_char);
+        let (after_colon, (value, projection)) =
+            self.aggregate_head(self.skip_trivia(after_keyword), function)?;
         let open = self.skip_trivia(after_colon);
         let Some(after_open) = open.strip_prefix('{') else {
             return self.unexpected(open, "`{` to open the body of the aggregate");
@@ -1423,10 +1984,34 @@ impl<'t> Parser<'t> {
                 result,
                 function,
                 value,
+                projection,
                 body,
                 span: self.span_between(input, rest),
             }),
         ))
+    }
+
+    /// `X, Y` after `count`, up to (not including) the `:`.
+    #[inline(never)]
+    fn count_projection(
+        &self,
+        mut rest: &'t str,
+        projection: &mut Vec<ast::Term>,
+    ) -> Result<&'t str, nom::Err<Failure>> {
+        loop {
+            if !starts_term(rest) {
+                return self
+                    .unexpected(rest, "`:` or the terms to count after `count`")
+                    .map(|(rest, ())| rest);
+            }
+            let (after_term, (term, _)) = self.term(rest)?;
+            projection.push(term);
+            rest = self.skip_trivia(after_term);
+            match rest.strip_prefix(',') {
+                Some(after_comma) => rest = self.skip_trivia(after_comma),
+                None => return Ok(rest),
+            }
+        }
     }
 
     /// A term: `product (('+' | '-') product)*`, left associative; returns
@@ -1558,6 +2143,7 @@ impl<'t> Parser<'t> {
     }
 
     /// A string, number, date, variable or `_`.
+    #[inline(never)]
     fn leaf(&self, input: &'t str) -> PResult<'t, ast::Term> {
         match input.as_bytes().first() {
             Some(b'"') => {
@@ -1584,8 +2170,15 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// A date `DDDD-DD-DD` (tried first) or an integer `-?[0-9]+`.
+    /// A datetime, a date `DDDD-DD-DD`, a decimal `-?[0-9]+.[0-9]+` or an
+    /// integer `-?[0-9]+`, tried in that order.
     fn number(&self, input: &'t str) -> PResult<'t, ast::Term> {
+        if let Some(length) = datetime_length(input) {
+            return self.timed_or_decimal(input, length, "datetime");
+        }
+        if let Some(length) = decimal_length(input) {
+            return self.timed_or_decimal(input, length, "decimal");
+        }
         if let Ok((rest, text)) = date_shape(input) {
             let span = self.span_between(input, rest);
             return match validate_date(text) {
@@ -1625,6 +2218,36 @@ impl<'t> Parser<'t> {
                 },
                 self.offset(input),
             ),
+        }
+    }
+
+    /// The datetime or decimal literal of `length` bytes at `input`.
+    #[inline(never)]
+    fn timed_or_decimal(
+        &self,
+        input: &'t str,
+        length: usize,
+        kind: &'static str,
+    ) -> PResult<'t, ast::Term> {
+        let text = &input[..length];
+        let rest = &input[length..];
+        let span = self.span_between(input, rest);
+        let value = if kind == "datetime" {
+            Datetime::parse(text).map(Value::Datetime)
+        } else {
+            Decimal::parse(text).map(Value::Decimal)
+        };
+        match value {
+            Ok(value) => Ok((rest, ast::Term::Constant(ast::Constant { value, span }))),
+            // Resume after the literal: its own `.` must not end the clause.
+            Err(reason) => Err(commit(
+                SyntaxError::LiteralInvalid {
+                    text: text.to_string(),
+                    reason,
+                    span,
+                },
+                Resume::ScanFrom(self.offset(rest)),
+            )),
         }
     }
 
@@ -1792,17 +2415,46 @@ mod tests {
                 "p(N) :- N = count : { q(X), M = count : { r(M) } }.",
             ),
             (
-                "count(X) :- sum(X), min(X), max(X).",
-                "count(X) :- sum(X), min(X), max(X).",
+                "count(X) :- sum(X), avg(X), mean(X).",
+                "count(X) :- sum(X), avg(X), mean(X).",
             ),
+            // The language of issue 15: counts of distinct terms, averages,
+            // two-argument min and max, negated tests, decimals, datetimes, constraints.
+            (
+                "p(N, A) :- N = count X, Y : { q(X, Y, _) }, A = mean V : {r(V)}, B = min(A, 2.5), C = max(N, 3).",
+                "p(N, A) :- N = count X, Y : { q(X, Y, _) }, A = avg V : { r(V) }, B = min(A, 2.5), C = max(N, 3).",
+            ),
+            (
+                "p(S) :- q(S), not contains(S, \"x\"), starts_with(S, \"a\"), not match(\"^b\", S).",
+                "p(S) :- q(S), not contains(S, \"x\"), starts_with(S, \"a\"), not match(\"^b\", S).",
+            ),
+            (
+                "t(-0.125, 2025-10-29T14:30+03:00, 2025-10-29T11:30:05Z).\np(1.5).",
+                "t(-0.125, 2025-10-29T14:30:00+03:00, 2025-10-29T11:30:05Z).\np(1.5).",
+            ),
+            (":- p(X),   q(X).", ":- p(X), q(X)."),
             // Citations.
             (
                 "mediates(qatar, istanbul_talks)\n    @ \"002\": \"mediated by Qatar\"\n    @ \"003\" : \"brokered by \\\"Qatar\\\"\".",
                 "mediates(qatar, istanbul_talks)\n    @ \"002\": \"mediated by Qatar\"\n    @ \"003\": \"brokered by \\\"Qatar\\\"\".",
             ),
             (
-                "p(a) :- q(a) @ \"001\": \"quote\".",
+                "p(a) @ \"001\": \"quote\" :- q(a).",
                 "p(a)\n    @ \"001\": \"quote\" :- q(a).",
+            ),
+            // Citation patterns in bodies and queries.
+            (
+                "p(A) :- q(a) @ \"001\": \"quote\", r(X)@A, not s(X) @ _ :Q.",
+                "p(A) :- q(a) @ \"001\" : \"quote\", r(X) @ A, not s(X) @ _ : Q.",
+            ),
+            (
+                "?- n(N), N = count : { q(X) @ A }.",
+                "?- n(N), N = count : { q(X) @ A }.",
+            ),
+            // Directives.
+            (
+                "#articles \"my news\".\n#import  \"d.csv\" as p( symbol,int , date,string ) header .\n#export p \"out/p.jsonl\".\n#import \"e.tsv\" as e(int).",
+                "#articles \"my news\".\n#import \"d.csv\" as p(symbol, int, date, string) header.\n#export p \"out/p.jsonl\".\n#import \"e.tsv\" as e(int).",
             ),
             // Queries and includes.
             (
@@ -1825,6 +2477,10 @@ mod tests {
                 "%% mediates(Mediator, Talks)\n%%   indented\n%%\np(a).\n\n%% second block\n\n%% third block\nq.",
             ),
             ("p(X) :-\n%% inside a clause\n q(X).", "p(X) :- q(X)."),
+            (
+                "%%%%%%%%%%\n%%%% Talks %%%%\n%% p(X)\n%%%%\np(a).",
+                "%% p(X)\np(a).",
+            ),
             (
                 "\u{feff}p(a).\r\n?- p(X).\r\n%% doc\r\n",
                 "p(a).\n?- p(X).\n\n%% doc",
@@ -1890,6 +2546,39 @@ mod tests {
     #[test]
     fn errors() {
         let cases: &[(&str, &str)] = &[
+            // Citation patterns and directives.
+            (
+                "?- p(X) @ a.",
+                "E101 10..11 `a`: expected the article after `@`: a variable, `_` or a string, found symbol `a`",
+            ),
+            (
+                "?- p(X) @ A : 3.",
+                "E101 14..15 `3`: expected the quote after `:`: a variable, `_` or a string, found number `3`",
+            ),
+            (
+                "#import \"a.csv\" as p(integer).",
+                "E101 21..28 `integer`: expected a column type: `symbol`, `string`, `int` or `date`, found symbol `integer`",
+            ),
+            (
+                "#import \"a.csv\" p(int).",
+                "E101 16..17 `p`: expected `as` and the predicate after the file, found symbol `p`",
+            ),
+            (
+                "#import \"a.csv\" as p(int) headers.",
+                "E101 26..33 `headers`: expected `.` (or the option `header`) after the columns, found symbol `headers`",
+            ),
+            (
+                "#articles news.",
+                "E101 10..14 `news`: expected a folder as a string after `#articles`, found symbol `news`",
+            ),
+            (
+                "#export \"p\" \"a.csv\".",
+                "E101 8..11 `\"p\"`: expected the predicate to export after `#export`, found string `\"p\"`",
+            ),
+            (
+                "#exports p \"a.csv\".",
+                "E101 0..8 `#exports`: expected a fact, a rule, a query `?-` or a `#` directive, found `#exports`",
+            ),
             // E101, in every position.
             (
                 "p(X) :- q(X)).",
@@ -1926,31 +2615,35 @@ mod tests {
             ),
             (
                 "X :- p(X).",
-                "E101 0..1 `X`: expected a fact, a rule, a query `?-` or `#include`, found variable `X`",
+                "E101 0..1 `X`: expected a fact, a rule, a query `?-` or a `#` directive, found variable `X`",
             ),
             (
-                ":- p(a).",
+                ":- use_module(library(lists)).",
                 "E111 0..2 `:-`: a `:-` directive is Prolog's, not wirelog's",
             ),
             (
+                "p(1.1234567). p(2025-10-29T25:00Z). p(2025-10-29T10:00).",
+                "E112 2..11 `1.1234567`: invalid decimal `1.1234567`: `1.1234567` has more than 6 decimal places\nE112 16..33 `2025-10-29T25:00Z`: invalid datetime `2025-10-29T25:00Z`: `2025-10-29T25:00Z` is not a time of day in a valid zone\nE112 38..54 `2025-10-29T10:00`: invalid datetime `2025-10-29T10:00`: `2025-10-29T10:00` has no zone: add `Z` (UTC) or an offset such as `+03:00`",
+            ),
+            (
                 "58.",
-                "E101 0..2 `58`: expected a fact, a rule, a query `?-` or `#include`, found number `58`",
+                "E101 0..2 `58`: expected a fact, a rule, a query `?-` or a `#` directive, found number `58`",
             ),
             (
                 "\"s\".",
-                "E101 0..3 `\"s\"`: expected a fact, a rule, a query `?-` or `#include`, found string `\"s\"`",
+                "E101 0..3 `\"s\"`: expected a fact, a rule, a query `?-` or a `#` directive, found string `\"s\"`",
             ),
             (
                 "#foo.",
-                "E101 0..1 `#`: expected a fact, a rule, a query `?-` or `#include`, found `#`",
+                "E101 0..4 `#foo`: expected a fact, a rule, a query `?-` or a `#` directive, found `#foo`",
             ),
             (
                 "\u{1}.",
-                "E101 0..1 `\u{1}`: expected a fact, a rule, a query `?-` or `#include`, found character `\\u{1}`",
+                "E101 0..1 `\u{1}`: expected a fact, a rule, a query `?-` or a `#` directive, found character `\\u{1}`",
             ),
             (
                 "`.",
-                "E101 0..1 ```: expected a fact, a rule, a query `?-` or `#include`, found a backtick",
+                "E101 0..1 ```: expected a fact, a rule, a query `?-` or a `#` directive, found a backtick",
             ),
             (
                 "#include foo.",
@@ -1994,11 +2687,11 @@ mod tests {
             ),
             (
                 "p(X) :- not X = 3.",
-                "E101 12..13 `X`: expected an atom after `not`, found variable `X`",
+                "E101 12..13 `X`: expected an atom or a test after `not`, found variable `X`",
             ),
             (
-                "p(X) :- not contains(X, \"a\").",
-                "E101 12..20 `contains`: expected an atom after `not`, found built-in function `contains`",
+                "p(X) :- not len(X).",
+                "E101 12..15 `len`: expected an atom or a test after `not`, found built-in function `len`",
             ),
             (
                 "p(a) :- Foo(X).",
@@ -2018,7 +2711,7 @@ mod tests {
             ),
             (
                 "p(X) :- N = count { q(X) }.",
-                "E101 18..19 `{`: expected `:` after `count`, found `{`",
+                "E101 18..19 `{`: expected `:` or the terms to count after `count`, found `{`",
             ),
             (
                 "p(X) :- N = count : q(X).",
@@ -2062,7 +2755,7 @@ mod tests {
             ),
             (
                 "p(X) :- N = count(X).",
-                "E101 17..18 `(`: expected `:` after `count`, found `(`",
+                "E101 20..21 `.`: expected `:` after the terms of `count`, found `.`",
             ),
             // E102 and E103: strings.
             (
@@ -2247,12 +2940,7 @@ E101 19..21 `?-`: expected `.` or `,` after a body literal, found `?-`",
             .items
             .iter()
             .map(|item| {
-                let span = match item {
-                    ast::Item::Clause(clause) => clause.span,
-                    ast::Item::Query(query) => query.span,
-                    ast::Item::Include(include) => include.span,
-                    ast::Item::Doc(doc) => doc.span,
-                };
+                let span = item.span();
                 assert_eq!(span.source, SourceId(7));
                 &text[span.range()]
             })

@@ -99,7 +99,11 @@ impl Display for ast::Term {
 }
 
 impl Display for ast::Call {
+    /// `len(S)`; a negated test `not contains(S, "x")`.
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        if let ("not", [test]) = (self.function.name.as_str(), self.args.as_slice()) {
+            return write!(formatter, "not {test}");
+        }
         write!(formatter, "{}(", self.function.name)?;
         write_separated(formatter, &self.args)?;
         formatter.write_char(')')
@@ -107,13 +111,28 @@ impl Display for ast::Call {
 }
 
 impl Display for ast::Atom {
-    /// `p(a, B)`, or `p` for a predicate without arguments.
+    /// `p(a, B)`, or `p` for a predicate without arguments; then its
+    /// citation pattern, `@ A` or `@ A : Q`, if it has one.
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
         formatter.write_str(&self.predicate.name)?;
         if !self.args.is_empty() {
             formatter.write_char('(')?;
             write_separated(formatter, &self.args)?;
             formatter.write_char(')')?;
+        }
+        if let Some(pattern) = &self.citation {
+            write!(formatter, " {pattern}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for ast::CitationPattern {
+    /// `@ A` or `@ A : Q`
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        write!(formatter, "@ {}", self.article)?;
+        if let Some(quote) = &self.quote {
+            write!(formatter, " : {quote}")?;
         }
         Ok(())
     }
@@ -136,6 +155,10 @@ impl Display for ast::Aggregate {
         )?;
         if let Some(value) = &self.value {
             write!(formatter, " {value}")?;
+        }
+        if !self.projection.is_empty() {
+            formatter.write_char(' ')?;
+            write_separated(formatter, &self.projection)?;
         }
         formatter.write_str(" : { ")?;
         write_separated(formatter, &self.body)?;
@@ -187,6 +210,18 @@ impl Display for ast::Query {
     }
 }
 
+/// `:- body.`
+pub fn write_constraint(formatter: &mut impl fmt::Write, constraint: &ast::Query) -> fmt::Result {
+    formatter.write_str(":- ")?;
+    for (index, literal) in constraint.body.iter().enumerate() {
+        if index > 0 {
+            formatter.write_str(", ")?;
+        }
+        write!(formatter, "{literal}")?;
+    }
+    formatter.write_char('.')
+}
+
 impl Display for ast::Include {
     /// `#include "path".` or `#include <news>.`
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
@@ -216,13 +251,59 @@ impl Display for ast::DocBlock {
     }
 }
 
+impl Display for ast::FactRun {
+    /// One fact per line, `name(v1, v2).`, printed from the table.
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        for (index, row) in self.rows.clone().enumerate() {
+            if index > 0 {
+                formatter.write_char('\n')?;
+            }
+            formatter.write_str(&self.table.fact_text(row))?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for ast::ArticlesDirective {
+    /// `#articles "dir".`
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        write!(formatter, "#articles {}.", self.path)
+    }
+}
+
+impl Display for ast::ImportDirective {
+    /// `#import "file.csv" as name(type, ...).`, with ` header` before the `.` when set.
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        write!(formatter, "#import {} as {}(", self.path, self.predicate)?;
+        let types: Vec<&str> = self.columns.iter().map(|column| column.name()).collect();
+        formatter.write_str(&types.join(", "))?;
+        formatter.write_char(')')?;
+        if self.header {
+            formatter.write_str(" header")?;
+        }
+        formatter.write_char('.')
+    }
+}
+
+impl Display for ast::ExportDirective {
+    /// `#export name "file.csv".`
+    fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
+        write!(formatter, "#export {} {}.", self.predicate, self.path)
+    }
+}
+
 impl Display for ast::Item {
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
         match self {
             ast::Item::Clause(clause) => clause.fmt(formatter),
             ast::Item::Query(query) => query.fmt(formatter),
+            ast::Item::Constraint(constraint) => write_constraint(formatter, constraint),
             ast::Item::Include(include) => include.fmt(formatter),
             ast::Item::Doc(doc) => doc.fmt(formatter),
+            ast::Item::Facts(run) => run.fmt(formatter),
+            ast::Item::Articles(directive) => directive.fmt(formatter),
+            ast::Item::Import(directive) => directive.fmt(formatter),
+            ast::Item::Export(directive) => directive.fmt(formatter),
         }
     }
 }
@@ -238,8 +319,40 @@ mod tests {
     /// Words the parser reads as keywords or built-in functions in some
     /// position; generated names avoid them so that every tree prints unambiguously.
     const RESERVED: &[&str] = &[
-        "not", "mod", "count", "sum", "min", "max", "len", "concat", "lower", "upper", "contains",
-        "year", "month", "day", "weekday",
+        "not",
+        "mod",
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "mean",
+        "len",
+        "concat",
+        "lower",
+        "upper",
+        "contains",
+        "year",
+        "month",
+        "day",
+        "weekday",
+        "starts_with",
+        "ends_with",
+        "substr",
+        "replace",
+        "split",
+        "match",
+        "capture",
+        "to_number",
+        "to_string",
+        "to_date",
+        "hour",
+        "minute",
+        "hours_between",
+        "minutes_between",
+        "abs",
+        "pow",
+        "round",
     ];
 
     fn ident(name: String) -> ast::Ident {
@@ -320,6 +433,35 @@ mod tests {
             predicate: ident(name),
             args,
             span: Span::default(),
+            citation: None,
+        })
+    }
+
+    /// A variable, `_` or a string: what a citation pattern holds.
+    fn pattern_term() -> impl Strategy<Value = ast::Term> {
+        prop_oneof![
+            variable_name().prop_map(|name| ast::Term::Variable(ident(name))),
+            Just(ast::Term::Anonymous(Span::default())),
+            string_value().prop_map(|value| ast::Term::Constant(ast::Constant {
+                value: Value::String(value),
+                span: Span::default()
+            })),
+        ]
+    }
+
+    /// A body atom, with a citation pattern one time in three.
+    fn body_atom() -> impl Strategy<Value = ast::Atom> {
+        let pattern =
+            (pattern_term(), proptest::option::of(pattern_term())).prop_map(|(article, quote)| {
+                Box::new(ast::CitationPattern {
+                    article,
+                    quote,
+                    span: Span::default(),
+                })
+            });
+        (atom(), proptest::option::weighted(0.3, pattern)).prop_map(|(mut atom, citation)| {
+            atom.citation = citation;
+            atom
         })
     }
 
@@ -333,8 +475,8 @@ mod tests {
             Just(ast::CompareOp::Ge),
         ];
         let flat = prop_oneof![
-            atom().prop_map(ast::Literal::Positive),
-            atom().prop_map(|atom| ast::Literal::Negative {
+            body_atom().prop_map(ast::Literal::Positive),
+            body_atom().prop_map(|atom| ast::Literal::Negative {
                 atom,
                 span: Span::default()
             }),
@@ -355,18 +497,26 @@ mod tests {
                 Just(ast::AggregateFunction::Sum),
                 Just(ast::AggregateFunction::Min),
                 Just(ast::AggregateFunction::Max),
+                Just(ast::AggregateFunction::Avg),
             ];
             (
                 variable_name(),
                 function,
                 term(),
                 proptest::collection::vec(inner, 1..3),
+                any::<bool>(),
             )
-                .prop_map(|(result, function, value, body)| {
+                .prop_map(|(result, function, value, body, projected)| {
+                    let counts = function == ast::AggregateFunction::Count;
                     ast::Literal::Aggregate(ast::Aggregate {
                         result: ident(result),
                         function,
-                        value: (function != ast::AggregateFunction::Count).then_some(value),
+                        projection: if counts && projected {
+                            vec![value.clone()]
+                        } else {
+                            Vec::new()
+                        },
+                        value: (!counts).then_some(value),
                         body,
                         span: Span::default(),
                     })
@@ -426,7 +576,49 @@ mod tests {
                 span: Span::default(),
             })
         });
-        prop_oneof![4 => clause, 2 => query, 1 => include, 1 => doc]
+        let articles = string_literal().prop_map(|path| {
+            ast::Item::Articles(ast::ArticlesDirective {
+                path,
+                span: Span::default(),
+            })
+        });
+        let column = prop_oneof![
+            Just(crate::table::ColumnType::Symbol),
+            Just(crate::table::ColumnType::String),
+            Just(crate::table::ColumnType::Int),
+            Just(crate::table::ColumnType::Date),
+        ];
+        let import = (
+            string_literal(),
+            lower_name(),
+            proptest::collection::vec(column, 1..4),
+            any::<bool>(),
+        )
+            .prop_map(|(path, name, columns, header)| {
+                ast::Item::Import(ast::ImportDirective {
+                    path,
+                    predicate: ident(name),
+                    columns,
+                    header,
+                    span: Span::default(),
+                })
+            });
+        let export = (lower_name(), string_literal()).prop_map(|(name, path)| {
+            ast::Item::Export(ast::ExportDirective {
+                predicate: ident(name),
+                path,
+                span: Span::default(),
+            })
+        });
+        prop_oneof![
+            4 => clause,
+            2 => query,
+            1 => include,
+            1 => doc,
+            1 => articles,
+            1 => import,
+            1 => export
+        ]
     }
 
     /// The tree's debug form with every span left out, so that trees parsed

@@ -206,6 +206,7 @@ fn refused_command(command: &Command) -> Option<&'static str> {
     match command {
         Command::Load(_) => Some(":load"),
         Command::Save { .. } => Some(":save"),
+        Command::Export { .. } => Some(":export"),
         Command::Why(argument) if argument.trim_start().starts_with("--dot") => Some(":why --dot"),
         Command::Quit => Some(":quit"),
         _ => None,

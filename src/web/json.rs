@@ -52,6 +52,11 @@ fn event_to_json(event: &Event, sources: &SourceMap, articles: &Articles) -> Jso
             "diagnostics": present::diagnostics_to_json(diagnostics, sources),
             "text": present::render_diagnostics(diagnostics, sources, false),
         }),
+        Event::Verdict(verdict) => json!({
+            "kind": "verdict",
+            "verdict": serde_json::to_value(verdict).unwrap_or(Json::Null),
+            "text": crate::course::render::render_verdict(verdict),
+        }),
         Event::Error(text) => json!({ "kind": "error", "text": text }),
     }
 }

@@ -9,8 +9,9 @@
 use crate::eval::Limits;
 use crate::present;
 use crate::repl::Shell;
-use crate::session::{ProgramSource, Session, SessionOptions};
+use crate::session::{Engine, ProgramSource, Session, SessionOptions};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,6 +31,11 @@ pub struct ServeOptions {
     pub idle_expiry: Duration,
     /// Largest request body accepted (413 beyond).
     pub max_body_bytes: usize,
+    /// Folders of articles (`--articles`) every page session may cite and
+    /// show, besides the bundled ones.
+    pub articles: Vec<PathBuf>,
+    /// The engine every evaluation runs on (`--engine`).
+    pub engine: Engine,
 }
 
 impl Default for ServeOptions {
@@ -38,12 +44,15 @@ impl Default for ServeOptions {
             program: vec![ProgramSource::News],
             limits: Limits {
                 max_tuples: 5_000_000,
-                max_rounds: 100_000,
+                max_rounds: Some(100_000),
+                ..Limits::default()
             },
             max_time: Duration::from_secs(10),
             max_sessions: 64,
             idle_expiry: Duration::from_secs(60 * 60),
             max_body_bytes: 256 * 1024,
+            articles: Vec::new(),
+            engine: Engine::Datafrog,
         }
     }
 }
@@ -209,8 +218,20 @@ fn start_session(options: &ServeOptions) -> Result<PageSession, StartUpError> {
         limits: options.limits,
         record_rounds: true,
         sandboxed: true,
+        engine: options.engine.clone(),
         ..SessionOptions::default()
     });
+    for folder in &options.articles {
+        if let Err(rejected) = session.add_articles_folder(folder) {
+            return Err(StartUpError {
+                rendered: present::render_diagnostics(
+                    &rejected.diagnostics,
+                    session.sources(),
+                    false,
+                ),
+            });
+        }
+    }
     if !options.program.is_empty()
         && let Err(rejected) = session.load_program(&options.program)
     {

@@ -6,7 +6,7 @@
 //! Shared by `tests/differential.rs` and `tests/dataflow.rs`; builds the
 //! naive evaluator's `Program`, which prints itself as wirelog text.
 
-use crate::naive::{CompareOp, Literal, Program, Rule, Term};
+use crate::naive::{ARTICLES, CompareOp, Function, Literal, Program, QUOTES, Rule, Term};
 
 /// splitmix64: a tiny, good-enough generator so a seed fixes the whole program.
 pub struct Random(pub u64);
@@ -36,6 +36,10 @@ impl Random {
 pub const DOMAIN: i64 = 5;
 /// The variable a count binds.
 pub const COUNT_VAR: usize = 9;
+/// The variable a number function binds.
+pub const FUNCTION_VAR: usize = 13;
+/// The variable a rounded average binds, and the one holding the average.
+pub const AVERAGE_VARS: (usize, usize) = (14, 8);
 
 /// The program of `seed`: base predicates `e0..e2`, derived `p0..p3`.
 pub fn generate(seed: u64) -> Program {
@@ -69,7 +73,42 @@ pub fn generate(seed: u64) -> Program {
             program.rules.push(rule);
         }
     }
+    if random.chance(15) {
+        // An integrity constraint: a selective test on one relation.
+        let predicate = random.below(program.predicates.len());
+        let arity = program.predicates[predicate].1;
+        let terms = (0..arity).map(Term::Var).collect();
+        let op = [CompareOp::Eq, CompareOp::Lt, CompareOp::Le][random.below(3)];
+        let bound = Term::Const(random.below(DOMAIN as usize) as i64);
+        program.constraints.push(vec![
+            Literal::Positive(predicate, terms),
+            Literal::Compare(op, bound, Term::Var(random.below(arity))),
+        ]);
+    }
     program
+}
+
+/// An aggregate's atom over a lower predicate: outside variables group it,
+/// locals `10 + column` range inside; returns the atom's terms and its locals.
+fn aggregate_atom(
+    random: &mut Random,
+    program: &Program,
+    lower: &[usize],
+    bound: &[usize],
+) -> (usize, Vec<Term>, Vec<usize>) {
+    let predicate = lower[random.below(lower.len())];
+    let mut locals = Vec::new();
+    let terms = (0..program.predicates[predicate].1)
+        .map(|column| match random.below(3) {
+            0 => Term::Var(bound[random.below(bound.len())]),
+            1 if column > 0 => Term::Anonymous,
+            _ => {
+                locals.push(10 + column);
+                Term::Var(10 + column)
+            }
+        })
+        .collect();
+    (predicate, terms, locals)
 }
 
 fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
@@ -143,6 +182,43 @@ fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
         body.push(Literal::Count(COUNT_VAR, predicate, terms));
         bound.push(COUNT_VAR);
     }
+    if random.chance(15) {
+        let function = [
+            Function::Min,
+            Function::Max,
+            Function::AbsDifference,
+            Function::SquareMod,
+        ][random.below(4)];
+        let lhs = pick_bound(random, &bound);
+        let rhs = if random.chance(50) {
+            pick_bound(random, &bound)
+        } else {
+            Term::Const(random.below(DOMAIN as usize) as i64)
+        };
+        body.push(Literal::Function(FUNCTION_VAR, function, lhs, rhs));
+        bound.push(FUNCTION_VAR);
+    }
+    if random.chance(12) && !bound.contains(&COUNT_VAR) {
+        let (predicate, terms, locals) = aggregate_atom(random, program, &lower, &bound);
+        if !locals.is_empty() {
+            let n_projected = 1 + random.below(locals.len());
+            let projection = locals[..n_projected].to_vec();
+            body.push(Literal::CountDistinct(
+                COUNT_VAR, projection, predicate, terms,
+            ));
+            bound.push(COUNT_VAR);
+        }
+    }
+    if random.chance(12) {
+        let (predicate, terms, locals) = aggregate_atom(random, program, &lower, &bound);
+        if let Some(&value) = locals.first() {
+            let (result, helper) = AVERAGE_VARS;
+            body.push(Literal::RoundedAverage(
+                result, helper, value, predicate, terms,
+            ));
+            bound.push(result);
+        }
+    }
     let head_terms = (0..program.predicates[head].1)
         .map(|_| {
             if random.chance(10) {
@@ -156,4 +232,66 @@ fn generate_rule(random: &mut Random, program: &Program, head: usize) -> Rule {
         head: (head, head_terms),
         body,
     }
+}
+
+#[allow(dead_code)] // used by tests/differential.rs, not by tests/dataflow.rs
+/// The program of `seed` with citations: each base fact of `e0` and `e1`
+/// cites up to two of the test's articles, `e2` is imported from a CSV file
+/// half the time, and rules read citations with `@` (a variable article
+/// shared by two `@` literals joins on the article; a constant article is
+/// a prefix of its id; the quote is bound, fixed or left out).
+pub fn generate_cited(seed: u64) -> Program {
+    let mut program = generate(seed);
+    let mut random = Random(seed ^ 0x5eed_c17e);
+    program.citations = program
+        .facts
+        .iter()
+        .map(|(predicate, _)| {
+            if *predicate == 2 {
+                return Vec::new();
+            }
+            (0..random.below(3))
+                .map(|_| {
+                    (
+                        random.below(ARTICLES.len()) as i64,
+                        random.below(QUOTES.len()) as i64,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    if random.chance(50) {
+        program.imported.push(2);
+    }
+    for rule in &mut program.rules {
+        if !random.chance(50) {
+            continue;
+        }
+        for _ in 0..1 + random.below(2) {
+            let predicate = random.below(3);
+            let terms = (0..program.predicates[predicate].1)
+                .map(|_| match random.below(4) {
+                    0 => Term::Anonymous,
+                    1 => Term::Const(random.below(DOMAIN as usize) as i64),
+                    // Variables of the rule: a join with the rest of the body.
+                    _ => Term::Var(random.below(5)),
+                })
+                .collect::<Vec<_>>();
+            // A cited atom's own variables must be bound by something: it binds them itself.
+            let article = match random.below(3) {
+                0 => Term::Const(random.below(ARTICLES.len()) as i64),
+                1 => Term::Anonymous,
+                _ => Term::Var(20 + random.below(2)),
+            };
+            let quote = match random.below(3) {
+                0 => Term::Const(random.below(QUOTES.len()) as i64),
+                1 => Term::Anonymous,
+                _ => Term::Var(24 + random.below(2)),
+            };
+            // Before the other literals, so a left-to-right reading stays safe.
+            rule.body
+                .insert(0, Literal::Cited(predicate, terms, article, quote));
+        }
+    }
+    program
 }

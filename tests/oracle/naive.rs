@@ -43,7 +43,42 @@ pub enum Literal {
     Compare(CompareOp, Term, Term),
     /// `V = count : { p(terms) }`, binding variable `result`.
     Count(usize, usize, Vec<Term>),
+    /// `p(terms) @ A : Q` over a base predicate: one match per citation of
+    /// a matching fact. `A` and `Q` are article and quote numbers (see
+    /// [`ARTICLES`] and [`QUOTES`]); a constant article is printed as a
+    /// prefix of the article's id, and a quote `_` is left out (`@ A`).
+    Cited(usize, Vec<Term>, Term, Term),
+    /// `V = count Va, Vb : { p(terms) }`: distinct values of the projected
+    /// variables among the matches.
+    CountDistinct(usize, Vec<usize>, usize, Vec<Term>),
+    /// `Vh = avg Vk : { p(terms) }, V = round(Vh)`: the mean of `Vk` over the
+    /// distinct matches, rounded half away from zero (`result`, `helper`,
+    /// the value variable, the atom); no value over no match.
+    RoundedAverage(usize, usize, usize, usize, Vec<Term>),
+    /// `V = f(a, b)` for a two-place number function.
+    Function(usize, Function, Term, Term),
 }
+
+/// The number functions the generator uses.
+#[derive(Clone, Copy, Debug)]
+pub enum Function {
+    /// `min(a, b)`
+    Min,
+    /// `max(a, b)`
+    Max,
+    /// `abs(a - b)`
+    AbsDifference,
+    /// `pow(a, 2) mod 5` (`b` unused): bounded, so recursion through it ends.
+    SquareMod,
+}
+
+/// The ids of the articles citations name, by number (in a collection the
+/// test writes; their shared text holds every quote).
+pub const ARTICLES: [&str; 3] = ["art0_news", "art1_news", "art2_news"];
+/// The quotes, by number.
+pub const QUOTES: [&str; 3] = ["alpha", "beta gamma", "delta"];
+/// The text of every article.
+pub const ARTICLE_TEXT: &str = "alpha beta gamma delta.";
 
 /// `head :- body.`
 #[derive(Clone, Debug)]
@@ -62,8 +97,16 @@ pub struct Program {
     pub predicates: Vec<(String, usize, usize)>,
     /// Base facts.
     pub facts: Vec<(usize, Vec<i64>)>,
+    /// The citations of each base fact, as (article, quote) numbers, when
+    /// the program has any (`facts[i]` has `citations[i]`).
+    pub citations: Vec<Vec<(i64, i64)>>,
+    /// Base predicates whose facts are read from a CSV file rather than
+    /// written as facts: `#import "{folder}/{name}.csv"`.
+    pub imported: Vec<usize>,
     /// Rules.
     pub rules: Vec<Rule>,
+    /// Integrity constraints `:- body.`: the program is rejected when one has a match.
+    pub constraints: Vec<Vec<Literal>>,
 }
 
 /// A tuple of integers.
@@ -72,12 +115,42 @@ pub type Tuple = Vec<i64>;
 impl Program {
     /// The program in wirelog's syntax, with one query `?- p(V0, ..).` per predicate.
     pub fn print(&self) -> String {
+        self.print_with(None)
+    }
+
+    /// The program in wirelog's syntax; with `folder`, the articles there
+    /// (`#articles`) and the imported predicates read from CSV files in it
+    /// (which [`Program::write_data`] writes).
+    pub fn print_with(&self, folder: Option<&str>) -> String {
         let mut out = String::new();
-        for (predicate, values) in &self.facts {
+        if let Some(folder) = folder {
+            let _ = writeln!(out, "#articles \"{folder}/articles\".");
+            for &predicate in &self.imported {
+                let (name, arity, _) = &self.predicates[predicate];
+                let types = vec!["int"; *arity].join(", ");
+                let _ = writeln!(out, "#import \"{folder}/{name}.csv\" as {name}({types}).");
+            }
+        }
+        for (index, (predicate, values)) in self.facts.iter().enumerate() {
+            if folder.is_some() && self.imported.contains(predicate) {
+                continue;
+            }
             let args: Vec<String> = values.iter().map(i64::to_string).collect();
+            let citations: String = self
+                .citations
+                .get(index)
+                .into_iter()
+                .flatten()
+                .map(|&(article, quote)| {
+                    format!(
+                        " @ \"{}\": \"{}\"",
+                        ARTICLES[article as usize], QUOTES[quote as usize]
+                    )
+                })
+                .collect();
             let _ = writeln!(
                 out,
-                "{}({}).",
+                "{}({}){citations}.",
                 self.predicates[*predicate].0,
                 args.join(", ")
             );
@@ -95,11 +168,38 @@ impl Program {
                 body.join(", ")
             );
         }
+        for constraint in &self.constraints {
+            let body: Vec<String> = constraint
+                .iter()
+                .map(|literal| self.print_literal(literal))
+                .collect();
+            let _ = writeln!(out, ":- {}.", body.join(", "));
+        }
         for (index, (_, arity, _)) in self.predicates.iter().enumerate() {
             let args: Vec<Term> = (0..*arity).map(Term::Var).collect();
             let _ = writeln!(out, "?- {}.", self.print_atom(index, &args));
         }
         out
+    }
+
+    #[allow(dead_code)] // used by tests/differential.rs, not by tests/dataflow.rs
+    /// Writes the articles and the CSV files of the imported predicates in `folder`.
+    pub fn write_data(&self, folder: &std::path::Path) -> std::io::Result<()> {
+        let articles = folder.join("articles");
+        std::fs::create_dir_all(&articles)?;
+        for id in ARTICLES {
+            std::fs::write(articles.join(format!("{id}.txt")), ARTICLE_TEXT)?;
+        }
+        for &predicate in &self.imported {
+            let mut text = String::new();
+            for (_, values) in self.facts.iter().filter(|(p, _)| *p == predicate) {
+                let cells: Vec<String> = values.iter().map(i64::to_string).collect();
+                let _ = writeln!(text, "{}", cells.join(","));
+            }
+            let name = &self.predicates[predicate].0;
+            std::fs::write(folder.join(format!("{name}.csv")), text)?;
+        }
+        Ok(())
     }
 
     fn print_atom(&self, predicate: usize, terms: &[Term]) -> String {
@@ -128,7 +228,50 @@ impl Program {
                     self.print_atom(*predicate, terms)
                 )
             }
+            Literal::Cited(predicate, terms, article, quote) => {
+                let article = match article {
+                    Term::Const(number) => format!("\"art{number}\""),
+                    other => print_term(other),
+                };
+                let atom = self.print_atom(*predicate, terms);
+                match quote {
+                    Term::Anonymous => format!("{atom} @ {article}"),
+                    Term::Const(number) => {
+                        format!("{atom} @ {article} : \"{}\"", QUOTES[*number as usize])
+                    }
+                    other => format!("{atom} @ {article} : {}", print_term(other)),
+                }
+            }
+            Literal::CountDistinct(result, projection, predicate, terms) => {
+                let projected: Vec<String> =
+                    projection.iter().map(|var| format!("V{var}")).collect();
+                format!(
+                    "V{result} = count {} : {{ {} }}",
+                    projected.join(", "),
+                    self.print_atom(*predicate, terms)
+                )
+            }
+            Literal::RoundedAverage(result, helper, value, predicate, terms) => format!(
+                "V{helper} = avg V{value} : {{ {} }}, V{result} = round(V{helper})",
+                self.print_atom(*predicate, terms)
+            ),
+            Literal::Function(result, function, lhs, rhs) => {
+                let (lhs, rhs) = (print_term(lhs), print_term(rhs));
+                match function {
+                    Function::Min => format!("V{result} = min({lhs}, {rhs})"),
+                    Function::Max => format!("V{result} = max({lhs}, {rhs})"),
+                    Function::AbsDifference => format!("V{result} = abs({lhs} - {rhs})"),
+                    Function::SquareMod => format!("V{result} = pow({lhs}, 2) mod 5"),
+                }
+            }
         }
+    }
+
+    /// True when some integrity constraint has a match in `database`.
+    pub fn violates_constraints(&self, database: &[BTreeSet<Tuple>]) -> bool {
+        self.constraints
+            .iter()
+            .any(|body| !self.matches(body, database).is_empty())
     }
 
     /// Evaluates the program; returns every predicate's relation.
@@ -166,7 +309,7 @@ impl Program {
 
     /// Every binding (variable number → value) satisfying the body.
     fn matches(&self, body: &[Literal], database: &[BTreeSet<Tuple>]) -> Vec<Vec<Option<i64>>> {
-        let mut bindings = vec![vec![None; 16]];
+        let mut bindings = vec![vec![None; 32]];
         for literal in body {
             let mut next = Vec::new();
             for binding in bindings {
@@ -208,6 +351,70 @@ impl Program {
                         }
                         let mut extended = binding;
                         extended[*result] = Some(distinct.len() as i64);
+                        next.push(extended);
+                    }
+                    Literal::Cited(predicate, terms, article, quote) => {
+                        for (index, (fact_predicate, tuple)) in self.facts.iter().enumerate() {
+                            if fact_predicate != predicate {
+                                continue;
+                            }
+                            let Some(extended) = unify(terms, tuple, &binding) else {
+                                continue;
+                            };
+                            for &(cited_article, cited_quote) in
+                                self.citations.get(index).into_iter().flatten()
+                            {
+                                if let Some(cited) = unify(
+                                    &[article.clone(), quote.clone()],
+                                    &[cited_article, cited_quote],
+                                    &extended,
+                                ) {
+                                    next.push(cited);
+                                }
+                            }
+                        }
+                    }
+                    Literal::CountDistinct(result, projection, predicate, terms) => {
+                        let mut distinct = BTreeSet::new();
+                        for tuple in &database[*predicate] {
+                            if let Some(matched) = unify(terms, tuple, &binding) {
+                                let projected: Vec<Option<i64>> =
+                                    projection.iter().map(|var| matched[*var]).collect();
+                                distinct.insert(projected);
+                            }
+                        }
+                        let mut extended = binding;
+                        extended[*result] = Some(distinct.len() as i64);
+                        next.push(extended);
+                    }
+                    Literal::RoundedAverage(result, _, value, predicate, terms) => {
+                        let mut distinct = BTreeSet::new();
+                        for tuple in &database[*predicate] {
+                            if let Some(matched) = unify(terms, tuple, &binding) {
+                                distinct.insert((tuple.clone(), matched[*value]));
+                            }
+                        }
+                        if distinct.is_empty() {
+                            continue;
+                        }
+                        let sum: i64 = distinct.iter().filter_map(|(_, value)| *value).sum();
+                        let count = distinct.len() as i64;
+                        // Half away from zero, exactly.
+                        let rounded = sum.signum() * ((2 * sum.abs() + count) / (2 * count));
+                        let mut extended = binding;
+                        extended[*result] = Some(rounded);
+                        next.push(extended);
+                    }
+                    Literal::Function(result, function, lhs, rhs) => {
+                        let (a, b) = (value(lhs, &binding), value(rhs, &binding));
+                        let computed = match function {
+                            Function::Min => a.min(b),
+                            Function::Max => a.max(b),
+                            Function::AbsDifference => (a - b).abs(),
+                            Function::SquareMod => (a * a) % 5,
+                        };
+                        let mut extended = binding;
+                        extended[*result] = Some(computed);
                         next.push(extended);
                     }
                 }

@@ -1,0 +1,100 @@
+//! `:exercise` and `:check`: the course at the prompt.
+//!
+//! Finds exercises in the bundled lessons and checks an answer through
+//! [`crate::course`], in a fresh session of the exercise's lesson: what was
+//! typed at the prompt never changes a verdict, and a check never changes
+//! the prompt's session.
+
+use super::reply::{Event, Reply};
+use crate::course::{self, Course, Lesson, render};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::present;
+use crate::session::{Session, SessionOptions};
+
+/// The bundled course, or why it cannot be read.
+fn bundled() -> Result<Course, Reply> {
+    Course::bundled().map_err(|error| {
+        Reply::diagnostic(Diagnostic::error_without_span(
+            Code::E630,
+            error.to_string(),
+        ))
+    })
+}
+
+/// `:exercise` lists every exercise, `:exercise 3` those of lesson 3,
+/// `:exercise 3.1` shows one.
+pub fn exercise(argument: Option<&str>) -> Reply {
+    let course = match bundled() {
+        Ok(course) => course,
+        Err(reply) => return reply,
+    };
+    let Some(id) = argument.map(str::trim).filter(|id| !id.is_empty()) else {
+        let lessons: Vec<&Lesson> = course.lessons().iter().collect();
+        return Reply::info(render::render_exercise_list(&lessons));
+    };
+    if !id.contains('.') {
+        return match course.lesson(id) {
+            Ok(lesson) => Reply::info(render::render_exercise_list(&[lesson])),
+            Err(error) => not_found(error),
+        };
+    }
+    match course.exercise(id) {
+        Ok((lesson, exercise)) => Reply::info(format!(
+            "{}check an answer with `:check {} ?- ...`",
+            render::render_exercise(lesson, exercise),
+            exercise.id
+        )),
+        Err(error) => not_found(error),
+    }
+}
+
+fn not_found(error: course::CourseError) -> Reply {
+    Reply::diagnostic(Diagnostic::error_without_span(
+        Code::E630,
+        error.to_string(),
+    ))
+}
+
+/// `:check ID ANSWER`: the verdict on an answer, or why it was rejected
+/// (rendered here, since its diagnostics point into the check's own session).
+pub fn check(session: &Session, argument: &str, color: bool) -> Reply {
+    let course = match bundled() {
+        Ok(course) => course,
+        Err(reply) => return reply,
+    };
+    let (id, answer) = argument
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((argument.trim(), ""));
+    let (lesson, exercise) = match course.exercise(id) {
+        Ok(found) => found,
+        Err(error) => return not_found(error),
+    };
+    if answer.trim().is_empty() {
+        return Reply::diagnostic(
+            Diagnostic::error_without_span(
+                Code::E603,
+                format!("`:check {id}` needs an answer: `:check {id} ?- ...`"),
+            )
+            .with_note(format!("the question: {}", exercise.question)),
+        );
+    }
+    // The answer is typed text: in a sandboxed session (the web view) it
+    // may not reach files from the check's session either.
+    let options = SessionOptions {
+        limits: session.eval_options().limits,
+        sandboxed: session.is_sandboxed(),
+        ..SessionOptions::default()
+    };
+    match course::check_answer(lesson, exercise, answer, options) {
+        Ok(verdict) => Reply::of(Event::Verdict(Box::new(verdict))),
+        Err(failure) => {
+            let (check_session, rejected) = *failure;
+            Reply::of(Event::Error(present::render_diagnostics(
+                &rejected.diagnostics,
+                check_session.sources(),
+                color,
+            )))
+        }
+    }
+}
