@@ -797,7 +797,9 @@ impl Session {
                         item,
                         Item::Clause(_)
                             | Item::Constraint(_)
-                            | Item::Facts(_) | Item::Articles(_) | Item::Export(_)
+                            | Item::Facts(_)
+                            | Item::Articles(_)
+                            | Item::Export(_)
                     )
                 })
             })

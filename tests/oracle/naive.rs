@@ -267,6 +267,7 @@ impl Program {
         }
     }
 
+    #[allow(dead_code)] // used by tests/differential.rs and tests/dataflow.rs, not tests/engines.rs
     /// True when some integrity constraint has a match in `database`.
     pub fn violates_constraints(&self, database: &[BTreeSet<Tuple>]) -> bool {
         self.constraints
