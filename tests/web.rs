@@ -492,6 +492,129 @@ async fn the_page_reads_and_writes_no_files() {
     assert_eq!(body["events"][0]["kind"], "info");
 }
 
+/// A scratch folder of this test process, emptied first.
+fn scratch_folder(name: &str) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!("wirelog-web-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("scratch folder");
+    folder
+}
+
+/// The text of every event of a reply, diagnostics and errors included.
+fn reply_text(body: &Json) -> String {
+    body["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|event| event["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn typed_directives_neither_read_nor_write_files() {
+    let app = app();
+    let session = new_session(&app).await;
+    // `/etc/passwd` is refused before it is opened: only E440, no import error.
+    let (status, body) = input(&app, &session, "#import \"/etc/passwd\" as p(string).").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E440"]);
+    assert!(!reply_text(&body).contains("root:"), "{body}");
+    // A file that would import cleanly is not read either: nothing of it stays.
+    let folder = scratch_folder("sandbox");
+    let data = folder.join("secret.csv");
+    std::fs::write(&data, "s3cret\n").expect("data file");
+    let text = format!("#import \"{}\" as secret(string).", data.display());
+    let (status, body) = input(&app, &session, &text).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E440"]);
+    let (_, body) = input(&app, &session, "?- secret(X).").await;
+    assert_eq!(codes(&body), vec!["W001"], "{body}");
+    assert!(!body.to_string().contains("s3cret"));
+    // `#articles` reads no folder.
+    let articles = folder.join("articles");
+    std::fs::create_dir_all(&articles).expect("articles folder");
+    std::fs::write(articles.join("leak.txt"), "Private words.").expect("article");
+    let text = format!(
+        "#articles \"{}\".\nsaid(x) @ \"leak\": \"Private words\".",
+        articles.display()
+    );
+    let (status, body) = input(&app, &session, &text).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(codes(&body).contains(&"E440".to_string()), "{body}");
+    let (_, list) = get(&app, Some(&session), "/api/articles").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
+    // `#export` and `:export` write nothing.
+    let written = folder.join("out.csv");
+    let text = format!("#export mediates \"{}\".", written.display());
+    let (status, body) = input(&app, &session, &text).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E440"]);
+    let (status, body) = input(
+        &app,
+        &session,
+        &format!(":export mediates {}", written.display()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E610"]);
+    assert!(!written.exists(), "nothing was written");
+    // An answer given to `:check` is typed text too.
+    let (status, body) = input(
+        &app,
+        &session,
+        &format!(
+            ":check 1.1 #import \"{}\" as secret(string). ?- secret(X).",
+            data.display()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(!body.to_string().contains("s3cret"));
+    // E630 only while the bundled course itself cannot load (two lessons
+    // numbered 9); once it loads, the answer must be refused with E440.
+    let text = reply_text(&body);
+    assert!(
+        text.contains("E440") || (text.contains("E630") && text.contains("same number")),
+        "{body}"
+    );
+    // The session is as it was: the news still answers.
+    let (status, body) = input(&app, &session, "?- mediates(M, istanbul_talks).").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[tokio::test]
+async fn a_query_reading_citations_is_explained_with_its_quote() {
+    let app = app();
+    let session = new_session(&app).await;
+    let query = "?- mediates(M, istanbul_talks) @ A : Q.";
+    let (status, body) = input(&app, &session, query).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let row = rows(&body)[0].clone();
+    assert_eq!(row.as_array().map(Vec::len), Some(3), "{body}");
+    let (status, body) = post(
+        &app,
+        &session,
+        "/api/explain",
+        json!({ "query": query, "row": row }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["row"], row);
+    // The same query before anything read the citation relation, in a new session.
+    let fresh = new_session(&app).await;
+    let (status, body) = post(
+        &app,
+        &fresh,
+        "/api/explain",
+        json!({ "query": query, "row": row }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["row"], row);
+}
+
 #[tokio::test]
 async fn the_page_and_its_files_are_served_from_the_binary() {
     let app = app();

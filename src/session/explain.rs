@@ -11,12 +11,12 @@ use super::{Rejected, Session, eval_diagnostic};
 use crate::analysis::{self, ir::PredId};
 use crate::diagnostic::{Code, Diagnostic, has_errors};
 use crate::eval::{self, EvalOptions};
+use crate::limits::Watch;
+use crate::plan;
 use crate::provenance::{
     self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, Pattern, QueryExplanation,
     Trace, TraceOptions, WhyNot,
 };
-use crate::limits::Watch;
-use crate::plan;
 use crate::span::Span;
 use crate::syntax::ast::{self, Item, Term};
 use crate::syntax::parse_program;
