@@ -585,6 +585,53 @@ async fn typed_directives_neither_read_nor_write_files() {
 }
 
 #[tokio::test]
+async fn the_page_shows_and_cites_the_article_folders_the_server_was_given() {
+    let folder = scratch_folder("collection");
+    std::fs::write(
+        folder.join("riverside.txt"),
+        "---\ntitle: Library opens on Sundays\ndate: 2026-05-03\n---\nThe council said the library will open on Sundays.",
+    )
+    .expect("article");
+    let app = router(ServeOptions {
+        articles: vec![folder.clone()],
+        ..ServeOptions::default()
+    })
+    .expect("the news and the folder load");
+    let session = new_session(&app).await;
+    let (_, list) = get(&app, Some(&session), "/api/articles").await;
+    let list = list.as_array().expect("a list");
+    assert_eq!(list.len(), 6, "{list:?}");
+    let mine = list
+        .iter()
+        .find(|article| article["file_name"] == "riverside.txt")
+        .expect("the folder's article");
+    assert_eq!(mine["title"], "Library opens on Sundays");
+    assert_eq!(mine["date"], "2026-05-03");
+    let (status, body) = input(
+        &app,
+        &session,
+        "opens(library, sundays) @ \"riverside\": \"will open on Sundays\".",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post(
+        &app,
+        &session,
+        "/api/why",
+        json!({ "fact": "opens(library, sundays)" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, article) = get(&app, Some(&session), "/api/articles/riverside").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        article["cited"][0]["quote"], "will open on Sundays",
+        "{article}"
+    );
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[tokio::test]
 async fn a_query_reading_citations_is_explained_with_its_quote() {
     let app = app();
     let session = new_session(&app).await;

@@ -145,9 +145,20 @@ fn article_ids(articles: &Articles) -> Vec<(String, &Article)> {
         .collect()
 }
 
-/// The dateline (` date YYYY-MM-DD` opening the first line) and a title:
-/// the first sentence of the text, cut to about eighty characters.
+/// The date and title of an article: from its metadata (the header's
+/// `date:` and `title:`, or the dateline) when it has them, else the
+/// dateline (` date YYYY-MM-DD` opening the first line) and the first
+/// sentence of the text, cut to about eighty characters.
 fn article_heading(article: &Article) -> (Option<String>, String) {
+    let (date, title) = text_heading(article);
+    (
+        article.metadata.date.map(|date| date.to_string()).or(date),
+        article.metadata.title.clone().unwrap_or(title),
+    )
+}
+
+/// [`article_heading`] read from the text alone.
+fn text_heading(article: &Article) -> (Option<String>, String) {
     let text = article.text.trim_start();
     let (date, rest) = match text.strip_prefix("date ") {
         Some(rest) if rest.len() >= 10 && rest.is_char_boundary(10) => {
@@ -179,6 +190,8 @@ pub(super) fn articles_to_json(articles: &Articles) -> Json {
                     "collection": article.collection,
                     "date": date,
                     "title": title,
+                    "outlet": article.metadata.outlet,
+                    "url": article.metadata.url,
                 })
             })
             .collect(),
@@ -237,6 +250,8 @@ pub(super) fn article_to_json(session: &Session, reference: &str) -> Option<Json
         "collection": article.collection,
         "date": date,
         "title": title,
+        "outlet": article.metadata.outlet,
+        "url": article.metadata.url,
         "text": article.text,
         "cited": cited,
     }))
@@ -321,6 +336,12 @@ mod tests {
         assert_eq!(
             article_heading(&article),
             (Some("2025-10-29".to_string()), "Talks failed.".to_string())
+        );
+        let header = "---\ntitle: Library opens\ndate: 2026-04-02\n---\nThe library opened.";
+        let parsed = Article::parse("t", "003.txt", header).expect("a header");
+        assert_eq!(
+            article_heading(&parsed),
+            (Some("2026-04-02".to_string()), "Library opens".to_string())
         );
         let plain = Article::new("t", "002.txt", "No dateline here");
         assert_eq!(
