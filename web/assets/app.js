@@ -160,6 +160,9 @@ function renderReply(text, body, fromEditor) {
       case "why_not":
         box.append(el("pre", { class: "why-not" }, event.text));
         break;
+      case "verdict":
+        box.append(el("div", { class: "info long" }, event.text.trimEnd()));
+        break;
       case "error":
         box.append(el("div", { class: "error-line" }, event.text));
         break;
