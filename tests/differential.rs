@@ -398,6 +398,16 @@ fn compare_cited(seed: u64) -> Result<(), TestCaseError> {
         .map_err(|error| TestCaseError::fail(error.to_string()))?;
     let text = program.print_with(Some(&folder.path().display().to_string()));
     let expected = program.evaluate();
+    if program.violates_constraints(&expected) {
+        let outcome = engine_answers(&text);
+        prop_assert!(
+            matches!(&outcome, Err(diagnostics) if diagnostics.contains("E310")),
+            "a violated constraint accepted:\n{}\n{:?}",
+            text,
+            outcome
+        );
+        return Ok(());
+    }
     let answers = engine_answers(&text)
         .map_err(|error| TestCaseError::fail(format!("rejected:\n{text}\n{error}")))?;
     prop_assert_eq!(

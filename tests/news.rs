@@ -89,12 +89,12 @@ reported_twice(P) :- closed(P) @ A, closed(P) @ B, A != B.
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "# ?- closed(X) @ A : Q.\nX,A,Q\nbridge,2026_bridge,closed the old stone bridge\nbridge,2026_market,while the bridge is closed\n\
-         \n# ?- reported_twice(P).\nP\nbridge\n\
-         \n# ?- moved(W, Where) @ \"2026_m\".\nW,Where\nmarket,school_yard\n\
-         \n# ?- article(I, F), article_date(I, D), D >= 2026-01-01.\nI,F,D\n2026_bridge,town/2026_bridge.txt,2026-03-02\n2026_market,town/2026_market.txt,2026-03-04\n\
-         \n# ?- article_title(I, T).\nI,T\n2026_bridge,Old bridge closes for repairs\n\
-         \n# ?- article_outlet(I, O), article_url(I, U).\nI,O,U\n2026_bridge,Riverside Gazette,https://example.org/bridge\n"
+        "X,A,Q\nbridge,2026_bridge,closed the old stone bridge\nbridge,2026_market,while the bridge is closed\n\
+         \nP\nbridge\n\
+         \nW,Where\nmarket,school_yard\n\
+         \nI,F,D\n2026_bridge,town/2026_bridge.txt,2026-03-02\n2026_market,town/2026_market.txt,2026-03-04\n\
+         \nI,T\n2026_bridge,Old bridge closes for repairs\n\
+         \nI,O,U\n2026_bridge,Riverside Gazette,https://example.org/bridge\n"
     );
 }
 
@@ -279,10 +279,7 @@ fn import_export_import_gives_the_same_relation() {
     );
     let output = wirelog_in(folder.path(), &["run", "--format", "csv", "again.dl"], "");
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(
-        stdout(&output),
-        "# ?- lost(A).\nA\n\n# ?- extra(A).\nA\n\n# ?- N = count : { json_row(_, _, _, _) }.\nN\n4\n"
-    );
+    assert_eq!(stdout(&output), "A\n\nA\n\nN\n4\n");
 }
 
 #[test]
@@ -430,10 +427,7 @@ fn the_worked_example_collection_runs() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stderr(&output), "", "the example runs without warnings");
     let text = stdout(&output);
-    assert!(
-        text.contains("# ?- kept_promise(P).\nP\nlibrary\n"),
-        "{text}"
-    );
+    assert!(text.contains("P\nlibrary\n"), "{text}");
     assert!(
         text.contains("youth_club,2026-04-library,2026-05-library-sundays,The youth club did not open on Sunday after all\n"),
         "{text}"

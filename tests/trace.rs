@@ -128,7 +128,10 @@ fn the_citation_report_puts_each_fact_beside_its_quote() {
     let verified: usize = report
         .lines()
         .find_map(|line| line.strip_prefix("ok: "))
-        .and_then(|line| line.split(", ").nth(3))
+        .and_then(|line| {
+            line.split(", ")
+                .find(|part| part.ends_with("citations verified"))
+        })
         .and_then(|part| part.split(' ').next())
         .and_then(|count| count.parse().ok())
         .expect("the ok line counts citations");

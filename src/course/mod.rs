@@ -31,7 +31,7 @@ pub struct Course {
 /// An exercise or lesson that cannot be found.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CourseError {
-    /// `wirelog exercise 9.1` with no lesson 9.
+    /// `wirelog exercise 12.1` with no lesson 12.
     #[error("no exercise `{id}`{}", match suggestion {
         Some(close) => format!("; did you mean `{close}`?"),
         None => String::new(),
@@ -42,7 +42,7 @@ pub enum CourseError {
         /// The closest exercise id, if one is close.
         suggestion: Option<String>,
     },
-    /// `wirelog exercise 9` with no lesson 9.
+    /// `wirelog exercise 12` with no lesson 12.
     #[error("no lesson {number}; the lessons are {}", known.join(", "))]
     LessonUnknown {
         /// The number asked for.

@@ -139,7 +139,14 @@ pub fn trace(view: &ModelView<'_>, options: TraceOptions) -> Result<Trace, EvalE
                     .push((predicate, values, tuple));
             }
         }
-        if stratum.rules.is_empty() {
+        // An integrity constraint's hidden predicate is no step of the
+        // evaluation a reader wrote (and derives nothing when the model is
+        // accepted at all).
+        let only_constraints = stratum
+            .predicates
+            .iter()
+            .all(|&predicate| program.predicate(predicate).is_constraint());
+        if stratum.rules.is_empty() || only_constraints {
             continue;
         }
         let mut rounds = Vec::new();
