@@ -29,6 +29,13 @@ if ! "$PYTHON" -c "import playwright, pytest" 2>/dev/null; then
 fi
 
 cargo build --locked --quiet
-export WIRELOG_BIN="$PWD/target/debug/wirelog"
+# The binary where cargo put it (`CARGO_TARGET_DIR` may be shared with other
+# checkouts), copied aside so another build cannot replace it mid-run.
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+[[ "$TARGET_DIR" == /* ]] || TARGET_DIR="$PWD/$TARGET_DIR"
+BIN_DIR=$(mktemp -d)
+trap 'rm -rf "$BIN_DIR"' EXIT
+cp "$TARGET_DIR/debug/wirelog" "$BIN_DIR/wirelog"
+export WIRELOG_BIN="$BIN_DIR/wirelog"
 export CHROMIUM="$(command -v chromium)"
-exec "$PYTHON" -m pytest -q tests/browser "$@"
+"$PYTHON" -m pytest -q tests/browser "$@"
