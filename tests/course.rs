@@ -368,3 +368,48 @@ fn a_teachers_lesson_with_its_own_include() {
     assert_eq!(wrong.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+/// Lesson 11 reads its own article folder (`#articles "riverside/articles".`):
+/// from the binary, with the folder bundled beside it, when `examples/` is
+/// not at hand. Its notebook and its exercises work from any folder, and
+/// show the same article locations as from the repository.
+#[test]
+fn the_own_article_lesson_works_from_any_folder() {
+    let folder = tempfile::tempdir().unwrap();
+    let run_elsewhere = |arguments: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wirelog"))
+            .args(arguments)
+            .current_dir(folder.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the wirelog binary runs")
+    };
+    let notebook = run_elsewhere(&["lesson", "11", "--format", "markdown"]);
+    assert!(
+        notebook.status.success(),
+        "{}",
+        String::from_utf8_lossy(&notebook.stderr)
+    );
+    let from_repository = std::fs::read_to_string("docs/course/11_own_article.md").unwrap();
+    assert_eq!(String::from_utf8_lossy(&notebook.stdout), from_repository);
+    let right = run_elsewhere(&["exercise", "11.3", "did_not_open(youth_club, _) @ A : Q"]);
+    assert_eq!(
+        String::from_utf8_lossy(&right.stdout),
+        "right (11.3): 1 row, as expected\n",
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+    assert_eq!(right.status.code(), Some(0));
+    let wrong = run_elsewhere(&[
+        "exercise",
+        "11.1",
+        "opens_on(P, sunday, _) @ A, P != library",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&wrong.stdout),
+        "not yet (11.1): your query gives 1 row; 2 rows are expected\n  \
+         missing (1): (library, \"2026-04-library\")\n  \
+         hint: `@ A` after an atom binds A to the id of each article its facts cite\n"
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+}

@@ -101,11 +101,17 @@ pub fn lesson_session(
 ) -> Result<Session, Box<(Session, Rejected)>> {
     let mut session = Session::new(options);
     // A lesson read from a file is loaded as that file, so its `#include`s
-    // resolve next to it; a bundled lesson (or a file that changed since)
-    // as its text, whose includes resolve from the current folder.
+    // and `#articles` resolve next to it. A bundled lesson not found as a
+    // file is loaded from the binary, with the article folders bundled
+    // beside it (its `#include <news>.` needs no file); another text (a
+    // file that changed since) as typed text, relative to the current folder.
     let path = Path::new(&lesson.name);
     let source = match std::fs::read_to_string(path) {
         Ok(text) if text == lesson.text => ProgramSource::File(path.to_path_buf()),
+        _ if super::is_bundled(lesson) => ProgramSource::BundledText {
+            name: lesson.name.clone(),
+            text: lesson.text.clone(),
+        },
         _ => ProgramSource::Text {
             name: lesson.name.clone(),
             text: lesson.text.clone(),

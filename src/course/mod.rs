@@ -22,6 +22,19 @@ use crate::text;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_lessons.rs"));
 
+/// The name a bundled lesson has: its path in the repository.
+fn bundled_name(file_name: &str) -> String {
+    format!("examples/{file_name}")
+}
+
+/// True when `lesson` is one of the lessons bundled in the binary, as it
+/// was bundled (name and text).
+fn is_bundled(lesson: &Lesson) -> bool {
+    BUNDLED_LESSONS
+        .iter()
+        .any(|(name, text)| bundled_name(name) == lesson.name && *text == lesson.text)
+}
+
 /// A collection of lessons, in order of their numbers.
 #[derive(Clone, Debug, Default)]
 pub struct Course {
@@ -70,7 +83,7 @@ impl Course {
             BUNDLED_LESSONS
                 .iter()
                 .filter(|(name, _)| name.ends_with(".dl"))
-                .map(|(name, text)| (format!("examples/{name}"), text.to_string())),
+                .map(|(name, text)| (bundled_name(name), text.to_string())),
         )
     }
 

@@ -11,6 +11,9 @@
 //! and `:why` can point at them. The bundled collection is always there;
 //! `--articles` folders join it for the whole session; an `#articles`
 //! folder belongs to the input that named it and leaves with it on `:undo`.
+//! The article folders under `examples/` are bundled too, for the course's
+//! lessons: an `#articles` of a bundled text reads them from the binary
+//! ([`read_bundled_collection`]), so a lesson loads from any folder.
 
 use super::{Session, Unit};
 use crate::analysis::ir;
@@ -27,6 +30,12 @@ use std::sync::Arc;
 
 /// The name diagnostics and explanations give the metadata facts' source.
 pub const METADATA_SOURCE: &str = "<articles>";
+
+include!(concat!(env!("OUT_DIR"), "/bundled_lesson_articles.rs"));
+
+/// What stands for the folder of a bundled collection, which has none on
+/// disk: `<bundled>/examples/riverside/articles`.
+const BUNDLED_FOLDER: &str = "<bundled>";
 
 /// A folder of articles, read once.
 #[derive(Clone, Debug)]
@@ -127,6 +136,78 @@ pub(super) fn read_collection(
         articles,
         span,
     })
+}
+
+/// Reads the articles of the bundled folder `folder` (e.g.
+/// `examples/riverside/articles`, as a bundled lesson's `#articles` names
+/// it from its own folder), reporting at `span`. The collection is named as
+/// the folder on disk would be, so a lesson shows the same locations
+/// whether it is read from the binary or from `examples/`.
+pub(super) fn read_bundled_collection(
+    folder: &Path,
+    span: Option<Span>,
+) -> Result<Collection, Vec<Diagnostic>> {
+    let name = normal_path(folder);
+    let mut articles = Vec::new();
+    let mut problems = Vec::new();
+    for &(path, text) in BUNDLED_LESSON_ARTICLES {
+        let Some((parent, file_name)) = path.rsplit_once('/') else {
+            continue;
+        };
+        if parent != name {
+            continue;
+        }
+        match Article::parse(name.clone(), file_name, text) {
+            Ok(article) => articles.push(article),
+            Err(error) => problems.push(Diagnostic::error_without_span(
+                Code::E406,
+                format!(
+                    "the header of `{path}` (line {}): {}",
+                    error.line, error.message
+                ),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if articles.is_empty() {
+        let message =
+            format!("cannot read the article folder `{name}`: it is not bundled with the lessons");
+        let diagnostic = match span {
+            Some(span) => Diagnostic::error(Code::E407, message, span),
+            None => Diagnostic::error_without_span(Code::E407, message),
+        };
+        return Err(vec![diagnostic.with_note(
+            "a lesson read from the binary finds only the article folders under `examples/` bundled with it; run the lesson from its file to read other folders",
+        )]);
+    }
+    Ok(Collection {
+        folder: Path::new(BUNDLED_FOLDER).join(&name),
+        name,
+        articles,
+        span,
+    })
+}
+
+/// `examples/./riverside/articles/` as `examples/riverside/articles`: the
+/// path's names joined by `/`, `.` left out and `..` taking one back.
+fn normal_path(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if parts.last().is_some_and(|last| last != "..") {
+                    parts.pop();
+                } else {
+                    parts.push("..".into());
+                }
+            }
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    parts.join("/")
 }
 
 fn reason(error: &std::io::Error) -> String {
@@ -434,6 +515,33 @@ fn empty_run(source: SourceId, span: Span, name: &str) -> Item {
 mod tests {
     use super::*;
     use crate::analysis::analyze;
+
+    #[test]
+    fn the_lessons_article_folders_are_bundled_under_their_names() {
+        let collection =
+            read_bundled_collection(Path::new("examples/./riverside/x/../articles/"), None)
+                .unwrap();
+        assert_eq!(collection.name, "examples/riverside/articles");
+        let ids: Vec<&str> = collection.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["2026-04-library", "2026-05-library-sundays"]);
+        assert_eq!(
+            collection.articles[0].location(),
+            "examples/riverside/articles/2026-04-library.txt"
+        );
+        let missing = read_bundled_collection(Path::new("examples/elsewhere"), None).unwrap_err();
+        assert!(
+            missing[0].message.contains("`examples/elsewhere`"),
+            "{:?}",
+            missing[0]
+        );
+    }
+
+    #[test]
+    fn paths_are_normalised_by_their_names() {
+        assert_eq!(normal_path(Path::new("a/./b/../c/")), "a/c");
+        assert_eq!(normal_path(Path::new("../../a")), "../../a");
+        assert_eq!(normal_path(Path::new("a/../../b")), "../b");
+    }
 
     #[test]
     fn metadata_facts_are_documented_and_generated_for_every_article() {

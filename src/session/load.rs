@@ -5,7 +5,8 @@
 //! most once per session (like `#pragma once`, which also ends include
 //! cycles); an include, an `#articles` folder and an `#import` file are
 //! relative to the file that names them (to the current folder for typed
-//! text); `<news>` is the bundled knowledge base. Files are parsed with
+//! text; a bundled text's `#articles` folders are bundled with it);
+//! `<news>` is the bundled knowledge base. Files are parsed with
 //! their plain facts kept in fact tables; the rows an `#import` reads follow
 //! it as a run of facts, and the articles an `#articles` folder holds go
 //! with the unit. It reads and parses; it checks and evaluates nothing
@@ -47,6 +48,17 @@ pub enum ProgramSource {
         /// The program.
         text: String,
     },
+    /// A program bundled in the binary, such as a lesson of the course
+    /// (named `examples/11_own_article.dl`): like `Text`, but the folders
+    /// its `#articles` directives name, relative to the folder of its name,
+    /// are read from the article folders bundled with it, so it loads the
+    /// same from any current folder.
+    BundledText {
+        /// The name diagnostics use for it, with the folder it was bundled from.
+        name: String,
+        /// The program.
+        text: String,
+    },
 }
 
 impl Session {
@@ -74,6 +86,9 @@ impl Session {
                 ProgramSource::File(path) => pending.load_path(path, None, input, true),
                 ProgramSource::Text { name, text } => {
                     pending.load_text(name, text, UnitOrigin::Text, input, true)
+                }
+                ProgramSource::BundledText { name, text } => {
+                    pending.load_bundled_text(name, text, input)
                 }
             }
         }
@@ -375,6 +390,18 @@ impl<'s> Pending<'s> {
         self.load_includes(Opened::new(name.to_string(), unit), input);
     }
 
+    /// Loads a text bundled in the binary: its `#articles` folders come
+    /// from the binary too (see [`ProgramSource::BundledText`]); it is
+    /// otherwise typed text, its includes relative to the current folder.
+    fn load_bundled_text(&mut self, name: &str, text: &str, input: usize) {
+        let folder = Path::new(name)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let unit = self.parse_unit_with(name, text, UnitOrigin::Text, input, true, Some(&folder));
+        self.load_includes(Opened::new(name.to_string(), unit), input);
+    }
+
     /// Loads, depth first, what `opened` includes, then adds it. Included
     /// texts become units before their includer, so their predicates and
     /// docs precede their users. The includes wait on an explicit stack of
@@ -467,6 +494,21 @@ impl<'s> Pending<'s> {
         input: usize,
         root: bool,
     ) -> Unit {
+        self.parse_unit_with(name, text, origin, input, root, None)
+    }
+
+    /// `parse_unit`; with `bundled_folder`, the text is bundled in the
+    /// binary and its `#articles` folders, relative to `bundled_folder`,
+    /// are the bundled ones.
+    fn parse_unit_with(
+        &mut self,
+        name: &str,
+        text: &str,
+        origin: UnitOrigin,
+        input: usize,
+        root: bool,
+        bundled_folder: Option<&Path>,
+    ) -> Unit {
         let source = self.session.sources.add(name, text);
         // Files may hold hundreds of thousands of plain facts: for a session
         // that never edits clauses one by one (`run`, `check`, `schema`) they
@@ -490,7 +532,7 @@ impl<'s> Pending<'s> {
                 .unwrap_or_default(),
             _ => PathBuf::new(),
         };
-        let collections = self.read_data(&folder, &mut program.items);
+        let collections = self.read_data(&folder, bundled_folder, &mut program.items);
         Unit {
             source,
             program,
@@ -541,8 +583,15 @@ impl<'s> Pending<'s> {
     }
 
     /// Reads the folders `#articles` names and the files `#import` names,
-    /// placing each import's rows right after its directive.
-    fn read_data(&mut self, folder: &Path, items: &mut Vec<Item>) -> Vec<Arc<super::Collection>> {
+    /// placing each import's rows right after its directive. With
+    /// `bundled_folder`, `#articles` folders are read from the binary,
+    /// relative to it.
+    fn read_data(
+        &mut self,
+        folder: &Path,
+        bundled_folder: Option<&Path>,
+        items: &mut Vec<Item>,
+    ) -> Vec<Arc<super::Collection>> {
         let has_data = items
             .iter()
             .any(|item| matches!(item, Item::Articles(_) | Item::Import(_)));
@@ -554,9 +603,18 @@ impl<'s> Pending<'s> {
         for item in items.drain(..) {
             let rows = match &item {
                 Item::Articles(directive) => {
-                    let path = folder.join(&directive.path.value);
-                    let shown = path.display().to_string();
-                    match collections::read_collection(&path, &shown, Some(directive.span)) {
+                    let read = match bundled_folder {
+                        Some(bundled) => collections::read_bundled_collection(
+                            &bundled.join(&directive.path.value),
+                            Some(directive.span),
+                        ),
+                        None => {
+                            let path = folder.join(&directive.path.value);
+                            let shown = path.display().to_string();
+                            collections::read_collection(&path, &shown, Some(directive.span))
+                        }
+                    };
+                    match read {
                         Ok(collection) => collections.push(Arc::new(collection)),
                         Err(problems) => self.diagnostics.extend(problems),
                     }
