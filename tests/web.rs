@@ -626,6 +626,28 @@ async fn the_page_shows_and_cites_the_article_folders_the_server_was_given() {
 }
 
 #[tokio::test]
+async fn every_lesson_runs_as_typed_in_the_page() {
+    let app = app();
+    let (status, lessons) = get(&app, None, "/api/lessons").await;
+    assert_eq!(status, StatusCode::OK);
+    let lessons = lessons.as_array().expect("a list");
+    assert!(lessons.len() >= 11, "{lessons:?}");
+    for lesson in lessons {
+        // "Run this lesson": its text as one input of a fresh page session.
+        let session = new_session(&app).await;
+        let text = lesson["text"].as_str().expect("text");
+        let (status, body) = input(&app, &session, text).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", lesson["name"]);
+    }
+    // Lesson 11's `#articles` folder is bundled: read from the binary.
+    let session = new_session(&app).await;
+    let (status, body) = input(&app, &session, "#articles \"riverside/articles\".").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, list) = get(&app, Some(&session), "/api/articles").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(7), "{list}");
+}
+
+#[tokio::test]
 async fn a_query_reading_citations_is_explained_with_its_quote() {
     let app = app();
     let session = new_session(&app).await;

@@ -106,8 +106,9 @@ pub struct SessionOptions {
     /// The engine full evaluations go to (`--engine`, `--workers`, `--hostfile`).
     pub engine: Engine,
     /// Typed text may not read or write files (the web view): an `#include`
-    /// of a path, `#articles`, `#import` and `#export` in typed text are
-    /// refused with `E440`; `<news>` is still allowed. Files given at
+    /// of a path, `#import`, `#export` and `#articles` of a folder not
+    /// bundled with the lessons in typed text are refused with `E440`;
+    /// `<news>` and the bundled folders (read from the binary) are allowed. Files given at
     /// start-up (`load_program`, `load_files`, `add_articles_folder`) are
     /// read as usual.
     pub sandboxed: bool,
