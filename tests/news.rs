@@ -236,6 +236,33 @@ fn at_queries_over_the_news_match_hand_computed_answers() {
     );
 }
 
+/// Queries typed one after another, each reading the citations of another
+/// predicate of the same arity: each answers from its own predicate's
+/// citations (a query's citation relation is gone with it, and the next
+/// one's may take its place in the model).
+#[test]
+fn successive_at_queries_read_each_its_own_predicate() {
+    use wirelog::value::Value;
+    let mut session = wirelog::session::Session::default();
+    session
+        .load_text(
+            "mediator(qatar) @ \"002\": \"mediated by Qatar and Türkiye\".\n\
+             venue(istanbul) @ \"002\": \"ended in Istanbul\".",
+        )
+        .expect("facts citing 002");
+    for (query, expected) in [
+        ("?- mediator(X) @ A.", "qatar"),
+        ("?- venue(X) @ A.", "istanbul"),
+        ("?- mediator(X) @ A.", "qatar"),
+        ("?- venue(X) @ A : Q.", "istanbul"),
+    ] {
+        let accepted = session.query(query).expect(query);
+        let rows = &accepted.answers[0].rows;
+        assert_eq!(rows.len(), 1, "{query}: {rows:?}");
+        assert_eq!(rows[0][0], Value::Symbol(expected.into()), "{query}");
+    }
+}
+
 const AWKWARD: &str = "a,\"Doha, Qatar\",3,2025-10-19\nb,\"say \"\"hi\"\"\nnext line\",-4,2024-02-29\nc,Türkiye — ünïcode,0,1999-12-31\nd,\"\",-2147483,2000-01-01\n";
 
 #[test]

@@ -609,7 +609,16 @@ impl Session {
                     }
                 }
             }
-            Some(model) if only_queries && !new_citation_relations(&model.program) => {
+            // The model answers the queries as it is when it holds every
+            // relation they read: the same predicates at the same places
+            // (a citation relation an earlier query made may hold the place
+            // another takes now that that query is gone), and no new
+            // citation relation.
+            Some(model)
+                if only_queries
+                    && same_predicates(&model.program, &program)
+                    && !new_citation_relations(&model.program) =>
+            {
                 &mut model.database
             }
             Some(model)
