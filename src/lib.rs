@@ -20,8 +20,9 @@
 //! codes), [`articles`] (the articles citations quote). Above them:
 //! [`session::Session`] runs the stages end to end (a rejected input leaves
 //! it unchanged), [`course`] holds the lessons and checks a student's answers
-//! to their exercises, and [`repl`] is the REPL without a terminal, which the
-//! `wirelog` binary drives. ARCHITECTURE.md has the layers and their rules.
+//! to their exercises, [`repl`] is the REPL without a terminal, which the
+//! `wirelog` binary drives, and [`web`] serves the same shell to a browser
+//! page (`wirelog serve`). ARCHITECTURE.md has the layers and their rules.
 //!
 //! # Example
 //!
@@ -65,3 +66,4 @@ pub mod syntax;
 pub mod table;
 pub mod text;
 pub mod value;
+pub mod web;

@@ -47,6 +47,10 @@ pub struct Article {
     pub text: Cow<'static, str>,
     /// The normalised text, computed on first use.
     normalised: OnceLock<String>,
+    /// The normalised text with, for each of its bytes, the byte of `text`
+    /// it comes from; computed when a quote is first located, so an article
+    /// shown with its cited passages is normalised once, not once a quote.
+    located: OnceLock<(String, Vec<usize>)>,
 }
 
 impl Article {
@@ -66,6 +70,7 @@ impl Article {
             metadata: Metadata::default(),
             text: text.into(),
             normalised: OnceLock::new(),
+            located: OnceLock::new(),
         }
     }
 
@@ -114,9 +119,30 @@ impl Article {
         self.normalised_text().contains(&normalise(quote))
     }
 
-    /// Every place `quote` is written in [`Article::text`], as byte ranges.
+    /// Every place `quote` is written in [`Article::text`], as byte ranges:
+    /// [`Article::quote_ranges`].
     pub fn find_quote(&self, quote: &str) -> Vec<Range<usize>> {
-        quote::find_all(&self.text, quote)
+        self.quote_ranges(quote)
+    }
+
+    /// Where `quote` stands in the article as written: the byte range of
+    /// every occurrence, found with the same normalisation as
+    /// [`Article::contains_quote`] (so a quote the checker accepts is always
+    /// found), each range running from the first to the last character of
+    /// the match in the original text. Empty when the quote is not there.
+    ///
+    /// ```
+    /// use wirelog::articles::Article;
+    /// let article = Article::new("test", "001.txt", "He said “no  deal”\nthen left.");
+    /// let ranges = article.quote_ranges("said \"no deal\" then");
+    /// assert_eq!(ranges.len(), 1);
+    /// assert_eq!(&article.text[ranges[0].clone()], "said “no  deal”\nthen");
+    /// ```
+    pub fn quote_ranges(&self, quote: &str) -> Vec<Range<usize>> {
+        let (normalised, offsets) = self
+            .located
+            .get_or_init(|| quote::normalise_with_offsets(&self.text));
+        quote::find_located(&self.text, normalised, offsets, quote)
     }
 
     /// The passage of the (normalised) article closest to a quote it does not
@@ -136,6 +162,7 @@ impl Clone for Article {
             metadata: self.metadata.clone(),
             text: self.text.clone(),
             normalised: OnceLock::new(),
+            located: OnceLock::new(),
         }
     }
 }
@@ -423,6 +450,39 @@ mod tests {
             Some("negotiations mediated by Qatar and Türkiye")
         );
         assert_eq!(article.closest_passage("completely unrelated words"), None);
+    }
+
+    #[test]
+    fn quote_ranges_point_into_the_text_as_written() {
+        let articles = articles();
+        let article = articles.resolve("002").expect("resolves");
+        let check = |quote: &str, expected: &[&str]| {
+            let found: Vec<&str> = article
+                .quote_ranges(quote)
+                .into_iter()
+                .map(|range| &article.text[range])
+                .collect();
+            assert_eq!(found, expected, "{quote}");
+        };
+        check(
+            "Türkiye ended in Istanbul",
+            &["Türkiye\nended in   Istanbul"],
+        );
+        check("The remarks", &["The remarks"]);
+        check("in Istanbul.", &["in   Istanbul."]);
+        check("mediated by Turkey", &[]);
+        check("  ", &[]);
+        let repeated = Article::new("test", "r.txt", "a b, a  b");
+        assert_eq!(repeated.quote_ranges("a b"), vec![0..3, 5..9]);
+        assert_eq!(repeated.find_quote("a b"), repeated.quote_ranges("a b"));
+        // Every bundled citation the checker accepts is found.
+        let bundled = Articles::bundled();
+        for article in bundled.iter() {
+            let first_words: String = article.text.chars().skip(40).take(30).collect();
+            if article.contains_quote(&first_words) {
+                assert!(!article.quote_ranges(&first_words).is_empty());
+            }
+        }
     }
 
     #[test]

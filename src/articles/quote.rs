@@ -59,21 +59,36 @@ pub(super) fn normalise_with_offsets(text: &str) -> (String, Vec<usize>) {
 }
 
 /// Every range of `text` (as written) that `quote` matches, normalised.
+#[cfg(test)]
 pub(super) fn find_all(text: &str, quote: &str) -> Vec<Range<usize>> {
+    let (haystack, offsets) = normalise_with_offsets(text);
+    find_located(text, &haystack, &offsets, quote)
+}
+
+/// [`find_all`] over a text already normalised with its offsets
+/// ([`normalise_with_offsets`]), which an article keeps once computed.
+/// Each range runs from the first to the last character of a match in the
+/// text as written.
+pub(super) fn find_located(
+    text: &str,
+    haystack: &str,
+    offsets: &[usize],
+    quote: &str,
+) -> Vec<Range<usize>> {
     let needle = normalise(quote);
     if needle.is_empty() {
         return Vec::new();
     }
-    let (haystack, offsets) = normalise_with_offsets(text);
     let mut ranges = Vec::new();
     let mut from = 0;
     while let Some(found) = haystack[from..].find(&needle) {
         let start = from + found;
         let end = start + needle.len();
         // The last matched byte's character ends the range.
-        let last = offsets[end - 1];
-        let last_len = text[last..].chars().next().map_or(1, char::len_utf8);
-        ranges.push(offsets[start]..last + last_len);
+        if let (Some(&first), Some(&last)) = (offsets.get(start), offsets.get(end - 1)) {
+            let last_len = text[last..].chars().next().map_or(1, char::len_utf8);
+            ranges.push(first..last + last_len);
+        }
         from = start + haystack[start..].chars().next().map_or(1, char::len_utf8);
     }
     ranges

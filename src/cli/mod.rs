@@ -1,8 +1,9 @@
-//! The command line: `run`, `check`, `schema`, `repl`, `exercise` and `lesson`. Uses only the library's public API.
+//! The command line: `run`, `check`, `schema`, `repl`, `serve`, `exercise` and `lesson`. Uses only the library's public API.
 
 mod course;
 mod engine;
 mod repl;
+mod serve;
 
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Read, Write};
@@ -151,6 +152,13 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Serve the web view: articles, an editor, answers and their reasons, in a browser.
+    ///
+    /// Every page session loads the knowledge base (`--news`) and the files
+    /// at its start, then runs what is typed in isolation, under the limits
+    /// (`--max-tuples` and `--max-rounds` default to 5,000,000 and 100,000
+    /// here). Ctrl-C stops the server after the requests in flight.
+    Serve(serve::ServeArguments),
 }
 
 /// What makes up the program of `run` and `check`.
@@ -174,11 +182,13 @@ struct WarningArguments {
 #[derive(Args, Debug, Clone, Copy)]
 struct LimitArguments {
     /// Stop evaluation after producing this many tuples, counted as they are
-    /// produced (runaway recursion and cross-product guard).
-    #[arg(long, global = true, default_value_t = limits::DEFAULT_MAX_TUPLES)]
-    max_tuples: usize,
+    /// produced (runaway recursion and cross-product guard) [default:
+    /// 50000000; serve: 5000000].
+    #[arg(long, global = true)]
+    max_tuples: Option<usize>,
     /// Stop a recursion after this many rounds [default: 1000000, or twice
-    /// the tuples the model holds when the recursion starts if that is more].
+    /// the tuples the model holds when the recursion starts if that is more;
+    /// serve: 100000].
     #[arg(long, global = true)]
     max_rounds: Option<usize>,
     /// Stop loading, checking or evaluating when the process holds this much
@@ -192,11 +202,12 @@ struct LimitArguments {
 }
 
 impl LimitArguments {
-    fn limits(&self) -> Limits {
-        let defaults = Limits::default();
+    /// The limits given, the rest from `defaults` (`Limits::default()`, or
+    /// `serve`'s lower ones).
+    fn or(&self, defaults: Limits) -> Limits {
         Limits {
-            max_tuples: self.max_tuples,
-            max_rounds: self.max_rounds,
+            max_tuples: self.max_tuples.unwrap_or(defaults.max_tuples),
+            max_rounds: self.max_rounds.or(defaults.max_rounds),
             max_memory: self.max_memory.unwrap_or(defaults.max_memory),
             max_file_bytes: self.max_file_size.unwrap_or(defaults.max_file_bytes),
         }
@@ -205,8 +216,15 @@ impl LimitArguments {
 
 /// Runs the command; returns the process exit code.
 pub fn run(arguments: Arguments) -> i32 {
-    let limits = arguments.limits.limits();
     let folders = &arguments.articles.folders;
+    if let Some(Command::Serve(serve_arguments)) = arguments.command {
+        return serve::serve(
+            serve_arguments,
+            arguments.limits.or(serve::default_limits()),
+            folders,
+        );
+    }
+    let limits = arguments.limits.or(Limits::default());
     match arguments.command {
         None => repl::start(
             limits,
@@ -266,6 +284,7 @@ pub fn run(arguments: Arguments) -> i32 {
             format,
             all,
         }) => course::lesson(limits, &lesson, &format, all),
+        Some(Command::Serve(_)) => 2,
     }
 }
 

@@ -79,8 +79,11 @@ pub fn check(session: &Session, argument: &str, color: bool) -> Reply {
             .with_note(format!("the question: {}", exercise.question)),
         );
     }
+    // The answer is typed text: in a sandboxed session (the web view) it
+    // may not reach files from the check's session either.
     let options = SessionOptions {
         limits: session.eval_options().limits,
+        sandboxed: session.is_sandboxed(),
         ..SessionOptions::default()
     };
     match course::check_answer(lesson, exercise, answer, options) {

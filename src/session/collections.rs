@@ -190,6 +190,16 @@ pub(super) fn read_bundled_collection(
     })
 }
 
+/// True when `folder` (e.g. `examples/riverside/articles`) is one of the
+/// article folders bundled with the lessons.
+pub(super) fn is_bundled_folder(folder: &Path) -> bool {
+    let name = normal_path(folder);
+    BUNDLED_LESSON_ARTICLES.iter().any(|(path, _)| {
+        path.rsplit_once('/')
+            .is_some_and(|(parent, _)| parent == name)
+    })
+}
+
 /// `examples/./riverside/articles/` as `examples/riverside/articles`: the
 /// path's names joined by `/`, `.` left out and `..` taking one back.
 fn normal_path(path: &Path) -> String {

@@ -8,15 +8,17 @@
 //! read the model through a `ModelView` and never change it.
 
 use super::{Rejected, Session, eval_diagnostic};
-use crate::analysis::ir::PredId;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::analysis::{self, ir::PredId};
+use crate::diagnostic::{Code, Diagnostic, has_errors};
 use crate::eval::{self, EvalOptions};
+use crate::limits::Watch;
+use crate::plan;
 use crate::provenance::{
     self, Derivation, ExplainError, ExplainOptions, Goal, ModelView, Pattern, QueryExplanation,
     Trace, TraceOptions, WhyNot,
 };
 use crate::span::Span;
-use crate::syntax::ast::{Item, Term};
+use crate::syntax::ast::{self, Item, Term};
 use crate::syntax::parse_program;
 use crate::text;
 use crate::value::{Answer, Value};
@@ -98,6 +100,139 @@ impl Session {
         let view = self.view()?;
         provenance::explain_answers(&view, answers, max_rows, options)
             .map_err(|error| Rejected::one(eval_diagnostic(&error, view.program)))
+    }
+
+    /// Answers the queries of `text` (like [`Session::query`]: text holding
+    /// anything but queries is refused) and explains the rows of each answer
+    /// that `explain_row` picks (each [`RowExplanation`](provenance::RowExplanation)
+    /// names its row), as `run --explain` does for a file's queries.
+    /// The queries are checked as `commit` checks them (with the session's
+    /// articles, so `@` patterns resolve). They are not kept and the
+    /// session's clauses do not change; the model only learns each tuple's
+    /// round, as for `:why`. A query the model cannot answer as it stands
+    /// (one reading a citation relation `p@` no earlier input read) is
+    /// answered and explained over a model evaluated once more, aside.
+    pub fn explain_query(
+        &mut self,
+        text: &str,
+        explain_row: impl Fn(&[Value]) -> bool,
+        options: &ExplainOptions,
+    ) -> Result<(Vec<Answer>, Vec<QueryExplanation>), Rejected> {
+        self.record_rounds()?;
+        let name = self.next_repl_name();
+        let source = self.sources.add(name, text);
+        let (typed, errors) = parse_program(source, text);
+        if !errors.is_empty() {
+            return Err(Rejected {
+                diagnostics: errors.iter().map(|error| error.to_diagnostic()).collect(),
+            });
+        }
+        if typed
+            .items
+            .iter()
+            .any(|item| !matches!(item, Item::Query(_)))
+        {
+            return Err(Rejected::one(Diagnostic::error_without_span(
+                Code::E412,
+                "expected a query such as `?- p(X).`",
+            )));
+        }
+        // The session's program as `commit` checks it (the articles'
+        // metadata first), with the queries kept, so that explanations find them.
+        let metadata = self.metadata.as_ref().ok_or_else(nothing_loaded)?;
+        let programs: Vec<&ast::Program> = std::iter::once(metadata)
+            .chain(self.units.iter().map(|unit| &unit.program))
+            .chain(std::iter::once(&typed))
+            .collect();
+        let verify = [source];
+        let context = analysis::Context {
+            articles: Some(&self.articles),
+            verify_sources: Some(&verify),
+        };
+        let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
+        let analysis = analysis::analyze_watched(&programs, &context, &mut watch)
+            .map_err(|halt| Rejected::one(super::load::halt_diagnostic(halt, "checking")))?;
+        if has_errors(&analysis.diagnostics) {
+            return Err(Rejected {
+                diagnostics: analysis.diagnostics,
+            });
+        }
+        let program = analysis.program;
+        let plan = plan::plan_program_with(
+            &program,
+            plan::PlanOptions {
+                written_order: self.options.written_order,
+            },
+        )
+        .map_err(|error| {
+            Rejected::one(Diagnostic::error_without_span(
+                Code::E399,
+                format!("internal error: {error}"),
+            ))
+        })?;
+        let eval_options = self.eval_options();
+        let model = self.model.as_mut().ok_or_else(nothing_loaded)?;
+        let mut aside = None;
+        let database = if model.program.predicates.len() == program.predicates.len()
+            && super::same_predicates(&model.program, &program)
+        {
+            &mut model.database
+        } else {
+            // The query reads a relation the model lacks: a citation
+            // relation (`p(X) @ A : Q`) or a predicate nothing defines.
+            let options = EvalOptions {
+                record_rounds: true,
+                demand: false,
+                ..eval_options
+            };
+            let store = model.database.store.clone();
+            let database = eval::evaluate(&program, &plan, store, options, &self.cancel)
+                .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
+            aside.insert(database)
+        };
+        let mut answers = Vec::new();
+        for (index, query) in program.queries.iter().enumerate() {
+            if query.span.source != source {
+                continue;
+            }
+            let Some(query_plan) = plan.queries.get(index) else {
+                continue;
+            };
+            let answer = eval::answer_query(
+                query,
+                query_plan,
+                index,
+                database,
+                eval_options,
+                &self.cancel,
+            )
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
+            answers.push(answer);
+        }
+        let view = ModelView {
+            program: &program,
+            database,
+            sources: &self.sources,
+            articles: &self.articles,
+            eval_options,
+            cancel: &self.cancel,
+        };
+        let picked: Vec<Answer> = answers
+            .iter()
+            .map(|answer| Answer {
+                query: answer.query.clone(),
+                columns: answer.columns.clone(),
+                rows: answer
+                    .rows
+                    .iter()
+                    .filter(|row| explain_row(row))
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        let explanations = provenance::explain_answers(&view, &picked, usize::MAX, options)
+            .map_err(|error| Rejected::one(eval_diagnostic(&error, &program)))?;
+        Ok((answers, explanations))
     }
 
     /// The evaluation of the session's program as a teacher shows it:

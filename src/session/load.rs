@@ -30,6 +30,10 @@ use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 
+/// The folder the bundled lessons come from: in a sandboxed session, typed
+/// `#articles` folders are looked up among the bundled ones relative to it.
+const LESSONS_FOLDER: &str = "examples";
+
 /// The name under which bundled knowledge-base files are reported, e.g. `<news>/talks.dl`.
 const NEWS_PREFIX: &str = "<news>/";
 
@@ -153,10 +157,13 @@ impl Session {
         let name = self.next_repl_name();
         let source = self.sources.add(name, text);
         let (program, errors) = parse_program(source, text);
+        // Anything but queries (and `%%` docs) would change the session or
+        // reach a file: clauses, constraints, includes, `#articles`,
+        // `#import`, `#export`.
         let adds_something = program
             .items
             .iter()
-            .any(|item| matches!(item, Item::Clause(_) | Item::Include(_)));
+            .any(|item| !matches!(item, Item::Query(_) | Item::Doc(_)));
         if adds_something {
             return Err(Rejected {
                 diagnostics: vec![Diagnostic::error_without_span(
@@ -462,6 +469,19 @@ impl<'s> Pending<'s> {
                     .unwrap_or_default();
                 self.read_path(&base.join(path), Some(span))
             }
+            (IncludeTarget::Path(path), UnitOrigin::Input) if self.session.options.sandboxed => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::E440,
+                        format!("this session cannot read files: `#include \"{path}\"`"),
+                        span,
+                    )
+                    .with_note(
+                        "help: only `#include <news>.` and the files the server was started with are available here",
+                    ),
+                );
+                None
+            }
             (IncludeTarget::Path(path), UnitOrigin::Input | UnitOrigin::Text) => {
                 self.read_path(Path::new(path), Some(span))
             }
@@ -505,6 +525,19 @@ impl<'s> Pending<'s> {
         let (mut program, errors) = parse_program_with(source, text, &options);
         self.diagnostics
             .extend(errors.iter().map(|error| error.to_diagnostic()));
+        // Typed text in a sandboxed session touches no file: its
+        // `#articles` may name only the article folders bundled with the
+        // lessons (as a lesson names them, so a lesson runs in the web
+        // view as typed), read from the binary.
+        let sandboxed = self.session.options.sandboxed && origin == UnitOrigin::Input;
+        let lessons_folder = Path::new(LESSONS_FOLDER);
+        let bundled_folder = match sandboxed {
+            true => {
+                self.refuse_file_directives(&mut program.items);
+                Some(lessons_folder)
+            }
+            false => bundled_folder,
+        };
         // `#articles` and `#import` paths are relative to this text's folder.
         let folder = match &origin {
             UnitOrigin::File(_) => Path::new(name)
@@ -523,6 +556,51 @@ impl<'s> Pending<'s> {
             retracted: Vec::new(),
             collections,
         }
+    }
+
+    /// In a session that may not touch files (the web view), the directives
+    /// of typed text that would read or write one (`#articles` of a folder
+    /// not bundled with the lessons, `#import`, `#export`) are refused with
+    /// `E440` and dropped, so nothing is read and the input is rejected.
+    fn refuse_file_directives(&mut self, items: &mut Vec<Item>) {
+        items.retain(|item| {
+            let (directive, span) = match item {
+                Item::Articles(directive)
+                    if collections::is_bundled_folder(
+                        &Path::new(LESSONS_FOLDER).join(&directive.path.value),
+                    ) =>
+                {
+                    return true;
+                }
+                Item::Articles(directive) => (
+                    format!("#articles \"{}\"", directive.path.value),
+                    directive.span,
+                ),
+                Item::Import(directive) => (
+                    format!("#import \"{}\"", directive.path.value),
+                    directive.span,
+                ),
+                Item::Export(directive) => (
+                    format!(
+                        "#export {} \"{}\"",
+                        directive.predicate.name, directive.path.value
+                    ),
+                    directive.span,
+                ),
+                _ => return true,
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::E440,
+                    format!("this session cannot read or write files: `{directive}`"),
+                    span,
+                )
+                .with_note(
+                    "help: only `#include <news>.`, the article folders of the lessons (`#articles \"riverside/articles\".`) and what the server was started with are available here",
+                ),
+            );
+            false
+        });
     }
 
     /// Reads the folders `#articles` names and the files `#import` names,

@@ -105,6 +105,13 @@ pub struct SessionOptions {
     pub written_order: bool,
     /// The engine full evaluations go to (`--engine`, `--workers`, `--hostfile`).
     pub engine: Engine,
+    /// Typed text may not read or write files (the web view): an `#include`
+    /// of a path, `#import`, `#export` and `#articles` of a folder not
+    /// bundled with the lessons in typed text are refused with `E440`;
+    /// `<news>` and the bundled folders (read from the binary) are allowed. Files given at
+    /// start-up (`load_program`, `load_files`, `add_articles_folder`) are
+    /// read as usual.
+    pub sandboxed: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -294,6 +301,12 @@ impl Session {
     /// those holding only queries); a rejected input does not count.
     pub fn n_inputs(&self) -> usize {
         self.n_inputs
+    }
+
+    /// True when typed text may not read or write files
+    /// ([`SessionOptions::sandboxed`], the web view).
+    pub fn is_sandboxed(&self) -> bool {
+        self.options.sandboxed
     }
 
     /// The session's evaluation options.
