@@ -690,7 +690,7 @@ fn check_files(
                 };
                 write_stdout(&format!(
                     "ok: {} facts, {} rules{constraints}, {} queries, {} citations verified\n",
-                    program.facts.len(),
+                    session.n_stated_facts(),
                     program.rules.len() - n_constraints,
                     program.queries.len(),
                     n_citations

@@ -407,7 +407,7 @@ fn print_banner(session: &Session, loaded: &[String], started: Instant) {
                 "loaded {}: {} predicates, {} facts, {} rules ({})",
                 loaded.join(" and "),
                 n_predicates,
-                program.facts.len(),
+                session.n_stated_facts(),
                 program.rules.len() - program.constraints.len(),
                 present::table::format_elapsed(started.elapsed())
             );

@@ -280,6 +280,21 @@ impl Session {
         self.model.as_ref().map(|model| &model.program)
     }
 
+    /// Number of facts the loaded texts and imports state: fact clauses and
+    /// fact-table rows, not the metadata facts generated for the articles.
+    pub fn n_stated_facts(&self) -> usize {
+        let Some(program) = self.program() else {
+            return 0;
+        };
+        let rows: usize = program
+            .fact_rows
+            .iter()
+            .filter(|rows| self.sources.name(rows.span.source) != METADATA_SOURCE)
+            .map(|rows| rows.rows.len())
+            .sum();
+        program.facts.len() + rows
+    }
+
     /// The plan of the checked program.
     pub fn plan(&self) -> Option<&ProgramPlan> {
         self.model.as_ref().map(|model| &model.plan)
