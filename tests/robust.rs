@@ -284,6 +284,15 @@ fn a_device_a_fifo_and_a_folder_are_refused_with_a_located_error() {
         "{}",
         stderr(&output)
     );
+    // An `#import` of one is refused the same way, before it is opened.
+    for (name, target) in [
+        ("zero.dl", "/dev/zero"),
+        ("fifo_import.dl", path_text(&fifo)),
+    ] {
+        let importer = folder.file(name, &format!("#import \"{target}\" as p(int).\n"));
+        let output = wirelog(&["check", path_text(&importer)]);
+        assert_stopped_with(&output, "E413");
+    }
 }
 
 #[test]

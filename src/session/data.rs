@@ -42,6 +42,21 @@ pub(super) fn import_rows(
 ) -> Result<FactTable, Diagnostic> {
     let path = folder.join(&directive.path.value);
     let shown = path.display().to_string();
+    // As for rule files: look before opening, since opening a FIFO waits
+    // for a writer and a device such as `/dev/zero` never ends.
+    if let Ok(metadata) = std::fs::metadata(&path)
+        && !metadata.is_file()
+    {
+        return Err(Diagnostic::error(
+            Code::E413,
+            format!(
+                "`{shown}` is {}, not a data file",
+                super::load::file_kind(&metadata)
+            ),
+            directive.span,
+        )
+        .with_note("only regular files are imported"));
+    }
     let spec = ImportSpec {
         path: &path,
         shown_name: &shown,

@@ -698,7 +698,7 @@ fn includes_of(program: &ast::Program) -> Vec<(IncludeTarget, Span)> {
 }
 
 /// What a path that is not a regular file is, for the message.
-fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+pub(super) fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
     let file_type = metadata.file_type();
     if file_type.is_dir() {
         return "a folder";
