@@ -699,13 +699,20 @@ impl Session {
                 }
             }
         }
-        // Exports are written once everything else succeeded, all or none.
-        let exported = match data::write_exports(
-            self.options.output_dir.as_deref(),
-            &program,
-            database,
-            new_units,
-        ) {
+        // Exports are written once everything else succeeded, all or none;
+        // in a cluster by process 0 alone, which holds the model (another
+        // process's empty one would overwrite them).
+        let written = if self.options.engine.prints_answers() {
+            data::write_exports(
+                self.options.output_dir.as_deref(),
+                &program,
+                database,
+                new_units,
+            )
+        } else {
+            Ok(Vec::new())
+        };
+        let exported = match written {
             Ok(exported) => exported,
             Err(problems) => {
                 diagnostics.extend(problems);
