@@ -135,7 +135,9 @@ pub struct Accepted {
     /// Number of queries it held: answered when typed, kept (for
     /// [`Session::answers`]) when in files.
     pub n_queries: usize,
-    /// Number of rows its `#import`s read (repeated rows counted).
+    /// Number of rows its `#import`s read (repeated rows counted); on one
+    /// process of a cluster, the rows of its share (see
+    /// [`Session::import_share`]).
     pub n_imported_rows: usize,
     /// The relations its `#export`s wrote.
     pub exported: Vec<Exported>,
