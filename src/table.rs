@@ -172,6 +172,25 @@ pub enum RowLocation<'t> {
     },
 }
 
+/// Which rows of an imported file one process of a cluster keeps: the
+/// rows (numbered from 0 in file order, a header not counted) whose number
+/// is `index` modulo `count`. Every process reads and checks every row;
+/// only its own are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Share {
+    /// This process's position, from 0.
+    pub index: usize,
+    /// Number of processes (at least 1).
+    pub count: usize,
+}
+
+impl Share {
+    /// True when row `row` of the file (from 0) belongs to this share.
+    pub fn holds(self, row: usize) -> bool {
+        row % self.count.max(1) == self.index
+    }
+}
+
 /// Ground facts of one predicate, stored compactly. See the module documentation.
 #[derive(Clone)]
 pub struct FactTable {
@@ -187,6 +206,10 @@ pub struct FactTable {
     origins: Origins,
     /// Cells of the row being added with the `push_*` methods.
     pending: usize,
+    /// For a file partitioned across processes: the rows this table keeps.
+    share: Option<Share>,
+    /// Rows finished, kept or not (the file's rows read so far).
+    n_file_rows: usize,
     /// Symbols by their folded spelling, built when first asked for.
     folded_symbols: OnceLock<FxHashMap<String, u32>>,
 }
@@ -228,8 +251,40 @@ impl FactTable {
             kinds: vec![Kinds::NONE; arity],
             origins,
             pending: 0,
+            share: None,
+            n_file_rows: 0,
             folded_symbols: OnceLock::new(),
         }
+    }
+
+    /// The same empty table keeping only the rows of `share` (all when
+    /// `None`): the others are still pushed cell by cell, so the reader
+    /// checks them, but nothing of them is stored (their cells, texts and
+    /// lines), except that they count in [`FactTable::column_kinds`], so a
+    /// share has the kinds of the whole file.
+    pub fn keeping(mut self, share: Option<Share>) -> FactTable {
+        self.share = share.filter(|share| share.count > 1);
+        self
+    }
+
+    /// The rows this table keeps, when it holds one process's share of a file.
+    pub fn share(&self) -> Option<Share> {
+        self.share
+    }
+
+    /// Rows of the file read into this table, kept or not (for a table
+    /// without share, [`FactTable::n_rows`]).
+    pub fn n_file_rows(&self) -> usize {
+        if self.share.is_some() {
+            self.n_file_rows
+        } else {
+            self.n_rows()
+        }
+    }
+
+    /// True when the row being built is stored (it belongs to the share).
+    fn keeps_row(&self) -> bool {
+        self.share.is_none_or(|share| share.holds(self.n_file_rows))
     }
 
     /// The predicate the rows are facts of.
@@ -301,6 +356,9 @@ impl FactTable {
 
     /// Appends an integer to the row being built.
     pub fn push_int(&mut self, value: i64) {
+        if !self.keeps_row() {
+            return self.skip_cell(Kinds::INTEGER);
+        }
         let packed = if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&value) {
             Packed((TAG_INT << TAG_SHIFT) | (value as u64 & PAYLOAD_MASK))
         } else {
@@ -312,12 +370,18 @@ impl FactTable {
 
     /// Appends a date to the row being built.
     pub fn push_date(&mut self, date: Date) {
+        if !self.keeps_row() {
+            return self.skip_cell(Kinds::DATE);
+        }
         let packed = Packed((TAG_DATE << TAG_SHIFT) | (date.to_days() as u64 & PAYLOAD_MASK));
         self.push_cell(packed, Kinds::DATE);
     }
 
     /// Appends a symbol to the row being built.
     pub fn push_symbol(&mut self, name: &str) {
+        if !self.keeps_row() {
+            return self.skip_cell(Kinds::SYMBOL);
+        }
         let id = self.intern(name);
         self.symbol_texts[id as usize] = true;
         self.push_cell(
@@ -328,6 +392,9 @@ impl FactTable {
 
     /// Appends a string to the row being built.
     pub fn push_string(&mut self, text: &str) {
+        if !self.keeps_row() {
+            return self.skip_cell(Kinds::STRING);
+        }
         let id = self.intern(text);
         self.push_cell(
             Packed((TAG_STRING << TAG_SHIFT) | u64::from(id)),
@@ -337,16 +404,29 @@ impl FactTable {
 
     /// Ends the row being built, a row of an imported file read at `line`.
     pub fn finish_row(&mut self, line: u32) {
-        if let Origins::File { lines, .. } = &mut self.origins {
+        if self.keeps_row()
+            && let Origins::File { lines, .. } = &mut self.origins
+        {
             lines.push(line);
         }
+        self.n_file_rows += 1;
         self.pending = 0;
     }
 
     /// Forgets the cells of the row being built (a row found bad half way).
     pub fn abandon_row(&mut self) {
-        self.cells.truncate(self.cells.len() - self.pending);
+        if self.keeps_row() {
+            self.cells.truncate(self.cells.len() - self.pending);
+        }
         self.pending = 0;
+    }
+
+    /// A cell of a row another process keeps: only its kind is noted.
+    fn skip_cell(&mut self, kind: Kinds) {
+        if let Some(kinds) = self.kinds.get_mut(self.pending) {
+            *kinds = kinds.union(kind);
+        }
+        self.pending += 1;
     }
 
     fn push_cell(&mut self, packed: Packed, kind: Kinds) {

@@ -228,6 +228,261 @@ fn two_processes_answer_as_the_default_engine() {
     let _ = std::fs::remove_dir_all(&directory);
 }
 
+/// A program over an imported file: a query of the imported relation itself
+/// (gathered on process 0), recursion, negation, an aggregate by group,
+/// facts of the same predicate given in the program (held by every
+/// process), and exports.
+const EVENTS: &str = "#import \"events.csv\" as event(date, symbol, symbol, string) header.
+event(2024-02-01, zeta, omega, \"given in the program\").
+accuses(A, B) :- event(_, A, B, \"accuses\").
+chain(A, C) :- accuses(A, C).
+chain(A, C) :- chain(A, B), accuses(B, C).
+quiet(A) :- event(_, A, _, _), not accuses(A, _).
+n(K, N) :- event(_, _, _, K), N = count : { event(_, _, _, K) }.
+#export event \"events_out.csv\".
+#export chain \"chain_out.csv\".
+?- event(D, A, B, K).
+?- chain(A, C).
+?- quiet(A).
+?- n(K, N).
+";
+
+/// Rows of events: a header, then `n_rows` rows (some repeated, as in real
+/// data: a repeated row is one fact), drawn from a fixed generator.
+fn events_csv(n_rows: usize) -> String {
+    const ACTORS: [&str; 9] = [
+        "iran", "israel", "qatar", "egypt", "turkey", "oman", "jordan", "syria", "iraq",
+    ];
+    const KINDS: [&str; 3] = ["accuses", "meets", "praises"];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let mut text = String::from("date,actor,target,kind\n");
+    let mut rows: Vec<String> = Vec::new();
+    for row in 0..n_rows {
+        let line = if row % 17 == 5 && !rows.is_empty() {
+            rows[next(rows.len())].clone()
+        } else {
+            let kind = KINDS[next(KINDS.len())];
+            let actor = match kind {
+                "accuses" => next(ACTORS.len() - 1),
+                _ => next(ACTORS.len()),
+            };
+            // Accusations go down the list only, so that their chains
+            // are not every pair and the last actor never accuses.
+            let target = match kind {
+                "accuses" if next(4) == 0 => actor + 1 + next(ACTORS.len() - 1 - actor),
+                "accuses" => actor + 1,
+                _ => next(ACTORS.len()),
+            };
+            format!(
+                "2024-01-{:02},{},{},{kind}",
+                next(28) + 1,
+                ACTORS[actor],
+                ACTORS[target],
+            )
+        };
+        text.push_str(&line);
+        text.push('\n');
+        rows.push(line);
+    }
+    text
+}
+
+/// Two free ports on 127.0.0.1, written as a hostfile in `directory`.
+fn two_addresses(directory: &Path) -> Vec<String> {
+    let listeners: Vec<TcpListener> = (0..2)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    let addresses: Vec<String> = listeners
+        .iter()
+        .map(|listener| listener.local_addr().expect("bound").to_string())
+        .collect();
+    std::fs::write(directory.join("hosts"), addresses.join("\n") + "\n").expect("hostfile");
+    addresses
+}
+
+/// `wirelog run` of `arguments` as process `process` of the cluster in `directory`.
+fn cluster_process(directory: &Path, process: &str, arguments: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_wirelog"))
+        .args([
+            "run",
+            "--workers",
+            "2",
+            "--hostfile",
+            "hosts",
+            "--process",
+            process,
+        ])
+        .args(arguments)
+        .current_dir(directory)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the wirelog binary runs")
+}
+
+#[test]
+fn two_processes_share_an_imported_file_and_answer_as_the_default_engine() {
+    let directory = scratch("import-cluster");
+    std::fs::write(directory.join("events.dl"), EVENTS).expect("program written");
+    std::fs::write(directory.join("events.csv"), events_csv(301)).expect("data written");
+    two_addresses(&directory);
+    let expected = wirelog(
+        &directory,
+        &[
+            "run".into(),
+            "--all".into(),
+            "--output-dir".into(),
+            "by_datafrog".into(),
+            "events.dl".into(),
+        ],
+    );
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    let arguments = ["--all", "--output-dir", "by_cluster", "events.dl"];
+    // Started in reverse order: processes may start in any order.
+    let second = cluster_process(&directory, "1", &arguments);
+    let first = cluster_process(&directory, "0", &arguments);
+    let (first, second) = (finish(first), finish(second));
+    assert_eq!(first.code, 0, "process 0: {}", first.stderr);
+    assert_eq!(second.code, 0, "process 1: {}", second.stderr);
+    assert_eq!(first.stdout, expected.stdout);
+    assert!(first.stdout.contains("?- chain(A, C)."), "{}", first.stdout);
+    assert_eq!(second.stdout, "", "process 1 prints nothing");
+    for export in ["events_out.csv", "chain_out.csv"] {
+        let read = |folder: &str| {
+            std::fs::read_to_string(directory.join(folder).join(export))
+                .unwrap_or_else(|error| panic!("{folder}/{export}: {error}"))
+        };
+        assert_eq!(read("by_cluster"), read("by_datafrog"), "{export}");
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn a_bad_row_is_rejected_by_every_process_of_a_cluster() {
+    let directory = scratch("import-bad");
+    std::fs::write(directory.join("events.dl"), EVENTS).expect("program written");
+    // Line 42 (row 40 from 0, after the header): process 0's share; line 43
+    // would be process 1's. Each process checks every row.
+    let mut lines: Vec<String> = events_csv(60).lines().map(String::from).collect();
+    lines[41] = "2024-13-01,iran,iraq,accuses".into();
+    std::fs::write(directory.join("events.csv"), lines.join("\n") + "\n").expect("data written");
+    two_addresses(&directory);
+    let expected = wirelog(&directory, &["run".into(), "events.dl".into()]);
+    assert_eq!(expected.code, 1, "{}", expected.stderr);
+    assert!(
+        expected
+            .stderr
+            .contains("events.csv:42:1: cell 1: expected a date written YYYY-MM-DD"),
+        "{}",
+        expected.stderr
+    );
+    let arguments = ["events.dl"];
+    let processes = [
+        cluster_process(&directory, "0", &arguments),
+        cluster_process(&directory, "1", &arguments),
+    ];
+    for (process, child) in processes.into_iter().enumerate() {
+        let output = finish(child);
+        assert_eq!(output.code, 1, "process {process}: {}", output.stderr);
+        assert_eq!(output.stderr, expected.stderr, "process {process}");
+        assert_eq!(output.stdout, "", "process {process}");
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn an_explanation_names_the_file_of_a_row_another_process_read() {
+    let directory = scratch("import-explain");
+    std::fs::write(
+        directory.join("e.dl"),
+        "#import \"e.csv\" as event(symbol, symbol).\naccuses(A, B) :- event(A, B).\n?- accuses(A, B).\n",
+    )
+    .expect("program written");
+    std::fs::write(directory.join("e.csv"), "a,b\nb,c\nc,d\n").expect("data written");
+    two_addresses(&directory);
+    let expected = wirelog(
+        &directory,
+        &["run".into(), "--explain".into(), "e.dl".into()],
+    );
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    let arguments = ["--explain", "e.dl"];
+    let second = cluster_process(&directory, "1", &arguments);
+    let first = cluster_process(&directory, "0", &arguments);
+    let (first, second) = (finish(first), finish(second));
+    assert_eq!(first.code, 0, "process 0: {}", first.stderr);
+    assert_eq!(second.code, 0, "process 1: {}", second.stderr);
+    // Rows 0 and 2 (lines 1 and 3) are process 0's; line 2 is process 1's,
+    // named by its file alone.
+    assert_eq!(
+        first.stdout,
+        expected.stdout.replace("fact (e.csv:2)", "fact (e.csv)")
+    );
+    assert!(
+        expected.stdout.contains("fact (e.csv:2)"),
+        "{}",
+        expected.stdout
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+/// Each process of a cluster keeps about half of an imported file's rows
+/// (counted by the session), and process 0's answers are the default
+/// engine's. Two sessions in two threads of the test, talking TCP on
+/// 127.0.0.1 as two processes do.
+#[test]
+fn each_process_keeps_its_share_of_an_imported_file() {
+    let directory = scratch("import-share");
+    let program = directory.join("events.dl");
+    std::fs::write(&program, EVENTS.replace("#export", "% #export")).expect("program written");
+    let n_rows = 1001;
+    std::fs::write(directory.join("events.csv"), events_csv(n_rows)).expect("data written");
+    let mut by_datafrog = Session::new(SessionOptions::default());
+    let whole = by_datafrog
+        .load_files(std::slice::from_ref(&program))
+        .expect("loads");
+    assert_eq!(whole.n_imported_rows, n_rows);
+    let expected = answers(&mut by_datafrog);
+    let addresses = two_addresses(&directory);
+    let handles: Vec<_> = (0..2)
+        .map(|process| {
+            let (addresses, program) = (addresses.clone(), program.clone());
+            std::thread::spawn(move || {
+                let mut session = Session::new(SessionOptions {
+                    engine: Engine::Dataflow(DataflowSettings {
+                        workers: 2,
+                        cluster: Some(wirelog::dataflow::Cluster { addresses, process }),
+                        live: false,
+                    }),
+                    ..SessionOptions::default()
+                });
+                let accepted = session
+                    .load_files(std::slice::from_ref(&program))
+                    .expect("loads");
+                let answers = session.prints_answers().then(|| answers(&mut session));
+                (accepted.n_imported_rows, answers)
+            })
+        })
+        .collect();
+    let outcomes: Vec<(usize, Option<Vec<Answer>>)> = handles
+        .into_iter()
+        .map(|handle| handle.join().expect("a process thread"))
+        .collect();
+    // Rows 0, 2, 4, ... for process 0; 1, 3, 5, ... for process 1.
+    assert_eq!(outcomes[0].0, n_rows.div_ceil(2));
+    assert_eq!(outcomes[1].0, n_rows / 2);
+    assert_eq!(outcomes[0].1.as_ref(), Some(&expected));
+    assert_eq!(outcomes[1].1, None);
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
 #[test]
 fn engine_options_that_do_not_fit_are_refused() {
     let directory = scratch("options");

@@ -55,7 +55,7 @@ pub(super) fn read(spec: &ImportSpec<'_>, format: DataFormat) -> Result<FactTabl
         .build();
     let mut quotes = QuoteCheck::new(delimiter, quoting);
     let arity = spec.columns.len();
-    let mut table = FactTable::in_file(spec.predicate, arity, spec.shown_name);
+    let mut table = FactTable::in_file(spec.predicate, arity, spec.shown_name).keeping(spec.share);
     let mut record = Record {
         bytes: vec![0; 4096],
         ends: vec![0; arity.max(1) * 2],

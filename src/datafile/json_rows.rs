@@ -18,7 +18,8 @@ use std::io::BufRead;
 pub(super) fn read(spec: &ImportSpec<'_>) -> Result<FactTable, ImportError> {
     let file = std::fs::File::open(spec.path).map_err(|error| unreadable(spec, &error))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut table = FactTable::in_file(spec.predicate, spec.columns.len(), spec.shown_name);
+    let mut table =
+        FactTable::in_file(spec.predicate, spec.columns.len(), spec.shown_name).keeping(spec.share);
     let mut line = Vec::new();
     let mut line_number = 0u64;
     let mut skip_header = spec.header;

@@ -19,7 +19,7 @@ mod write;
 
 pub use write::{ExportError, write_rows};
 
-use crate::table::{ColumnType, FactTable};
+use crate::table::{ColumnType, FactTable, Share};
 use std::path::Path;
 
 /// The three formats, chosen by the file's extension.
@@ -113,9 +113,14 @@ pub struct ImportSpec<'a> {
     pub columns: &'a [ColumnType],
     /// Skip the first row.
     pub header: bool,
+    /// Keep only this share of the rows (one process's, in a cluster);
+    /// every row is still read and checked, so a bad row is reported the
+    /// same by every process. `None` keeps every row.
+    pub share: Option<Share>,
 }
 
-/// Reads every row of a data file into a table, or reports the first bad row.
+/// Reads every row of a data file into a table (only the rows of
+/// `spec.share`, when it is set), or reports the first bad row.
 pub fn import_file(spec: &ImportSpec<'_>) -> Result<FactTable, ImportError> {
     let Some(format) = DataFormat::of_path(spec.path) else {
         return Err(ImportError::whole_file(

@@ -2,7 +2,7 @@
 //! the facts it gives (with each row's line) or the error, `line:column: message`.
 
 use super::*;
-use crate::table::{ColumnType, RowLocation};
+use crate::table::{ColumnType, RowLocation, Share};
 
 use ColumnType::{Date as D, Int as I, String as S, Symbol as Y};
 
@@ -14,6 +14,17 @@ fn read(
     columns: &[ColumnType],
     header: bool,
 ) -> Result<Vec<String>, String> {
+    read_share(name, bytes, columns, header, None)
+}
+
+/// [`read`], keeping only the rows of `share`.
+fn read_share(
+    name: &str,
+    bytes: &[u8],
+    columns: &[ColumnType],
+    header: bool,
+    share: Option<Share>,
+) -> Result<Vec<String>, String> {
     let folder = tempfile::tempdir().expect("temp folder");
     let path = folder.path().join(name);
     std::fs::write(&path, bytes).expect("write data file");
@@ -23,6 +34,7 @@ fn read(
         predicate: "p",
         columns,
         header,
+        share,
     };
     match import_file(&spec) {
         Ok(table) => Ok((0..table.n_rows())
@@ -259,8 +271,117 @@ fn the_file_itself_may_be_wrong() {
         predicate: "p",
         columns: &[I],
         header: false,
+        share: None,
     };
     let error = import_file(&spec).expect_err("missing file");
     assert_eq!(error.problem, ImportProblem::Unreadable);
     assert_eq!(error.message, "cannot read `x.csv`: no such file");
+}
+
+/// Every share of a file, for `count` processes: rows `index` modulo `count`.
+fn shares(count: usize) -> impl Iterator<Item = Share> {
+    (0..count).map(move |index| Share { index, count })
+}
+
+#[test]
+fn shares_are_disjoint_and_together_the_file() {
+    let cases: [(&str, &str, &[ColumnType], bool); 3] = [
+        (
+            "p.csv",
+            "name,n\r\nqatar,1\r\n\r\n\"Doha\nWest\",2\nqatar,1\negypt,3\n\"a,b\",4\n",
+            &[S, I],
+            true,
+        ),
+        (
+            "p.tsv",
+            "x\t2024-01-01\ny\t2024-01-02\n\nz\t2024-01-03\n",
+            &[Y, D],
+            false,
+        ),
+        (
+            "p.jsonl",
+            "[\"qatar\", 1]\n\n[\"egypt\", 2]\n[\"qatar\", 1]\n[\"oman\", 3]\n[\"iran\", 4]\n",
+            &[Y, I],
+            false,
+        ),
+    ];
+    for (name, text, columns, header) in cases {
+        let whole = read(name, text.as_bytes(), columns, header).expect("reads");
+        for count in 1..=4 {
+            let mut union = Vec::new();
+            for share in shares(count) {
+                let part = read_share(name, text.as_bytes(), columns, header, Some(share))
+                    .expect("a share reads");
+                // Row `r` of the file is in share `r % count`, with its own line.
+                let expected: Vec<String> = whole
+                    .iter()
+                    .enumerate()
+                    .filter(|(row, _)| share.holds(*row))
+                    .map(|(_, row)| row.clone())
+                    .collect();
+                assert_eq!(part, expected, "{name}, {share:?}");
+                union.extend(part);
+            }
+            union.sort();
+            let mut all = whole.clone();
+            all.sort();
+            // Disjoint (no row twice) and covering (every row): the same multiset.
+            assert_eq!(union, all, "{name}, {count} shares");
+        }
+    }
+}
+
+#[test]
+fn every_share_rejects_a_bad_row_alike() {
+    // The bad row (line 3) is row 2 from 0: share 0 of 2 keeps it, share 1 does not.
+    let bytes = b"a,1\nb,2\nc,x\nd,4\n";
+    let whole = read("p.csv", bytes, &[Y, I], false).expect_err("a bad cell");
+    assert!(whole.starts_with("3:3: cell 2: expected an int"), "{whole}");
+    for share in shares(2).chain(shares(3)) {
+        let found = read_share("p.csv", bytes, &[Y, I], false, Some(share));
+        assert_eq!(found, Err(whole.clone()), "{share:?}");
+    }
+    let bytes = b"[\"a\", 1]\n[\"b\", 2, 3]\n";
+    let whole = read("p.jsonl", bytes, &[Y, I], false).expect_err("a long row");
+    for share in shares(2) {
+        let found = read_share("p.jsonl", bytes, &[Y, I], false, Some(share));
+        assert_eq!(found, Err(whole.clone()), "{share:?}");
+    }
+}
+
+#[test]
+fn a_share_holds_its_part_of_the_rows_and_of_the_memory() {
+    let folder = tempfile::tempdir().expect("temp folder");
+    let path = folder.path().join("events.csv");
+    let mut text = String::new();
+    for row in 0..10_000 {
+        text.push_str(&format!("actor_{row},\"said {row}\",{row},2024-01-01\n"));
+    }
+    std::fs::write(&path, text).expect("write data file");
+    let import = |share| {
+        import_file(&ImportSpec {
+            path: &path,
+            shown_name: "events.csv",
+            predicate: "event",
+            columns: &[Y, S, I, D],
+            header: false,
+            share,
+        })
+        .expect("reads")
+    };
+    let whole = import(None);
+    assert_eq!(whole.n_rows(), 10_000);
+    for share in shares(2) {
+        let part = import(Some(share));
+        assert_eq!(part.n_rows(), 5_000, "{share:?}");
+        assert_eq!(part.n_file_rows(), 10_000);
+        assert_eq!(part.share(), Some(share));
+        assert_eq!(part.n_texts(), 10_000, "only its own rows' texts");
+        // Cells, lines and texts: about half of the whole table's.
+        let ratio = part.heap_size() as f64 / whole.heap_size() as f64;
+        assert!((0.4..0.6).contains(&ratio), "{share:?}: {ratio}");
+        for column in 0..4 {
+            assert_eq!(part.column_kinds(column), whole.column_kinds(column));
+        }
+    }
 }

@@ -23,8 +23,18 @@ pub struct Blueprint {
     pub n_predicates: usize,
     /// Arity of each predicate.
     pub arities: Vec<usize>,
-    /// The base facts.
+    /// The base facts every process holds (the same list in each): worker
+    /// `w` of all `N` inserts those at positions `w` modulo `N`.
     pub facts: Vec<(PredId, Row)>,
+    /// This process's share of the rows of files partitioned across the
+    /// processes of a cluster (each process holds a different list): its
+    /// own workers insert them, local worker `l` of `L` those at positions
+    /// `l` modulo `L`.
+    pub local_facts: Vec<(PredId, Row)>,
+    /// Predicates with rows in a partitioned file, sorted: the same in
+    /// every process (decided by the program, not by the share), so that
+    /// every worker builds the same dataflow.
+    pub partitioned: Vec<PredId>,
     /// The strata in evaluation order.
     pub strata: Vec<StratumBlueprint>,
     /// The queries, in file order; each outputs its shown variables.
@@ -38,6 +48,13 @@ impl Blueprint {
         self.strata
             .iter()
             .any(|stratum| !stratum.rules.is_empty() && stratum.predicates.contains(&predicate))
+    }
+
+    /// True when the dataflow sends every tuple of `predicate` to worker 0:
+    /// what rules derive, and the relations no process holds whole (rows of
+    /// a partitioned file). Other base relations are known to every process.
+    pub fn is_gathered(&self, predicate: PredId) -> bool {
+        self.is_derived(predicate) || self.partitioned.binary_search(&predicate).is_ok()
     }
 }
 
@@ -223,16 +240,27 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
             )
         })
         .collect();
-    // Rows of fact tables (plain facts of files, imports), value by value.
+    // Rows of fact tables (plain facts of files, imports), value by value;
+    // a table holding one process's share of a file goes to its workers.
+    let mut local_facts: Vec<(PredId, Row)> = Vec::new();
+    let mut partitioned = Vec::new();
     for rows in &program.fact_rows {
+        let target = if rows.table.share().is_some() {
+            partitioned.push(rows.predicate);
+            &mut local_facts
+        } else {
+            &mut facts
+        };
         for row in rows.rows.clone() {
             let values = rows.table.row(row);
-            facts.push((
+            target.push((
                 rows.predicate,
                 values.iter().map(Datum::from_value).collect(),
             ));
         }
     }
+    partitioned.sort();
+    partitioned.dedup();
     let mut strata = Vec::with_capacity(plan.strata.len());
     for (rank, stratum) in plan.strata.iter().enumerate() {
         let recursive = program.strata.get(rank).is_some_and(|s| s.recursive);
@@ -265,6 +293,8 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
         n_predicates: program.predicates.len(),
         arities: program.predicates.iter().map(|p| p.arity).collect(),
         facts,
+        local_facts,
+        partitioned,
         strata,
         queries,
     })

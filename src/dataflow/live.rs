@@ -123,6 +123,14 @@ impl LiveModel {
         cancel: Arc<AtomicBool>,
     ) -> Result<LiveModel, EvalError> {
         let blueprint = Arc::new(compile_program(program, plan)?);
+        // A live model keeps every base fact itself, to tell what an update
+        // changes: it reads imported files whole (the session partitions
+        // them only for an evaluation once, `run` on a cluster).
+        if !blueprint.partitioned.is_empty() {
+            return Err(EvalError::Internal(
+                "a live model reads imported files whole, not one process's share".into(),
+            ));
+        }
         let monitor = Arc::new(Monitor::new(options.eval.limits, cancel));
         let n_workers = options.n_workers();
         let across_processes = options.cluster.is_some();
@@ -399,13 +407,7 @@ fn serve(
     };
     // Rounds are for explanations of a finished model; a live model does not keep them.
     let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor, false);
-    for (position, (predicate, row)) in blueprint.facts.iter().enumerate() {
-        if position % peers == index
-            && let Some(input) = dataflow.inputs.get_mut(predicate.0 as usize)
-        {
-            input.insert(row.clone());
-        }
-    }
+    super::run::insert_share(&mut dataflow, blueprint, worker, n_local);
     let mut version = 0;
     loop {
         match dataflow.settle(worker, version, monitor, across_processes) {

@@ -117,10 +117,12 @@ impl WorkerDataflow {
                 rounds.extend(render_stratum(&mut render, stratum, &facts, record_rounds));
             }
             // Base relations stay where they were loaded: the caller knows
-            // its facts. Only what rules derive, and the answers, travel.
+            // its facts. Only what rules derive, the relations of files
+            // partitioned across processes (no process holds them whole)
+            // and the answers travel.
             let mut captured = Vec::new();
             for index in (0..blueprint.n_predicates)
-                .filter(|&index| blueprint.is_derived(PredId(index as u32)))
+                .filter(|&index| blueprint.is_gathered(PredId(index as u32)))
             {
                 let id = index as OutputId;
                 captured.push(render.relation(PredId(id)).map(move |row: Row| (id, row)));

@@ -2,10 +2,11 @@
 //! worker its share), run to the fixpoint, gather the model on worker 0.
 
 use super::blueprint::{Blueprint, compile_program};
+use super::datum::Row;
 use super::fault::Monitor;
 use super::model::Model;
 use super::program::{WorkerDataflow, first_fault};
-use crate::analysis::ir;
+use crate::analysis::ir::{self, PredId};
 use crate::eval::Database;
 use crate::eval::Store;
 use crate::eval::{EvalError, EvalOptions};
@@ -102,6 +103,7 @@ fn evaluate_blueprint(
     let worker_monitor = Arc::clone(&monitor);
     let across_processes = options.cluster.is_some();
     let record_rounds = options.eval.record_rounds;
+    let n_local = options.n_workers();
     let guards = super::connect::execute(
         options.n_workers(),
         options.cluster_addresses(),
@@ -113,6 +115,7 @@ fn evaluate_blueprint(
                     &worker_monitor,
                     across_processes,
                     record_rounds,
+                    n_local,
                 )
             }));
             outcome.unwrap_or_else(|_| {
@@ -161,16 +164,11 @@ fn run_worker(
     monitor: &Arc<Monitor>,
     across_processes: bool,
     record_rounds: bool,
+    n_local: usize,
 ) -> Result<Option<Model>, EvalError> {
-    let (index, peers) = (worker.index(), worker.peers());
+    let index = worker.index();
     let mut dataflow = WorkerDataflow::build(worker, blueprint, monitor, record_rounds);
-    for (position, (predicate, row)) in blueprint.facts.iter().enumerate() {
-        if position % peers == index
-            && let Some(input) = dataflow.inputs.get_mut(predicate.0 as usize)
-        {
-            input.insert(row.clone());
-        }
-    }
+    insert_share(&mut dataflow, blueprint, worker, n_local);
     dataflow.settle(worker, 0, monitor, across_processes)?;
     // Everything is computed: drop the dataflow rather than let timely wind
     // every operator down after the inputs close.
@@ -189,15 +187,61 @@ fn run_worker(
     Ok(Some(model))
 }
 
-/// Puts the facts of every predicate no rule derives into `model` (the
-/// dataflow computes and sends only derived relations).
+/// Inserts this worker's share of the base facts into its inputs, so that
+/// every fact is inserted by exactly one worker of the whole cluster:
+///
+/// - a fact every process holds (`blueprint.facts`, the same list in each)
+///   by worker `w` of all `N` when its position is `w` modulo `N`;
+/// - a row of this process's share of a partitioned file
+///   (`blueprint.local_facts`, held by this process alone) by local worker
+///   `l` of the process's `n_local` when its position is `l` modulo
+///   `n_local` (timely numbers process `p`'s workers `p * n_local` to
+///   `p * n_local + n_local - 1`, so `l` is the index modulo `n_local`).
+pub(super) fn insert_share(
+    dataflow: &mut WorkerDataflow,
+    blueprint: &Blueprint,
+    worker: &Worker,
+    n_local: usize,
+) {
+    for (predicate, row) in worker_share(blueprint, worker.index(), worker.peers(), n_local) {
+        if let Some(input) = dataflow.inputs.get_mut(predicate.0 as usize) {
+            input.insert(row.clone());
+        }
+    }
+}
+
+/// The facts worker `index` of all `peers` (`n_local` of them in each
+/// process) inserts; see [`insert_share`].
+fn worker_share(
+    blueprint: &Blueprint,
+    index: usize,
+    peers: usize,
+    n_local: usize,
+) -> impl Iterator<Item = &(PredId, Row)> {
+    let (peers, n_local) = (peers.max(1), n_local.max(1));
+    let facts = blueprint
+        .facts
+        .iter()
+        .enumerate()
+        .filter(move |(position, _)| position % peers == index);
+    let local = blueprint
+        .local_facts
+        .iter()
+        .enumerate()
+        .filter(move |(position, _)| position % n_local == index % n_local);
+    facts.chain(local).map(|(_, fact)| fact)
+}
+
+/// Puts the facts of every base relation the dataflow does not gather into
+/// `model` (the dataflow sends only derived relations and the relations of
+/// partitioned files; the other facts every process holds).
 pub(super) fn add_base_facts(model: &mut Model, blueprint: &Blueprint) {
     let mut by_predicate: std::collections::BTreeMap<
         crate::analysis::ir::PredId,
         Vec<super::datum::Row>,
     > = std::collections::BTreeMap::new();
     for (predicate, row) in &blueprint.facts {
-        if !blueprint.is_derived(*predicate) {
+        if !blueprint.is_gathered(*predicate) {
             by_predicate
                 .entry(*predicate)
                 .or_default()
@@ -207,5 +251,68 @@ pub(super) fn add_base_facts(model: &mut Model, blueprint: &Blueprint) {
     let mut ignored = super::model::Changes::default();
     for (predicate, rows) in by_predicate {
         model.apply_base(&mut ignored, predicate, rows, Vec::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataflow::datum::Datum;
+    use std::collections::BTreeMap;
+
+    fn fact(predicate: u32, value: i64) -> (PredId, Row) {
+        (
+            PredId(predicate),
+            vec![Datum::Int(value)].into_iter().collect(),
+        )
+    }
+
+    /// Every fact is inserted by exactly one worker of the cluster: one
+    /// held by every process once in all, a row of a process's share once
+    /// by that process's workers (and by no other process's).
+    #[test]
+    fn each_fact_is_inserted_once_in_the_whole_cluster() {
+        for n_processes in 1..=3 {
+            for n_local in 1..=3 {
+                let peers = n_processes * n_local;
+                let shared: Vec<(PredId, Row)> = (0..7).map(|value| fact(0, value)).collect();
+                let mut inserted: BTreeMap<(PredId, Row), usize> = BTreeMap::new();
+                let mut expected: BTreeMap<(PredId, Row), usize> = BTreeMap::new();
+                for process in 0..n_processes {
+                    // Process `p` holds rows `p`, `p + P`, ... of a file of 11 rows.
+                    let local: Vec<(PredId, Row)> = (0..11)
+                        .filter(|row| row % n_processes == process)
+                        .map(|row| fact(1, row as i64))
+                        .collect();
+                    for row in &local {
+                        *expected.entry(row.clone()).or_default() += 1;
+                    }
+                    let blueprint = Blueprint {
+                        n_predicates: 2,
+                        arities: vec![1, 1],
+                        facts: shared.clone(),
+                        local_facts: local,
+                        partitioned: vec![PredId(1)],
+                        strata: Vec::new(),
+                        queries: Vec::new(),
+                    };
+                    for local_index in 0..n_local {
+                        let index = process * n_local + local_index;
+                        for fact in worker_share(&blueprint, index, peers, n_local) {
+                            *inserted.entry(fact.clone()).or_default() += 1;
+                        }
+                    }
+                }
+                for row in &shared {
+                    *expected.entry(row.clone()).or_default() += 1;
+                }
+                assert_eq!(expected.len(), 7 + 11);
+                assert!(expected.values().all(|count| *count == 1));
+                assert_eq!(
+                    inserted, expected,
+                    "{n_processes} processes of {n_local} workers"
+                );
+            }
+        }
     }
 }

@@ -83,7 +83,11 @@ fn write_node(out: &mut String, node: &Derivation, first: &str, rest: &str) {
         } => {
             let places: Vec<String> = stated_at
                 .iter()
-                .map(|location| format!("{}:{}", location.file, location.line))
+                // Line 0: a row of a file another process of a cluster read.
+                .map(|location| match location.line {
+                    0 => location.file.clone(),
+                    line => format!("{}:{line}", location.file),
+                })
                 .collect();
             let mut details = vec![format!("fact ({})", places.join(", "))];
             if citations.is_empty() {

@@ -90,13 +90,27 @@ pub(super) fn row_locations(
             locations.push(location);
         }
     }
+    // On one process of a cluster, a table may hold only its share of a
+    // file: a row another process read is named by its file alone (line 0).
+    if locations.is_empty()
+        && let Some(rows) = program
+            .fact_rows
+            .iter()
+            .find(|rows| rows.predicate == predicate && rows.table.share().is_some())
+        && let Some(file) = rows.table.file()
+    {
+        locations.push(Location {
+            file: file.to_string(),
+            line: 0,
+            span: rows.span,
+        });
+    }
     locations
 }
 
 /// True when `predicate` has rows in fact tables.
 pub(super) fn has_rows(program: &Program, predicate: PredId) -> bool {
-    program
-        .fact_rows
-        .iter()
-        .any(|rows| rows.predicate == predicate && !rows.rows.is_empty())
+    program.fact_rows.iter().any(|rows| {
+        rows.predicate == predicate && (!rows.rows.is_empty() || rows.table.share().is_some())
+    })
 }

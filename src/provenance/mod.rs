@@ -170,7 +170,8 @@ pub struct CitedQuote {
 pub struct Location {
     /// The file (`<news>/talks.dl`, a path, or `<repl:N>`).
     pub file: String,
-    /// Its first line (1-based).
+    /// Its first line (1-based); 0 for a row of an imported file that
+    /// another process of a cluster read (its share is not held here).
     pub line: usize,
     /// The clause's span, for diagnostics.
     #[serde(skip)]

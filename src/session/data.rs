@@ -19,7 +19,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{self, Database};
 use crate::span::Span;
 use crate::syntax::ast;
-use crate::table::FactTable;
+use crate::table::{FactTable, Share};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -35,10 +35,13 @@ pub struct Exported {
 }
 
 /// Reads the rows an `#import` names, from `folder` (the folder of the text
-/// naming it); the diagnostic says which row of which file is bad.
+/// naming it), keeping those of `share` (this process's, in a cluster; see
+/// [`Session::import_share`]); the diagnostic says which row of which file
+/// is bad, the same in every process.
 pub(super) fn import_rows(
     directive: &ast::ImportDirective,
     folder: &Path,
+    share: Option<Share>,
 ) -> Result<FactTable, Diagnostic> {
     let path = folder.join(&directive.path.value);
     let shown = path.display().to_string();
@@ -63,6 +66,7 @@ pub(super) fn import_rows(
         predicate: &directive.predicate.name,
         columns: &directive.columns,
         header: directive.header,
+        share,
     };
     datafile::import_file(&spec).map_err(|error| import_diagnostic(&error, &shown, directive))
 }
@@ -134,6 +138,24 @@ struct Planned {
 }
 
 impl Session {
+    /// The rows of an imported file this process keeps: with the dataflow
+    /// engine evaluating once (`run`) on one process of a cluster of
+    /// several, the rows whose number (from 0, in file order) is the
+    /// process's index modulo the number of processes; every row otherwise
+    /// (the datafrog engine, one process, a live model).
+    pub fn import_share(&self) -> Option<Share> {
+        match &self.options.engine {
+            super::Engine::Dataflow(settings) if !settings.live && !self.options.check_only => {
+                let cluster = settings.cluster.as_ref()?;
+                (cluster.addresses.len() > 1).then_some(Share {
+                    index: cluster.process,
+                    count: cluster.addresses.len(),
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Writes every tuple of `predicate` (given or derived) to `path`, as CSV,
     /// TSV or JSON Lines by its extension, atomically; `:export` in the REPL.
     pub fn export(&self, predicate: &str, path: &Path) -> Result<Exported, super::Rejected> {

@@ -621,6 +621,8 @@ impl<'s> Pending<'s> {
         }
         let mut collections = Vec::new();
         let mut with_rows = Vec::with_capacity(items.len());
+        // In a cluster, each process keeps its share of an imported file.
+        let share = self.session.import_share();
         for item in items.drain(..) {
             let rows = match &item {
                 Item::Articles(directive) => {
@@ -641,7 +643,7 @@ impl<'s> Pending<'s> {
                     }
                     None
                 }
-                Item::Import(directive) => match data::import_rows(directive, folder) {
+                Item::Import(directive) => match data::import_rows(directive, folder, share) {
                     Ok(table) => Some(data::imported_run(table, directive)),
                     Err(problem) => {
                         self.diagnostics.push(problem);

@@ -142,7 +142,9 @@ pub struct Accepted {
     /// Number of queries it held: answered when typed, kept (for
     /// [`Session::answers`]) when in files.
     pub n_queries: usize,
-    /// Number of rows its `#import`s read (repeated rows counted).
+    /// Number of rows its `#import`s read (repeated rows counted); on one
+    /// process of a cluster, the rows of its share (see
+    /// [`Session::import_share`]).
     pub n_imported_rows: usize,
     /// The relations its `#export`s wrote.
     pub exported: Vec<Exported>,
@@ -727,13 +729,20 @@ impl Session {
                 }
             }
         }
-        // Exports are written once everything else succeeded, all or none.
-        let exported = match data::write_exports(
-            self.options.output_dir.as_deref(),
-            &program,
-            database,
-            new_units,
-        ) {
+        // Exports are written once everything else succeeded, all or none;
+        // in a cluster by process 0 alone, which holds the model (another
+        // process's empty one would overwrite them).
+        let written = if self.options.engine.prints_answers() {
+            data::write_exports(
+                self.options.output_dir.as_deref(),
+                &program,
+                database,
+                new_units,
+            )
+        } else {
+            Ok(Vec::new())
+        };
+        let exported = match written {
             Ok(exported) => exported,
             Err(problems) => {
                 diagnostics.extend(problems);
