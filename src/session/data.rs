@@ -52,10 +52,7 @@ pub(super) fn import_rows(
     {
         return Err(Diagnostic::error(
             Code::E413,
-            format!(
-                "`{shown}` is {}, not a data file",
-                super::load::file_kind(&metadata)
-            ),
+            format!("`{shown}` is {}, not a data file", file_kind(&metadata)),
             directive.span,
         )
         .with_note("only regular files are imported"));
@@ -325,4 +322,26 @@ fn located(export: &Planned, code: Code, message: String) -> Diagnostic {
         Some(span) => Diagnostic::error(code, message, span),
         None => Diagnostic::error_without_span(code, message),
     }
+}
+
+/// What a path that is not a regular file is, for the message.
+pub(super) fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+    let file_type = metadata.file_type();
+    if file_type.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }

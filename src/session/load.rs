@@ -294,7 +294,7 @@ impl<'s> Pending<'s> {
                     format!(
                         "`{}` is {}, not a file of rules",
                         path.display(),
-                        file_kind(&metadata)
+                        data::file_kind(&metadata)
                     ),
                 )
                 .with_note("only regular files are loaded"),
@@ -697,28 +697,6 @@ fn includes_of(program: &ast::Program) -> Vec<(IncludeTarget, Span)> {
             _ => None,
         })
         .collect()
-}
-
-/// What a path that is not a regular file is, for the message.
-pub(super) fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
-    let file_type = metadata.file_type();
-    if file_type.is_dir() {
-        return "a folder";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if file_type.is_char_device() || file_type.is_block_device() {
-            return "a device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    "a special file"
 }
 
 /// The diagnostic of work stopped by Ctrl-C or the memory limit.
