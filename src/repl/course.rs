@@ -106,3 +106,55 @@ pub fn check_exercise(session: &Session, id: &str, answer: &str) -> Reply {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Limits;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    #[test]
+    fn the_asking_sessions_cancel_flag_stops_a_runaway_answer() {
+        let session = Session::new(SessionOptions {
+            limits: Limits {
+                max_tuples: usize::MAX,
+                max_rounds: Some(usize::MAX),
+                ..Limits::default()
+            },
+            ..SessionOptions::default()
+        });
+        let cancel = session.cancel_flag();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Ctrl-C (or the web view's time limit), pressed while the check runs.
+        let presser = {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                while !stop.load(Ordering::Relaxed) {
+                    cancel.store(true, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        let reply = check(
+            &session,
+            "3.1 n(0). n(Y) :- n(X), Y = X + 1, Y < 1000000000. ?- within(P, pakistan), n(_).",
+        );
+        stop.store(true, Ordering::Relaxed);
+        presser.join().expect("the presser ends");
+        let [Event::AnswerRejected(rejected)] = reply.events.as_slice() else {
+            panic!("{reply:?}");
+        };
+        assert_eq!(rejected.exercise, "3.1");
+        assert!(
+            rejected
+                .diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic.code == Code::E304),
+            "{:?}",
+            rejected.diagnostics
+        );
+        assert!(reply.failed());
+    }
+}
