@@ -783,3 +783,272 @@ async fn why_typed_as_a_command_carries_its_located_quotes() {
         "{event}"
     );
 }
+
+/// The verdict beside a check's events.
+async fn check(app: &Router, session: &str, id: &str, answer: &str) -> (StatusCode, Json) {
+    post(
+        app,
+        session,
+        &format!("/api/exercises/{id}/check"),
+        json!({ "answer": answer }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn exercises_are_listed_by_lesson_without_their_answers() {
+    let app = app();
+    let (status, body) = get(&app, None, "/api/exercises").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lessons = body.as_array().expect("a list of lessons");
+    let course = wirelog::course::Course::bundled().expect("the course");
+    let n_exercises: usize = course.lessons().iter().map(|l| l.exercises.len()).sum();
+    let listed: usize = lessons
+        .iter()
+        .map(|lesson| lesson["exercises"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(listed, n_exercises);
+    let third = lessons
+        .iter()
+        .find(|lesson| lesson["lesson"] == 3)
+        .expect("lesson 3");
+    assert_eq!(third["name"], "03_recursion.dl");
+    assert!(
+        third["title"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Lesson 3")
+    );
+    let first = &third["exercises"][0];
+    assert_eq!(first["id"], "3.1");
+    assert_eq!(first["lesson"], 3);
+    assert_eq!(
+        first["question"],
+        "Which places lie inside Pakistan, at any level?"
+    );
+    assert_eq!(first["columns"], json!(["Place"]));
+    assert_eq!(first["yes_no"], json!(false));
+    assert_eq!(first["has_hint"], json!(true));
+    let yes_no = third["exercises"]
+        .as_array()
+        .and_then(|exercises| exercises.iter().find(|e| e["id"] == "3.6"))
+        .expect("3.6");
+    assert_eq!(yes_no["yes_no"], json!(true));
+    assert_eq!(yes_no["columns"], json!([]));
+    // Neither the expected rows, nor the reference query, nor the hint.
+    let text = body.to_string();
+    assert!(!text.contains("balochistan"), "{text}");
+    assert!(!text.contains("within(P, pakistan)"), "{text}");
+    assert!(!text.contains("recursive closure"), "{text}");
+    for key in ["expected", "expect", "reference", "check", "hint"] {
+        assert!(first.get(key).is_none(), "{key} in {first}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_is_checked_right_or_wrong_with_its_missing_and_extra_rows() {
+    let app = app();
+    let session = new_session(&app).await;
+    let (status, body) = check(&app, &session, "3.1", "?- within(P, pakistan).").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["ok"], json!(true));
+    assert_eq!(body["events"][0]["kind"], "verdict");
+    assert_eq!(body["events"][0]["verdict"], body["verdict"]);
+    let verdict = &body["verdict"];
+    assert_eq!(verdict["exercise"], "3.1");
+    assert_eq!(verdict["correct"], json!(true));
+    assert_eq!(verdict["diagnosis"]["kind"], "right");
+    assert_eq!(verdict["hint"], Json::Null);
+    assert!(
+        body["events"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("right (3.1)"),
+        "{body}"
+    );
+    // A bare conjunction is an answer too.
+    let (status, body) = check(&app, &session, "3.1", "within(P, pakistan)").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["verdict"]["correct"], json!(true));
+    // A wrong answer, with rules of the student's own: 200 (the answer ran),
+    // not correct, the rows missing and extra, and the hint.
+    let (status, body) = check(
+        &app,
+        &session,
+        "3.1",
+        "w(P) :- within(P, pakistan), P != chaman.\nw(kabul).\n?- w(P).",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let verdict = &body["verdict"];
+    assert_eq!(verdict["correct"], json!(false), "{body}");
+    assert_eq!(verdict["diagnosis"]["kind"], "rows");
+    assert_eq!(verdict["missing"], json!([["chaman"]]));
+    assert_eq!(verdict["extra"], json!([["kabul"]]));
+    assert_eq!(verdict["n_missing"], 1);
+    assert_eq!(verdict["n_extra"], 1);
+    assert_eq!(
+        verdict["hint"],
+        "within/2 is the recursive closure of located_in/2"
+    );
+    assert!(
+        body["events"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not yet (3.1)"),
+        "{body}"
+    );
+    // The check ran aside: the student's rule did not join the page session.
+    let (_, body) = input(&app, &session, "?- w(P).").await;
+    assert_eq!(codes(&body), vec!["W001"], "{body}");
+    // A yes/no question.
+    let (status, body) = check(
+        &app,
+        &session,
+        "3.6",
+        "?- precedes(doha_ceasefire, istanbul_talks_nov).",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["verdict"]["correct"], json!(true), "{body}");
+}
+
+#[tokio::test]
+async fn bad_checks_are_refused_with_their_codes() {
+    let app = app();
+    let session = new_session(&app).await;
+    // An unknown exercise: 404 with E630 and the closest id.
+    let (status, body) = check(&app, &session, "12.1", "?- p(X).").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "E630");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("12.1"),
+        "{body}"
+    );
+    let (status, body) = check(&app, &session, "nonsense", "?- p(X).").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "E630");
+    // An answer that is not Datalog: 422 with its diagnostics, pointing into the answer.
+    let (status, body) = check(&app, &session, "3.1", "?- within(P pakistan).").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["ok"], json!(false));
+    assert_eq!(body["events"][0]["kind"], "diagnostics");
+    assert_eq!(body["events"][0]["exercise"], "3.1");
+    assert!(!codes(&body).is_empty(), "{body}");
+    assert_eq!(
+        body["events"][0]["diagnostics"][0]["file"], "<answer>",
+        "{body}"
+    );
+    assert!(body.get("verdict").is_none(), "{body}");
+    // No answer, two queries, no session, a body without `answer`.
+    let (status, body) = check(&app, &session, "3.1", "  ").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E603"]);
+    let (status, body) = check(&app, &session, "3.1", "?- within(P, pakistan). ?- p(X).").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E412"]);
+    let (status, body, _) = send(
+        &app,
+        Request::post("/api/exercises/3.1/check")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({ "answer": "?- p." }).to_string()))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "session_missing");
+    let (status, body) = post(
+        &app,
+        &session,
+        "/api/exercises/3.1/check",
+        json!({ "text": "?- p." }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "bad_request");
+    // The answer is sandboxed: it reaches no file.
+    let (status, body) = check(
+        &app,
+        &session,
+        "1.1",
+        "#import \"/etc/passwd\" as p(string). ?- p(X).",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(codes(&body).contains(&"E440".to_string()), "{body}");
+    assert!(!body.to_string().contains("root:"));
+}
+
+#[tokio::test]
+async fn a_check_body_too_large_is_refused_with_413() {
+    let app = router(ServeOptions {
+        max_body_bytes: 1024,
+        ..ServeOptions::default()
+    })
+    .expect("the news loads");
+    let session = new_session(&app).await;
+    let answer = format!("?- within(P, pakistan). % {}", "x".repeat(4096));
+    let (status, body) = check(&app, &session, "3.1", &answer).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "body_too_large");
+}
+
+/// An answer whose own rule counts up for ever (bounded far beyond what
+/// 2 s reach, so no value limit comes first).
+const RUNAWAY_ANSWER: &str =
+    "n(0). n(Y) :- n(X), Y = X + 1, Y < 1000000000. ?- within(P, pakistan), n(_).";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_answer_stops_at_the_time_limit_while_others_are_served() {
+    let app = router(ServeOptions {
+        limits: Limits {
+            max_tuples: usize::MAX,
+            max_rounds: Some(usize::MAX),
+            ..Limits::default()
+        },
+        max_time: Duration::from_secs(2),
+        ..ServeOptions::default()
+    })
+    .expect("the news loads");
+    let runaway_session = new_session(&app).await;
+    let other_session = new_session(&app).await;
+    let started = std::time::Instant::now();
+    let runaway = {
+        let app = app.clone();
+        let session = runaway_session.clone();
+        tokio::spawn(async move { check(&app, &session, "3.1", RUNAWAY_ANSWER).await })
+    };
+    // Another session is answered, and checks, while the runaway evaluates.
+    let (status, body) = input(&app, &other_session, "?- failed_mediated_talks(T).").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = check(&app, &other_session, "3.1", "?- within(P, pakistan).").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        !runaway.is_finished(),
+        "the other session was served before the runaway ended"
+    );
+    let (status, body) = runaway.await.expect("the runaway request ends");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E309"], "{body}");
+    assert!(reply_text(&body).contains("time limit of 2 s"), "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "stopped by the evaluation's time limit, not the HTTP one"
+    );
+    // The same answer typed as `:check` in the editor stops the same way.
+    let (status, body) = input(
+        &app,
+        &runaway_session,
+        &format!(":check 3.1 {RUNAWAY_ANSWER}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(codes(&body), vec!["E309"], "{body}");
+    // The session goes on: the next check is answered at once.
+    let (status, body) = check(&app, &runaway_session, "3.1", "within(P, pakistan)").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["verdict"]["correct"], json!(true));
+}

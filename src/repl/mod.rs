@@ -30,10 +30,11 @@ pub use command::{
     Argument, COMMANDS, Command, CommandError, CommandInfo, is_command, parse_command,
     resolve_command,
 };
+pub use course::check_exercise;
 pub use edit::{Completion, Signature, Vocabulary, highlight, is_blank, is_complete, variables};
 pub use files::write_atomically;
 pub use help::help;
 pub use lines::{BLANK_IN_CLAUSE, BadLine, Line, Lines, ReadLine, read_line};
-pub use reply::{Event, Reply, Screen, Text, TextView};
+pub use reply::{Event, RejectedAnswer, Reply, Screen, Text, TextView};
 pub use save::{SAVED_MARK, SavedText, saved_text};
 pub use shell::Shell;

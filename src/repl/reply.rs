@@ -40,9 +40,35 @@ pub enum Event {
     Diagnostics(Vec<Diagnostic>),
     /// The verdict on an answer to an exercise (`:check`).
     Verdict(Box<Verdict>),
+    /// An answer to an exercise that was rejected (a syntax error, a
+    /// limit): its diagnostics point into the check's own session.
+    AnswerRejected(Box<RejectedAnswer>),
     /// A line after an error's diagnostics saying what became of the input,
     /// e.g. `the session is as it was before this input`.
     Error(String),
+}
+
+/// An answer to an exercise that was rejected, with the sources of the
+/// session it was checked in (which its diagnostics point into).
+#[derive(Clone, Debug)]
+pub struct RejectedAnswer {
+    /// The exercise, e.g. `3.1`.
+    pub exercise: String,
+    /// Why the answer was rejected.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The texts of the check's session: the lesson and the answer.
+    pub sources: SourceMap,
+}
+
+impl PartialEq for RejectedAnswer {
+    /// Two rejections are the same when they say the same; the sources are
+    /// only what their spans point into.
+    fn eq(&self, other: &RejectedAnswer) -> bool {
+        self.exercise == other.exercise
+            && self.diagnostics == other.diagnostics
+            && present::render_diagnostics(&self.diagnostics, &self.sources, false)
+                == present::render_diagnostics(&other.diagnostics, &other.sources, false)
+    }
 }
 
 /// What running one input produced.
@@ -78,6 +104,10 @@ impl Reply {
     pub fn failed(&self) -> bool {
         self.events.iter().any(|event| match event {
             Event::Error(_) => true,
+            Event::AnswerRejected(rejected) => rejected
+                .diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic.is_error()),
             Event::Diagnostics(diagnostics) => {
                 diagnostics.iter().any(|diagnostic| diagnostic.is_error())
             }
@@ -177,6 +207,14 @@ impl Reply {
                     &present::render_diagnostics(diagnostics, sources, view.color),
                 ),
                 Event::Error(message) => push_line(&mut text.errors, message),
+                Event::AnswerRejected(rejected) => push_line(
+                    &mut text.errors,
+                    &present::render_diagnostics(
+                        &rejected.diagnostics,
+                        &rejected.sources,
+                        view.color,
+                    ),
+                ),
                 Event::Verdict(verdict) => push_line(
                     &mut text.output,
                     &match view.format {

@@ -269,7 +269,7 @@ impl Shell {
                 Err(rejected) => Reply::diagnostics(rejected.diagnostics),
             },
             Command::Exercise(argument) => course::exercise(argument.as_deref()),
-            Command::Check(argument) => course::check(session, argument, self.view.color),
+            Command::Check(argument) => course::check(session, argument),
             Command::Quit => Reply {
                 quit: true,
                 ..Reply::default()

@@ -112,6 +112,11 @@ pub struct SessionOptions {
     /// start-up (`load_program`, `load_files`, `add_articles_folder`) are
     /// read as usual.
     pub sandboxed: bool,
+    /// The flag that interrupts this session's evaluations, shared with
+    /// another's: a session made for a moment on behalf of another (the
+    /// course's check of an answer) obeys the same Ctrl-C or time limit.
+    /// A flag of its own when `None`.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -222,13 +227,14 @@ enum Change {
 impl Session {
     /// An empty session, with the bundled articles.
     pub fn new(options: SessionOptions) -> Session {
+        let cancel = options.cancel.clone().unwrap_or_default();
         Session {
             sources: SourceMap::new(),
             units: Vec::new(),
             n_inputs: 0,
             options,
             model: None,
-            cancel: Arc::new(AtomicBool::new(false)),
+            cancel,
             repl_counter: 0,
             last_strata_report: None,
             base_articles: Articles::bundled(),

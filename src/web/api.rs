@@ -10,9 +10,10 @@
 use super::assets;
 use super::json;
 use super::sessions::{PageSession, ServeOptions, SessionError, Sessions, StartUpError};
+use crate::course::Course;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::provenance::ExplainOptions;
-use crate::repl::{Command, Event, Reply, is_command, parse_command};
+use crate::repl::{Command, Event, Reply, check_exercise, is_command, parse_command};
 use crate::session::Session;
 use crate::value::Answer;
 use axum::Router;
@@ -57,6 +58,8 @@ pub fn router(options: ServeOptions) -> Result<Router, StartUpError> {
         .route("/api/articles", get(articles))
         .route("/api/articles/{id}", get(article))
         .route("/api/lessons", get(lessons))
+        .route("/api/exercises", get(exercises))
+        .route("/api/exercises/{id}/check", post(check))
         .route("/api/schema", get(schema))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
@@ -175,8 +178,11 @@ fn reply_response(reply: &Reply, session: &Session, extra: Option<(&str, Json)>)
 /// request time limit, and says so.
 fn mark_time_limit(reply: &mut Reply, max_time: Duration) {
     for event in &mut reply.events {
-        let Event::Diagnostics(diagnostics) = event else {
-            continue;
+        let diagnostics = match event {
+            Event::Diagnostics(diagnostics) => diagnostics,
+            // An answer to an exercise is checked under the same limit.
+            Event::AnswerRejected(rejected) => &mut rejected.diagnostics,
+            _ => continue,
         };
         for diagnostic in diagnostics.iter_mut() {
             if diagnostic.code == Code::E304 {
@@ -476,6 +482,69 @@ async fn article(
 
 async fn lessons() -> Response {
     axum::Json(json::lessons_to_json(&assets::lessons())).into_response()
+}
+
+/// The bundled course, or a 500 naming why it cannot be read (a lesson
+/// with a malformed exercise block; the tests keep that from shipping).
+fn bundled_course() -> Result<Course, ApiError> {
+    Course::bundled().map_err(|error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Code::E630.as_str(),
+            error.to_string(),
+        )
+    })
+}
+
+/// Every exercise, by lesson, without the expected answers.
+async fn exercises() -> Result<Response, ApiError> {
+    Ok(axum::Json(json::exercises_to_json(&bundled_course()?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct CheckRequest {
+    /// The student's answer: a query, after rules of their own if any.
+    answer: String,
+}
+
+/// `:check ID ANSWER`: the answer is checked in a fresh session of the
+/// exercise's lesson, sandboxed, under the page session's limits and time
+/// limit; a reply with a `verdict` event (also as `verdict` beside the
+/// events), or the diagnostics of a rejected answer (422).
+async fn check(
+    State(sessions): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<axum::Json<CheckRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let course = bundled_course()?;
+    let id = match course.exercise(&id) {
+        Ok((_, exercise)) => exercise.id.clone(),
+        Err(error) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                Code::E630.as_str(),
+                error.to_string(),
+            ));
+        }
+    };
+    let axum::Json(request) = body?;
+    let max_time = sessions.options().max_time;
+    let finished = sessions
+        .run(
+            session_id(&headers).as_deref(),
+            move |page: &mut PageSession| {
+                let mut reply = check_exercise(&page.session, &id, &request.answer);
+                mark_time_limit(&mut reply, max_time);
+                let verdict = reply.events.iter().find_map(|event| match event {
+                    Event::Verdict(verdict) => serde_json::to_value(verdict).ok(),
+                    _ => None,
+                });
+                reply_response(&reply, &page.session, verdict.map(|v| ("verdict", v)))
+            },
+        )
+        .await?;
+    Ok(finished)
 }
 
 async fn schema(State(sessions): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -8,6 +8,7 @@
 use super::assets::Lesson;
 use crate::analysis::ir::{PredId, Program};
 use crate::articles::{Article, Articles};
+use crate::course::{Course, Expected};
 use crate::present::{self, explain};
 use crate::provenance::{Derivation, Step, Support};
 use crate::repl::{Event, Reply};
@@ -56,6 +57,12 @@ fn event_to_json(event: &Event, sources: &SourceMap, articles: &Articles) -> Jso
             "kind": "verdict",
             "verdict": serde_json::to_value(verdict).unwrap_or(Json::Null),
             "text": crate::course::render::render_verdict(verdict),
+        }),
+        Event::AnswerRejected(rejected) => json!({
+            "kind": "diagnostics",
+            "exercise": rejected.exercise,
+            "diagnostics": present::diagnostics_to_json(&rejected.diagnostics, &rejected.sources),
+            "text": present::render_diagnostics(&rejected.diagnostics, &rejected.sources, false),
         }),
         Event::Error(text) => json!({ "kind": "error", "text": text }),
     }
@@ -264,13 +271,58 @@ pub(super) fn lessons_to_json(lessons: &[Lesson]) -> Json {
         lessons
             .iter()
             .map(|lesson| {
-                let title = lesson
-                    .text
-                    .lines()
-                    .find_map(|line| line.strip_prefix("% Lesson"))
-                    .map(|rest| format!("Lesson{}", rest.replace("--", "–")))
-                    .unwrap_or_else(|| lesson.file_name.clone());
+                let title = lesson_title(&lesson.text, &lesson.file_name);
                 json!({ "name": lesson.file_name, "title": title, "text": lesson.text })
+            })
+            .collect(),
+    )
+}
+
+/// A lesson's title as the page shows it: `Lesson 3 – Recursion`.
+fn lesson_title(text: &str, file_name: &str) -> String {
+    text.lines()
+        .find_map(|line| line.strip_prefix("% Lesson"))
+        .map(|rest| format!("Lesson{}", rest.replace("--", "–")))
+        .unwrap_or_else(|| file_name.to_string())
+}
+
+/// The course's exercises, by lesson: `lesson` (its number), `name` (its
+/// file name, as in `/api/lessons`), `title`, and `exercises`, each with
+/// `id`, `lesson`, `question`, `columns` (empty for a yes/no question),
+/// `yes_no` and `has_hint`. Never the expected answer nor the reference
+/// query, nor the hint itself (a wrong answer's verdict carries it).
+pub(super) fn exercises_to_json(course: &Course) -> Json {
+    Json::Array(
+        course
+            .lessons()
+            .iter()
+            .filter(|lesson| !lesson.exercises.is_empty())
+            .map(|lesson| {
+                let file_name = lesson
+                    .name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or(&lesson.name);
+                let exercises: Vec<Json> = lesson
+                    .exercises
+                    .iter()
+                    .map(|exercise| {
+                        json!({
+                            "id": exercise.id,
+                            "lesson": lesson.number,
+                            "question": exercise.question,
+                            "columns": exercise.columns,
+                            "yes_no": matches!(exercise.expected, Expected::YesNo(_)),
+                            "has_hint": exercise.hint.is_some(),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "lesson": lesson.number,
+                    "name": file_name,
+                    "title": lesson_title(&lesson.text, file_name),
+                    "exercises": exercises,
+                })
             })
             .collect(),
     )

@@ -5,8 +5,8 @@ from playwright.sync_api import expect
 
 def type_and_run(page, text):
     """Replaces the editor's text (CodeMirror) and presses Ctrl+Enter."""
-    page.evaluate("text => document.querySelector('.CodeMirror').CodeMirror.setValue(text)", text)
-    page.click(".CodeMirror")
+    page.evaluate("text => document.querySelector('#work .CodeMirror').CodeMirror.setValue(text)", text)
+    page.click("#work .CodeMirror")
     page.keyboard.press("Control+Enter")
 
 
@@ -109,7 +109,7 @@ def test_articles_and_lessons_can_be_read(page, screenshot):
     expect(page.locator("#schema-view .schema-item").first).to_contain_text("closed")
     page.click("#sources .tabs button[data-tab=lessons]")
     page.locator("#lesson-list li").first.click()
-    expect(page.locator("#lesson-view pre")).to_contain_text("Lesson 1")
+    expect(page.locator("#lesson-view pre.lesson-text")).to_contain_text("Lesson 1")
     page.get_by_role("button", name="Run this lesson").click()
     expect(page.locator("#output .reply").first.locator("table.answers").first).to_be_visible()
     screenshot(page, "lesson")
@@ -123,3 +123,52 @@ def test_why_typed_in_the_editor_shows_the_tree_and_the_evidence(page):
     page.locator("#tree .quote", has_text="002").first.click()
     expect(page.locator("#article-view .meta")).to_contain_text("002")
     expect(page.locator("#article-view mark.evidence").first).to_be_in_viewport()
+
+
+def answer_exercise(page, exercise_id, text):
+    """Types an answer into an exercise's box (CodeMirror) and presses Check."""
+    page.evaluate(
+        "([id, text]) => document.querySelector(`.exercise[data-exercise=\"${id}\"] .CodeMirror`).CodeMirror.setValue(text)",
+        [exercise_id, text])
+    page.locator(f'.exercise[data-exercise="{exercise_id}"]').get_by_role("button", name="Check").click()
+
+
+def test_an_exercise_is_answered_wrongly_then_rightly(page, screenshot):
+    page.click("#sources .tabs button[data-tab=lessons]")
+    page.locator("#lesson-list li", has_text="Lesson 3").click()
+    exercise = page.locator('.exercise[data-exercise="3.1"]')
+    expect(exercise.locator(".question")).to_contain_text("Which places lie inside Pakistan")
+    expect(exercise.locator(".asks")).to_contain_text("columns: Place")
+    # The lesson's text does not give the expected answers away.
+    expect(page.locator("#lesson-view pre.lesson-text")).to_contain_text("Lesson 3")
+    expect(page.locator("#lesson-view pre.lesson-text")).not_to_contain_text("expect:")
+    # A wrong answer: not yet, the rows missing and extra, a hint on request.
+    answer_exercise(page, "3.1", "w(P) :- within(P, pakistan), P != chaman.\nw(kabul).\n?- w(P).")
+    verdict = exercise.locator(".verdict-box")
+    expect(verdict).to_contain_text("not yet (3.1)")
+    expect(verdict).to_have_attribute("data-correct", "false")
+    expect(verdict.locator(".rows.missing td")).to_have_text(["chaman"])
+    expect(verdict.locator(".rows.extra td")).to_have_text(["kabul"])
+    expect(verdict.locator(".hint")).to_be_hidden()
+    verdict.get_by_role("button", name="Hint").click()
+    expect(verdict.locator(".hint")).to_contain_text("recursive closure of located_in/2")
+    exercise.evaluate("node => node.scrollIntoView({ block: 'start' })")
+    screenshot(page, "exercise")
+    # An answer that is not Datalog shows its diagnostic there.
+    answer_exercise(page, "3.1", "?- within(P pakistan).")
+    expect(exercise.locator(".verdict .diagnostic").first).to_contain_text("error[")
+    # The right answer.
+    answer_exercise(page, "3.1", "?- within(Place, pakistan).")
+    expect(verdict).to_contain_text("right (3.1)")
+    expect(verdict).to_have_attribute("data-correct", "true")
+    expect(verdict.locator(".rows")).to_have_count(0)
+    # The check ran aside: the editor's session has no w/1.
+    type_and_run(page, "?- w(P).")
+    expect(page.locator("#output .reply").first.locator(".diagnostic")).to_contain_text("W001")
+
+
+def test_check_typed_in_the_editor_shows_the_verdict(page):
+    type_and_run(page, ":check 3.1 ?- located_in(P, pakistan).")
+    verdict = page.locator("#output .reply").first.locator(".verdict-box")
+    expect(verdict).to_contain_text("not yet (3.1)")
+    expect(verdict.locator(".rows.missing td")).to_have_text(["chaman"])

@@ -11,6 +11,7 @@ const state = {
   cy: null,
   lastTree: null,
   errorMarks: [],
+  exercises: new Map(), // lesson file name → its exercises (GET /api/exercises)
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -161,7 +162,7 @@ function renderReply(text, body, fromEditor) {
         box.append(el("pre", { class: "why-not" }, event.text));
         break;
       case "verdict":
-        box.append(el("div", { class: "info long" }, event.text.trimEnd()));
+        box.append(renderVerdict(event.verdict, event.text));
         break;
       case "error":
         box.append(el("div", { class: "error-line" }, event.text));
@@ -438,19 +439,123 @@ async function loadArticles() {
 }
 
 async function loadLessons() {
-  const response = await fetch("/api/lessons");
-  const lessons = await response.json();
-  $("#lesson-list").replaceChildren(...lessons.map((lesson) =>
-    el("li", { onclick: (event) => showLesson(lesson, event.currentTarget) }, lesson.title)));
+  const [lessons, exercises] = await Promise.all([
+    fetch("/api/lessons").then((response) => response.json()),
+    fetch("/api/exercises").then((response) => (response.ok ? response.json() : [])),
+  ]);
+  state.exercises = new Map(exercises.map((lesson) => [lesson.name, lesson.exercises]));
+  $("#lesson-list").replaceChildren(...lessons.map((lesson) => {
+    const n = (state.exercises.get(lesson.name) || []).length;
+    return el("li", { "data-lesson": lesson.name, onclick: (event) => showLesson(lesson, event.currentTarget) },
+      lesson.title, n ? el("span", { class: "date" }, `${n} exercises`) : null);
+  }));
+}
+
+// A lesson's text without its exercise block (the `% Exercises` comments at
+// its end, which hold the expected answers): the page asks the questions below.
+function lessonBody(text) {
+  const match = /^% Exercises[ \t]*$/m.exec(text);
+  if (!match) return text;
+  const rest = text.slice(match.index).split("\n");
+  const onlyComments = rest.every((line) => line.trim() === "" || line.trim().startsWith("%"));
+  return onlyComments ? text.slice(0, match.index).trimEnd() + "\n" : text;
 }
 
 function showLesson(lesson, item) {
   for (const other of document.querySelectorAll("#lesson-list li")) other.classList.toggle("active", other === item);
-  $("#lesson-view").replaceChildren(
+  const body = lessonBody(lesson.text);
+  const exercises = state.exercises.get(lesson.name) || [];
+  const section = exercises.length
+    ? el("section", { class: "exercises", id: "exercises" },
+      el("h3", {}, "Exercises"),
+      el("p", { class: "note" }, "Answer with one query (after rules of your own if you like); the columns are asked for in order. " +
+        "Each answer is checked in a fresh session of the lesson: what you typed in the editor does not count."),
+      exercises.map(renderExercise))
+    : null;
+  $("#lesson-view").replaceChildren(...[
     el("div", { class: "buttons" },
-      el("button", { class: "primary", onclick: () => { editor.setValue(lesson.text); run(); } }, "Run this lesson"),
-      el("button", { onclick: () => editor.setValue(lesson.text) }, "Copy into the editor")),
-    el("pre", {}, lesson.text));
+      el("button", { class: "primary", onclick: () => { editor.setValue(body); run(); } }, "Run this lesson"),
+      el("button", { onclick: () => editor.setValue(body) }, "Copy into the editor"),
+      exercises.length ? el("button", { onclick: () => $("#exercises").scrollIntoView({ block: "start" }) },
+        `Exercises (${exercises.length}) ↓`) : null),
+    el("pre", { class: "lesson-text" }, body),
+    section].filter((child) => child !== null));
+  for (const box of document.querySelectorAll("#lesson-view .exercise")) box.answerEditor.refresh();
+}
+
+// ---- exercises --------------------------------------------------------------
+
+function renderExercise(exercise) {
+  const asks = exercise.yes_no ? "a yes/no question" : `columns: ${exercise.columns.join(", ")}`;
+  const verdict = el("div", { class: "verdict", "aria-live": "polite" });
+  const button = el("button", { class: "primary check" }, "Check");
+  const answer = el("textarea", { class: "answer", spellcheck: "false", "aria-label": `answer to ${exercise.id}` });
+  const box = el("div", { class: "exercise", "data-exercise": exercise.id },
+    el("div", { class: "question" }, el("span", { class: "id" }, exercise.id), exercise.question),
+    el("div", { class: "asks" }, asks),
+    answer,
+    el("div", { class: "buttons" }, button),
+    verdict);
+  // The answer box is a small editor with the language's highlighting.
+  const check = () => checkAnswer(exercise, box.answerEditor.getValue(), verdict, button);
+  box.answerEditor = CodeMirror.fromTextArea(answer, {
+    mode: "wirelog", lineWrapping: true, viewportMargin: Infinity,
+    extraKeys: { "Ctrl-Enter": check, "Cmd-Enter": check },
+  });
+  button.addEventListener("click", check);
+  return box;
+}
+
+async function checkAnswer(exercise, answer, output, button) {
+  button.disabled = true;
+  setStatus(`checking ${exercise.id}…`);
+  const started = performance.now();
+  try {
+    const { status, body } = await api("POST", `/api/exercises/${encodeURIComponent(exercise.id)}/check`, { answer });
+    output.replaceChildren();
+    if (body.verdict) {
+      const event = (body.events || []).find((e) => e.kind === "verdict");
+      output.append(renderVerdict(body.verdict, event ? event.text : ""));
+    } else if (body.error) {
+      output.append(el("div", { class: "diagnostic" }, el("div", { class: "headline" }, body.error.message)));
+    } else {
+      for (const event of body.events || []) {
+        if (event.kind !== "diagnostics") continue;
+        for (const diagnostic of event.diagnostics) output.append(renderDiagnostic(diagnostic, false));
+        output.append(el("pre", { class: "rendered" }, event.text));
+      }
+    }
+    setStatus(`${status === 200 ? "checked" : "not checked: the answer was rejected"} ` +
+      `(${Math.round(performance.now() - started)} ms)`);
+  } catch (error) {
+    setStatus(`the server cannot be reached: ${error.message}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// A verdict: right or not yet, the rows missing and extra, the hint on request.
+function renderVerdict(verdict, text) {
+  const headline = (text || "").split("\n")[0] || (verdict.correct ? "right" : "not yet");
+  const node = el("div", { class: verdict.correct ? "verdict-box right" : "verdict-box wrong", "data-correct": String(verdict.correct) },
+    el("div", { class: "headline" }, verdict.correct ? "✓ " : "✗ ", headline));
+  const rows = (label, list, total) => {
+    if (!total) return null;
+    const columns = verdict.expected_columns.length ? verdict.expected_columns : (list[0] || []).map((_, i) => `#${i + 1}`);
+    return el("div", { class: `rows ${label}` },
+      el("div", { class: "label" }, `${label} (${total})`),
+      el("table", { class: "answers" },
+        el("thead", {}, el("tr", {}, columns.map((column) => el("th", {}, column)))),
+        el("tbody", {}, list.map((row) => el("tr", {}, row.map((value) => el("td", {}, formatValue(value))))))),
+      total > list.length ? el("div", { class: "count" }, `… and ${total - list.length} more`) : null);
+  };
+  node.append(...[rows("missing", verdict.missing, verdict.n_missing), rows("extra", verdict.extra, verdict.n_extra)]
+    .filter((child) => child !== null));
+  if (verdict.hint) {
+    const hint = el("div", { class: "hint", hidden: "" }, `hint: ${verdict.hint}`);
+    node.append(el("button", { class: "hint-button", onclick: (event) => { hint.hidden = false; event.currentTarget.remove(); } }, "Hint"), hint);
+  }
+  return node;
 }
 
 let schemaLoaded = false;
