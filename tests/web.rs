@@ -1052,3 +1052,36 @@ async fn a_runaway_answer_stops_at_the_time_limit_while_others_are_served() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["verdict"]["correct"], json!(true));
 }
+
+#[tokio::test]
+async fn the_dataflow_engine_answers_and_explains_as_the_default_one() {
+    // `serve --engine dataflow --workers 2`: each request evaluates once on
+    // differential dataflow; answers and explanations are the same.
+    let app = router(ServeOptions {
+        engine: wirelog::session::Engine::Dataflow(wirelog::session::DataflowSettings {
+            workers: 2,
+            cluster: None,
+            live: false,
+        }),
+        ..ServeOptions::default()
+    })
+    .expect("the news loads on the dataflow engine");
+    let session = new_session(&app).await;
+    let (status, body) = input(&app, &session, "?- failed_mediated_talks(T).").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        rows(&body),
+        json!([["istanbul_talks"], ["istanbul_talks_nov"]])
+    );
+    let (status, body) = input(&app, &session, "extra(1).\n?- extra(X).").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post(
+        &app,
+        &session,
+        "/api/why",
+        json!({ "fact": "failed_mediated_talks(istanbul_talks)" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["events"][0]["derivation"]["support"]["kind"], "rule");
+}
