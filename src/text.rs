@@ -8,6 +8,9 @@
 //! [`closest`], so they all agree. Imports nothing of the crate and knows
 //! nothing of Datalog; callers pass the candidate names.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 /// Every run of whitespace (Unicode's, so non-breaking spaces too) becomes one
 /// space, and the ends are trimmed: a clause or a quote on one line.
 ///
@@ -77,7 +80,39 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 /// Compiles a regular expression (the `regex` crate's syntax, at most a
 /// megabyte compiled), or says on one line why it does not compile. The
 /// analysis checks constant patterns with it; the evaluator compiles the rest.
+///
+/// Compiled patterns are kept for the whole process (a `Regex` clones
+/// cheaply): the knowledge base's constraints use a case-insensitive
+/// Unicode pattern whose compilation costs about a millisecond, and the
+/// REPL checks and evaluates the session again after every input. At most
+/// [`PATTERN_CACHE_SIZE`] are kept; a full cache starts again empty.
 pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
+    type Cache = HashMap<String, Result<regex::Regex, String>>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    // A poisoned lock only means another thread panicked while holding it;
+    // the map itself is still whole.
+    let lock = |cache: &'static Mutex<Cache>| {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(known) = lock(cache).get(pattern) {
+        return known.clone();
+    }
+    let compiled = compile_uncached(pattern);
+    let mut cached = lock(cache);
+    if cached.len() >= PATTERN_CACHE_SIZE {
+        cached.clear();
+    }
+    cached.insert(pattern.to_string(), compiled.clone());
+    compiled
+}
+
+/// How many compiled patterns [`compile_pattern`] keeps.
+pub const PATTERN_CACHE_SIZE: usize = 256;
+
+fn compile_uncached(pattern: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(pattern)
         .size_limit(1 << 20)
         .build()
