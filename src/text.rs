@@ -85,7 +85,9 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 /// cheaply): the knowledge base's constraints use a case-insensitive
 /// Unicode pattern whose compilation costs about a millisecond, and the
 /// REPL checks and evaluates the session again after every input. At most
-/// [`PATTERN_CACHE_SIZE`] are kept; a full cache starts again empty.
+/// [`PATTERN_CACHE_SIZE`] patterns of at most [`PATTERN_CACHE_LENGTH`] bytes
+/// are kept (a compiled pattern may take up to a megabyte, and the web
+/// view's sessions share the process); a full cache starts again empty.
 pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
     type Cache = HashMap<String, Result<regex::Regex, String>>;
     static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
@@ -101,6 +103,9 @@ pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
         return known.clone();
     }
     let compiled = compile_uncached(pattern);
+    if pattern.len() > PATTERN_CACHE_LENGTH {
+        return compiled;
+    }
     let mut cached = lock(cache);
     if cached.len() >= PATTERN_CACHE_SIZE {
         cached.clear();
@@ -110,7 +115,10 @@ pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
 }
 
 /// How many compiled patterns [`compile_pattern`] keeps.
-pub const PATTERN_CACHE_SIZE: usize = 256;
+pub const PATTERN_CACHE_SIZE: usize = 32;
+
+/// The longest pattern, in bytes, [`compile_pattern`] keeps.
+pub const PATTERN_CACHE_LENGTH: usize = 256;
 
 fn compile_uncached(pattern: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(pattern)
@@ -132,6 +140,21 @@ fn compile_uncached(pattern: &str) -> Result<regex::Regex, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_compile_once_and_say_the_same_the_second_time() {
+        let first = compile_pattern("(?i)\\bwar\\b").expect("compiles");
+        let again = compile_pattern("(?i)\\bwar\\b").expect("compiles from the cache");
+        assert!(first.is_match("A WAR of words") && again.is_match("A WAR of words"));
+        let broken = compile_pattern("(unclosed").err();
+        assert!(broken.is_some());
+        assert_eq!(compile_pattern("(unclosed").err(), broken);
+        // Long patterns are compiled, not kept.
+        let long = format!("^{}$", "a".repeat(PATTERN_CACHE_LENGTH));
+        assert!(
+            compile_pattern(&long).is_ok_and(|pattern| pattern.is_match(&long[1..long.len() - 1]))
+        );
+    }
 
     fn check(name: &str, candidates: &[&str], expected: Option<&str>) {
         assert_eq!(
