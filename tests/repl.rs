@@ -326,9 +326,8 @@ fn quit_leaves() {
     }
 }
 
-#[test]
-fn piped_input_runs_line_by_line() {
-    let folder = Folder::new("piped");
+/// Runs `wirelog repl` in `folder` with `input` piped to it (not a terminal).
+fn piped_repl(folder: &Folder, input: &[u8]) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
         .args(["repl"])
         .env("WIRELOG_HISTORY", "")
@@ -340,11 +339,15 @@ fn piped_input_runs_line_by_line() {
         .expect("spawn wirelog");
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write;
-        stdin
-            .write_all(b"p(a).\nq(X) :-\n  p(X).\n?- q(X).\n:shema\n")
-            .expect("write to wirelog");
+        stdin.write_all(input).expect("write to wirelog");
     }
-    let output = child.wait_with_output().expect("wirelog ends");
+    child.wait_with_output().expect("wirelog ends")
+}
+
+#[test]
+fn piped_input_runs_line_by_line() {
+    let folder = Folder::new("piped");
+    let output = piped_repl(&folder, b"p(a).\nq(X) :-\n  p(X).\n?- q(X).\n:shema\n");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // Every line ran, and the rejected one makes the script fail (as
@@ -661,22 +664,7 @@ fn ctrl_d_with_unsaved_work_warns_once() {
 #[test]
 fn a_piped_script_that_runs_cleanly_exits_0() {
     let folder = Folder::new("piped-ok");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
-        .args(["repl"])
-        .env("WIRELOG_HISTORY", "")
-        .current_dir(&folder.0)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn wirelog");
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write;
-        stdin
-            .write_all(b"p(a).\n?- p(X).\n?- q(X).\n")
-            .expect("write to wirelog");
-    }
-    let output = child.wait_with_output().expect("wirelog ends");
+    let output = piped_repl(&folder, b"p(a).\n?- p(X).\n?- q(X).\n");
     let stderr = String::from_utf8_lossy(&output.stderr);
     // A warning (`q` is not defined) does not fail a script.
     assert!(stderr.contains("warning[W001]"), "{stderr}");
@@ -686,22 +674,7 @@ fn a_piped_script_that_runs_cleanly_exits_0() {
 #[test]
 fn a_piped_script_ending_inside_a_clause_exits_1() {
     let folder = Folder::new("piped-open");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirelog"))
-        .args(["repl"])
-        .env("WIRELOG_HISTORY", "")
-        .current_dir(&folder.0)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn wirelog");
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write;
-        stdin
-            .write_all(b"p(a).\nq(X) :-\n")
-            .expect("write to wirelog");
-    }
-    let output = child.wait_with_output().expect("wirelog ends");
+    let output = piped_repl(&folder, b"p(a).\nq(X) :-\n");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("the input ends inside a clause"),
