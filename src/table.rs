@@ -131,6 +131,102 @@ impl Packed {
     fn payload_signed(self) -> i64 {
         ((self.0 << 3) as i64) >> 3
     }
+
+    /// The same cell in 32 bits (3-bit tag, 29-bit payload), when it fits:
+    /// integers and dates within ±2^28, text and big-integer ids below 2^29.
+    fn narrow(self) -> Option<u32> {
+        let tag = self.0 >> TAG_SHIFT;
+        let payload = match tag {
+            TAG_INT | TAG_DATE => {
+                let value = self.payload_signed();
+                if !(-(1 << 28)..(1 << 28)).contains(&value) {
+                    return None;
+                }
+                value as u32 & NARROW_PAYLOAD_MASK
+            }
+            _ => u32::try_from(self.0 & PAYLOAD_MASK)
+                .ok()
+                .filter(|&id| id <= NARROW_PAYLOAD_MASK)?,
+        };
+        Some(((tag as u32) << NARROW_TAG_SHIFT) | payload)
+    }
+
+    /// The cell a [`Packed::narrow`] form stands for.
+    fn widen(narrow: u32) -> Packed {
+        let tag = u64::from(narrow >> NARROW_TAG_SHIFT);
+        let payload = match tag {
+            TAG_INT | TAG_DATE => (((narrow << 3) as i32 >> 3) as i64 as u64) & PAYLOAD_MASK,
+            _ => u64::from(narrow & NARROW_PAYLOAD_MASK),
+        };
+        Packed((tag << TAG_SHIFT) | payload)
+    }
+}
+
+const NARROW_TAG_SHIFT: u32 = 29;
+const NARROW_PAYLOAD_MASK: u32 = (1 << NARROW_TAG_SHIFT) - 1;
+
+/// The cells of a table, row after row: 4 bytes each while every cell has
+/// a narrow form (ids, dates and integers within ±2^28: most bulk data),
+/// 8 bytes from the first that does not, when those already stored are
+/// widened once. Half the memory for the common table, where the memory of
+/// a run over many facts goes first.
+#[derive(Clone)]
+enum Cells {
+    Narrow(Vec<u32>),
+    Wide(Vec<Packed>),
+}
+
+impl Cells {
+    fn push(&mut self, packed: Packed) {
+        match self {
+            Cells::Narrow(cells) => match packed.narrow() {
+                Some(narrow) => cells.push(narrow),
+                None => {
+                    let mut wide: Vec<Packed> = Vec::with_capacity(cells.len() * 2 + 1);
+                    wide.extend(cells.iter().map(|&narrow| Packed::widen(narrow)));
+                    wide.push(packed);
+                    *self = Cells::Wide(wide);
+                }
+            },
+            Cells::Wide(cells) => cells.push(packed),
+        }
+    }
+
+    #[inline]
+    fn get(&self, index: usize) -> Packed {
+        match self {
+            Cells::Narrow(cells) => Packed::widen(cells[index]),
+            Cells::Wide(cells) => cells[index],
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Cells::Narrow(cells) => cells.len(),
+            Cells::Wide(cells) => cells.len(),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match self {
+            Cells::Narrow(cells) => cells.truncate(len),
+            Cells::Wide(cells) => cells.truncate(len),
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Cells::Narrow(cells) => cells.shrink_to_fit(),
+            Cells::Wide(cells) => cells.shrink_to_fit(),
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        match self {
+            Cells::Narrow(cells) => cells.capacity() * 4,
+            Cells::Wide(cells) => cells.capacity() * 8,
+        }
+    }
 }
 
 /// A decoded cell: what an engine packs.
@@ -196,7 +292,7 @@ impl Share {
 pub struct FactTable {
     name: String,
     arity: usize,
-    cells: Vec<Packed>,
+    cells: Cells,
     texts: Vec<Box<str>>,
     text_ids: FxHashMap<Box<str>, u32>,
     /// Per text: used as a symbol.
@@ -243,7 +339,7 @@ impl FactTable {
         FactTable {
             name,
             arity,
-            cells: Vec::new(),
+            cells: Cells::Narrow(Vec::new()),
             texts: Vec::new(),
             text_ids: FxHashMap::default(),
             symbol_texts: Vec::new(),
@@ -492,7 +588,7 @@ impl FactTable {
     /// The cell at `row`, `column`.
     #[inline]
     pub fn cell(&self, row: usize, column: usize) -> Cell {
-        let packed = self.cells[row * self.arity + column];
+        let packed = self.cells.get(row * self.arity + column);
         let payload = packed.0 & PAYLOAD_MASK;
         match packed.0 >> TAG_SHIFT {
             TAG_INT => Cell::Integer(packed.payload_signed()),
@@ -584,7 +680,7 @@ impl FactTable {
             Origins::Source { spans, .. } => spans.capacity() * 8,
             Origins::File { lines, .. } => lines.capacity() * 4,
         };
-        self.cells.capacity() * 8
+        self.cells.heap_size()
             + locations
             + self
                 .texts
@@ -709,6 +805,70 @@ mod tests {
             })
         );
         assert_eq!(table.file(), Some("edges.csv"));
+    }
+
+    #[test]
+    fn cells_stay_narrow_until_one_does_not_fit_then_every_value_survives_widening() {
+        let edges = [
+            0,
+            1,
+            -1,
+            (1 << 28) - 1,
+            -(1 << 28),
+            i64::from(i32::MAX),
+            1 << 28,
+            -(1 << 28) - 1,
+            SMALL_INT_MAX,
+            SMALL_INT_MIN,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut table = FactTable::in_file("n", 2, "n.csv");
+        let mut expected = Vec::new();
+        for (index, &number) in edges.iter().enumerate() {
+            let day = Date::from_days(index as i64 * 1000 - 700_000).unwrap_or(date("2000-01-01"));
+            table.push_int(number);
+            table.push_date(day);
+            table.finish_row(index as u32 + 1);
+            expected.push(vec![Value::Integer(number), Value::Date(day)]);
+            let narrow = matches!(table.cells, Cells::Narrow(_));
+            // The first value outside ±2^28 is the sixth, `i32::MAX`.
+            assert_eq!(narrow, index < 5, "after row {index}");
+            for (row, values) in expected.iter().enumerate() {
+                assert_eq!(&table.row(row), values, "row {row} after {index}");
+            }
+        }
+        table.push_symbol("qatar");
+        table.push_string("Doha");
+        table.finish_row(99);
+        assert_eq!(
+            table.row(edges.len()),
+            vec![Value::Symbol("qatar".into()), Value::String("Doha".into())]
+        );
+    }
+
+    #[test]
+    fn narrow_cells_hold_every_kind_and_take_half_the_room() {
+        let mut table = FactTable::in_file("e", 4, "e.csv");
+        for row in 0..100 {
+            table.push_int(-row);
+            table.push_date(date("1815-06-18"));
+            table.push_symbol(&format!("s{row}"));
+            table.push_string("a quote");
+            table.finish_row(row as u32 + 1);
+        }
+        assert!(matches!(table.cells, Cells::Narrow(_)));
+        assert_eq!(
+            table.row(42),
+            vec![
+                Value::Integer(-42),
+                Value::Date(date("1815-06-18")),
+                Value::Symbol("s42".into()),
+                Value::String("a quote".into()),
+            ]
+        );
+        // Texts are numbered as first met: `s0`, `a quote`, `s1`, ...
+        assert_eq!(table.cell(7, 2), Cell::Symbol(8));
     }
 
     #[test]
