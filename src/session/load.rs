@@ -246,7 +246,7 @@ impl<'s> Pending<'s> {
     /// includes; see [`Pending::load_includes`].
     fn load_path(&mut self, path: &Path, included_at: Option<Span>, input: usize, root: bool) {
         if let Some((name, text, origin)) = self.read_path(path, included_at) {
-            self.load_text(&name, &text, origin, input, root);
+            self.load_text(&name, text, origin, input, root);
         }
     }
 
@@ -321,8 +321,9 @@ impl<'s> Pending<'s> {
             return None;
         }
         // The size may change between the look and the read: read one byte
-        // past the limit at most.
-        let mut bytes = Vec::new();
+        // past the limit at most. Room for the size seen is taken at once
+        // (the file's size is within the limit here), not grown by doubling.
+        let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
         let read = std::fs::File::open(&canonical)
             .and_then(|file| file.take(max_bytes as u64 + 1).read_to_end(&mut bytes));
         if let Err(error) = read {
@@ -356,7 +357,7 @@ impl<'s> Pending<'s> {
 
     fn load_bundled(&mut self, name: &str, included_at: Option<Span>, input: usize, root: bool) {
         if let Some((name, text, origin)) = self.read_bundled(name, included_at) {
-            self.load_text(&name, &text, origin, input, root);
+            self.load_text(&name, text, origin, input, root);
         }
     }
 
@@ -389,7 +390,14 @@ impl<'s> Pending<'s> {
         ))
     }
 
-    fn load_text(&mut self, name: &str, text: &str, origin: UnitOrigin, input: usize, root: bool) {
+    fn load_text(
+        &mut self,
+        name: &str,
+        text: impl Into<String>,
+        origin: UnitOrigin,
+        input: usize,
+        root: bool,
+    ) {
         let unit = self.parse_unit(name, text, origin, input, root);
         self.load_includes(Opened::new(name.to_string(), unit), input);
     }
@@ -429,7 +437,7 @@ impl<'s> Pending<'s> {
             if let Some((name, text, origin)) =
                 self.read_include(&target, span, &includer, &includer_origin)
             {
-                let unit = self.parse_unit(&name, &text, origin, input, false);
+                let unit = self.parse_unit(&name, text, origin, input, false);
                 open.push(Opened::new(name, unit));
             }
         }
@@ -493,7 +501,7 @@ impl<'s> Pending<'s> {
     fn parse_unit(
         &mut self,
         name: &str,
-        text: &str,
+        text: impl Into<String>,
         origin: UnitOrigin,
         input: usize,
         root: bool,
@@ -507,12 +515,14 @@ impl<'s> Pending<'s> {
     fn parse_unit_with(
         &mut self,
         name: &str,
-        text: &str,
+        text: impl Into<String>,
         origin: UnitOrigin,
         input: usize,
         root: bool,
         bundled_folder: Option<&Path>,
     ) -> Unit {
+        // The source map takes the text itself: a file of facts may be
+        // tens of megabytes, and a copy would be held while it is parsed.
         let source = self.session.sources.add(name, text);
         // Files may hold hundreds of thousands of plain facts: for a session
         // that never edits clauses one by one (`run`, `check`, `schema`) they
@@ -522,6 +532,11 @@ impl<'s> Pending<'s> {
         let options = ParseOptions {
             compact_facts: self.session.options.compact_facts && origin != UnitOrigin::Input,
         };
+        let text = self
+            .session
+            .sources
+            .get(source)
+            .map_or("", |source| &source.text);
         let (mut program, errors) = parse_program_with(source, text, &options);
         self.diagnostics
             .extend(errors.iter().map(|error| error.to_diagnostic()));
