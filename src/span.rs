@@ -110,6 +110,18 @@ impl SourceMap {
         (line, column)
     }
 
+    /// Lets go of the text of `id`, keeping its name: for a file of plain
+    /// facts whose rows a run no longer needs to show (tens of megabytes
+    /// for a large file). Snippets of it are empty from then on and its
+    /// positions are reported at its first line: only diagnostics and
+    /// explanations read them, and a session releases a text only when
+    /// neither will.
+    pub fn release(&mut self, id: SourceId) {
+        if let Some(source) = self.sources.get_mut(id.0 as usize) {
+            source.text = String::new();
+        }
+    }
+
     /// Drops every source added after the first `len`, so a rejected REPL input leaves no trace.
     pub fn truncate(&mut self, len: usize) {
         self.sources.truncate(len);

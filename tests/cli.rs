@@ -507,3 +507,70 @@ fn check_counts_the_facts_kept_in_tables_but_not_the_article_metadata() {
         "ok: 3 facts, 1 rules, 0 queries, 0 citations verified\n"
     );
 }
+
+#[test]
+fn a_run_lets_go_of_a_file_of_facts_and_answers_as_with_explanations() {
+    // `run` lets go of a plain-facts file's text and table once the engine
+    // holds its rows (unless `--explain` or `--trace` will show them): the
+    // answers, errors located in it and constraint violations are the same.
+    // Values wider than a narrow table cell (2^40, far dates) are kept too.
+    let mut facts = String::new();
+    for node in 0..300 {
+        facts.push_str(&format!("edge({node}, {}).\n", node + 1));
+    }
+    facts.push_str(
+        "edge(1099511627776, -5).\nborn(\"Ada\", 1815-12-10).\nborn(\"Far\", 9999-12-31).\n",
+    );
+    let facts_path = temp_file("release-facts.dl", &facts);
+    let program = temp_file(
+        "release-program.dl",
+        "path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n\
+         n(N) :- N = count : { path(_, _) }.\n?- n(N).\n?- path(1099511627776, Y).\n?- born(W, D).\n",
+    );
+    let (facts_arg, program_arg) = (
+        facts_path.to_str().unwrap_or_default(),
+        program.to_str().unwrap_or_default(),
+    );
+    let lean = wirelog(&["run", "--format", "csv", program_arg, facts_arg]);
+    assert!(lean.status.success(), "{}", stderr(&lean));
+    let expected = format!(
+        "N\n{}\n\nY\n-5\n\nW,D\nAda,1815-12-10\nFar,9999-12-31\n",
+        300 * 301 / 2 + 1
+    );
+    assert_eq!(stdout(&lean), expected);
+    let explained = wirelog(&[
+        "run",
+        "--explain",
+        "--format",
+        "json",
+        program_arg,
+        facts_arg,
+    ]);
+    assert!(explained.status.success(), "{}", stderr(&explained));
+    assert!(
+        stdout(&explained).contains("release-facts.dl\",\"line\":302"),
+        "explanations still place a fact on its line: {}",
+        stdout(&explained)
+    );
+
+    // A bad fact is located in the facts file, as before.
+    let bad = temp_file("release-bad.dl", "edge(1, 2).\nedge(1 2).\n");
+    let output = wirelog(&["run", program_arg, bad.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("release-bad.dl:2:"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A violated constraint over the released facts is reported with its bindings.
+    let constrained = temp_file("release-constraint.dl", ":- edge(X, X).\n?- edge(0, Y).\n");
+    let looped = temp_file("release-loop.dl", &format!("{facts}edge(7, 7).\n"));
+    let output = wirelog(&[
+        "run",
+        constrained.to_str().unwrap_or_default(),
+        looped.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("X = 7"), "{}", stderr(&output));
+}

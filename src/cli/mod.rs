@@ -453,6 +453,8 @@ fn run_files(
         written_order: output.written_order,
         engine,
         compact_facts: true,
+        // Nothing shows a fact's place once it is checked, unless asked to.
+        release_fact_files: !explain && !output.trace,
         output_dir: output.output_dir.clone(),
         ..SessionOptions::default()
     });

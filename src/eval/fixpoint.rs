@@ -125,12 +125,36 @@ pub(super) fn load_facts(program: &ir::Program, database: &mut Database) {
         slot.get_or_insert_with(|| RelationBuilder::new(fact.values.len()))
             .push(&row);
     }
-    for rows in &program.fact_rows {
+    pack_fact_rows(&program.fact_rows, &mut builders, &mut database.store);
+    extend_relations(database, builders);
+}
+
+/// Packs the rows of fact tables into `database`, a database made by
+/// [`Database::for_program`] for the program they were checked with, ahead
+/// of [`evaluate_loaded`] with a program that no longer lists them: for a
+/// caller that lets go of large tables before the evaluation's peak (the
+/// engine then holds the only copy of the rows).
+pub fn load_fact_rows(fact_rows: &[ir::FactRows], database: &mut Database) {
+    let mut builders: Vec<Option<RelationBuilder>> =
+        (0..database.n_predicates()).map(|_| None).collect();
+    pack_fact_rows(fact_rows, &mut builders, &mut database.store);
+    extend_relations(database, builders);
+}
+
+fn pack_fact_rows(
+    fact_rows: &[ir::FactRows],
+    builders: &mut [Option<RelationBuilder>],
+    store: &mut Store,
+) {
+    for rows in fact_rows {
         if let Some(slot) = builders.get_mut(rows.predicate.0 as usize) {
             let builder = slot.get_or_insert_with(|| RelationBuilder::new(rows.table.arity()));
-            super::bulk::pack_rows(rows, &mut database.store, builder);
+            super::bulk::pack_rows(rows, store, builder);
         }
     }
+}
+
+fn extend_relations(database: &mut Database, builders: Vec<Option<RelationBuilder>>) {
     for (index, builder) in builders.into_iter().enumerate() {
         if let Some(builder) = builder {
             database.extend_relation(PredId(index as u32), builder);

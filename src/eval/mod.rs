@@ -57,7 +57,7 @@ pub use aggregate::Fold;
 pub use context::{EvalError, EvalOptions, Origin};
 pub use database::Database;
 pub use expr::CompiledExpr;
-pub use fixpoint::{evaluate, evaluate_loaded};
+pub use fixpoint::{evaluate, evaluate_loaded, load_fact_rows};
 pub use incremental::{Addition, StrataReport, evaluate_incremental};
 pub use query::{Scratch, answer_query, evaluate_conjunction, relation_answer};
 pub use storage::{Relation, RelationBuilder};

@@ -94,6 +94,13 @@ pub struct SessionOptions {
     /// rather than a syntax tree per fact (for sessions that never retract
     /// or reload a clause: `run`, `check`, `schema`).
     pub compact_facts: bool,
+    /// Let go of what a loaded file of nothing but plain facts takes once
+    /// it is checked and no diagnostic points into it: its text and syntax
+    /// then, and its fact tables once the engine holds their rows (for
+    /// `run` without `--explain` or `--trace`, which never shows a fact's
+    /// place again, nor edits the session). A large file's text and table
+    /// would otherwise be held while the engine runs, beside its rows.
+    pub release_fact_files: bool,
     /// The folder relative `#export` paths are written under (`run --output-dir`);
     /// the current folder when `None`.
     pub output_dir: Option<PathBuf>,
@@ -405,7 +412,7 @@ impl Session {
             Change::Replace { fresh_sources, .. } => fresh_sources.clone(),
         };
         let Ok(outcome) = self.check_and_evaluate(
-            &new_units,
+            &mut new_units,
             &new_sources,
             &mut diagnostics,
             &change,
@@ -464,7 +471,7 @@ impl Session {
     /// produced is returned, for `commit` to keep.
     fn check_and_evaluate(
         &mut self,
-        new_units: &[Unit],
+        new_units: &mut [Unit],
         new_sources: &[SourceId],
         diagnostics: &mut Vec<Diagnostic>,
         change: &Change,
@@ -472,13 +479,15 @@ impl Session {
     ) -> Result<Outcome, ()> {
         // The articles citations may name: the bundled and `--articles` ones,
         // and those of the `#articles` folders of every input kept.
-        let key =
-            collections::collection_key(&self.base_collections, self.units.iter().chain(new_units));
+        let key = collections::collection_key(
+            &self.base_collections,
+            self.units.iter().chain(new_units.iter()),
+        );
         let articles_changed = self.metadata.is_none() || key != self.article_key;
         let fresh_articles = if articles_changed {
             let (articles, conflicts) = collections::collect_articles(
                 &self.base_articles,
-                self.units.iter().chain(new_units),
+                self.units.iter().chain(new_units.iter()),
             );
             if !conflicts.is_empty() {
                 diagnostics.extend(conflicts);
@@ -503,7 +512,12 @@ impl Session {
         // Analysis runs even after syntax errors, on the items that parsed, so one
         // pass reports every problem; nothing is evaluated then.
         let programs: Vec<&ast::Program> = std::iter::once(metadata)
-            .chain(self.units.iter().chain(new_units).map(|unit| &unit.program))
+            .chain(
+                self.units
+                    .iter()
+                    .chain(new_units.iter())
+                    .map(|unit| &unit.program),
+            )
             .collect();
         let mut new_sources: Vec<SourceId> = new_sources.to_vec();
         // Citations are verified when their text arrives, and all of them
@@ -535,6 +549,9 @@ impl Session {
         if has_errors(diagnostics) {
             return Err(());
         }
+        if self.options.release_fact_files {
+            self.release_fact_files(new_units, diagnostics);
+        }
         let mut program = analysis.program;
         let plan_options = plan::PlanOptions {
             written_order: self.options.written_order,
@@ -551,7 +568,7 @@ impl Session {
         let has_exports = self
             .units
             .iter()
-            .chain(new_units)
+            .chain(new_units.iter())
             .flat_map(|unit| &unit.program.items)
             .any(|item| matches!(item, Item::Export(_)));
         options.demand &= !has_exports;
@@ -705,7 +722,17 @@ impl Session {
                     _ => Store::new(),
                 };
                 strata_report = Some(None);
-                match eval::evaluate(&program, &plan, store, options, &self.cancel) {
+                let evaluated = if self.options.release_fact_files {
+                    let mut database =
+                        Database::for_program(store, &program, options.record_rounds);
+                    let fact_rows = std::mem::take(&mut program.fact_rows);
+                    eval::load_fact_rows(&fact_rows, &mut database);
+                    drop(fact_rows);
+                    eval::evaluate_loaded(&program, &plan, database, options, &self.cancel)
+                } else {
+                    eval::evaluate(&program, &plan, store, options, &self.cancel)
+                };
+                match evaluated {
                     Ok(database) => fresh.insert(database),
                     Err(error) => {
                         diagnostics.push(eval_diagnostic(&error, &program));
@@ -777,6 +804,31 @@ impl Session {
             articles: fresh_articles,
             exported,
         })
+    }
+
+    /// Lets go of the texts and syntax of the new files that hold nothing
+    /// but plain facts (every row in a fact table) and that no diagnostic
+    /// points into; see [`SessionOptions::release_fact_files`].
+    fn release_fact_files(&mut self, new_units: &mut [Unit], diagnostics: &[Diagnostic]) {
+        for unit in new_units {
+            let only_facts = matches!(unit.origin, UnitOrigin::File(_))
+                && !unit.program.items.is_empty()
+                && unit
+                    .program
+                    .items
+                    .iter()
+                    .all(|item| matches!(item, Item::Facts(run) if run.table.file().is_none()));
+            let shown = diagnostics
+                .iter()
+                .flat_map(|diagnostic| &diagnostic.labels)
+                .any(|label| label.span.source == unit.source);
+            if only_facts && !shown {
+                self.sources.release(unit.source);
+                // The checked program holds the tables now; the evaluation
+                // hands them to the engine and drops them.
+                unit.program.items.clear();
+            }
+        }
     }
 
     /// Answers every query of the loaded files, in file order.
