@@ -1,6 +1,10 @@
 //! REPL latency on the news knowledge base, measured (never asserted):
 //! start-up of the bare binary to its first prompt, loading the knowledge
-//! base in the library, and adding one fact then re-running a query.
+//! base in the library, and adding one fact then re-running a query; then
+//! a query and a fact typed after a long chain of rules. The typed inputs
+//! are measured twice: as the REPL checks them (incrementally) and with
+//! every input analysed together with the whole session
+//! (`SessionOptions::full_analysis`, what the REPL did before).
 //!
 //! `cargo bench --bench session` prints the median of each over many runs.
 
@@ -42,23 +46,81 @@ fn main() {
     show("load the news knowledge base (library)", samples);
 
     // 2. Adding one fact, then re-running a query that reads it.
-    let mut session = Session::new(options());
-    session.load_news().expect("the knowledge base loads");
-    let samples = (0..200)
-        .map(|day| {
-            let fact = format!("closed(bench_crossing_{day}, 2025-11-21).");
-            let start = Instant::now();
-            session.load_text(&fact).expect("the fact is accepted");
-            let accepted = session
-                .load_text("?- closed(C, D).")
-                .expect("the query runs");
-            assert!(!accepted.answers.is_empty());
-            start.elapsed()
-        })
-        .collect();
-    show("add one fact, then re-run `?- closed(C, D).`", samples);
+    for full_analysis in [false, true] {
+        let mut session = Session::new(SessionOptions {
+            full_analysis,
+            ..options()
+        });
+        session.load_news().expect("the knowledge base loads");
+        let samples = (0..200)
+            .map(|day| {
+                let fact = format!("closed(bench_crossing_{day}, 2025-11-21).");
+                let start = Instant::now();
+                session.load_text(&fact).expect("the fact is accepted");
+                let accepted = session
+                    .load_text("?- closed(C, D).")
+                    .expect("the query runs");
+                assert!(!accepted.answers.is_empty());
+                start.elapsed()
+            })
+            .collect();
+        let how = if full_analysis {
+            " (whole analysis)"
+        } else {
+            ""
+        };
+        show(
+            &format!("add one fact, then re-run `?- closed(C, D).`{how}"),
+            samples,
+        );
+    }
 
-    // 3. The bare binary to its first prompt and out again (stdin is a pipe).
+    // 3. A chain `p0(X) :- p1(X). ... p19999(1).`: a query, and a fact of its
+    //    top predicate, typed after loading it.
+    let n_rules = 20_000;
+    let mut chain = String::new();
+    for index in 0..n_rules - 1 {
+        chain.push_str(&format!("p{index}(X) :- p{}(X).\n", index + 1));
+    }
+    chain.push_str(&format!("p{}(1).\n", n_rules - 1));
+    for full_analysis in [false, true] {
+        let mut session = Session::new(SessionOptions {
+            full_analysis,
+            ..SessionOptions::default()
+        });
+        session.load_text(&chain).expect("the chain loads");
+        let how = if full_analysis {
+            " (whole analysis)"
+        } else {
+            ""
+        };
+        let samples = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                session.load_text("?- p0(X).").expect("the query runs");
+                start.elapsed()
+            })
+            .collect();
+        show(
+            &format!("`?- p0(X).` after a chain of 20,000 rules{how}"),
+            samples,
+        );
+        let samples = (0..5)
+            .map(|value| {
+                let start = Instant::now();
+                session
+                    .load_text(&format!("p0({}).", value + 2))
+                    .expect("the fact is accepted");
+                start.elapsed()
+            })
+            .collect();
+        show(
+            &format!("`p0(N).` after a chain of 20,000 rules{how}"),
+            samples,
+        );
+    }
+
+    // 4. The bare binary to its first prompt and out again (stdin is a pipe).
     let binary = env!("CARGO_BIN_EXE_wirelog");
     let samples = (0..30)
         .map(|_| {

@@ -17,10 +17,16 @@
 //! 5. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
 //! 6. `types` infers column types and reports certain mismatches;
 //! 7. `warnings` reports undefined predicates, capitalised constants and singletons.
+//!
+//! `incremental` checks an input of facts and queries against an accepted
+//! program (its `Summary`: names, column types, constants) instead of
+//! analysing everything again, and declines whatever it cannot decide
+//! exactly as this pipeline would.
 
 pub mod citations;
 mod cited;
 mod error;
+mod incremental;
 pub mod ir;
 mod resolve;
 mod safety;
@@ -29,6 +35,7 @@ mod types;
 mod warnings;
 
 pub use error::CheckError;
+pub use incremental::{Extension, Summary, SummaryDelta, analyze_extension};
 
 use crate::articles::Articles;
 use crate::diagnostic::Diagnostic;
@@ -44,6 +51,9 @@ pub struct Analysis {
     pub program: ir::Program,
     /// Errors and warnings, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the incremental analysis of a later input needs to know about
+    /// this program (see [`analyze_extension`]).
+    pub summary: Summary,
 }
 
 impl Analysis {
@@ -85,6 +95,7 @@ pub fn analyze_with(programs: &[&ast::Program], context: &Context<'_>) -> Analys
         Err(_) => Analysis {
             program: ir::Program::default(),
             diagnostics: Vec::new(),
+            summary: Summary::default(),
         },
     }
 }
@@ -115,18 +126,30 @@ pub fn analyze_watched(
     let mut program = resolved.program;
     program.strata = stratify::stratify(&program, &mut errors);
     watch.check()?;
-    types::check_types(programs, &program, &mut errors);
+    let columns = types::check_types(programs, &program, &resolved.names, &mut errors);
     watch.check()?;
-    warnings::check_warnings(programs, &program, &mut errors);
+    let constants = warnings::check_warnings(programs, &program, &mut errors);
     watch.check()?;
+    sort_errors(&mut errors);
+    Ok(Analysis {
+        program,
+        diagnostics: errors.iter().map(CheckError::to_diagnostic).collect(),
+        summary: Summary::new(
+            resolved.names,
+            resolved.citation_relations,
+            columns,
+            constants,
+        ),
+    })
+}
+
+/// Sorts errors by source and position; those at one place stay in the
+/// order the passes found them.
+fn sort_errors(errors: &mut [CheckError]) {
     errors.sort_by_key(|error| {
         let span = error.span();
         (span.source, span.start, span.end)
     });
-    Ok(Analysis {
-        program,
-        diagnostics: errors.iter().map(CheckError::to_diagnostic).collect(),
-    })
 }
 
 /// Test helpers shared by the analysis modules' unit tests.

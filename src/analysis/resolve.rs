@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use super::error::CheckError;
 use super::ir::{
     self, Arg, ArgumentDoc, BodyLiteral, Expr, Function, PredId, PredicateDoc, RuleId, VarId,
@@ -31,6 +33,21 @@ pub(crate) struct Resolved {
     pub citation_uses: Vec<(PredId, Span)>,
     /// Every `#export`, for the check that it names a predicate.
     pub exports: Vec<ast::ExportDirective>,
+    /// The predicates by name (the hidden citation relations excepted), as
+    /// interned here; for a resolution that extends a base, only the new ones.
+    pub names: FxHashMap<String, PredId>,
+    /// The hidden citation relation of each predicate read with `@`; for a
+    /// resolution that extends a base, only the new ones.
+    pub citation_relations: FxHashMap<PredId, PredId>,
+}
+
+/// The names of an accepted program that a resolution extends
+/// (`resolve_extension`): its predicates keep their ids.
+pub(crate) struct BaseNames<'b> {
+    /// The base program's predicates by name.
+    pub names: &'b FxHashMap<String, PredId>,
+    /// The base program's hidden citation relations.
+    pub citation_relations: &'b FxHashMap<PredId, PredId>,
 }
 
 /// Source positions of one rule or query that the `ir` does not keep.
@@ -67,10 +84,35 @@ pub(crate) fn resolve_programs(
     articles: Option<&Articles>,
     errors: &mut Vec<CheckError>,
 ) -> Resolved {
+    resolve_with_base(Vec::new(), None, programs, articles, errors)
+}
+
+/// Resolves `programs` as additions to an accepted program whose predicates
+/// are `predicates` (ids kept, new ones appended) and whose names are
+/// `base`: the lowered facts, rules and queries are those of `programs`
+/// alone, `program.predicates` the whole table (flags updated).
+pub(crate) fn resolve_extension(
+    predicates: Vec<ir::Predicate>,
+    base: BaseNames<'_>,
+    programs: &[&ast::Program],
+    articles: Option<&Articles>,
+    errors: &mut Vec<CheckError>,
+) -> Resolved {
+    resolve_with_base(predicates, Some(base), programs, articles, errors)
+}
+
+fn resolve_with_base(
+    predicates: Vec<ir::Predicate>,
+    base: Option<BaseNames<'_>>,
+    programs: &[&ast::Program],
+    articles: Option<&Articles>,
+    errors: &mut Vec<CheckError>,
+) -> Resolved {
     let mut resolver = Resolver {
-        predicates: Vec::new(),
-        by_name: HashMap::new(),
-        citation_relations: HashMap::new(),
+        predicates,
+        by_name: FxHashMap::default(),
+        citation_relations: FxHashMap::default(),
+        base,
         reported_arities: HashSet::new(),
         articles,
         errors,
@@ -80,6 +122,8 @@ pub(crate) fn resolve_programs(
             query_sources: Vec::new(),
             citation_uses: Vec::new(),
             exports: Vec::new(),
+            names: FxHashMap::default(),
+            citation_relations: FxHashMap::default(),
         },
     };
     for program in programs {
@@ -161,6 +205,8 @@ pub(crate) fn resolve_programs(
         }
     }
     resolver.resolved.program.predicates = resolver.predicates;
+    resolver.resolved.names = resolver.by_name;
+    resolver.resolved.citation_relations = resolver.citation_relations;
     resolver.resolved
 }
 
@@ -237,9 +283,13 @@ pub(crate) fn literal_variables<'a>(literal: &'a Literal, out: &mut Vec<&'a ast:
 
 struct Resolver<'e> {
     predicates: Vec<ir::Predicate>,
-    by_name: HashMap<String, PredId>,
-    /// The hidden citation relation of each predicate read with `@`.
-    citation_relations: HashMap<PredId, PredId>,
+    /// Names interned by this resolution.
+    by_name: FxHashMap<String, PredId>,
+    /// The hidden citation relation of each predicate read with `@`, made
+    /// by this resolution.
+    citation_relations: FxHashMap<PredId, PredId>,
+    /// The accepted program this resolution extends, looked up first.
+    base: Option<BaseNames<'e>>,
     /// `(predicate, arity)` pairs already reported, so one wrong arity is reported once.
     reported_arities: HashSet<(PredId, usize)>,
     articles: Option<&'e Articles>,
@@ -256,7 +306,13 @@ impl Resolver<'_> {
     /// The id of `name`/`arity` used at `span`, creating it on first use;
     /// reports an arity mismatch.
     fn intern_named(&mut self, name: &str, arity: usize, span: Span) -> PredId {
-        if let Some(&id) = self.by_name.get(name) {
+        let known = self
+            .base
+            .as_ref()
+            .and_then(|base| base.names.get(name))
+            .or_else(|| self.by_name.get(name))
+            .copied();
+        if let Some(id) = known {
             let predicate = &self.predicates[id.0 as usize];
             if predicate.arity != arity && self.reported_arities.insert((id, arity)) {
                 self.errors.push(CheckError::PredicateArityMismatch {
@@ -285,7 +341,13 @@ impl Resolver<'_> {
     /// The hidden relation holding the citations of `predicate`'s facts
     /// (`p@`: `p`'s columns, then article id and quote), created on first use.
     fn citation_relation(&mut self, predicate: PredId, span: Span) -> PredId {
-        if let Some(&hidden) = self.citation_relations.get(&predicate) {
+        let known = self
+            .base
+            .as_ref()
+            .and_then(|base| base.citation_relations.get(&predicate))
+            .or_else(|| self.citation_relations.get(&predicate))
+            .copied();
+        if let Some(hidden) = known {
             return hidden;
         }
         let of = &self.predicates[predicate.0 as usize];

@@ -15,8 +15,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use super::error::{CheckError, with_article};
-use super::ir::{FactRows, Function, PredId, Program};
+use super::ir::{FactRows, Function, PredId, Predicate, Program};
 use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
 use crate::table::Kinds;
@@ -114,6 +116,105 @@ impl Types {
             "nothing".to_string()
         } else {
             names.join(" or ")
+        }
+    }
+}
+
+/// Where the checks find a predicate by name and its column types: the
+/// names and columns of a program, or of an accepted program (`base`)
+/// plus the predicates an input adds (`added`, ids after the base's).
+#[derive(Clone, Copy)]
+pub(crate) struct Lookup<'a> {
+    /// Predicates by name.
+    pub names: &'a FxHashMap<String, PredId>,
+    /// Predicates an input adds, by name.
+    pub added_names: Option<&'a FxHashMap<String, PredId>>,
+    /// Column types by `PredId`.
+    pub columns: &'a [Vec<Types>],
+    /// Column types of the added predicates, from id `columns.len()` on.
+    pub added_columns: &'a [Vec<Types>],
+}
+
+impl<'a> Lookup<'a> {
+    /// The predicate written `name`.
+    fn id(&self, name: &str) -> Option<PredId> {
+        self.names
+            .get(name)
+            .or_else(|| self.added_names.and_then(|names| names.get(name)))
+            .copied()
+    }
+
+    /// The column types of predicate `id`.
+    fn row_of(&self, id: PredId) -> Option<&'a Vec<Types>> {
+        let index = id.0 as usize;
+        match index.checked_sub(self.columns.len()) {
+            None => self.columns.get(index),
+            Some(added) => self.added_columns.get(added),
+        }
+    }
+
+    /// The column types of the predicate written `name`.
+    fn row(&self, name: &str) -> Option<&'a Vec<Types>> {
+        self.id(name).and_then(|id| self.row_of(id))
+    }
+}
+
+/// A predicate table: a program's, or an accepted program's (`base`) and
+/// the predicates an input adds after it (`added`).
+#[derive(Clone, Copy)]
+pub(crate) struct Predicates<'a> {
+    /// The predicates from id 0.
+    pub base: &'a [Predicate],
+    /// The predicates from id `base.len()`.
+    pub added: &'a [Predicate],
+}
+
+impl<'a> Predicates<'a> {
+    /// The predicate behind `id`.
+    pub fn get(&self, id: PredId) -> Option<&'a Predicate> {
+        let index = id.0 as usize;
+        match index.checked_sub(self.base.len()) {
+            None => self.base.get(index),
+            Some(added) => self.added.get(added),
+        }
+    }
+
+    /// Every predicate, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a Predicate> {
+        self.base.iter().chain(self.added)
+    }
+}
+
+/// True when every value of a fact is of a type its column already holds:
+/// adding the fact then changes no inferred type.
+pub(crate) fn fact_types_known(columns: &[Types], values: &[Value]) -> bool {
+    columns.len() == values.len()
+        && columns
+            .iter()
+            .zip(values)
+            .all(|(column, value)| column.intersect(Types::of(value)) == Types::of(value))
+}
+
+/// The column types of a predicate of `arity` before any fact.
+pub(crate) fn no_types(arity: usize) -> Vec<Types> {
+    vec![Types::NONE; arity]
+}
+
+/// Adds the types of a fact's values to its predicate's column types.
+pub(crate) fn add_fact_types(columns: &mut [Types], values: &[Value]) {
+    for (column, value) in columns.iter_mut().zip(values) {
+        *column = column.union(Types::of(value));
+    }
+}
+
+impl<'a> Lookup<'a> {
+    /// The lookup of a whole program: its names and column types.
+    fn of_program(names: &'a FxHashMap<String, PredId>, columns: &'a [Vec<Types>]) -> Lookup<'a> {
+        Lookup {
+            names,
+            added_names: None,
+            columns,
+            added_columns: &[],
         }
     }
 }
@@ -241,18 +342,14 @@ fn argument_types(function: Function, position: usize) -> Types {
     }
 }
 
-/// Infers column types and reports certain mismatches in `programs`.
+/// Infers column types and reports certain mismatches in `programs`;
+/// returns the column types of every predicate, by `PredId`.
 pub(crate) fn check_types(
     programs: &[&ast::Program],
     program: &Program,
+    names: &FxHashMap<String, PredId>,
     errors: &mut Vec<CheckError>,
-) {
-    let pred_by_name: HashMap<&str, PredId> = program
-        .predicates
-        .iter()
-        .enumerate()
-        .map(|(index, predicate)| (predicate.name.as_str(), PredId(index as u32)))
-        .collect();
+) -> Vec<Vec<Types>> {
     let mut columns: Vec<Vec<Types>> = program
         .predicates
         .iter()
@@ -272,7 +369,25 @@ pub(crate) fn check_types(
             }
         }
     }
-    check_declared_types(programs, program, &pred_by_name, errors);
+    let predicates = Predicates {
+        base: &program.predicates,
+        added: &[],
+    };
+    for clause in programs
+        .iter()
+        .flat_map(|program| &program.items)
+        .filter_map(|item| match item {
+            ast::Item::Clause(clause) if clause.is_fact() => Some(clause),
+            _ => None,
+        })
+    {
+        check_fact_types(
+            clause,
+            predicates,
+            Lookup::of_program(names, &columns),
+            errors,
+        );
+    }
     for rows in &program.fact_rows {
         check_declared_table_types(program, rows, errors);
     }
@@ -281,7 +396,7 @@ pub(crate) fn check_types(
     for item in programs.iter().flat_map(|program| &program.items) {
         if let ast::Item::Clause(clause) = item
             && !clause.is_fact()
-            && let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str())
+            && let Some(&head) = names.get(clause.head.predicate.name.as_str())
             && let Some(rules) = rules_by_head.get_mut(head.0 as usize)
         {
             rules.push(clause);
@@ -302,33 +417,37 @@ pub(crate) fn check_types(
             .flatten()
             .copied()
             .collect();
-        infer_heads(&rules, &pred_by_name, &mut columns, stratum.recursive);
+        infer_heads(&rules, names, &mut columns, stratum.recursive);
     }
 
-    report_type_errors(programs, program, &columns, &pred_by_name, errors);
+    // 2. Reports, once, with the final column types.
+    for item in programs.iter().flat_map(|program| &program.items) {
+        check_clause_types(
+            item,
+            predicates,
+            Lookup::of_program(names, &columns),
+            errors,
+        );
+    }
+    columns
 }
 
 /// Grows the column types of the heads of `rules` (one stratum) until they
 /// stop changing; once only when the stratum is not recursive.
 fn infer_heads(
     rules: &[&ast::Clause],
-    pred_by_name: &HashMap<&str, PredId>,
+    names: &FxHashMap<String, PredId>,
     columns: &mut [Vec<Types>],
     recursive: bool,
 ) {
     loop {
         let mut changed = false;
         for clause in rules {
-            let Some(&head) = pred_by_name.get(clause.head.predicate.name.as_str()) else {
+            let Some(&head) = names.get(clause.head.predicate.name.as_str()) else {
                 continue;
             };
-            let mut checker = Checker::new(
-                columns,
-                pred_by_name,
-                Some(&clause.head),
-                &clause.body,
-                None,
-            );
+            let lookup = Lookup::of_program(names, columns);
+            let mut checker = Checker::new(lookup, Some(&clause.head), &clause.body, None);
             let head_types: Vec<Types> = clause
                 .head
                 .args
@@ -349,42 +468,33 @@ fn infer_heads(
     }
 }
 
-/// Reports, once, with the final column types.
-fn report_type_errors(
-    programs: &[&ast::Program],
-    program: &Program,
-    columns: &[Vec<Types>],
-    pred_by_name: &HashMap<&str, PredId>,
+/// The certain mismatches of one rule, query or constraint (nothing for
+/// other items), with the column types `lookup` gives; `predicates` are
+/// the program's, for the `%%` declared types.
+pub(crate) fn check_clause_types(
+    item: &ast::Item,
+    predicates: Predicates<'_>,
+    lookup: Lookup<'_>,
     errors: &mut Vec<CheckError>,
 ) {
-    for program_ast in programs {
-        for item in &program_ast.items {
-            match item {
-                ast::Item::Clause(clause) if !clause.is_fact() => {
-                    let mut checker = Checker::new(
-                        columns,
-                        pred_by_name,
-                        Some(&clause.head),
-                        &clause.body,
-                        Some(&mut *errors),
-                    );
-                    let head_types: Vec<Types> = clause
-                        .head
-                        .args
-                        .iter()
-                        .map(|term| checker.term(term, None))
-                        .collect();
-                    checker.literals(&clause.body, None);
-                    check_head_types(program, pred_by_name, clause, &head_types, errors);
-                }
-                ast::Item::Query(query) | ast::Item::Constraint(query) => {
-                    let mut checker =
-                        Checker::new(columns, pred_by_name, None, &query.body, Some(&mut *errors));
-                    checker.literals(&query.body, None);
-                }
-                _ => {}
-            }
+    match item {
+        ast::Item::Clause(clause) if !clause.is_fact() => {
+            let mut checker =
+                Checker::new(lookup, Some(&clause.head), &clause.body, Some(&mut *errors));
+            let head_types: Vec<Types> = clause
+                .head
+                .args
+                .iter()
+                .map(|term| checker.term(term, None))
+                .collect();
+            checker.literals(&clause.body, None);
+            check_head_types(predicates, lookup, clause, &head_types, errors);
         }
+        ast::Item::Query(query) | ast::Item::Constraint(query) => {
+            let mut checker = Checker::new(lookup, None, &query.body, Some(&mut *errors));
+            checker.literals(&query.body, None);
+        }
+        _ => {}
     }
 }
 
@@ -393,15 +503,15 @@ fn report_type_errors(
 /// type known to be possible is reported: an argument of unknown type (a
 /// column no fact or rule gives a type) is left to the evaluator.
 fn check_head_types(
-    program: &Program,
-    pred_by_name: &HashMap<&str, PredId>,
+    predicates: Predicates<'_>,
+    lookup: Lookup<'_>,
     clause: &ast::Clause,
     head_types: &[Types],
     errors: &mut Vec<CheckError>,
 ) {
-    let Some(predicate) = pred_by_name
-        .get(clause.head.predicate.name.as_str())
-        .map(|id| program.predicate(*id))
+    let Some(predicate) = lookup
+        .id(clause.head.predicate.name.as_str())
+        .and_then(|id| predicates.get(id))
     else {
         return;
     };
@@ -436,47 +546,37 @@ fn check_head_types(
     }
 }
 
-/// E205: fact arguments against the `%%` declared types of their columns.
-fn check_declared_types(
-    programs: &[&ast::Program],
-    program: &Program,
-    pred_by_name: &HashMap<&str, PredId>,
+/// E205: a fact's arguments against the `%%` declared types of their columns.
+pub(crate) fn check_fact_types(
+    clause: &ast::Clause,
+    predicates: Predicates<'_>,
+    lookup: Lookup<'_>,
     errors: &mut Vec<CheckError>,
 ) {
-    for clause in programs
-        .iter()
-        .flat_map(|program| &program.items)
-        .filter_map(|item| match item {
-            ast::Item::Clause(clause) if clause.is_fact() => Some(clause),
-            _ => None,
-        })
-    {
-        let Some(predicate) = pred_by_name
-            .get(clause.head.predicate.name.as_str())
-            .map(|id| program.predicate(*id))
-        else {
+    let Some(predicate) = lookup
+        .id(clause.head.predicate.name.as_str())
+        .and_then(|id| predicates.get(id))
+    else {
+        return;
+    };
+    let Some(doc) = &predicate.doc else {
+        return;
+    };
+    for (position, (term, argument)) in clause.head.args.iter().zip(&doc.arguments).enumerate() {
+        let (Term::Constant(constant), Some(declared)) = (term, &argument.declared_type) else {
             continue;
         };
-        let Some(doc) = &predicate.doc else {
-            continue;
-        };
-        for (position, (term, argument)) in clause.head.args.iter().zip(&doc.arguments).enumerate()
-        {
-            let (Term::Constant(constant), Some(declared)) = (term, &argument.declared_type) else {
-                continue;
-            };
-            let found = type_name(&constant.value);
-            if Types::declared(declared).disjoint(Types::of(&constant.value)) {
-                errors.push(CheckError::FactTypeMismatch {
-                    predicate: predicate.name.clone(),
-                    position: position + 1,
-                    argument: argument.name.clone(),
-                    declared: declared.clone(),
-                    found: with_article(found),
-                    span: constant.span,
-                    doc: doc.span,
-                });
-            }
+        let found = type_name(&constant.value);
+        if Types::declared(declared).disjoint(Types::of(&constant.value)) {
+            errors.push(CheckError::FactTypeMismatch {
+                predicate: predicate.name.clone(),
+                position: position + 1,
+                argument: argument.name.clone(),
+                declared: declared.clone(),
+                found: with_article(found),
+                span: constant.span,
+                doc: doc.span,
+            });
         }
     }
 }
@@ -541,8 +641,7 @@ fn declared_types(declared: &str) -> Option<Types> {
 
 /// The types of one clause's variables, and the checks of its expressions.
 struct Checker<'a, 'e> {
-    columns: &'a [Vec<Types>],
-    pred_by_name: &'a HashMap<&'a str, PredId>,
+    lookup: Lookup<'a>,
     outside: HashSet<&'a str>,
     /// `(aggregate index for locals, name)` to types, as in `resolve`.
     variables: HashMap<(Option<usize>, &'a str), Types>,
@@ -552,15 +651,13 @@ struct Checker<'a, 'e> {
 
 impl<'a, 'e> Checker<'a, 'e> {
     fn new(
-        columns: &'a [Vec<Types>],
-        pred_by_name: &'a HashMap<&'a str, PredId>,
+        lookup: Lookup<'a>,
         head: Option<&'a ast::Atom>,
         body: &'a [Literal],
         errors: Option<&'e mut Vec<CheckError>>,
     ) -> Checker<'a, 'e> {
         let mut checker = Checker {
-            columns,
-            pred_by_name,
+            lookup,
             outside: outside_names(head, body),
             variables: HashMap::new(),
             errors: None,
@@ -609,10 +706,7 @@ impl<'a, 'e> Checker<'a, 'e> {
                             }
                         }
                     }
-                    let row = self
-                        .pred_by_name
-                        .get(atom.predicate.name.as_str())
-                        .and_then(|id| self.columns.get(id.0 as usize));
+                    let row = self.lookup.row(atom.predicate.name.as_str());
                     for (position, term) in atom.args.iter().enumerate() {
                         let Term::Variable(ident) = term else {
                             continue;
@@ -850,11 +944,7 @@ impl<'a, 'e> Checker<'a, 'e> {
     /// W007: a constant of a type its column never holds (`"2025-10-12"`
     /// where dates are stored) makes the atom match nothing.
     fn constants_in_their_columns(&mut self, atom: &'a ast::Atom) {
-        let Some(row) = self
-            .pred_by_name
-            .get(atom.predicate.name.as_str())
-            .and_then(|id| self.columns.get(id.0 as usize))
-        else {
+        let Some(row) = self.lookup.row(atom.predicate.name.as_str()) else {
             return;
         };
         for (position, term) in atom.args.iter().enumerate() {

@@ -8,21 +8,27 @@
 //! unsafe is not also reported as a singleton.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::error::CheckError;
 use super::ir::Program;
 use super::resolve::{literal_variables, outside_names, term_variables};
 use crate::span::Span;
 use crate::syntax::ast::{self, Literal, Term};
+use crate::table::FactTable;
 use crate::text;
 use crate::value::Value;
 
-/// Runs the three checks over every rule and query.
+/// Runs the three checks over every rule and query; returns the constants
+/// of `programs`, which the incremental analysis keeps.
 pub(crate) fn check_warnings(
     programs: &[&ast::Program],
     program: &Program,
     errors: &mut Vec<CheckError>,
-) {
+) -> Constants {
     let defined: Vec<&str> = program
         .predicates
         .iter()
@@ -30,6 +36,12 @@ pub(crate) fn check_warnings(
         .map(|predicate| predicate.name.as_str())
         .collect();
     let defined_set: HashSet<&str> = defined.iter().copied().collect();
+    let is_defined = |name: &str| defined_set.contains(name);
+    let candidates = || defined.clone();
+    let defined = Defined {
+        is_defined: &is_defined,
+        candidates: &candidates,
+    };
     let constants = Constants::collect(programs);
     let unsafe_spans: HashSet<Span> = errors
         .iter()
@@ -39,34 +51,55 @@ pub(crate) fn check_warnings(
         })
         .collect();
     let mut warnings = Vec::new();
+    let view = ConstantsView {
+        base: &constants,
+        added: None,
+    };
     for item in programs.iter().flat_map(|program| &program.items) {
-        let (head, body) = match item {
-            ast::Item::Clause(clause) if !clause.is_fact() => (Some(&clause.head), &clause.body),
-            ast::Item::Query(query) | ast::Item::Constraint(query) => (None, &query.body),
-            _ => continue,
-        };
-        check_undefined(body, &defined_set, &defined, &mut warnings);
-        let like_constants = check_like_constants(head, body, &constants, &mut warnings);
-        if head.is_some() {
-            check_singletons(head, body, &like_constants, &unsafe_spans, &mut warnings);
-        }
+        check_item_warnings(item, &defined, view, &unsafe_spans, &mut warnings);
     }
     errors.extend(warnings);
+    constants
+}
+
+/// Which predicates something defines, for `W001`.
+pub(crate) struct Defined<'d> {
+    /// True when some fact or rule defines the predicate of that name.
+    pub is_defined: &'d dyn Fn(&str) -> bool,
+    /// The names of the defined predicates, in `PredId` order: asked only
+    /// when a warning needs a suggestion.
+    pub candidates: &'d dyn Fn() -> Vec<&'d str>,
+}
+
+/// The three checks on one item (rules, queries and constraints; nothing
+/// for the other items).
+pub(crate) fn check_item_warnings(
+    item: &ast::Item,
+    defined: &Defined<'_>,
+    constants: ConstantsView<'_>,
+    unsafe_spans: &HashSet<Span>,
+    warnings: &mut Vec<CheckError>,
+) {
+    let (head, body) = match item {
+        ast::Item::Clause(clause) if !clause.is_fact() => (Some(&clause.head), &clause.body),
+        ast::Item::Query(query) | ast::Item::Constraint(query) => (None, &query.body),
+        _ => return,
+    };
+    check_undefined(body, defined, warnings);
+    let like_constants = check_like_constants(head, body, constants, warnings);
+    if head.is_some() {
+        check_singletons(head, body, &like_constants, unsafe_spans, warnings);
+    }
 }
 
 /// W001 for every atom, negated or inside an aggregate, whose predicate nothing defines.
-fn check_undefined(
-    body: &[Literal],
-    defined: &HashSet<&str>,
-    candidates: &[&str],
-    warnings: &mut Vec<CheckError>,
-) {
+fn check_undefined(body: &[Literal], defined: &Defined<'_>, warnings: &mut Vec<CheckError>) {
     for literal in body {
         match literal {
             Literal::Positive(atom) | Literal::Negative { atom, .. } => {
                 let name = atom.predicate.name.as_str();
-                let is_defined = defined.contains(&name);
-                if !is_defined {
+                if !(defined.is_defined)(name) {
+                    let candidates = (defined.candidates)();
                     warnings.push(CheckError::PredicateUndefined {
                         name: name.to_string(),
                         suggestion: text::closest(name, candidates.iter().copied())
@@ -76,90 +109,115 @@ fn check_undefined(
                 }
             }
             Literal::Aggregate(aggregate) => {
-                check_undefined(&aggregate.body, defined, candidates, warnings);
+                check_undefined(&aggregate.body, defined, warnings);
             }
             Literal::Comparison(_) | Literal::Builtin(_) => {}
         }
     }
 }
 
-/// The symbol constants of all the programs, for `W002`.
-struct Constants<'p> {
+/// The symbol constants of programs, for `W002`: owned, so that the
+/// incremental analysis can keep those of an accepted program.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Constants {
     /// Folded spelling (lowercase, no underscores) to the constant as written.
-    by_folded: HashMap<String, String>,
+    by_folded: FxHashMap<String, String>,
     /// `(predicate, column, symbol)` for every symbol argument of a fact.
-    in_columns: HashSet<(String, usize, String)>,
-    /// Fact tables, asked only about the variables that need it: their
-    /// symbols may number in the millions.
-    tables: Vec<&'p ast::FactRun>,
+    in_columns: FxHashSet<(String, usize, String)>,
+    /// Fact tables and their rows, asked only about the variables that need
+    /// it: their symbols may number in the millions.
+    tables: Vec<(Arc<FactTable>, Range<usize>)>,
 }
 
-impl<'p> Constants<'p> {
-    /// The constant `folded` is the folded spelling of, if any.
+/// The constants of an accepted program (`base`), then those of an input
+/// (`added`), looked up as if collected in that order.
+#[derive(Clone, Copy)]
+pub(crate) struct ConstantsView<'c> {
+    /// The constants collected first.
+    pub base: &'c Constants,
+    /// The constants collected after them.
+    pub added: Option<&'c Constants>,
+}
+
+impl ConstantsView<'_> {
+    fn parts(&self) -> impl Iterator<Item = &Constants> {
+        std::iter::once(self.base).chain(self.added)
+    }
+
+    /// The constant `folded` is the folded spelling of, if any: the first
+    /// written wins, then the fact tables in order.
     fn spelt_as(&self, folded: &str) -> Option<String> {
-        self.by_folded.get(folded).cloned().or_else(|| {
-            self.tables.iter().find_map(|run| {
-                run.table
-                    .symbol_folded_as(folded, text::fold)
-                    .map(str::to_string)
+        self.parts()
+            .find_map(|constants| constants.by_folded.get(folded).cloned())
+            .or_else(|| {
+                self.parts()
+                    .flat_map(|constants| &constants.tables)
+                    .find_map(|(table, _)| {
+                        table
+                            .symbol_folded_as(folded, text::fold)
+                            .map(str::to_string)
+                    })
             })
-        })
     }
 
     /// True when some fact of `predicate` has the symbol `constant` in `column`.
     fn in_column(&self, predicate: &str, column: usize, constant: &str) -> bool {
-        self.in_columns
-            .contains(&(predicate.to_string(), column, constant.to_string()))
-            || self.tables.iter().any(|run| {
-                run.table.name() == predicate
-                    && run
-                        .table
-                        .column_has_symbol(run.rows.clone(), column, constant)
-            })
+        let key = (predicate.to_string(), column, constant.to_string());
+        self.parts().any(|constants| {
+            constants.in_columns.contains(&key)
+                || constants.tables.iter().any(|(table, rows)| {
+                    table.name() == predicate
+                        && table.column_has_symbol(rows.clone(), column, constant)
+                })
+        })
     }
+}
 
-    fn collect(programs: &[&'p ast::Program]) -> Constants<'p> {
-        let mut constants = Constants {
-            by_folded: HashMap::new(),
-            in_columns: HashSet::new(),
-            tables: Vec::new(),
-        };
+impl Constants {
+    /// The constants of `programs`, in order.
+    pub(crate) fn collect(programs: &[&ast::Program]) -> Constants {
+        let mut constants = Constants::default();
         for item in programs.iter().flat_map(|program| &program.items) {
-            match item {
-                ast::Item::Facts(run) => constants.tables.push(run),
-                ast::Item::Clause(clause) => {
-                    for (column, term) in clause.head.args.iter().enumerate() {
-                        if clause.is_fact()
-                            && let Term::Constant(constant) = term
-                            && let Value::Symbol(symbol) = &constant.value
-                        {
-                            constants.in_columns.insert((
-                                clause.head.predicate.name.clone(),
-                                column,
-                                symbol.clone(),
-                            ));
-                        }
-                        constants.add_term(term);
-                    }
-                    clause
-                        .body
-                        .iter()
-                        .for_each(|literal| constants.add_literal(literal));
-                }
-                ast::Item::Query(query) | ast::Item::Constraint(query) => {
-                    query
-                        .body
-                        .iter()
-                        .for_each(|literal| constants.add_literal(literal));
-                }
-                ast::Item::Include(_)
-                | ast::Item::Doc(_)
-                | ast::Item::Articles(_)
-                | ast::Item::Import(_)
-                | ast::Item::Export(_) => {}
-            }
+            constants.add_item(item);
         }
         constants
+    }
+
+    /// Adds the constants of one item, after those already collected.
+    pub(crate) fn add_item(&mut self, item: &ast::Item) {
+        match item {
+            ast::Item::Facts(run) => self.tables.push((Arc::clone(&run.table), run.rows.clone())),
+            ast::Item::Clause(clause) => {
+                for (column, term) in clause.head.args.iter().enumerate() {
+                    if clause.is_fact()
+                        && let Term::Constant(constant) = term
+                        && let Value::Symbol(symbol) = &constant.value
+                    {
+                        self.in_columns.insert((
+                            clause.head.predicate.name.clone(),
+                            column,
+                            symbol.clone(),
+                        ));
+                    }
+                    self.add_term(term);
+                }
+                clause
+                    .body
+                    .iter()
+                    .for_each(|literal| self.add_literal(literal));
+            }
+            ast::Item::Query(query) | ast::Item::Constraint(query) => {
+                query
+                    .body
+                    .iter()
+                    .for_each(|literal| self.add_literal(literal));
+            }
+            ast::Item::Include(_)
+            | ast::Item::Doc(_)
+            | ast::Item::Articles(_)
+            | ast::Item::Import(_)
+            | ast::Item::Export(_) => {}
+        }
     }
 
     fn add_term(&mut self, term: &Term) {
@@ -213,7 +271,7 @@ impl<'p> Constants<'p> {
 fn check_like_constants<'a>(
     head: Option<&'a ast::Atom>,
     body: &'a [Literal],
-    constants: &Constants,
+    constants: ConstantsView<'_>,
     warnings: &mut Vec<CheckError>,
 ) -> HashSet<&'a str> {
     let mut idents = Vec::new();

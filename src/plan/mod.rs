@@ -225,21 +225,27 @@ pub fn plan_program_with(
     }
     let mut queries = Vec::with_capacity(program.queries.len());
     for query in &program.queries {
-        let output = query.shown.iter().map(|&var| Expr::Var(var)).collect();
-        queries.push(plan_conjunction_with(
-            &query.body,
-            query.variables.len(),
-            &[],
-            output,
-            None,
-            options,
-        )?);
+        queries.push(plan_query(query, options)?);
     }
     Ok(ProgramPlan {
         strata,
         queries,
         demand: demand::plan_demand(program),
     })
+}
+
+/// Plans one query, as `options` say: its answer columns are its shown
+/// variables.
+pub fn plan_query(query: &ir::Query, options: PlanOptions) -> Result<ConjunctionPlan, PlanError> {
+    let output = query.shown.iter().map(|&var| Expr::Var(var)).collect();
+    plan_conjunction_with(
+        &query.body,
+        query.variables.len(),
+        &[],
+        output,
+        None,
+        options,
+    )
 }
 
 /// Plans one rule.

@@ -124,6 +124,10 @@ pub struct SessionOptions {
     /// course's check of an answer) obeys the same Ctrl-C or time limit.
     /// A flag of its own when `None`.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Analyse every input together with everything loaded before, never
+    /// incrementally (see `analysis::analyze_extension`): for the tests
+    /// that compare the two ways, and for measuring.
+    pub full_analysis: bool,
 }
 
 /// A rejected input: the diagnostics that explain why.
@@ -167,6 +171,9 @@ struct Model {
     program: ir::Program,
     plan: ProgramPlan,
     database: Database,
+    /// What the incremental analysis of the next input needs; `None`
+    /// when it may not run against this model.
+    summary: Option<analysis::Summary>,
 }
 
 /// A wirelog session.
@@ -206,6 +213,9 @@ pub struct Session {
     /// What the last accepted input changed in the loaded queries' answers
     /// (a live model's updates only).
     answer_changes: Vec<AnswerChange>,
+    /// Inputs analysed whole (with everything loaded before), accepted or
+    /// not; the others were checked incrementally.
+    n_full_analyses: usize,
 }
 
 impl Default for Session {
@@ -254,7 +264,15 @@ impl Session {
             changes: Vec::new(),
             live: None,
             answer_changes: Vec::new(),
+            n_full_analyses: 0,
         }
+    }
+
+    /// How many inputs so far were analysed together with everything loaded
+    /// before them, rather than incrementally against the checked program:
+    /// what a test observes to know which way an input went.
+    pub fn n_full_analyses(&self) -> usize {
+        self.n_full_analyses
     }
 
     /// Counts accepted changes of the session's clauses (inputs that added
@@ -429,10 +447,22 @@ impl Session {
                     .retain(|item| !matches!(item, Item::Query(_)));
             }
         }
-        self.units.extend(new_units);
-        if let Some(model) = outcome.model {
+        if let Some(mut model) = outcome.model {
+            model.summary = match outcome.summary {
+                SummaryUpdate::Fresh(summary) => summary,
+                SummaryUpdate::Extend(delta) => {
+                    let kept: Vec<&ast::Program> =
+                        new_units.iter().map(|unit| &unit.program).collect();
+                    let mut summary = self.model.take().and_then(|old| old.summary);
+                    if let Some(summary) = &mut summary {
+                        summary.extend(delta, &kept);
+                    }
+                    summary
+                }
+            };
             self.model = Some(model);
         }
+        self.units.extend(new_units);
         if let Some(started) = outcome.live {
             self.live = Some(engine::Live {
                 model: started,
@@ -509,16 +539,11 @@ impl Session {
             (None, Some(metadata)) => (&self.articles, metadata),
             (None, None) => return Err(()),
         };
+        let plan_options = plan::PlanOptions {
+            written_order: self.options.written_order,
+        };
         // Analysis runs even after syntax errors, on the items that parsed, so one
         // pass reports every problem; nothing is evaluated then.
-        let programs: Vec<&ast::Program> = std::iter::once(metadata)
-            .chain(
-                self.units
-                    .iter()
-                    .chain(new_units.iter())
-                    .map(|unit| &unit.program),
-            )
-            .collect();
         let mut new_sources: Vec<SourceId> = new_sources.to_vec();
         // Citations are verified when their text arrives, and all of them
         // again when the articles change.
@@ -526,42 +551,108 @@ impl Session {
             articles: Some(articles),
             verify_sources: (!articles_changed).then_some(new_sources.as_slice()),
         };
-        let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
-        let analysis = match analysis::analyze_watched(&programs, &context, &mut watch) {
-            Ok(analysis) => analysis,
-            Err(halt) => {
-                diagnostics.push(load::halt_diagnostic(halt, "checking"));
-                return Err(());
+        // 1. An input of facts and queries typed after an accepted program
+        //    is checked against that program alone, when that gives what
+        //    the whole analysis would (`analysis::incremental`).
+        let may_extend = !articles_changed
+            && !self.options.full_analysis
+            && !self.options.check_only
+            && !self.options.demand
+            && matches!(change, Change::Input(_))
+            && new_units
+                .iter()
+                .all(|unit| unit.origin == UnitOrigin::Input);
+        let extension = match &mut self.model {
+            Some(Model {
+                program: base,
+                summary: Some(summary),
+                ..
+            }) if may_extend => {
+                let kept: Vec<&ast::Program> = std::iter::once(metadata)
+                    .chain(self.units.iter().map(|unit| &unit.program))
+                    .collect();
+                summary.ensure_constants(&kept);
+                let input: Vec<&ast::Program> =
+                    new_units.iter().map(|unit| &unit.program).collect();
+                analysis::analyze_extension(base, summary, &input, &context)
+            }
+            _ => None,
+        };
+        let (mut program, mut plan, summary) = match extension {
+            Some(analysis::Extension::Queries {
+                queries,
+                diagnostics: warnings,
+            }) => {
+                diagnostics.extend(warnings);
+                if has_errors(diagnostics) {
+                    return Err(());
+                }
+                return self.answer_typed_queries(queries, diagnostics, plan_options);
+            }
+            Some(analysis::Extension::Program {
+                program,
+                diagnostics: warnings,
+                delta,
+            }) => {
+                diagnostics.extend(warnings);
+                if has_errors(diagnostics) {
+                    return Err(());
+                }
+                let Some(model) = &self.model else {
+                    return Err(());
+                };
+                let plan = extend_plan(&model.program, &model.plan, &program, plan_options)
+                    .map_err(|error| {
+                        diagnostics.push(Diagnostic::error_without_span(
+                            Code::E399,
+                            format!("internal error: {error}"),
+                        ));
+                    })?;
+                (program, plan, SummaryUpdate::Extend(delta))
+            }
+            None => {
+                // 2. Otherwise everything is analysed together.
+                self.n_full_analyses += 1;
+                let programs: Vec<&ast::Program> = std::iter::once(metadata)
+                    .chain(self.units.iter().chain(new_units.iter()).map(|unit| &unit.program))
+                    .collect();
+                let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
+                let analysis = match analysis::analyze_watched(&programs, &context, &mut watch) {
+                    Ok(analysis) => analysis,
+                    Err(halt) => {
+                        diagnostics.push(load::halt_diagnostic(halt, "checking"));
+                        return Err(());
+                    }
+                };
+                if let Some(state) = &fresh_articles
+                    && let Some(Item::Doc(block)) = state.metadata.items.first()
+                {
+                    new_sources.push(block.span.source);
+                }
+                // Warnings about what was accepted earlier were shown then; report only the new ones.
+                diagnostics.extend(analysis.diagnostics.into_iter().filter(|diagnostic| {
+                    diagnostic.is_error()
+                        || diagnostic
+                            .primary_span()
+                            .is_none_or(|span| new_sources.contains(&span.source))
+                }));
+                if has_errors(diagnostics) {
+                    return Err(());
+                }
+                let summary = kept_summary(analysis.summary, &analysis.program, new_units);
+                let plan =
+                    plan::plan_program_with(&analysis.program, plan_options).map_err(|error| {
+                        diagnostics.push(Diagnostic::error_without_span(
+                            Code::E399,
+                            format!("internal error: {error}"),
+                        ));
+                    })?;
+                (analysis.program, plan, SummaryUpdate::Fresh(summary))
             }
         };
-        if let Some(state) = &fresh_articles
-            && let Some(Item::Doc(block)) = state.metadata.items.first()
-        {
-            new_sources.push(block.span.source);
-        }
-        // Warnings about what was accepted earlier were shown then; report only the new ones.
-        diagnostics.extend(analysis.diagnostics.into_iter().filter(|diagnostic| {
-            diagnostic.is_error()
-                || diagnostic
-                    .primary_span()
-                    .is_none_or(|span| new_sources.contains(&span.source))
-        }));
-        if has_errors(diagnostics) {
-            return Err(());
-        }
         if self.options.release_fact_files {
             self.release_fact_files(new_units, diagnostics);
         }
-        let mut program = analysis.program;
-        let plan_options = plan::PlanOptions {
-            written_order: self.options.written_order,
-        };
-        let mut plan = plan::plan_program_with(&program, plan_options).map_err(|error| {
-            diagnostics.push(Diagnostic::error_without_span(
-                Code::E399,
-                format!("internal error: {error}"),
-            ));
-        })?;
         let mut options = self.eval_options();
         // A relation written by `#export` is written whole: no stratum is
         // left for demand to compute in part.
@@ -590,7 +681,9 @@ impl Session {
                     database: Database::new(Store::new(), program.predicates.len(), false),
                     program,
                     plan,
+                    summary: None,
                 }),
+                summary,
                 answers: Vec::new(),
                 strata_report: None,
                 live: None,
@@ -793,10 +886,12 @@ impl Session {
                 program,
                 plan,
                 database,
+                summary: None,
             }
         });
         Ok(Outcome {
             model,
+            summary,
             answers,
             strata_report,
             live: started_live,
@@ -829,6 +924,60 @@ impl Session {
                 unit.program.items.clear();
             }
         }
+    }
+
+    /// Answers the queries of an input that held only queries, checked
+    /// incrementally, against the model as it is (nothing in it changes:
+    /// the values a query computes are forgotten after it).
+    fn answer_typed_queries(
+        &mut self,
+        queries: Vec<ir::Query>,
+        diagnostics: &mut Vec<Diagnostic>,
+        plan_options: plan::PlanOptions,
+    ) -> Result<Outcome, ()> {
+        let options = self.eval_options();
+        let Some(model) = self.model.as_mut() else {
+            return Err(());
+        };
+        // The typed queries alone, numbered from 0: what an evaluation
+        // error's origin points into.
+        let typed = ir::Program {
+            queries,
+            ..ir::Program::default()
+        };
+        let mut answers = Vec::new();
+        for (index, query) in typed.queries.iter().enumerate() {
+            let query_plan = plan::plan_query(query, plan_options).map_err(|error| {
+                diagnostics.push(Diagnostic::error_without_span(
+                    Code::E399,
+                    format!("internal error: {error}"),
+                ));
+            })?;
+            match eval::answer_query(
+                query,
+                &query_plan,
+                index,
+                &mut model.database,
+                options,
+                &self.cancel,
+            ) {
+                Ok(answer) => answers.push(answer),
+                Err(error) => {
+                    diagnostics.push(eval_diagnostic(&error, &typed));
+                    return Err(());
+                }
+            }
+        }
+        Ok(Outcome {
+            model: None,
+            summary: SummaryUpdate::Fresh(None),
+            answers,
+            strata_report: None,
+            live: None,
+            answer_changes: Vec::new(),
+            articles: None,
+            exported: Vec::new(),
+        })
     }
 
     /// Answers every query of the loaded files, in file order.
@@ -930,6 +1079,8 @@ impl Session {
 struct Outcome {
     /// The new model; `None` when only queries were answered against the old one.
     model: Option<Model>,
+    /// The summary the new model's incremental analyses start from.
+    summary: SummaryUpdate,
     /// The answers to the typed queries.
     answers: Vec<Answer>,
     /// The new value of `last_strata_report`, when evaluation ran.
@@ -943,6 +1094,72 @@ struct Outcome {
     articles: Option<ArticleState>,
     /// What the input's `#export`s wrote.
     exported: Vec<Exported>,
+}
+
+/// Where a new model's `Summary` comes from.
+enum SummaryUpdate {
+    /// A whole analysis made it (`None`: none may be used).
+    Fresh(Option<analysis::Summary>),
+    /// The old model's, with what an incremental analysis added.
+    Extend(analysis::SummaryDelta),
+}
+
+/// The summary a whole analysis of the session plus `new_units` leaves for
+/// the next input, when the model it makes is the program an analysis of
+/// what the session keeps would make: queries typed in `new_units` are
+/// answered and dropped, so a predicate or citation relation one of them
+/// mentioned first would not be there (its id, and so the order of strata
+/// and suggestions, would differ), and their constants would not count.
+fn kept_summary(
+    mut summary: analysis::Summary,
+    program: &ir::Program,
+    new_units: &[Unit],
+) -> Option<analysis::Summary> {
+    let typed: Vec<Span> = new_units
+        .iter()
+        .filter(|unit| unit.origin == UnitOrigin::Input)
+        .flat_map(|unit| &unit.program.items)
+        .filter_map(|item| match item {
+            Item::Query(query) => Some(query.span),
+            _ => None,
+        })
+        .collect();
+    if typed.is_empty() {
+        return Some(summary);
+    }
+    let made_by_query = program.predicates.iter().any(|predicate| {
+        let first = predicate.first_use;
+        typed.iter().any(|span| {
+            span.source == first.source && span.start <= first.start && first.end <= span.end
+        })
+    });
+    if made_by_query {
+        return None;
+    }
+    summary.forget_constants();
+    Some(summary)
+}
+
+/// The plan of `program`, an extension of `base` (planned as `base_plan`)
+/// by facts, new predicates and queries: the base's rule plans are kept, a
+/// new predicate's stratum has no rules, the new queries are planned.
+fn extend_plan(
+    base: &ir::Program,
+    base_plan: &ProgramPlan,
+    program: &ir::Program,
+    options: plan::PlanOptions,
+) -> Result<ProgramPlan, plan::PlanError> {
+    let mut plan = base_plan.clone();
+    for stratum in program.strata.iter().skip(base.strata.len()) {
+        plan.strata.push(plan::StratumPlan {
+            predicates: stratum.predicates.clone(),
+            rules: Vec::new(),
+        });
+    }
+    for query in program.queries.iter().skip(base.queries.len()) {
+        plan.queries.push(plan::plan_query(query, options)?);
+    }
+    Ok(plan)
 }
 
 /// The articles of a session state and their metadata source.
