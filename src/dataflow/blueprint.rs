@@ -42,12 +42,13 @@ pub struct Blueprint {
 }
 
 impl Blueprint {
-    /// True when some rule derives `predicate` (its relation is computed,
-    /// not just its facts).
+    /// True when some rule derives `predicate` or it is a lattice predicate
+    /// (its relation is computed, not just its facts).
     pub fn is_derived(&self, predicate: PredId) -> bool {
-        self.strata
-            .iter()
-            .any(|stratum| !stratum.rules.is_empty() && stratum.predicates.contains(&predicate))
+        self.strata.iter().any(|stratum| {
+            (!stratum.rules.is_empty() || !stratum.lattices.is_empty())
+                && stratum.predicates.contains(&predicate)
+        })
     }
 
     /// True when the dataflow sends every tuple of `predicate` to worker 0:
@@ -71,6 +72,11 @@ pub struct StratumBlueprint {
     pub reads: Vec<PredId>,
     /// The origin the datafrog engine names when a limit stops this stratum.
     pub first_origin: Option<Origin>,
+    /// Its lattice predicates, each kept to the best tuple per key.
+    pub lattices: Vec<(PredId, crate::analysis::ir::Lattice)>,
+    /// Where an error keeping a lattice's best tuple is reported: the
+    /// stratum's first rule (none for a stratum of facts only).
+    pub lattice_site: Option<Site>,
 }
 
 /// One rule.
@@ -283,6 +289,11 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
             rules,
             reads,
             first_origin: stratum.rules.first().map(|rule| Origin::Rule(rule.rule)),
+            lattices: stratum.lattices.clone(),
+            lattice_site: stratum
+                .rules
+                .first()
+                .map(|rule| Site::rule(rank, rule.rule)),
         });
     }
     let mut queries = Vec::with_capacity(plan.queries.len());
