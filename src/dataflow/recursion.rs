@@ -101,9 +101,16 @@ pub fn render_stratum<'s>(
             if let Some(lattice) = lattice_of(predicate) {
                 union = keep_best(&mut inner_render, union, lattice, stratum.lattice_site);
             }
+            // A lattice recursion's limit scales with the facts, not with
+            // the records a cycle improving a value forever keeps adding.
+            let lattice_limit = !stratum.lattices.is_empty();
             let next = union.inspect_batch(move |_, updates| {
                 if let Some(round) = updates.iter().map(|(_, time, _)| time.inner).max() {
-                    monitor.round(round, origin);
+                    if lattice_limit {
+                        monitor.lattice_round(round, origin);
+                    } else {
+                        monitor.round(round, origin);
+                    }
                 }
             });
             variable.set(next.clone());

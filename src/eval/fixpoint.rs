@@ -458,7 +458,11 @@ pub(super) fn run_stratum(
     //    (`Limits::round_limit` of the tuples held as the stratum starts: a
     //    chain over N facts legitimately takes N rounds), and a round past
     //    it is blamed on a rule that still produced rows in that round.
-    let round_limit = context.round_limit();
+    let round_limit = if stratum.lattices.is_empty() {
+        context.round_limit()
+    } else {
+        context.lattice_round_limit()
+    };
     let mut still_deriving = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
     // One buffer of new rows per head, shared by its rules, kept across
     // rounds so its cache of rows already produced stays warm.
