@@ -1016,7 +1016,19 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
             .with_label_message("while evaluating this"),
         None => Diagnostic::error_without_span(code, error.to_string()),
     };
+    let in_lattice_recursion = match error.origin() {
+        Some(Origin::Rule(rule)) => program
+            .rules
+            .get(rule.0 as usize)
+            .is_some_and(|rule| program.predicate(rule.head.predicate).lattice.is_some()),
+        _ => false,
+    };
     match error {
+        EvalError::RoundLimitExceeded { .. } if in_lattice_recursion => {
+            diagnostic = diagnostic.with_note(
+                "a recursion through `min`/`max` heads that still improves a value after this many rounds (by default 1,000, or twice the tuples if more) is going round a cycle that improves it every time, such as a negative cycle under `min`: it has no fixpoint; `--max-rounds` raises the limit",
+            );
+        }
         EvalError::TupleLimitExceeded { .. } | EvalError::RoundLimitExceeded { .. } => {
             diagnostic = diagnostic.with_note(
                 "the limits are --max-tuples and --max-rounds; a rule like `n(X) :- n(Y), X = Y + 1.` never reaches a fixpoint",
