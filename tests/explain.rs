@@ -684,8 +684,20 @@ fn a_lattice_value_is_explained_by_the_derivation_that_gives_exactly_it() {
     };
     checker.node(&derivation, &mut Vec::new());
     assert_eq!(checker.n_steps, 3);
-    // A value the lattice replaced is not an answer, so it has no explanation.
+    // A value the lattice replaced is not an answer, so it has no
+    // explanation; why-not names the value kept for its key instead.
     for replaced in ["dist(a, d, 20)", "dist(a, d, 9)", "dist(a, b, 4)"] {
         assert!(session.why(replaced).is_err(), "{replaced} explained");
+        let why_not = session.why_not(replaced).expect("a fact");
+        assert!(
+            matches!(&why_not.outcome, WhyNotOutcome::Replaced { kept, function, position: 3 }
+                if function == "min" && kept.starts_with("dist(a, ")),
+            "{replaced}: {why_not:?}"
+        );
     }
+    let text = render_why_not_text(&session.why_not("dist(a, d, 20)").expect("a fact"));
+    assert!(
+        text.contains("keeps only the least value of argument 3 (`min`) for each value of the others, and `dist(a, d, 8)` holds"),
+        "{text}"
+    );
 }

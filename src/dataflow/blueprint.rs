@@ -77,6 +77,11 @@ pub struct StratumBlueprint {
     /// Where an error keeping a lattice's best tuple is reported: the
     /// stratum's first rule (none for a stratum of facts only).
     pub lattice_site: Option<Site>,
+    /// The first rule reading a predicate of the stratum: what a lattice
+    /// recursion past its round limit is blamed on, as the datafrog engine
+    /// blames the rule still deriving (in a cycle improving a value
+    /// forever, only the recursive rules are).
+    pub recursive_origin: Option<Origin>,
 }
 
 /// One rule.
@@ -272,8 +277,17 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
         let recursive = program.strata.get(rank).is_some_and(|s| s.recursive);
         let mut rules = Vec::with_capacity(stratum.rules.len());
         let mut reads = Vec::new();
+        let mut recursive_origin = None;
         for rule in &stratum.rules {
+            let n_read = reads.len();
             conjunction_reads(&rule.body, &mut reads);
+            if recursive_origin.is_none()
+                && reads[n_read..]
+                    .iter()
+                    .any(|predicate| stratum.predicates.contains(predicate))
+            {
+                recursive_origin = Some(Origin::Rule(rule.rule));
+            }
             let first_origin = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
             rules.push(RuleBlueprint {
                 head: rule.head,
@@ -294,6 +308,7 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
                 .rules
                 .first()
                 .map(|rule| Site::rule(rank, rule.rule)),
+            recursive_origin,
         });
     }
     let mut queries = Vec::with_capacity(plan.queries.len());

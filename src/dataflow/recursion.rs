@@ -104,10 +104,11 @@ pub fn render_stratum<'s>(
             // A lattice recursion's limit scales with the facts, not with
             // the records a cycle improving a value forever keeps adding.
             let lattice_limit = !stratum.lattices.is_empty();
+            let lattice_origin = stratum.recursive_origin.or(origin);
             let next = union.inspect_batch(move |_, updates| {
                 if let Some(round) = updates.iter().map(|(_, time, _)| time.inner).max() {
                     if lattice_limit {
-                        monitor.lattice_round(round, origin);
+                        monitor.lattice_round(round, lattice_origin);
                     } else {
                         monitor.round(round, origin);
                     }
