@@ -31,6 +31,15 @@ pub const DEFAULT_MAX_TUPLES: usize = 50_000_000;
 /// at least one tuple, so a chain over N facts needs about N rounds).
 pub const DEFAULT_MIN_ROUNDS: usize = 1_000_000;
 
+/// The fewest rounds a recursion through lattice predicates (`min D`,
+/// `max D` heads) may run by default, or twice as many as the model held
+/// tuples when it started if that is more. Such a recursion converges in
+/// about as many rounds as the longest chain of facts it walks (a shortest
+/// path has no more edges than the graph); one that keeps improving a
+/// value for longer is walking a cycle that improves it every time round
+/// (a negative cycle under `min`), which has no fixpoint.
+pub const DEFAULT_LATTICE_ROUNDS: usize = 1_000;
+
 /// The default `--max-file-size`: 64 MiB, about a million facts a megabyte
 /// of rules takes ~40 MiB to check.
 pub const DEFAULT_MAX_FILE_BYTES: usize = 64 << 20;
@@ -71,6 +80,14 @@ impl Limits {
     pub fn round_limit(&self, n_known: usize) -> usize {
         self.max_rounds
             .unwrap_or_else(|| DEFAULT_MIN_ROUNDS.max(n_known.saturating_mul(2)))
+    }
+
+    /// The round limit of a recursion through lattice predicates starting
+    /// when the model holds `n_known` tuples: `max_rounds` when given,
+    /// otherwise the larger of [`DEFAULT_LATTICE_ROUNDS`] and twice `n_known`.
+    pub fn lattice_round_limit(&self, n_known: usize) -> usize {
+        self.max_rounds
+            .unwrap_or_else(|| DEFAULT_LATTICE_ROUNDS.max(n_known.saturating_mul(2)))
     }
 }
 

@@ -574,3 +574,39 @@ fn a_run_lets_go_of_a_file_of_facts_and_answers_as_with_explanations() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("X = 7"), "{}", stderr(&output));
 }
+
+#[test]
+fn lattice_answers_are_the_same_on_both_engines_in_json_with_explanations() {
+    let path = temp_file(
+        "lattice_roads.dl",
+        "road(a, b, 4). road(a, c, 1). road(c, b, 2). road(b, d, 5). road(a, d, 20).\n\
+         dist(X, Y, min D) :- road(X, Y, D).\n\
+         dist(X, Z, min D) :- dist(X, Y, D1), road(Y, Z, W), D = D1 + W.\n\
+         ?- dist(a, d, D).\n",
+    );
+    for engine in ["datafrog", "dataflow"] {
+        let output = wirelog(&[
+            "run",
+            "--engine",
+            engine,
+            "--format",
+            "json",
+            "--explain",
+            path.to_str().unwrap_or_default(),
+        ]);
+        assert!(output.status.success(), "{engine}: {}", stderr(&output));
+        let answers: serde_json::Value =
+            serde_json::from_str(&stdout(&output)).expect("one JSON document");
+        assert_eq!(answers[0]["columns"], serde_json::json!(["D"]), "{engine}");
+        assert_eq!(answers[0]["rows"], serde_json::json!([[8]]), "{engine}");
+        // The explanation is the shortest path's: its roads, not the direct one.
+        let explained = answers[0].to_string();
+        for road in ["road(a, c, 1)", "road(c, b, 2)", "road(b, d, 5)"] {
+            assert!(explained.contains(road), "{engine}: {road} in {explained}");
+        }
+        assert!(
+            !explained.contains("road(a, d, 20)"),
+            "{engine}: {explained}"
+        );
+    }
+}

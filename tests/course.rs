@@ -247,7 +247,7 @@ fn wirelog_exercise_says_what_is_right_missing_or_extra() {
         ("3.1", "?- precedes(a, b)."),
         ("5.1", "m(M) :- mediates(M, _). ?- N = count : { m(M) }."),
         ("3.1", "?- within(P, pakistan"),
-        ("12.1", "?- p."),
+        ("13.1", "?- p."),
         ("3.1", "?- within(P, pakistan). ?- within(P, R)."),
     ];
     let mut transcript = String::new();

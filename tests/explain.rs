@@ -644,3 +644,60 @@ fn run_explain_dot_is_one_digraph() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--explain"), "{stderr}");
 }
+
+/// The base facts at the leaves of a derivation, in tree order.
+fn leaf_facts(node: &Derivation, out: &mut Vec<String>) {
+    match &node.support {
+        Support::Fact { .. } => out.push(node.fact.clone()),
+        Support::Rule(step) => step
+            .children
+            .iter()
+            .for_each(|child| leaf_facts(child, out)),
+        Support::SeeAbove | Support::Cut { .. } | Support::Unexplained { .. } => {}
+    }
+}
+
+#[test]
+fn a_lattice_value_is_explained_by_the_derivation_that_gives_exactly_it() {
+    // dist(a, d) is 8, through c and b (1 + 2 + 5); the direct road (20) and
+    // the road through b alone (4 + 5) derive worse values for the same
+    // key, which the model does not keep and the explanation must not use.
+    let mut session = text_session(
+        "road(a, b, 4). road(a, c, 1). road(c, b, 2). road(b, d, 5). road(a, d, 20).
+         dist(X, Y, min D) :- road(X, Y, D).
+         dist(X, Z, min D) :- dist(X, Y, D1), road(Y, Z, W), D = D1 + W.",
+    );
+    let derivation = session.why_with("dist(a, d, 8)", &deep()).expect("holds");
+    let mut leaves = Vec::new();
+    leaf_facts(&derivation, &mut leaves);
+    assert_eq!(
+        leaves,
+        ["road(a, c, 1)", "road(c, b, 2)", "road(b, d, 5)"],
+        "{}",
+        render_why_text(&derivation)
+    );
+    let mut checker = Checker {
+        session: &mut session,
+        seen: Vec::new(),
+        require_citations: false,
+        n_steps: 0,
+    };
+    checker.node(&derivation, &mut Vec::new());
+    assert_eq!(checker.n_steps, 3);
+    // A value the lattice replaced is not an answer, so it has no
+    // explanation; why-not names the value kept for its key instead.
+    for replaced in ["dist(a, d, 20)", "dist(a, d, 9)", "dist(a, b, 4)"] {
+        assert!(session.why(replaced).is_err(), "{replaced} explained");
+        let why_not = session.why_not(replaced).expect("a fact");
+        assert!(
+            matches!(&why_not.outcome, WhyNotOutcome::Replaced { kept, function, position: 3 }
+                if function == "min" && kept.starts_with("dist(a, ")),
+            "{replaced}: {why_not:?}"
+        );
+    }
+    let text = render_why_not_text(&session.why_not("dist(a, d, 20)").expect("a fact"));
+    assert!(
+        text.contains("keeps only the least value of argument 3 (`min`) for each value of the others, and `dist(a, d, 8)` holds"),
+        "{text}"
+    );
+}

@@ -918,14 +918,14 @@ async fn bad_checks_are_refused_with_their_codes() {
     let app = app();
     let session = new_session(&app).await;
     // An unknown exercise: 404 with E630 and the closest id.
-    let (status, body) = check(&app, &session, "12.1", "?- p(X).").await;
+    let (status, body) = check(&app, &session, "13.1", "?- p(X).").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error"]["code"], "E630");
     assert!(
         body["error"]["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("12.1"),
+            .contains("13.1"),
         "{body}"
     );
     let (status, body) = check(&app, &session, "nonsense", "?- p(X).").await;

@@ -193,6 +193,60 @@ pub enum CheckError {
         /// The `%%` block.
         doc: Span,
     },
+    /// `E233`: clauses of one predicate that do not agree on its lattice
+    /// argument (`min D`, `max D`), or a rule without it beside one with it.
+    #[error(
+        "clauses of `{predicate}` disagree on its lattice argument: {found} here, {first} before"
+    )]
+    LatticeDisagreement {
+        /// The predicate.
+        predicate: String,
+        /// What this clause has, e.g. "`min` on argument 3" or "none".
+        found: String,
+        /// What the other clause has.
+        first: String,
+        /// This clause's head.
+        span: Span,
+        /// The other clause's head.
+        first_span: Span,
+    },
+    /// `E234`: a lattice argument whose values have no order to keep the
+    /// least or greatest of (symbols, or values of mixed kinds).
+    #[error(
+        "the lattice argument of `{predicate}` holds {found}, which has no order for `{function}`"
+    )]
+    LatticeTypeUnordered {
+        /// The predicate.
+        predicate: String,
+        /// `min` or `max`.
+        function: &'static str,
+        /// What it can hold, e.g. "a symbol".
+        found: String,
+        /// The lattice argument.
+        span: Span,
+    },
+    /// `E235`: a recursion through a lattice predicate that also holds a
+    /// predicate without one, or lattice predicates of both `min` and `max`.
+    #[error("{message}")]
+    LatticeRecursionMixed {
+        /// What is wrong.
+        message: String,
+        /// The body atom that closes the recursion.
+        span: Span,
+    },
+    /// `E236`: a lattice value read inside its own recursion in a way that
+    /// a better value could undo (it is not monotone).
+    #[error("the lattice value `{variable}` of `{predicate}` is {usage} inside its own recursion")]
+    LatticeNotMonotone {
+        /// The variable holding the value read.
+        variable: String,
+        /// The lattice predicate read.
+        predicate: String,
+        /// How it is used, e.g. "compared with `>`".
+        usage: String,
+        /// Where it is used.
+        span: Span,
+    },
     /// `E215`: `sum`, `min` or `max` without the aggregated value.
     #[error("aggregate `{function}` needs a value to aggregate")]
     AggregateValueMissing {
@@ -417,6 +471,10 @@ impl CheckError {
             CheckError::PatternInvalid { .. } => Code::E230,
             CheckError::FunctionPartialMisplaced { .. } => Code::E231,
             CheckError::RuleTypeMismatch { .. } => Code::E232,
+            CheckError::LatticeDisagreement { .. } => Code::E233,
+            CheckError::LatticeTypeUnordered { .. } => Code::E234,
+            CheckError::LatticeRecursionMixed { .. } => Code::E235,
+            CheckError::LatticeNotMonotone { .. } => Code::E236,
             CheckError::AggregateValueMissing { .. } => Code::E215,
             CheckError::AggregateValueUnexpected { .. } => Code::E216,
             CheckError::AggregateNested { .. } => Code::E217,
@@ -464,6 +522,10 @@ impl CheckError {
             | CheckError::PatternInvalid { span, .. }
             | CheckError::FunctionPartialMisplaced { span, .. }
             | CheckError::RuleTypeMismatch { span, .. }
+            | CheckError::LatticeDisagreement { span, .. }
+            | CheckError::LatticeTypeUnordered { span, .. }
+            | CheckError::LatticeRecursionMixed { span, .. }
+            | CheckError::LatticeNotMonotone { span, .. }
             | CheckError::AggregateValueMissing { span, .. }
             | CheckError::AggregateValueUnexpected { span }
             | CheckError::AggregateNested { span }
@@ -612,6 +674,18 @@ impl CheckError {
             CheckError::RuleTypeMismatch { doc, .. } => base
                 .with_secondary(*doc, "declared here")
                 .with_note("fix the rule, or the `%%` signature if the rule is right"),
+            CheckError::LatticeDisagreement { first_span, .. } => base
+                .with_secondary(*first_span, "the other clause")
+                .with_note("every rule of a lattice predicate marks the same argument with the same `min` or `max`; its facts may leave it out"),
+            CheckError::LatticeTypeUnordered { .. } => base.with_note(
+                "a lattice argument holds integers, decimals, dates, datetimes or strings, one kind (integers and decimals may mix)",
+            ),
+            CheckError::LatticeRecursionMixed { .. } => base.with_note(
+                "inside a recursion every predicate keeps a best value the same way (all `min` or all `max`); compute the other predicate in a rule outside the recursion",
+            ),
+            CheckError::LatticeNotMonotone { .. } => base.with_note(
+                "inside its recursion a lattice value may only flow into the head's lattice argument, through `+`, `-` (on its left), `min(...)`, `max(...)`, and be bounded (`D < 100` for `min`, `D > 0` for `max`); read it freely in a rule outside the recursion",
+            ),
             CheckError::AggregateValueMissing { function, .. } => {
                 base.with_note(format!("write it as `S = {function} K : {{ p(K) }}`"))
             }

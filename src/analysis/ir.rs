@@ -7,7 +7,7 @@
 //! `strata` is a valid evaluation order.
 
 use crate::span::Span;
-use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp};
+use crate::syntax::ast::{AggregateFunction, ArithOp, Citation, CompareOp, LatticeFunction};
 use crate::table::FactTable;
 use crate::value::Value;
 use serde::Serialize;
@@ -141,6 +141,20 @@ pub struct Predicate {
     /// and the quote, one row per citation of a base fact of `p`. Its name
     /// (`p@`) cannot be written, and listings leave it out.
     pub citations_of: Option<PredId>,
+    /// For a predicate whose rules mark an argument `min D` or `max D`:
+    /// which one, and whether the least or greatest value of a key is kept.
+    pub lattice: Option<Lattice>,
+}
+
+/// A lattice predicate's kept column: its relation holds one tuple per
+/// value of the other columns (the key), the one whose `column` is least
+/// (`Min`) or greatest (`Max`) among all derived for that key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Lattice {
+    /// The kept column, from 0.
+    pub column: usize,
+    /// Least or greatest.
+    pub function: LatticeFunction,
 }
 
 impl Predicate {

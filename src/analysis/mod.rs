@@ -14,7 +14,8 @@
 //! 2. `cited` fills the hidden citation relations and checks `@` and `#export`;
 //! 3. `citations` verifies every citation against the articles;
 //! 4. `safety` checks range restriction on the lowered rules and queries;
-//! 5. `stratify` orders the predicates and rejects cycles through `not` or aggregates;
+//! 5. `stratify` orders the predicates and rejects cycles through `not` or
+//!    aggregates; `lattice` checks recursions through `min D` / `max D` heads;
 //! 6. `types` infers column types and reports certain mismatches;
 //! 7. `warnings` reports undefined predicates, capitalised constants and singletons.
 //!
@@ -28,6 +29,7 @@ mod cited;
 mod error;
 mod incremental;
 pub mod ir;
+mod lattice;
 mod resolve;
 mod safety;
 mod stratify;
@@ -125,6 +127,7 @@ pub fn analyze_watched(
     watch.check()?;
     let mut program = resolved.program;
     program.strata = stratify::stratify(&program, &mut errors);
+    lattice::check_lattices(&program, &mut errors);
     watch.check()?;
     let columns = types::check_types(programs, &program, &resolved.names, &mut errors);
     watch.check()?;

@@ -116,6 +116,7 @@ fn resolve_with_base(
         reported_arities: HashSet::new(),
         articles,
         errors,
+        lattice_marks: Vec::new(),
         resolved: Resolved {
             program: ir::Program::default(),
             rule_sources: Vec::new(),
@@ -148,6 +149,12 @@ fn resolve_with_base(
                             head.span,
                         );
                     }
+                    resolver.lattice_marks.push((
+                        predicate,
+                        clause.lattice,
+                        clause.head.span,
+                        !clause.is_fact(),
+                    ));
                     if clause.is_fact() {
                         resolver.lower_fact(predicate, clause);
                     } else {
@@ -204,6 +211,7 @@ fn resolve_with_base(
                 .push(CheckError::DocOrphan { span: orphan.span });
         }
     }
+    resolver.settle_lattices();
     resolver.resolved.program.predicates = resolver.predicates;
     resolver.resolved.names = resolver.by_name;
     resolver.resolved.citation_relations = resolver.citation_relations;
@@ -295,9 +303,64 @@ struct Resolver<'e> {
     articles: Option<&'e Articles>,
     errors: &'e mut Vec<CheckError>,
     resolved: Resolved,
+    /// Every clause's lattice argument (or none), with its head and whether
+    /// it is a rule, to settle each predicate's lattice once all are read.
+    lattice_marks: Vec<(PredId, Option<ast::LatticeArgument>, Span, bool)>,
 }
 
 impl Resolver<'_> {
+    /// Gives each predicate the lattice argument its clauses mark, and
+    /// reports (E233) a clause that marks another one, or a rule that marks
+    /// none beside a clause that marks one (a fact may leave it out: it is
+    /// one more value for its key).
+    fn settle_lattices(&mut self) {
+        let describe = |mark: &Option<ast::LatticeArgument>| match mark {
+            Some(lattice) => format!(
+                "`{}` on argument {}",
+                lattice.function.keyword(),
+                lattice.position + 1
+            ),
+            None => "none".to_string(),
+        };
+        let mut first: HashMap<PredId, (ast::LatticeArgument, Span)> = HashMap::new();
+        for (predicate, mark, head, _) in &self.lattice_marks {
+            if let Some(lattice) = mark {
+                first.entry(*predicate).or_insert((*lattice, *head));
+            }
+        }
+        let mut reported = HashSet::new();
+        for (predicate, mark, head, is_rule) in &self.lattice_marks {
+            let Some((lattice, first_head)) = first.get(predicate) else {
+                continue;
+            };
+            let agrees = match mark {
+                Some(other) => {
+                    other.position == lattice.position && other.function == lattice.function
+                }
+                None => !is_rule,
+            };
+            if !agrees && reported.insert(*predicate) {
+                self.errors.push(CheckError::LatticeDisagreement {
+                    predicate: self.predicates[predicate.0 as usize].name.clone(),
+                    found: describe(mark),
+                    first: describe(&Some(*lattice)),
+                    span: *head,
+                    first_span: *first_head,
+                });
+            }
+        }
+        for (predicate, (lattice, _)) in first {
+            if let Some(entry) = self.predicates.get_mut(predicate.0 as usize)
+                && lattice.position < entry.arity
+            {
+                entry.lattice = Some(ir::Lattice {
+                    column: lattice.position,
+                    function: lattice.function,
+                });
+            }
+        }
+    }
+
     /// The id of the atom's predicate, creating it on first use; reports an arity mismatch.
     fn intern(&mut self, atom: &ast::Atom) -> PredId {
         self.intern_named(&atom.predicate.name, atom.args.len(), atom.span)
@@ -333,6 +396,7 @@ impl Resolver<'_> {
             defined: false,
             first_use: span,
             citations_of: None,
+            lattice: None,
         });
         self.by_name.insert(name.to_string(), id);
         id
@@ -361,6 +425,7 @@ impl Resolver<'_> {
             defined: true,
             first_use: span,
             citations_of: Some(predicate),
+            lattice: None,
         });
         self.citation_relations.insert(predicate, hidden);
         hidden
@@ -554,6 +619,7 @@ impl Resolver<'_> {
             defined: true,
             first_use: constraint.span,
             citations_of: None,
+            lattice: None,
         });
         self.by_name.insert(name, predicate);
         let rule = RuleId(u32::try_from(self.resolved.program.rules.len()).unwrap_or(u32::MAX));

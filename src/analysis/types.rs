@@ -429,7 +429,70 @@ pub(crate) fn check_types(
             errors,
         );
     }
+    check_lattice_types(programs, program, &columns, names, errors);
     columns
+}
+
+/// E234: a lattice argument must hold values of one ordered kind
+/// (integers and decimals together count as one), as `min` and `max`
+/// aggregates need; reported once per predicate, at its first marked
+/// clause, only when its types are known (from facts, rules or its `%%`
+/// signature).
+fn check_lattice_types(
+    programs: &[&ast::Program],
+    program: &Program,
+    columns: &[Vec<Types>],
+    names: &FxHashMap<String, PredId>,
+    errors: &mut Vec<CheckError>,
+) {
+    let mut reported = HashSet::new();
+    for item in programs.iter().flat_map(|program| &program.items) {
+        let ast::Item::Clause(clause) = item else {
+            continue;
+        };
+        let Some(mark) = clause.lattice else {
+            continue;
+        };
+        let Some(&id) = names.get(clause.head.predicate.name.as_str()) else {
+            continue;
+        };
+        let predicate = program.predicate(id);
+        if predicate.lattice.is_none() || !reported.insert(id) {
+            continue;
+        }
+        let mut types = columns
+            .get(id.0 as usize)
+            .and_then(|row| row.get(mark.position))
+            .copied()
+            .unwrap_or(Types::NONE);
+        if let Some(declared) = predicate
+            .doc
+            .as_ref()
+            .and_then(|doc| doc.arguments.get(mark.position))
+            .and_then(|argument| argument.declared_type.as_deref())
+        {
+            let declared = Types::declared(declared);
+            if declared != Types::ALL {
+                types = types.union(declared);
+            }
+        }
+        if types.is_empty() || types == Types::ALL {
+            continue;
+        }
+        let kinds = [Types::NUMBER, Types::DATE, Types::DATETIME, Types::STRING]
+            .iter()
+            .filter(|kind| !types.intersect(**kind).is_empty())
+            .count();
+        if types.intersect(Types::SYMBOL).is_empty() && kinds <= 1 {
+            continue;
+        }
+        errors.push(CheckError::LatticeTypeUnordered {
+            predicate: predicate.name.clone(),
+            function: mark.function.keyword(),
+            found: types.describe(),
+            span: mark.span,
+        });
+    }
 }
 
 /// Grows the column types of the heads of `rules` (one stratum) until they

@@ -42,12 +42,13 @@ pub struct Blueprint {
 }
 
 impl Blueprint {
-    /// True when some rule derives `predicate` (its relation is computed,
-    /// not just its facts).
+    /// True when some rule derives `predicate` or it is a lattice predicate
+    /// (its relation is computed, not just its facts).
     pub fn is_derived(&self, predicate: PredId) -> bool {
-        self.strata
-            .iter()
-            .any(|stratum| !stratum.rules.is_empty() && stratum.predicates.contains(&predicate))
+        self.strata.iter().any(|stratum| {
+            (!stratum.rules.is_empty() || !stratum.lattices.is_empty())
+                && stratum.predicates.contains(&predicate)
+        })
     }
 
     /// True when the dataflow sends every tuple of `predicate` to worker 0:
@@ -71,6 +72,16 @@ pub struct StratumBlueprint {
     pub reads: Vec<PredId>,
     /// The origin the datafrog engine names when a limit stops this stratum.
     pub first_origin: Option<Origin>,
+    /// Its lattice predicates, each kept to the best tuple per key.
+    pub lattices: Vec<(PredId, crate::analysis::ir::Lattice)>,
+    /// Where an error keeping a lattice's best tuple is reported: the
+    /// stratum's first rule (none for a stratum of facts only).
+    pub lattice_site: Option<Site>,
+    /// The first rule reading a predicate of the stratum: what a lattice
+    /// recursion past its round limit is blamed on, as the datafrog engine
+    /// blames the rule still deriving (in a cycle improving a value
+    /// forever, only the recursive rules are).
+    pub recursive_origin: Option<Origin>,
 }
 
 /// One rule.
@@ -266,8 +277,17 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
         let recursive = program.strata.get(rank).is_some_and(|s| s.recursive);
         let mut rules = Vec::with_capacity(stratum.rules.len());
         let mut reads = Vec::new();
+        let mut recursive_origin = None;
         for rule in &stratum.rules {
+            let n_read = reads.len();
             conjunction_reads(&rule.body, &mut reads);
+            if recursive_origin.is_none()
+                && reads[n_read..]
+                    .iter()
+                    .any(|predicate| stratum.predicates.contains(predicate))
+            {
+                recursive_origin = Some(Origin::Rule(rule.rule));
+            }
             let first_origin = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
             rules.push(RuleBlueprint {
                 head: rule.head,
@@ -283,6 +303,12 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
             rules,
             reads,
             first_origin: stratum.rules.first().map(|rule| Origin::Rule(rule.rule)),
+            lattices: stratum.lattices.clone(),
+            lattice_site: stratum
+                .rules
+                .first()
+                .map(|rule| Site::rule(rank, rule.rule)),
+            recursive_origin,
         });
     }
     let mut queries = Vec::with_capacity(plan.queries.len());

@@ -270,6 +270,8 @@ impl Halt {
 pub struct Monitor {
     limits: Limits,
     cancel: Arc<AtomicBool>,
+    /// The base facts of the program: what a lattice recursion's round limit scales with.
+    n_facts: AtomicUsize,
     n_derived: AtomicUsize,
     stop: AtomicBool,
     /// True when the reason came from another process (it need not be sent on).
@@ -283,6 +285,7 @@ impl Monitor {
         Monitor {
             limits,
             cancel,
+            n_facts: AtomicUsize::new(0),
             n_derived: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             remote: AtomicBool::new(false),
@@ -310,6 +313,23 @@ impl Monitor {
         if round > limit as u64 {
             self.halt(EvalError::RoundLimitExceeded { limit, origin });
         }
+    }
+
+    /// Checks the round of a recursion through lattice predicates, whose
+    /// limit scales with the program's base facts (not with the records
+    /// counted, which a cycle improving a value forever keeps raising).
+    pub fn lattice_round(&self, round: u64, origin: Option<Origin>) {
+        let limit = self
+            .limits
+            .lattice_round_limit(self.n_facts.load(Ordering::Relaxed));
+        if round > limit as u64 {
+            self.halt(EvalError::RoundLimitExceeded { limit, origin });
+        }
+    }
+
+    /// Sets the number of base facts the lattice round limit scales with.
+    pub fn set_facts(&self, n_facts: usize) {
+        self.n_facts.store(n_facts, Ordering::Relaxed);
     }
 
     /// Starts counting again, for the next update of a live dataflow.

@@ -132,6 +132,7 @@ impl LiveModel {
             ));
         }
         let monitor = Arc::new(Monitor::new(options.eval.limits, cancel));
+        monitor.set_facts(blueprint.facts.len());
         let n_workers = options.n_workers();
         let across_processes = options.cluster.is_some();
         let mut commands = Vec::with_capacity(n_workers);

@@ -8,7 +8,7 @@
 //! (`eval::value::Store`), so both engines give the same answers and the
 //! same errors. The pipeline: `blueprint` compiles the plan once;
 //! `program` renders it in each worker (an operator a file: `scan`, `join`,
-//! `antijoin`, `aggregate`, `check`, `recursion`); `run` evaluates once,
+//! `antijoin`, `aggregate`, `check`, `lattice`, `recursion`); `run` evaluates once,
 //! `live` keeps a model up to date; `model` hands the result back as the
 //! datafrog engine's `Database` and `Answer`s.
 
@@ -21,6 +21,7 @@ pub mod datum;
 pub mod expr;
 pub mod fault;
 mod join;
+mod lattice;
 pub mod live;
 pub mod model;
 mod pipeline;

@@ -1,10 +1,12 @@
 //! A stratum: its predicates as the distinct union of their facts and their
 //! rules' outputs. A recursive stratum is an iterative scope with one
 //! `Variable` per predicate, each round feeding what the rules derived back
-//! in until nothing changes; lower strata enter it complete.
+//! in until nothing changes; lower strata enter it complete. A lattice
+//! predicate's union goes through `lattice::keep_best` first.
 
 use super::blueprint::StratumBlueprint;
 use super::datum::Row;
+use super::lattice::keep_best;
 use super::pipeline::render_conjunction;
 use super::render::Render;
 use crate::analysis::ir::PredId;
@@ -29,7 +31,14 @@ pub fn render_stratum<'s>(
     facts: &BTreeMap<PredId, VecCollection<'s, u64, Row>>,
     record_rounds: bool,
 ) -> Rounds<'s> {
-    if stratum.rules.is_empty() {
+    let lattice_of = |predicate: PredId| {
+        stratum
+            .lattices
+            .iter()
+            .find(|(id, _)| *id == predicate)
+            .map(|(_, lattice)| *lattice)
+    };
+    if stratum.rules.is_empty() && stratum.lattices.is_empty() {
         return Vec::new();
     }
     if !stratum.recursive {
@@ -41,8 +50,11 @@ pub fn render_stratum<'s>(
         for &predicate in &stratum.predicates {
             let mut parts = derived.remove(&predicate).unwrap_or_default();
             parts.extend(facts.get(&predicate).cloned());
-            let relation =
+            let mut relation =
                 differential_dataflow::collection::concatenate(render.scope, parts).distinct();
+            if let Some(lattice) = lattice_of(predicate) {
+                relation = keep_best(render, relation, lattice, stratum.lattice_site);
+            }
             render.relations.insert(predicate, relation);
         }
         return Vec::new();
@@ -84,13 +96,24 @@ pub fn render_stratum<'s>(
             }
             let monitor = Arc::clone(&render.monitor);
             let origin = stratum.first_origin;
-            let next = differential_dataflow::collection::concatenate(inner, parts)
-                .distinct()
-                .inspect_batch(move |_, updates| {
-                    if let Some(round) = updates.iter().map(|(_, time, _)| time.inner).max() {
+            let mut union = differential_dataflow::collection::concatenate(inner, parts).distinct();
+            // A lattice predicate feeds back only the best tuple of each key.
+            if let Some(lattice) = lattice_of(predicate) {
+                union = keep_best(&mut inner_render, union, lattice, stratum.lattice_site);
+            }
+            // A lattice recursion's limit scales with the facts, not with
+            // the records a cycle improving a value forever keeps adding.
+            let lattice_limit = !stratum.lattices.is_empty();
+            let lattice_origin = stratum.recursive_origin.or(origin);
+            let next = union.inspect_batch(move |_, updates| {
+                if let Some(round) = updates.iter().map(|(_, time, _)| time.inner).max() {
+                    if lattice_limit {
+                        monitor.lattice_round(round, lattice_origin);
+                    } else {
                         monitor.round(round, origin);
                     }
-                });
+                }
+            });
             variable.set(next.clone());
             if record_rounds {
                 // The iteration is part of the timestamp; make it part of the

@@ -99,6 +99,7 @@ fn evaluate_blueprint(
     cancel: Arc<AtomicBool>,
 ) -> Result<Option<Model>, EvalError> {
     let monitor = Arc::new(Monitor::new(options.eval.limits, cancel));
+    monitor.set_facts(blueprint.facts.len() + blueprint.local_facts.len());
     let worker_blueprint = Arc::clone(blueprint);
     let worker_monitor = Arc::clone(&monitor);
     let across_processes = options.cluster.is_some();

@@ -213,6 +213,14 @@ impl<'a> Context<'a> {
             .round_limit(self.n_known.saturating_add(self.n_derived))
     }
 
+    /// The round limit of a recursion through lattice predicates starting
+    /// now (see `Limits::lattice_round_limit`).
+    pub(super) fn lattice_round_limit(&self) -> usize {
+        self.options
+            .limits
+            .lattice_round_limit(self.n_known.saturating_add(self.n_derived))
+    }
+
     pub(super) fn fail(&mut self, error: ValueError, origin: Origin, literal: Option<usize>) {
         if self.error.is_none() {
             self.error = Some(EvalError::Value {

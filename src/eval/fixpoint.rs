@@ -14,6 +14,7 @@ use super::database::{Database, Pending, Relations};
 use super::join::{
     AtomNeed, Output, Pipeline, Reading, RowBuffer, Sink, Source, atom_needs, complete_reading,
 };
+use super::lattice::Keeper;
 use super::storage::{AnyBatches, AnyGrowing, Part, Permutation, Relation, RelationBuilder, Runs};
 use super::store::{Packed, Store};
 use crate::analysis::ir::{self, PredId};
@@ -219,9 +220,30 @@ pub(super) fn run_stratum(
     start: Start<'_>,
     context: &mut Context<'_>,
 ) -> Result<(), EvalError> {
-    // 0. A stratum of facts only: its relations are its facts, no round to record.
+    // 0. A stratum of facts only: its relations are its facts, no round to
+    //    record; a lattice predicate keeps the best fact of each key.
     if stratum.rules.is_empty() {
         for &predicate in &stratum.predicates {
+            if let Some((_, lattice)) = stratum.lattices.iter().find(|(id, _)| *id == predicate) {
+                let arity = database.relation(predicate).arity();
+                let mut keeper = Keeper::new(predicate, *lattice, arity);
+                let mut rows = RelationBuilder::new(arity);
+                for (known, relation) in start
+                    .known
+                    .iter()
+                    .map(|(id, rows)| (id, *rows))
+                    .chain(start.added.iter().map(|(id, rows)| (id, rows)))
+                {
+                    if *known == predicate {
+                        keeper
+                            .improve_relation(relation, &database.store)
+                            .map_err(|error| lattice_error(error, stratum, predicate))?;
+                        rows.extend_from(relation);
+                    }
+                }
+                database.set_relation(predicate, keeper.keep_best(rows.finish()));
+                continue;
+            }
             let arity = database.relation(predicate).arity();
             let mut rows = RelationBuilder::new(arity);
             for (known, relation) in &start.known {
@@ -336,14 +358,38 @@ pub(super) fn run_stratum(
     let growing = |relations: &[(PredId, AnyGrowing)], predicate: PredId| {
         relations.iter().position(|(known, _)| *known == predicate)
     };
+    // Lattice predicates take only improvements on the best of each key.
+    let mut keepers: Vec<Keeper> = stratum
+        .lattices
+        .iter()
+        .map(|&(predicate, lattice)| Keeper::new(predicate, lattice, arity_of(predicate)))
+        .collect();
+    let keeper_of = |keepers: &mut Vec<Keeper>, predicate: PredId| {
+        keepers
+            .iter()
+            .position(|keeper| keeper.predicate == predicate)
+    };
     for &(predicate, rows) in &start.known {
         if let Some(slot) = growing(&relations, predicate) {
+            if let Some(keeper) = keeper_of(&mut keepers, predicate) {
+                keepers[keeper]
+                    .improve_relation(rows, &database.store)
+                    .map_err(|error| lattice_error(error, stratum, predicate))?;
+            }
             relations[slot].1.insert_stable(rows);
         }
     }
     for (predicate, rows) in &start.added {
         if let Some(slot) = growing(&relations, *predicate) {
-            relations[slot].1.insert_relation(rows);
+            match keeper_of(&mut keepers, *predicate) {
+                Some(keeper) => {
+                    let improved = keepers[keeper]
+                        .improve_relation(rows, &database.store)
+                        .map_err(|error| lattice_error(error, stratum, *predicate))?;
+                    relations[slot].1.insert_relation(&improved);
+                }
+                None => relations[slot].1.insert_relation(rows),
+            }
         }
     }
     for &(predicate, old) in &start.grown {
@@ -436,7 +482,11 @@ pub(super) fn run_stratum(
     //    (`Limits::round_limit` of the tuples held as the stratum starts: a
     //    chain over N facts legitimately takes N rounds), and a round past
     //    it is blamed on a rule that still produced rows in that round.
-    let round_limit = context.round_limit();
+    let round_limit = if stratum.lattices.is_empty() {
+        context.round_limit()
+    } else {
+        context.lattice_round_limit()
+    };
     let mut still_deriving = stratum.rules.first().map(|rule| Origin::Rule(rule.rule));
     // One buffer of new rows per head, shared by its rules, kept across
     // rounds so its cache of rows already produced stays warm.
@@ -537,8 +587,18 @@ pub(super) fn run_stratum(
             }
         }
         for (head, output) in outputs.iter_mut().enumerate() {
-            if let Some(Output::Rows { rows, .. }) = output {
-                relations[head].1.insert_rows(rows.take_rows());
+            if let Some(Output::Rows {
+                rows, permutation, ..
+            }) = output
+            {
+                let predicate = relations[head].0;
+                let mut new_rows = rows.take_rows();
+                if let Some(keeper) = keeper_of(&mut keepers, predicate) {
+                    new_rows = keepers[keeper]
+                        .improve(new_rows, permutation, &database.store)
+                        .map_err(|error| lattice_error(error, stratum, predicate))?;
+                }
+                relations[head].1.insert_rows(new_rows);
             }
         }
         context.after_round(n_new, rounds, round_limit, still_deriving)?;
@@ -549,10 +609,31 @@ pub(super) fn run_stratum(
     drop(built);
     for (predicate, relation) in relations {
         if stratum.predicates.contains(&predicate) {
-            database.set_relation(predicate, relation.into_relation());
+            let mut complete = relation.into_relation();
+            if let Some(keeper) = keeper_of(&mut keepers, predicate) {
+                complete = keepers[keeper].keep_best(complete);
+            }
+            database.set_relation(predicate, complete);
         }
     }
     Ok(())
+}
+
+/// A lattice value that does not compare with the best of its key, blamed
+/// on the first rule of its predicate.
+fn lattice_error(
+    error: super::store::ValueError,
+    stratum: &StratumPlan,
+    predicate: PredId,
+) -> EvalError {
+    match stratum.rules.iter().find(|rule| rule.head == predicate) {
+        Some(rule) => EvalError::Value {
+            error,
+            origin: Origin::Rule(rule.rule),
+            literal: None,
+        },
+        None => EvalError::Internal(format!("lattice facts that do not compare: {error}")),
+    }
 }
 
 /// The candidate whose estimated work is least: the sum over its stages of

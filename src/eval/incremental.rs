@@ -47,7 +47,8 @@ pub struct StrataReport {
 ///    A new rule runs once over everything in the first round.
 /// 3. A stratum that negates or aggregates a changed predicate, or reads one
 ///    that was recomputed (which may have lost tuples), is evaluated again
-///    from its facts.
+///    from its facts; so is a stratum of lattice predicates that changes,
+///    since a better value replaces a tuple rather than adding one.
 pub fn evaluate_incremental(
     program: &ir::Program,
     plan: &ProgramPlan,
@@ -129,7 +130,14 @@ pub fn evaluate_incremental(
         let take = |facts: &mut Vec<Option<Relation>>, predicate: PredId| {
             facts.get_mut(predicate.0 as usize).and_then(Option::take)
         };
-        if other.iter().any(changed) || positive.iter().any(|predicate| flag(&replaced, *predicate))
+        // A lattice stratum that changes at all is evaluated again: a better
+        // value replaces a tuple, so its old rows are not all still known,
+        // and what reads them must be evaluated again too (`replaced`).
+        let lattice_changes = !stratum.lattices.is_empty()
+            && (adds || positive.iter().any(|predicate| flag(&grown, *predicate)));
+        if lattice_changes
+            || other.iter().any(changed)
+            || positive.iter().any(|predicate| flag(&replaced, *predicate))
         {
             let mut start = Start::default();
             for &predicate in &stratum.predicates {

@@ -31,8 +31,9 @@
 //! (narrow rows, indexes, growing relations on datafrog) → `bulk` (fact
 //! tables packed into relation builders), `database`,
 //! `context` (limits, options, errors), `expr` (compiled expressions) →
-//! `aggregate` → `join` (a planned conjunction as nested loops over sorted
-//! runs and indexes) → `fixpoint` → `demand`, `incremental` → `query`.
+//! `aggregate`, `lattice` (the best tuple per key of `min D` heads) →
+//! `join` (a planned conjunction as nested loops over sorted runs and
+//! indexes) → `fixpoint` → `demand`, `incremental` → `query`.
 //!
 //! **Architecture Invariant:** eval never sees a `Span`. Errors carry an
 //! [`Origin`] (rule or query) and a body literal index; the session maps
@@ -47,6 +48,7 @@ mod expr;
 mod fixpoint;
 mod incremental;
 mod join;
+mod lattice;
 mod query;
 mod storage;
 mod store;
@@ -59,6 +61,7 @@ pub use database::Database;
 pub use expr::CompiledExpr;
 pub use fixpoint::{evaluate, evaluate_loaded, load_fact_rows};
 pub use incremental::{Addition, StrataReport, evaluate_incremental};
+pub use lattice::lattice_better;
 pub use query::{Scratch, answer_query, evaluate_conjunction, relation_answer};
 pub use storage::{Relation, RelationBuilder};
 pub use store::{Packed, Store, StoreMark, ValueError, ValueType};

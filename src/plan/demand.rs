@@ -112,7 +112,8 @@ pub fn plan_demand(program: &ir::Program) -> Demand {
 
 /// The predicates with rules that only the candidate queries' positive
 /// atoms need: everything the other queries read, and everything read under
-/// a negation or an aggregate anywhere on the way, is needed in full.
+/// a negation or an aggregate anywhere on the way, or a lattice predicate,
+/// is needed in full.
 fn deferred_predicates(
     program: &ir::Program,
     rules_of: &[Vec<RuleId>],
@@ -129,11 +130,16 @@ fn deferred_predicates(
                  to_demand: &mut Vec<PredId>| {
         for literal in body {
             match literal {
+                // A lattice predicate keeps one best value per key of all
+                // it derives: the magic-sets copy would keep the best of a
+                // part, so it is always computed in full.
                 BodyLiteral::Atom {
                     predicate,
                     negated: false,
                     ..
-                } if positive_demands => to_demand.push(*predicate),
+                } if positive_demands && program.predicate(*predicate).lattice.is_none() => {
+                    to_demand.push(*predicate)
+                }
                 BodyLiteral::Atom { predicate, .. } => to_need.push(*predicate),
                 BodyLiteral::Aggregate(aggregate) => {
                     let mut inner = Vec::new();
@@ -559,7 +565,12 @@ impl<'p> Transformer<'p> {
                     rules.push(plan_rule(&generated.rule, generated.origin)?);
                 }
             }
-            strata.push(StratumPlan { predicates, rules });
+            // Lattice predicates are never demanded (see `deferred_predicates`).
+            strata.push(StratumPlan {
+                predicates,
+                rules,
+                lattices: Vec::new(),
+            });
         }
         Ok(strata)
     }

@@ -38,6 +38,9 @@ pub struct StratumPlan {
     pub predicates: Vec<PredId>,
     /// Its rules.
     pub rules: Vec<RulePlan>,
+    /// Its lattice predicates (`min D` / `max D` heads) with their kept
+    /// column: an engine keeps only the best tuple of each key of these.
+    pub lattices: Vec<(PredId, ir::Lattice)>,
 }
 
 /// One rule: a body pipeline whose output is the head tuple.
@@ -202,6 +205,17 @@ pub struct PlanOptions {
     pub written_order: bool,
 }
 
+/// The lattice predicates among `predicates`, with their kept column.
+pub fn stratum_lattices(
+    program: &ir::Program,
+    predicates: &[PredId],
+) -> Vec<(PredId, ir::Lattice)> {
+    predicates
+        .iter()
+        .filter_map(|&id| program.predicate(id).lattice.map(|lattice| (id, lattice)))
+        .collect()
+}
+
 /// Plans every stratum and query of a checked program.
 pub fn plan_program(program: &ir::Program) -> Result<ProgramPlan, PlanError> {
     plan_program_with(program, PlanOptions::default())
@@ -221,6 +235,7 @@ pub fn plan_program_with(
         strata.push(StratumPlan {
             predicates: stratum.predicates.clone(),
             rules,
+            lattices: stratum_lattices(program, &stratum.predicates),
         });
     }
     let mut queries = Vec::with_capacity(program.queries.len());

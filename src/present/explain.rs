@@ -459,6 +459,21 @@ pub fn render_why_not_text(why_not: &WhyNot) -> String {
                 let _ = writeln!(out, "`:why {first}` shows how one holds");
             }
         }
+        WhyNotOutcome::Replaced {
+            kept,
+            function,
+            position,
+        } => {
+            let best = if function == "min" {
+                "least"
+            } else {
+                "greatest"
+            };
+            let _ = writeln!(
+                out,
+                "`{fact}` does not hold: its predicate keeps only the {best} value of argument {position} (`{function}`) for each value of the others, and `{kept}` holds; ask `:why {kept}`"
+            );
+        }
         WhyNotOutcome::NoSuchFact { close_facts } => {
             if why_not.pattern {
                 let _ = writeln!(

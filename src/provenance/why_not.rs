@@ -42,6 +42,16 @@ pub enum WhyNotOutcome {
         /// The first few of them.
         examples: Vec<String>,
     },
+    /// A lattice predicate (`min D` / `max D` head) holds a better value
+    /// for the fact's key: whatever derives this one, only the best is kept.
+    Replaced {
+        /// The fact of the same key that holds.
+        kept: String,
+        /// `min` or `max`.
+        function: String,
+        /// The kept argument, from 1.
+        position: usize,
+    },
     /// The predicate has no rules, and no such fact is stated.
     NoSuchFact {
         /// Facts of the same predicate differing in one argument.
@@ -146,6 +156,25 @@ impl Explainer<'_> {
                 pattern: false,
                 outcome: WhyNotOutcome::Holds,
             });
+        }
+        if let Some(lattice) = program.predicate(predicate).lattice {
+            let key: Vec<Option<Packed>> = tuple
+                .iter()
+                .enumerate()
+                .map(|(column, cell)| (column != lattice.column).then_some(*cell))
+                .collect();
+            let kept = self.scratch.database().relation(predicate).matching(&key);
+            if let Some(kept) = kept.first() {
+                return Ok(WhyNot {
+                    fact,
+                    pattern: false,
+                    outcome: WhyNotOutcome::Replaced {
+                        kept: self.tuple_text(predicate, kept),
+                        function: lattice.function.keyword().to_string(),
+                        position: lattice.column + 1,
+                    },
+                });
+            }
         }
         let pattern: Vec<Option<Packed>> = tuple.iter().copied().map(Some).collect();
         let close_facts = self.close_facts(predicate, &pattern, &[]);

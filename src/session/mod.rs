@@ -614,7 +614,12 @@ impl Session {
                 // 2. Otherwise everything is analysed together.
                 self.n_full_analyses += 1;
                 let programs: Vec<&ast::Program> = std::iter::once(metadata)
-                    .chain(self.units.iter().chain(new_units.iter()).map(|unit| &unit.program))
+                    .chain(
+                        self.units
+                            .iter()
+                            .chain(new_units.iter())
+                            .map(|unit| &unit.program),
+                    )
                     .collect();
                 let mut watch = Watch::new(&self.cancel, self.options.limits.max_memory);
                 let analysis = match analysis::analyze_watched(&programs, &context, &mut watch) {
@@ -1154,6 +1159,8 @@ fn extend_plan(
         plan.strata.push(plan::StratumPlan {
             predicates: stratum.predicates.clone(),
             rules: Vec::new(),
+            // Facts alone never make a lattice: only a rule's head marks one.
+            lattices: Vec::new(),
         });
     }
     for query in program.queries.iter().skip(base.queries.len()) {
@@ -1285,7 +1292,19 @@ fn eval_diagnostic(error: &EvalError, program: &ir::Program) -> Diagnostic {
             .with_label_message("while evaluating this"),
         None => Diagnostic::error_without_span(code, error.to_string()),
     };
+    let in_lattice_recursion = match error.origin() {
+        Some(Origin::Rule(rule)) => program
+            .rules
+            .get(rule.0 as usize)
+            .is_some_and(|rule| program.predicate(rule.head.predicate).lattice.is_some()),
+        _ => false,
+    };
     match error {
+        EvalError::RoundLimitExceeded { .. } if in_lattice_recursion => {
+            diagnostic = diagnostic.with_note(
+                "a recursion through `min`/`max` heads that still improves a value after this many rounds (by default 1,000, or twice the tuples if more) is going round a cycle that improves it every time, such as a negative cycle under `min`: it has no fixpoint; `--max-rounds` raises the limit",
+            );
+        }
         EvalError::TupleLimitExceeded { .. } | EvalError::RoundLimitExceeded { .. } => {
             diagnostic = diagnostic.with_note(
                 "the limits are --max-tuples and --max-rounds; a rule like `n(X) :- n(Y), X = Y + 1.` never reaches a fixpoint",

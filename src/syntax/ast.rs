@@ -108,11 +108,15 @@ pub struct ExportDirective {
     pub span: Span,
 }
 
-/// `head :- literal, literal.` or the fact `head @ "002": "quote".`
+/// `head :- literal, literal.` or the fact `head @ "002": "quote".`; a head
+/// may mark one argument as a lattice argument: `dist(X, Y, min D) :- ...`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Clause {
-    /// The derived atom.
+    /// The derived atom (a lattice argument is kept as its plain term).
     pub head: Atom,
+    /// `min D` or `max D` in the head: which argument, and how values of
+    /// one key are combined.
+    pub lattice: Option<LatticeArgument>,
     /// Empty for a fact.
     pub body: Vec<Literal>,
     /// `@ "article": "quote"` annotations (facts only).
@@ -125,6 +129,38 @@ impl Clause {
     /// True when the clause has no body.
     pub fn is_fact(&self) -> bool {
         self.body.is_empty()
+    }
+}
+
+/// `min D` or `max D` as a head argument: the predicate keeps, for each
+/// value of its other arguments, only the least (`min`) or greatest (`max`)
+/// value derived for this one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LatticeArgument {
+    /// Which argument of the head, from 0.
+    pub position: usize,
+    /// `min` or `max`.
+    pub function: LatticeFunction,
+    /// From the keyword to the end of the argument.
+    pub span: Span,
+}
+
+/// How a lattice argument combines the values derived for one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum LatticeFunction {
+    /// Keep the least value.
+    Min,
+    /// Keep the greatest value.
+    Max,
+}
+
+impl LatticeFunction {
+    /// The keyword as written.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LatticeFunction::Min => "min",
+            LatticeFunction::Max => "max",
+        }
     }
 }
 

@@ -140,10 +140,27 @@ pub enum SyntaxError {
         /// The literal.
         span: Span,
     },
+    /// `E113`: `min D` or `max D` as an argument where it has no meaning:
+    /// in a body atom or a query, or a second one in a head.
+    #[error("{}", lattice_misplaced_message(*.second))]
+    LatticeMisplaced {
+        /// True for a second lattice argument in one head.
+        second: bool,
+        /// The argument with its keyword.
+        span: Span,
+    },
     /// `E111`: a form of another system (Prolog, clingo, Soufflé), boxed
     /// so that every error stays small on the recursive parser's stack.
     #[error("{} is {}'s, not wirelog's", .0.what, .0.system)]
     ForeignSyntax(Box<ForeignForm>),
+}
+
+fn lattice_misplaced_message(second: bool) -> &'static str {
+    if second {
+        "a head may have only one lattice argument (`min` or `max`)"
+    } else {
+        "a lattice argument (`min` or `max`) may only be an argument of a rule head"
+    }
 }
 
 /// A form of another system met in the input, and how wirelog says it.
@@ -173,7 +190,8 @@ impl SyntaxError {
             | SyntaxError::NameReserved { span, .. }
             | SyntaxError::AggregateResultInvalid { span, .. }
             | SyntaxError::NestingTooDeep { span, .. }
-            | SyntaxError::LiteralInvalid { span, .. } => *span,
+            | SyntaxError::LiteralInvalid { span, .. }
+            | SyntaxError::LatticeMisplaced { span, .. } => *span,
             SyntaxError::ForeignSyntax(form) => form.span,
         }
     }
@@ -193,6 +211,7 @@ impl SyntaxError {
             SyntaxError::NestingTooDeep { .. } => Code::E110,
             SyntaxError::ForeignSyntax(_) => Code::E111,
             SyntaxError::LiteralInvalid { .. } => Code::E112,
+            SyntaxError::LatticeMisplaced { .. } => Code::E113,
         }
     }
 
@@ -244,6 +263,12 @@ impl SyntaxError {
             SyntaxError::NestingTooDeep { .. } => {
                 diagnostic.with_note("split the expression with intermediate variables")
             }
+            SyntaxError::LatticeMisplaced { second: false, .. } => diagnostic.with_note(
+                "a lattice argument belongs in a rule head, `dist(X, Y, min D) :- ...`; a body reads the kept value as any other, `dist(X, Y, D)`",
+            ),
+            SyntaxError::LatticeMisplaced { second: true, .. } => diagnostic.with_note(
+                "the other arguments are the key whose one value is kept; compute a second best in a predicate of its own",
+            ),
             SyntaxError::ForeignSyntax(form) => diagnostic
                 .with_label_message("not wirelog syntax")
                 .with_note(format!("help: {}", form.instead)),
@@ -358,6 +383,7 @@ impl FactTables {
     fn add(&mut self, clause: ast::Clause, items: &mut Vec<ast::Item>) {
         let plain = clause.body.is_empty()
             && clause.citations.is_empty()
+            && clause.lattice.is_none()
             && clause
                 .head
                 .args
@@ -1512,11 +1538,21 @@ impl<'t> Parser<'t> {
 
     /// `head.`, `head :- body.`, with citations after the head or the body.
     fn clause(&self, input: &'t str) -> PResult<'t, ast::Clause> {
-        let (mut rest, head) = self.head(input)?;
+        let (mut rest, (head, lattice)) = self.head(input)?;
         let mut citations = Vec::new();
         rest = self.citations(rest, &mut citations)?;
         let mut body = Vec::new();
         let after_head = self.skip_trivia(rest);
+        if after_head.starts_with("<=") {
+            let start = self.offset(after_head);
+            let error = SyntaxError::ForeignSyntax(Box::new(ForeignForm {
+                what: "`<=` (a subsumption rule)".to_string(),
+                system: "Soufflé",
+                instead: "to keep only the least or greatest value per key, mark that head argument: `dist(X, Y, min D) :- ...` (docs/language.md, Lattice arguments)".to_string(),
+                span: self.span(start, start + 2),
+            }));
+            return fail(error, start);
+        }
         if let Some(after_arrow) = after_head.strip_prefix(":-") {
             let (after_body, literals) = self.body(self.skip_trivia(after_arrow))?;
             body = literals;
@@ -1538,6 +1574,7 @@ impl<'t> Parser<'t> {
             rest,
             ast::Clause {
                 head,
+                lattice,
                 body,
                 citations,
                 span: self.span_between(input, rest),
@@ -1545,8 +1582,9 @@ impl<'t> Parser<'t> {
         ))
     }
 
-    /// The head atom; its name may not be a built-in function or `not`.
-    fn head(&self, input: &'t str) -> PResult<'t, ast::Atom> {
+    /// The head atom, with its lattice argument if it has one; its name may
+    /// not be a built-in function or `not`.
+    fn head(&self, input: &'t str) -> PResult<'t, (ast::Atom, Option<ast::LatticeArgument>)> {
         let (after_name, name) = lower_name(input)?;
         let kind = if is_builtin(name) {
             Some("built-in function")
@@ -1565,7 +1603,15 @@ impl<'t> Parser<'t> {
                 self.offset(input),
             );
         }
-        self.atom(input)
+        let (rest, (atom, lattices)) = self.atom_with_lattices(input)?;
+        if let Some(second) = lattices.get(1) {
+            let error = SyntaxError::LatticeMisplaced {
+                second: true,
+                span: second.span,
+            };
+            return fail(error, second.span.start as usize);
+        }
+        Ok((rest, (atom, lattices.first().copied())))
     }
 
     /// Zero or more `@ "article": "quote"`, appended to `citations`.
@@ -1691,8 +1737,26 @@ impl<'t> Parser<'t> {
         self.unexpected(input, format!("{what}: a variable, `_` or a string"))
     }
 
-    /// `name`, `name()` or `name(t1, ..., tn)`; the caller has checked the name.
+    /// `name`, `name()` or `name(t1, ..., tn)`; the caller has checked the
+    /// name. A lattice argument (`min D`) is an error here: only a head has one.
     fn atom(&self, input: &'t str) -> PResult<'t, ast::Atom> {
+        let (rest, (atom, lattices)) = self.atom_with_lattices(input)?;
+        if let Some(lattice) = lattices.first() {
+            let error = SyntaxError::LatticeMisplaced {
+                second: false,
+                span: lattice.span,
+            };
+            return fail(error, lattice.span.start as usize);
+        }
+        Ok((rest, atom))
+    }
+
+    /// An atom whose arguments may be lattice arguments (`min D`), given
+    /// back apart from it with the plain term left in the atom.
+    fn atom_with_lattices(
+        &self,
+        input: &'t str,
+    ) -> PResult<'t, (ast::Atom, Vec<ast::LatticeArgument>)> {
         let (after_name, name) = lower_name(input)?;
         let predicate = ast::Ident {
             name: name.to_string(),
@@ -1702,29 +1766,63 @@ impl<'t> Parser<'t> {
         if !open.starts_with('(') {
             return Ok((
                 after_name,
-                ast::Atom {
-                    predicate,
-                    args: Vec::new(),
-                    span: self.span_between(input, after_name),
-                    citation: None,
-                },
+                (
+                    ast::Atom {
+                        predicate,
+                        args: Vec::new(),
+                        span: self.span_between(input, after_name),
+                        citation: None,
+                    },
+                    Vec::new(),
+                ),
             ));
         }
         let _guard = self.enter(open)?;
-        let (rest, (args, _)) = self.arguments(open, name)?;
+        let mut lattices = Vec::new();
+        let (rest, (args, _)) = self.arguments(open, name, Some(&mut lattices))?;
         Ok((
             rest,
-            ast::Atom {
-                predicate,
-                args,
-                span: self.span_between(input, rest),
-                citation: None,
-            },
+            (
+                ast::Atom {
+                    predicate,
+                    args,
+                    span: self.span_between(input, rest),
+                    citation: None,
+                },
+                lattices,
+            ),
         ))
     }
 
-    /// `(t1, ..., tn)` at `open`, the arguments of `owner`; returns them and their greatest depth.
-    fn arguments(&self, open: &'t str, owner: &str) -> PResult<'t, (Vec<ast::Term>, usize)> {
+    /// `min` or `max` at `input` followed by the start of a term (not by
+    /// `(`, which makes it the function, nor by an operator): the keyword,
+    /// and the input where its term starts.
+    fn lattice_keyword(&self, input: &'t str) -> Option<(ast::LatticeFunction, &'t str)> {
+        let (after_name, name) = lower_name(input).ok()?;
+        let function = match name {
+            "min" => ast::LatticeFunction::Min,
+            "max" => ast::LatticeFunction::Max,
+            _ => return None,
+        };
+        let term_start = self.skip_trivia(after_name);
+        let separated = term_start.len() < after_name.len();
+        let starts = term_start
+            .chars()
+            .next()
+            .is_some_and(|next| next.is_ascii_alphanumeric() || next == '_' || next == '"');
+        (separated && starts).then_some((function, term_start))
+    }
+
+    /// `(t1, ..., tn)` at `open`, the arguments of `owner`; returns them and
+    /// their greatest depth. With `lattices`, an argument may be written
+    /// `min T` or `max T` (an atom's): `T` is the argument, the marker goes
+    /// to `lattices`.
+    fn arguments(
+        &self,
+        open: &'t str,
+        owner: &str,
+        mut lattices: Option<&mut Vec<ast::LatticeArgument>>,
+    ) -> PResult<'t, (Vec<ast::Term>, usize)> {
         let mut rest = self.skip_trivia(&open[1..]);
         let mut args = Vec::new();
         let mut depth = 0;
@@ -1735,7 +1833,24 @@ impl<'t> Parser<'t> {
             if !starts_term(rest) {
                 return self.unexpected(rest, format!("an argument of `{owner}`"));
             }
-            let (after_term, (term, term_depth)) = self.term(rest)?;
+            let marked = match lattices.as_deref_mut() {
+                Some(found) => self
+                    .lattice_keyword(rest)
+                    .map(|(function, term_start)| (found, function, term_start)),
+                None => None,
+            };
+            let (after_term, (term, term_depth)) = match marked {
+                Some((found, function, term_start)) => {
+                    let (after_term, parsed) = self.term(term_start)?;
+                    found.push(ast::LatticeArgument {
+                        position: args.len(),
+                        function,
+                        span: self.span_between(rest, after_term),
+                    });
+                    (after_term, parsed)
+                }
+                None => self.term(rest)?,
+            };
             args.push(term);
             depth = depth.max(term_depth);
             let separator = self.skip_trivia(after_term);
@@ -2128,7 +2243,7 @@ impl<'t> Parser<'t> {
     ) -> PResult<'t, (ast::Term, usize)> {
         let _guard = self.enter(open)?;
         let name = &input[..input.len() - after_name.len()];
-        let (rest, (args, args_depth)) = self.arguments(open, name)?;
+        let (rest, (args, args_depth)) = self.arguments(open, name, None)?;
         let depth = args_depth + 1;
         self.check_depth(depth, input)?;
         let call = ast::Call {
@@ -2371,6 +2486,16 @@ mod tests {
                 "h(X) :- b(X, Y), not c(Y), X != Y, qatar != X, 3 < Y, Y <= 4, Y > 1, Y >= 0, X = Y.",
             ),
             ("p :- not q.", "p :- not q."),
+            // Lattice arguments in heads; `min` alone or called stays what it was.
+            (
+                "d(X, Y, min D) :- e(X, Y, D). d(X, max  D1 + D2) :- f(X, D1, D2).",
+                "d(X, Y, min D) :- e(X, Y, D).\nd(X, max D1 + D2) :- f(X, D1, D2).",
+            ),
+            ("d(a, min 3).", "d(a, min 3)."),
+            (
+                "p(min, max) :- q(M), M = min(1, 2).",
+                "p(min, max) :- q(M), M = min(1, 2).",
+            ),
             // Arithmetic: precedence, associativity, parentheses.
             (
                 "p(X) :- X = 1 + 2 * 3 - (4 - 5), Y = (1 - 2) - 3, Z = 2 * (3 + 4) mod 5.",
@@ -2501,6 +2626,10 @@ mod tests {
                 "E111 14..16 `\\+`: `\\+` (negation) is Prolog's, not wirelog's",
             ),
             (
+                "path(X, Y, D1) <= path(X, Y, D2) :- D2 <= D1.",
+                "E111 15..17 `<=`: `<=` (a subsumption rule) is Soufflé's, not wirelog's",
+            ),
+            (
                 "h(X) :- p(X) ; q(X).",
                 "E111 13..14 `;`: `;` (or) is Prolog's, not wirelog's",
             ),
@@ -2546,6 +2675,19 @@ mod tests {
     #[test]
     fn errors() {
         let cases: &[(&str, &str)] = &[
+            // Lattice arguments only in a head, one per head.
+            (
+                "h(X) :- d(X, min D).",
+                "E113 13..18 `min D`: a lattice argument (`min` or `max`) may only be an argument of a rule head",
+            ),
+            (
+                "?- d(X, max D).",
+                "E113 8..13 `max D`: a lattice argument (`min` or `max`) may only be an argument of a rule head",
+            ),
+            (
+                "d(X, min D, max E) :- e(X, D, E).",
+                "E113 12..17 `max E`: a head may have only one lattice argument (`min` or `max`)",
+            ),
             // Citation patterns and directives.
             (
                 "?- p(X) @ a.",

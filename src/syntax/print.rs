@@ -189,7 +189,23 @@ impl Display for ast::Clause {
     /// `head.`, `head :- body.`, or a fact with one citation per indented line:
     /// `head\n    @ "002": "quote".`
     fn fmt(&self, formatter: &mut Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}", self.head)?;
+        match self.lattice {
+            Some(lattice) if !self.head.args.is_empty() => {
+                formatter.write_str(&self.head.predicate.name)?;
+                formatter.write_char('(')?;
+                for (position, arg) in self.head.args.iter().enumerate() {
+                    if position > 0 {
+                        formatter.write_str(", ")?;
+                    }
+                    if position == lattice.position {
+                        write!(formatter, "{} ", lattice.function.keyword())?;
+                    }
+                    write!(formatter, "{arg}")?;
+                }
+                formatter.write_char(')')?;
+            }
+            _ => write!(formatter, "{}", self.head)?,
+        }
         for citation in &self.citations {
             write!(formatter, "\n    {citation}")?;
         }
@@ -546,6 +562,7 @@ mod tests {
             .prop_map(|(head, body, citations)| {
                 ast::Item::Clause(ast::Clause {
                     head,
+                    lattice: None,
                     body,
                     citations,
                     span: Span::default(),

@@ -6,7 +6,7 @@
 //! Shared by `tests/differential.rs` and `tests/dataflow.rs`; builds the
 //! naive evaluator's `Program`, which prints itself as wirelog text.
 
-use crate::naive::{ARTICLES, CompareOp, Function, Literal, Program, QUOTES, Rule, Term};
+use crate::naive::{ARTICLES, CompareOp, Function, Lattice, Literal, Program, QUOTES, Rule, Term};
 
 /// splitmix64: a tiny, good-enough generator so a seed fixes the whole program.
 pub struct Random(pub u64);
@@ -293,5 +293,134 @@ pub fn generate_cited(seed: u64) -> Program {
                 .insert(0, Literal::Cited(predicate, terms, article, quote));
         }
     }
+    program
+}
+
+#[allow(dead_code)] // used by tests/differential.rs and tests/dataflow.rs, not by every test
+/// A program of `seed` with lattice predicates: base `e(X, Y, W)` (a
+/// weighted graph, weights `0..DOMAIN`), `s(X, T)` (start times) and
+/// `c(X, Y)`; `d(X, Y, min D)` shortest distances (linear or non-linear
+/// recursion, perhaps bounded by `D1 < K`, perhaps with facts of its own)
+/// or `d(X, Y, max B)` widest paths (`B = min(B1, W)`); `h(X, min T)`
+/// earliest arrival from the starts; `q` and `m` read them from a later
+/// level (a bound, a negation, a count, a grouped `max` as a lattice head).
+/// Weights are never negative, so every fixpoint exists.
+pub fn generate_lattice(seed: u64) -> Program {
+    let mut random = Random(seed);
+    let mut program = Program::default();
+    for (name, arity, level) in [
+        ("e", 3, 0),
+        ("s", 2, 0),
+        ("c", 2, 0),
+        ("d", 3, 1),
+        ("h", 2, 1),
+        ("q", 2, 2),
+        ("m", 2, 2),
+    ] {
+        program.predicates.push((name.to_string(), arity, level));
+    }
+    let value = |random: &mut Random| random.below(DOMAIN as usize) as i64;
+    for predicate in 0..3 {
+        let arity = program.predicates[predicate].1;
+        for _ in 0..random.below(12) {
+            let values = (0..arity).map(|_| value(&mut random)).collect();
+            program.facts.push((predicate, values));
+        }
+    }
+    let least = random.chance(70);
+    let (e, s, c, d, h, q, m) = (0, 1, 2, 3, 4, 5, 6);
+    program.lattices.push(Lattice {
+        predicate: d,
+        column: 2,
+        least,
+    });
+    program.lattices.push(Lattice {
+        predicate: h,
+        column: 1,
+        least: true,
+    });
+    program.lattices.push(Lattice {
+        predicate: m,
+        column: 1,
+        least: false,
+    });
+    let var = Term::Var;
+    // d(V0, V1, min V2) :- e(V0, V1, V2).
+    program.rules.push(Rule {
+        head: (d, vec![var(0), var(1), var(2)]),
+        body: vec![Literal::Positive(e, vec![var(0), var(1), var(2)])],
+    });
+    if random.chance(30) {
+        for _ in 0..1 + random.below(3) {
+            let values = (0..3).map(|_| value(&mut random)).collect();
+            program.facts.push((d, values));
+        }
+    }
+    // d(V0, V2, min V5) :- d(V0, V1, V3), e(V1, V2, V4) or d(V1, V2, V4), V5 = ...
+    let second = if random.chance(30) { d } else { e };
+    let mut body = vec![
+        Literal::Positive(d, vec![var(0), var(1), var(3)]),
+        Literal::Positive(second, vec![var(1), var(2), var(4)]),
+    ];
+    if random.chance(30) {
+        let bound = Term::Const(1 + value(&mut random));
+        body.push(if least {
+            Literal::Compare(CompareOp::Lt, var(3), bound)
+        } else {
+            Literal::Compare(CompareOp::Lt, bound, var(3))
+        });
+    }
+    body.push(if least {
+        Literal::Sum(5, var(3), var(4))
+    } else {
+        Literal::Function(5, Function::Min, var(3), var(4))
+    });
+    program.rules.push(Rule {
+        head: (d, vec![var(0), var(2), var(5)]),
+        body,
+    });
+    // h(V0, min V1) :- s(V0, V1).  h(V2, min V5) :- h(V0, V1), e(V0, V2, V4), V5 = V1 + V4.
+    if random.chance(70) {
+        program.rules.push(Rule {
+            head: (h, vec![var(0), var(1)]),
+            body: vec![Literal::Positive(s, vec![var(0), var(1)])],
+        });
+        program.rules.push(Rule {
+            head: (h, vec![var(2), var(5)]),
+            body: vec![
+                Literal::Positive(h, vec![var(0), var(1)]),
+                Literal::Positive(e, vec![var(0), var(2), var(4)]),
+                Literal::Sum(5, var(1), var(4)),
+            ],
+        });
+    }
+    // Later: q reads the kept values freely; m is a lattice without recursion.
+    let mut body = vec![Literal::Positive(d, vec![var(0), var(1), var(2)])];
+    match random.below(3) {
+        0 => body.push(Literal::Compare(
+            CompareOp::Le,
+            var(2),
+            Term::Const(value(&mut random)),
+        )),
+        1 => body.push(Literal::Negative(c, vec![var(0), var(2)])),
+        _ => body.push(Literal::Negative(h, vec![var(1), var(2)])),
+    }
+    program.rules.push(Rule {
+        head: (q, vec![var(0), var(1)]),
+        body,
+    });
+    if random.chance(50) {
+        program.rules.push(Rule {
+            head: (q, vec![var(0), var(COUNT_VAR)]),
+            body: vec![
+                Literal::Positive(h, vec![var(0), Term::Anonymous]),
+                Literal::Count(COUNT_VAR, d, vec![var(0), var(10), var(11)]),
+            ],
+        });
+    }
+    program.rules.push(Rule {
+        head: (m, vec![var(0), var(2)]),
+        body: vec![Literal::Positive(d, vec![var(0), var(1), var(2)])],
+    });
     program
 }

@@ -3,7 +3,8 @@
 //! It knows nothing of wirelog: programs are built from its own types, and
 //! `print` writes them in wirelog's syntax. Evaluation applies every rule of
 //! a level to the whole database until nothing changes, level by level;
-//! bodies are matched by nested loops over all tuples.
+//! bodies are matched by nested loops over all tuples. A lattice predicate
+//! (`p(X, min D)`) keeps after every rule only the best tuple of each key.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -57,6 +58,20 @@ pub enum Literal {
     RoundedAverage(usize, usize, usize, usize, Vec<Term>),
     /// `V = f(a, b)` for a two-place number function.
     Function(usize, Function, Term, Term),
+    /// `V = a + b`.
+    Sum(usize, Term, Term),
+}
+
+/// A lattice argument of a predicate's rule heads: `p(X, min D)` keeps,
+/// for each value of the other columns, the least (or greatest) `D`.
+#[derive(Clone, Copy, Debug)]
+pub struct Lattice {
+    /// The predicate.
+    pub predicate: usize,
+    /// The kept column.
+    pub column: usize,
+    /// True for `min`, false for `max`.
+    pub least: bool,
 }
 
 /// The number functions the generator uses.
@@ -107,6 +122,8 @@ pub struct Program {
     pub rules: Vec<Rule>,
     /// Integrity constraints `:- body.`: the program is rejected when one has a match.
     pub constraints: Vec<Vec<Literal>>,
+    /// The lattice predicates: every rule of one marks its column.
+    pub lattices: Vec<Lattice>,
 }
 
 /// A tuple of integers.
@@ -164,7 +181,7 @@ impl Program {
             let _ = writeln!(
                 out,
                 "{} :- {}.",
-                self.print_atom(rule.head.0, &rule.head.1),
+                self.print_head(rule.head.0, &rule.head.1),
                 body.join(", ")
             );
         }
@@ -200,6 +217,52 @@ impl Program {
             std::fs::write(folder.join(format!("{name}.csv")), text)?;
         }
         Ok(())
+    }
+
+    /// A rule head: an atom, with `min`/`max` before a lattice column.
+    fn print_head(&self, predicate: usize, terms: &[Term]) -> String {
+        let lattice = self.lattice_of(predicate);
+        let args: Vec<String> = terms
+            .iter()
+            .enumerate()
+            .map(|(column, term)| match lattice {
+                Some(lattice) if lattice.column == column => {
+                    let keyword = if lattice.least { "min" } else { "max" };
+                    format!("{keyword} {}", print_term(term))
+                }
+                _ => print_term(term),
+            })
+            .collect();
+        format!("{}({})", self.predicates[predicate].0, args.join(", "))
+    }
+
+    fn lattice_of(&self, predicate: usize) -> Option<Lattice> {
+        self.lattices
+            .iter()
+            .copied()
+            .find(|lattice| lattice.predicate == predicate)
+    }
+
+    /// Keeps, in a lattice predicate's relation, only the tuple with the
+    /// best value of each key (the other columns).
+    fn keep_best(&self, predicate: usize, relation: &mut BTreeSet<Tuple>) {
+        let Some(lattice) = self.lattice_of(predicate) else {
+            return;
+        };
+        let mut best: std::collections::BTreeMap<Tuple, i64> = std::collections::BTreeMap::new();
+        for tuple in relation.iter() {
+            let mut key = tuple.clone();
+            let value = key.remove(lattice.column);
+            let slot = best.entry(key).or_insert(value);
+            if (lattice.least && value < *slot) || (!lattice.least && value > *slot) {
+                *slot = value;
+            }
+        }
+        relation.retain(|tuple| {
+            let mut key = tuple.clone();
+            let value = key.remove(lattice.column);
+            best.get(&key) == Some(&value)
+        });
     }
 
     fn print_atom(&self, predicate: usize, terms: &[Term]) -> String {
@@ -264,6 +327,9 @@ impl Program {
                     Function::SquareMod => format!("V{result} = pow({lhs}, 2) mod 5"),
                 }
             }
+            Literal::Sum(result, lhs, rhs) => {
+                format!("V{result} = {} + {}", print_term(lhs), print_term(rhs))
+            }
         }
     }
 
@@ -281,6 +347,9 @@ impl Program {
         for (predicate, values) in &self.facts {
             database[*predicate].insert(values.clone());
         }
+        for (predicate, relation) in database.iter_mut().enumerate() {
+            self.keep_best(predicate, relation);
+        }
         let max_level = self.predicates.iter().map(|p| p.2).max().unwrap_or(0);
         for level in 0..=max_level {
             loop {
@@ -290,6 +359,11 @@ impl Program {
                     .iter()
                     .filter(|rule| self.predicates[rule.head.0].2 == level)
                 {
+                    // A lattice relation changes when a key gets a better
+                    // value, not when a worse one is derived and dropped.
+                    let before = self
+                        .lattice_of(rule.head.0)
+                        .map(|_| database[rule.head.0].clone());
                     for binding in self.matches(&rule.body, &database) {
                         let tuple: Tuple = rule
                             .head
@@ -297,7 +371,11 @@ impl Program {
                             .iter()
                             .map(|term| value(term, &binding))
                             .collect();
-                        changed |= database[rule.head.0].insert(tuple);
+                        changed |= database[rule.head.0].insert(tuple) && before.is_none();
+                    }
+                    if let Some(before) = before {
+                        self.keep_best(rule.head.0, &mut database[rule.head.0]);
+                        changed |= database[rule.head.0] != before;
                     }
                 }
                 if !changed {
@@ -404,6 +482,11 @@ impl Program {
                         let rounded = sum.signum() * ((2 * sum.abs() + count) / (2 * count));
                         let mut extended = binding;
                         extended[*result] = Some(rounded);
+                        next.push(extended);
+                    }
+                    Literal::Sum(result, lhs, rhs) => {
+                        let mut extended = binding.clone();
+                        extended[*result] = Some(value(lhs, &binding) + value(rhs, &binding));
                         next.push(extended);
                     }
                     Literal::Function(result, function, lhs, rhs) => {
