@@ -578,7 +578,7 @@ impl Session {
             }
             _ => None,
         };
-        let (mut program, mut plan, summary) = match extension {
+        let (mut program, mut plan, mut summary) = match extension {
             Some(analysis::Extension::Queries {
                 queries,
                 diagnostics: warnings,
@@ -657,6 +657,10 @@ impl Session {
         };
         if self.options.release_fact_files {
             self.release_fact_files(new_units, diagnostics);
+            // A run takes no later input to check against the summary, and
+            // its constants would hold the fact tables the engine is to
+            // have alone.
+            summary = SummaryUpdate::Fresh(None);
         }
         let mut options = self.eval_options();
         // A relation written by `#export` is written whole: no stratum is
