@@ -99,7 +99,9 @@ pub struct SessionOptions {
     /// then, and its fact tables once the engine holds their rows (for
     /// `run` without `--explain` or `--trace`, which never shows a fact's
     /// place again, nor edits the session). A large file's text and table
-    /// would otherwise be held while the engine runs, beside its rows.
+    /// would otherwise be held while the engine runs, beside its rows. Such
+    /// a session keeps no summary for checking later inputs incrementally:
+    /// a later input is analysed with the whole session.
     pub release_fact_files: bool,
     /// The folder relative `#export` paths are written under (`run --output-dir`);
     /// the current folder when `None`.
