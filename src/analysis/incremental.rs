@@ -23,8 +23,6 @@
 //! It never evaluates and never reads a file; the program it is given is
 //! left as it was.
 
-use std::collections::HashSet;
-
 use rustc_hash::FxHashMap;
 
 use super::error::CheckError;
@@ -34,7 +32,6 @@ use super::types::{self, Lookup, Predicates, Types};
 use super::warnings::{self, Constants, ConstantsView, Defined};
 use super::{Context, citations, safety, sort_errors};
 use crate::diagnostic::{Diagnostic, has_errors};
-use crate::span::Span;
 use crate::syntax::ast::{self, Literal};
 
 /// What the analysis of an accepted program leaves for the incremental
@@ -347,13 +344,7 @@ fn check_input(
         is_defined: &is_defined,
         candidates: &candidates,
     };
-    let unsafe_spans: HashSet<Span> = errors
-        .iter()
-        .filter_map(|error| match error {
-            CheckError::VariableUnsafe { span, .. } => Some(*span),
-            _ => None,
-        })
-        .collect();
+    let unsafe_spans = warnings::unsafe_spans(&errors);
     let mut found = Vec::new();
     for item in items() {
         warnings::check_item_warnings(item, &defined, view, &unsafe_spans, &mut found);

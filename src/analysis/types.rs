@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use rustc_hash::FxHashMap;
 
 use super::error::{CheckError, with_article};
-use super::ir::{FactRows, Function, PredId, Predicate, Program};
+use super::ir::{FactRows, Function, PredId, Predicate, PredicateDoc, Program};
 use super::resolve::{outside_names, term_variables};
 use crate::syntax::ast::{self, AggregateFunction, ArithOp, CompareOp, Literal, Term};
 use crate::table::Kinds;
@@ -572,13 +572,7 @@ fn check_head_types(
     head_types: &[Types],
     errors: &mut Vec<CheckError>,
 ) {
-    let Some(predicate) = lookup
-        .id(clause.head.predicate.name.as_str())
-        .and_then(|id| predicates.get(id))
-    else {
-        return;
-    };
-    let Some(doc) = &predicate.doc else {
+    let Some((predicate, doc)) = documented_head(clause, predicates, lookup) else {
         return;
     };
     for (position, ((term, types), argument)) in clause
@@ -609,6 +603,18 @@ fn check_head_types(
     }
 }
 
+/// The predicate of `clause`'s head and its `%%` block, when it has one.
+fn documented_head<'p>(
+    clause: &ast::Clause,
+    predicates: Predicates<'p>,
+    lookup: Lookup<'_>,
+) -> Option<(&'p Predicate, &'p PredicateDoc)> {
+    let predicate = lookup
+        .id(clause.head.predicate.name.as_str())
+        .and_then(|id| predicates.get(id))?;
+    Some((predicate, predicate.doc.as_ref()?))
+}
+
 /// E205: a fact's arguments against the `%%` declared types of their columns.
 pub(crate) fn check_fact_types(
     clause: &ast::Clause,
@@ -616,13 +622,7 @@ pub(crate) fn check_fact_types(
     lookup: Lookup<'_>,
     errors: &mut Vec<CheckError>,
 ) {
-    let Some(predicate) = lookup
-        .id(clause.head.predicate.name.as_str())
-        .and_then(|id| predicates.get(id))
-    else {
-        return;
-    };
-    let Some(doc) = &predicate.doc else {
+    let Some((predicate, doc)) = documented_head(clause, predicates, lookup) else {
         return;
     };
     for (position, (term, argument)) in clause.head.args.iter().zip(&doc.arguments).enumerate() {

@@ -43,13 +43,7 @@ pub(crate) fn check_warnings(
         candidates: &candidates,
     };
     let constants = Constants::collect(programs);
-    let unsafe_spans: HashSet<Span> = errors
-        .iter()
-        .filter_map(|error| match error {
-            CheckError::VariableUnsafe { span, .. } => Some(*span),
-            _ => None,
-        })
-        .collect();
+    let unsafe_spans = unsafe_spans(errors);
     let mut warnings = Vec::new();
     let view = ConstantsView {
         base: &constants,
@@ -114,6 +108,17 @@ fn check_undefined(body: &[Literal], defined: &Defined<'_>, warnings: &mut Vec<C
             Literal::Comparison(_) | Literal::Builtin(_) => {}
         }
     }
+}
+
+/// The spans of the variables found unsafe: W003 is not repeated for them.
+pub(crate) fn unsafe_spans(errors: &[CheckError]) -> HashSet<Span> {
+    errors
+        .iter()
+        .filter_map(|error| match error {
+            CheckError::VariableUnsafe { span, .. } => Some(*span),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The symbol constants of programs, for `W002`: owned, so that the
