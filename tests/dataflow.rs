@@ -325,6 +325,30 @@ fn runaway_recursion_stops_at_a_limit() {
     }
 }
 
+/// The comparisons right after a join run inside it: 1,000 tuples under one
+/// key make 1,000,000 pairs, far past the tuple limit, but only the 999
+/// neighbours are ever records, in both engines.
+#[test]
+fn comparisons_after_a_join_filter_its_pairs_before_they_count() {
+    let mut text = String::new();
+    for value in 0..1_000 {
+        text.push_str(&format!("p(k, {value}). "));
+    }
+    text.push_str("next(I, J) :- p(K, I), p(K, J), J > I, J - I <= 1. ?- next(I, J).");
+    let (program, plan) = checked(&text);
+    let limits = Limits {
+        max_tuples: 50_000,
+        ..Limits::default()
+    };
+    let expected = datafrog(&program, &plan, limits).expect("datafrog within the limit");
+    assert_eq!(expected.answers[0].len(), 999);
+    for workers in [1, 2] {
+        let actual = on_dataflow(&program, &plan, limits, workers)
+            .unwrap_or_else(|error| panic!("{workers} workers: {error}"));
+        assert_eq!(actual, expected, "{workers} workers");
+    }
+}
+
 #[test]
 fn ctrl_c_interrupts() {
     let (program, plan) = checked("n(0). n(Y) :- n(X), Y = X + 1. ?- n(X).");

@@ -9,9 +9,10 @@
 
 use super::blueprint::AggregateBlueprint;
 use super::datum::{Datum, Row};
+use super::expr::RowExpr;
 use super::fault::{Fault, Site};
 use super::render::{Render, Time, project};
-use crate::eval::{CompiledExpr, Fold, ValueError};
+use crate::eval::{Fold, ValueError};
 use crate::syntax::ast::AggregateFunction;
 use differential_dataflow::VecCollection;
 
@@ -52,7 +53,7 @@ pub fn aggregate<'s, T: Time>(
         .value
         .as_ref()
         .map(|expr| render.evaluator.borrow_mut().compile(expr));
-    let projection: Vec<CompiledExpr> = blueprint
+    let projection: Vec<RowExpr> = blueprint
         .projection
         .iter()
         .map(|expr| render.evaluator.borrow_mut().compile(expr))
@@ -107,8 +108,8 @@ pub fn aggregate<'s, T: Time>(
 /// The datafrog engine's fold (`eval::Fold`) over one group's distinct matches.
 fn fold<'r>(
     function: AggregateFunction,
-    value: Option<&CompiledExpr>,
-    projection: &[CompiledExpr],
+    value: Option<&RowExpr>,
+    projection: &[RowExpr],
     rows: impl Iterator<Item = &'r Row>,
     evaluator: &mut super::datum::Evaluator,
 ) -> Result<Option<Datum>, ValueError> {

@@ -3,33 +3,40 @@
 //! (overflow, division by zero, a type mismatch) become `Fault` records.
 //! Negations and aggregates are not here: the pipeline hands them to their
 //! own operators.
+//!
+//! The checks right after a join run inside the join itself
+//! ([`ExpressionChecks::run`] from the join's closure), so a pair of tuples
+//! they reject is never a record: `accuses(A, B, D1), accuses(B, A, D2),
+//! D2 >= D1, D2 - D1 <= 30` keeps only the pairs within 30 days instead of
+//! materialising every pair of accusations first.
 
 use super::blueprint::CheckBlueprint;
-use super::datum::Row;
+use super::datum::{Evaluator, Row};
+use super::expr::RowExpr;
 use super::fault::{Fault, Site};
 use super::render::{Render, Time};
-use crate::eval::CompiledExpr;
 use crate::syntax::ast::CompareOp;
 use differential_dataflow::VecCollection;
 
 /// An expression check compiled against the worker's store.
 enum Compiled {
-    Compare(CompareOp, CompiledExpr, CompiledExpr, usize),
-    Assign(CompiledExpr, usize),
-    Filter(CompiledExpr, usize),
+    Compare(CompareOp, RowExpr, RowExpr, usize),
+    Assign(RowExpr, usize),
+    Filter(RowExpr, usize),
 }
 
-/// Runs a run of expression checks (comparisons, assignments, filters) as
-/// one operator over `bindings`; negations and aggregates are not among them.
-pub fn expression_checks<'s, T: Time>(
-    render: &mut Render<'s, T>,
-    bindings: VecCollection<'s, T, Row>,
-    checks: &[CheckBlueprint],
+/// A run of expression checks (comparisons, assignments, filters) compiled
+/// for one worker, to run over one binding at a time.
+pub struct ExpressionChecks {
+    compiled: Vec<Compiled>,
     site: Site,
-) -> VecCollection<'s, T, Row> {
-    let compiled: Vec<Compiled> = {
-        let mut evaluator = render.evaluator.borrow_mut();
-        checks
+}
+
+impl ExpressionChecks {
+    /// Compiles the expression checks among `checks`; negations and
+    /// aggregates are skipped (the caller passes runs without them).
+    pub fn compile(evaluator: &mut Evaluator, checks: &[CheckBlueprint], site: Site) -> Self {
+        let compiled = checks
             .iter()
             .filter_map(|check| match check {
                 CheckBlueprint::Compare {
@@ -51,37 +58,72 @@ pub fn expression_checks<'s, T: Time>(
                 }
                 CheckBlueprint::Negation { .. } | CheckBlueprint::Aggregate(_) => None,
             })
-            .collect()
-    };
-    let evaluator = render.evaluator.clone();
-    let outcomes = bindings.flat_map(move |mut row: Row| {
-        let mut evaluator = evaluator.borrow_mut();
-        for check in &compiled {
+            .collect();
+        ExpressionChecks { compiled, site }
+    }
+
+    /// Runs the checks in order over `row`, appending what assignments
+    /// bind: `Ok(true)` when the binding passes, `Ok(false)` when a check
+    /// fails (a partial function without a value fails its literal too),
+    /// and the fault of the first evaluation error.
+    pub fn run(&self, evaluator: &mut Evaluator, row: &mut Row) -> Result<bool, Fault> {
+        for check in &self.compiled {
             let (outcome, literal) = match check {
                 Compiled::Compare(op, lhs, rhs, literal) => (
                     evaluator
-                        .evaluate(lhs, &row)
-                        .and_then(|lhs| Ok((lhs, evaluator.evaluate(rhs, &row)?)))
+                        .evaluate(lhs, row)
+                        .and_then(|lhs| Ok((lhs, evaluator.evaluate(rhs, row)?)))
                         .and_then(|(lhs, rhs)| evaluator.compare(*op, &lhs, &rhs)),
                     *literal,
                 ),
                 Compiled::Assign(expr, literal) => (
-                    evaluator.evaluate(expr, &row).map(|value| {
+                    evaluator.evaluate(expr, row).map(|value| {
                         row.push(value);
                         true
                     }),
                     *literal,
                 ),
-                Compiled::Filter(expr, literal) => (evaluator.holds(expr, &row), *literal),
+                Compiled::Filter(expr, literal) => (evaluator.holds(expr, row), *literal),
             };
             match outcome {
                 Ok(true) => {}
-                // A partial function without a value fails its literal.
-                Ok(false) | Err(crate::eval::ValueError::Undefined { .. }) => return None,
-                Err(error) => return Some(Err(Fault::new(site, Some(literal), error))),
+                Ok(false) | Err(crate::eval::ValueError::Undefined { .. }) => return Ok(false),
+                Err(error) => return Err(Fault::new(self.site, Some(literal), error)),
             }
         }
-        Some(Ok(row))
+        Ok(true)
+    }
+}
+
+/// The length of the run of expression checks at the start of `checks`.
+pub fn leading_expression_checks(checks: &[CheckBlueprint]) -> usize {
+    checks
+        .iter()
+        .position(|check| {
+            matches!(
+                check,
+                CheckBlueprint::Negation { .. } | CheckBlueprint::Aggregate(_)
+            )
+        })
+        .unwrap_or(checks.len())
+}
+
+/// Runs a run of expression checks (comparisons, assignments, filters) as
+/// one operator over `bindings`; negations and aggregates are not among them.
+pub fn expression_checks<'s, T: Time>(
+    render: &mut Render<'s, T>,
+    bindings: VecCollection<'s, T, Row>,
+    checks: &[CheckBlueprint],
+    site: Site,
+) -> VecCollection<'s, T, Row> {
+    let checks = ExpressionChecks::compile(&mut render.evaluator.borrow_mut(), checks, site);
+    let evaluator = render.evaluator.clone();
+    let outcomes = bindings.flat_map(move |mut row: Row| {
+        match checks.run(&mut evaluator.borrow_mut(), &mut row) {
+            Ok(true) => Some(Ok(row)),
+            Ok(false) => None,
+            Err(fault) => Some(Err(fault)),
+        }
     });
     render.split_faults(outcomes)
 }

@@ -3,12 +3,14 @@
 //!
 //! The blueprint renumbers each expression's variables to positions in the
 //! binding row it reads (`renumber`); a worker compiles it against its own
-//! `Store` and evaluates it over the row packed into slots. Owns no
+//! `Store` and evaluates it over the row packed into slots, packing only the
+//! positions the expression reads (a check inside a join runs once per
+//! matching pair, so packing a whole row each time would dominate). Owns no
 //! arithmetic, comparison or built-in function.
 
 use super::datum::{Datum, Evaluator};
 use crate::analysis::ir::{Expr, VarId};
-use crate::eval::{CompiledExpr, EvalError, ValueError};
+use crate::eval::{CompiledExpr, EvalError, Packed, ValueError};
 use crate::syntax::ast::CompareOp;
 
 /// `expr` with each variable replaced by its position in `layout`.
@@ -41,30 +43,57 @@ pub fn position(layout: &[VarId], var: VarId) -> Result<usize, EvalError> {
         })
 }
 
+/// An expression compiled against one worker's store, with the row
+/// positions it reads.
+pub struct RowExpr {
+    compiled: CompiledExpr,
+    reads: Vec<usize>,
+}
+
+/// Adds the slots `expr` reads to `reads`.
+fn collect_reads(expr: &CompiledExpr, reads: &mut Vec<usize>) {
+    match expr {
+        CompiledExpr::Slot(slot) => reads.push(*slot),
+        CompiledExpr::Const(_) => {}
+        CompiledExpr::Binary(_, lhs, rhs) => {
+            collect_reads(lhs, reads);
+            collect_reads(rhs, reads);
+        }
+        CompiledExpr::Call(_, args) => args.iter().for_each(|arg| collect_reads(arg, reads)),
+    }
+}
+
 impl Evaluator {
     /// Compiles a renumbered expression against this worker's store.
-    pub fn compile(&mut self, expr: &Expr) -> CompiledExpr {
-        CompiledExpr::compile(expr, &mut self.store)
+    pub fn compile(&mut self, expr: &Expr) -> RowExpr {
+        let compiled = CompiledExpr::compile(expr, &mut self.store);
+        let mut reads = Vec::new();
+        collect_reads(&compiled, &mut reads);
+        reads.sort_unstable();
+        reads.dedup();
+        RowExpr { compiled, reads }
     }
 
     /// The value of `expr` over `row`.
-    pub fn evaluate(&mut self, expr: &CompiledExpr, row: &[Datum]) -> Result<Datum, ValueError> {
-        if let CompiledExpr::Slot(position) = expr {
-            return Ok(row.get(*position).cloned().unwrap_or(Datum::Int(0)));
+    pub fn evaluate(&mut self, expr: &RowExpr, row: &[Datum]) -> Result<Datum, ValueError> {
+        if let CompiledExpr::Slot(position) = expr.compiled {
+            return Ok(row.get(position).cloned().unwrap_or(Datum::Int(0)));
         }
         let mut slots = std::mem::take(&mut self.slots);
         slots.clear();
-        for datum in row {
-            let packed = self.pack(datum);
-            slots.push(packed);
+        slots.resize(row.len(), Packed::default());
+        for &position in &expr.reads {
+            if let Some(datum) = row.get(position) {
+                slots[position] = self.pack(datum);
+            }
         }
-        let result = expr.evaluate(&slots, &mut self.store);
+        let result = expr.compiled.evaluate(&slots, &mut self.store);
         self.slots = slots;
         Ok(self.unpack(result?))
     }
 
     /// True when a standalone boolean built-in holds (it yields the integer 1).
-    pub fn holds(&mut self, expr: &CompiledExpr, row: &[Datum]) -> Result<bool, ValueError> {
+    pub fn holds(&mut self, expr: &RowExpr, row: &[Datum]) -> Result<bool, ValueError> {
         Ok(self.evaluate(expr, row)? == Datum::Int(1))
     }
 
@@ -74,10 +103,31 @@ impl Evaluator {
             // Packed values are canonical, so equality of data is equality of values.
             CompareOp::Eq => Ok(lhs == rhs),
             CompareOp::Ne => Ok(lhs != rhs),
+            // Within one of these kinds, the order of data is the order of
+            // values (see `datum`), so no packing is needed.
+            _ if same_ordered_kind(lhs, rhs) => Ok(match op {
+                CompareOp::Lt => lhs < rhs,
+                CompareOp::Le => lhs <= rhs,
+                CompareOp::Gt => lhs > rhs,
+                CompareOp::Ge => lhs >= rhs,
+                CompareOp::Eq => lhs == rhs,
+                CompareOp::Ne => lhs != rhs,
+            }),
             _ => {
                 let (lhs, rhs) = (self.pack(lhs), self.pack(rhs));
                 self.store.compare_op(op, lhs, rhs)
             }
         }
     }
+}
+
+/// True when both data are integers, dates, symbols or strings alike.
+fn same_ordered_kind(lhs: &Datum, rhs: &Datum) -> bool {
+    matches!(
+        (lhs, rhs),
+        (Datum::Int(_), Datum::Int(_))
+            | (Datum::Date(_), Datum::Date(_))
+            | (Datum::Symbol(_), Datum::Symbol(_))
+            | (Datum::Str(_), Datum::Str(_))
+    )
 }

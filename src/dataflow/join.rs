@@ -1,5 +1,7 @@
 //! A later atom of a body: the bindings so far joined with its tuples on
-//! the variables they share.
+//! the variables they share, each new binding handed at once to what the
+//! pipeline runs next on it (the checks that follow the atom), so a binding
+//! those reject is never a record.
 
 use super::blueprint::StageBlueprint;
 use super::datum::Row;
@@ -8,12 +10,16 @@ use differential_dataflow::VecCollection;
 
 /// `..., q(Y, Z)` after bindings that hold `Y`: each binding keyed by `Y`
 /// meets each `q` tuple keyed by its first column; the new binding is the
-/// key, the carried values, then what `q` binds (`Z`).
-pub fn join<'s, T: Time>(
+/// key, the carried values, then what `q` binds (`Z`). `then` maps each new
+/// binding to the record it becomes, or to none; it may change the binding
+/// (a check appends what it assigns) and may keep its allocation when it
+/// makes no record.
+pub fn join<'s, T: Time, D: differential_dataflow::Data>(
     bindings: VecCollection<'s, T, Row>,
     relation: VecCollection<'s, T, Row>,
     stage: &StageBlueprint,
-) -> VecCollection<'s, T, Row> {
+    mut then: impl FnMut(&mut Row) -> Option<D> + 'static,
+) -> VecCollection<'s, T, D> {
     let (left_key, left_carried) = (stage.left_key.clone(), stage.left_carried.clone());
     let bindings_by_key =
         bindings.map(move |row: Row| (project(&row, &left_key), project(&row, &left_carried)));
@@ -23,11 +29,15 @@ pub fn join<'s, T: Time>(
         atom.matches(&tuple)
             .then(|| (project(&tuple, &right_key), project(&tuple, &right_binds)))
     });
-    bindings_by_key.join_map(tuples_by_key, |key: &Row, carried: &Row, bound: &Row| {
-        let mut row = Row::with_capacity(key.len() + carried.len() + bound.len());
-        row.extend(key.iter().cloned());
-        row.extend(carried.iter().cloned());
-        row.extend(bound.iter().cloned());
-        row
-    })
+    let mut binding = Row::new();
+    bindings_by_key.join_core(
+        tuples_by_key.arrange_by_key(),
+        move |key: &Row, carried: &Row, bound: &Row| {
+            binding.clear();
+            binding.extend(key.iter().cloned());
+            binding.extend(carried.iter().cloned());
+            binding.extend(bound.iter().cloned());
+            then(&mut binding)
+        },
+    )
 }

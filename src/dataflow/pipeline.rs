@@ -1,12 +1,13 @@
 //! A conjunction rendered as operators: the seed bindings or a scan of the
-//! first atom, a join per later atom with the checks that follow it, and
-//! the output row (head tuple, query answer or aggregate match).
+//! first atom, a join per later atom with the checks that follow it (the
+//! comparisons and assignments right after a join inside the join itself),
+//! and the output row (head tuple, query answer or aggregate match).
 
 use super::aggregate::{aggregate, key_by_group};
 use super::antijoin::negate;
 use super::blueprint::CheckBlueprint;
-use super::blueprint::ConjunctionBlueprint;
-use super::check::expression_checks;
+use super::blueprint::{ConjunctionBlueprint, StageBlueprint};
+use super::check::{ExpressionChecks, expression_checks, leading_expression_checks};
 use super::datum::Row;
 use super::fault::Fault;
 use super::fault::Site;
@@ -33,9 +34,15 @@ pub fn render_conjunction<'s, T: Time>(
     });
     for stage in &plan.stages {
         let relation = render.relation(stage.atom.predicate);
-        let matched = match bindings.take() {
-            Some(left) if !stage.scan => join(left, relation, stage),
-            _ => scan(relation, stage),
+        let (matched, later_checks) = match bindings.take() {
+            Some(left) if !stage.scan => {
+                let n_pushed = leading_expression_checks(&stage.checks);
+                (
+                    join_and_check(render, left, relation, stage, n_pushed, site),
+                    &stage.checks[n_pushed..],
+                )
+            }
+            _ => (scan(relation, stage), &stage.checks[..]),
         };
         let matched = match origin {
             Some(origin) => {
@@ -44,7 +51,7 @@ pub fn render_conjunction<'s, T: Time>(
             }
             None => matched,
         };
-        bindings = Some(apply_checks(render, matched, &stage.checks, site));
+        bindings = Some(apply_checks(render, matched, later_checks, site));
     }
     let bindings = bindings.unwrap_or_else(|| render.empty.clone());
     let plain: Option<Vec<usize>> = plan
@@ -73,6 +80,37 @@ pub fn render_conjunction<'s, T: Time>(
             .map(|expr| evaluator.evaluate(expr, &row))
             .collect::<Result<Row, _>>()
             .map_err(|error| Fault::new(site, None, error))
+    });
+    render.split_faults(outcomes)
+}
+
+/// `stage`'s join, running its first `n_pushed` checks (all expression
+/// checks) inside the join on each new binding.
+fn join_and_check<'s, T: Time>(
+    render: &mut Render<'s, T>,
+    bindings: VecCollection<'s, T, Row>,
+    relation: VecCollection<'s, T, Row>,
+    stage: &StageBlueprint,
+    n_pushed: usize,
+    site: Site,
+) -> VecCollection<'s, T, Row> {
+    if n_pushed == 0 {
+        return join(bindings, relation, stage, |binding| {
+            Some(std::mem::take(binding))
+        });
+    }
+    let checks = ExpressionChecks::compile(
+        &mut render.evaluator.borrow_mut(),
+        &stage.checks[..n_pushed],
+        site,
+    );
+    let evaluator = render.evaluator.clone();
+    let outcomes = join(bindings, relation, stage, move |binding| {
+        match checks.run(&mut evaluator.borrow_mut(), binding) {
+            Ok(true) => Some(Ok(std::mem::take(binding))),
+            Ok(false) => None,
+            Err(fault) => Some(Err(fault)),
+        }
     });
     render.split_faults(outcomes)
 }
@@ -106,15 +144,7 @@ fn apply_checks<'s, T: Time>(
             }
             _ => {
                 // A run of expression checks becomes one operator.
-                let run_end = checks[index..]
-                    .iter()
-                    .position(|check| {
-                        matches!(
-                            check,
-                            CheckBlueprint::Negation { .. } | CheckBlueprint::Aggregate(_)
-                        )
-                    })
-                    .map_or(checks.len(), |offset| index + offset);
+                let run_end = index + leading_expression_checks(&checks[index..]);
                 bindings = expression_checks(render, bindings, &checks[index..run_end], site);
                 index = run_end;
             }
