@@ -8,7 +8,7 @@
 //! A plan that does not fit the program is an `EvalError::Internal` here,
 //! before any worker starts.
 
-use super::datum::{Datum, Row};
+use super::datum::{Datum, Row, TextPool};
 use super::expr::{position, renumber};
 use super::fault::Site;
 use crate::analysis::ir::{self, Arg, Expr, PredId, VarId};
@@ -241,13 +241,14 @@ pub struct AggregateBlueprint {
 
 /// Compiles a checked, planned program.
 pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blueprint, EvalError> {
+    let mut texts = TextPool::default();
     let mut facts: Vec<(PredId, Row)> = program
         .facts
         .iter()
         .map(|fact| {
             (
                 fact.predicate,
-                fact.values.iter().map(Datum::from_value).collect(),
+                fact.values.iter().map(|value| texts.datum(value)).collect(),
             )
         })
         .collect();
@@ -266,7 +267,7 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
             let values = rows.table.row(row);
             target.push((
                 rows.predicate,
-                values.iter().map(Datum::from_value).collect(),
+                values.iter().map(|value| texts.datum(value)).collect(),
             ));
         }
     }

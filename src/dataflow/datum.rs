@@ -76,6 +76,31 @@ impl Datum {
     }
 }
 
+/// One shared `Text` per distinct text among the values made data through
+/// it: ten million events naming a thousand actors hold a thousand texts.
+#[derive(Default)]
+pub struct TextPool(rustc_hash::FxHashSet<Text>);
+
+impl TextPool {
+    /// The dataflow form of `value`, its text shared with every equal text before it.
+    pub fn datum(&mut self, value: &Value) -> Datum {
+        match value {
+            Value::Symbol(name) => Datum::Symbol(self.share(name)),
+            Value::String(text) => Datum::Str(self.share(text)),
+            other => Datum::from_value(other),
+        }
+    }
+
+    fn share(&mut self, text: &String) -> Text {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared = Arc::new(text.clone());
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
 /// A worker's bridge to the shared value semantics: packs data into its own
 /// `Store`, lets the store compute, and unpacks the result.
 #[derive(Default)]

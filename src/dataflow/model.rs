@@ -103,6 +103,15 @@ impl Model {
         changes
     }
 
+    /// Puts a base fact into `predicate`'s relation (a fact given twice is
+    /// there once), without recording it as a change: the model being
+    /// built holds it from the start.
+    pub fn insert_base(&mut self, predicate: PredId, row: Row) {
+        if let Some(set) = self.relations.get_mut(predicate.0 as usize) {
+            set.insert(row);
+        }
+    }
+
     /// Applies changes of base relations made outside the dataflow: rows
     /// that became present (`added`) or absent (`removed`) in `predicate`.
     pub fn apply_base(

@@ -237,21 +237,10 @@ fn worker_share(
 /// `model` (the dataflow sends only derived relations and the relations of
 /// partitioned files; the other facts every process holds).
 pub(super) fn add_base_facts(model: &mut Model, blueprint: &Blueprint) {
-    let mut by_predicate: std::collections::BTreeMap<
-        crate::analysis::ir::PredId,
-        Vec<super::datum::Row>,
-    > = std::collections::BTreeMap::new();
     for (predicate, row) in &blueprint.facts {
         if !blueprint.is_gathered(*predicate) {
-            by_predicate
-                .entry(*predicate)
-                .or_default()
-                .push(row.clone());
+            model.insert_base(*predicate, row.clone());
         }
-    }
-    let mut ignored = super::model::Changes::default();
-    for (predicate, rows) in by_predicate {
-        model.apply_base(&mut ignored, predicate, rows, Vec::new());
     }
 }
 
