@@ -26,6 +26,11 @@ pub struct Blueprint {
     /// The base facts every process holds (the same list in each): worker
     /// `w` of all `N` inserts those at positions `w` modulo `N`.
     pub facts: Vec<(PredId, Row)>,
+    /// The facts of `facts` given more than once, with how many times each
+    /// is given, sorted: `facts` lists each once (a relation is a set, and
+    /// so are the dataflow's inputs), but a live model counts the copies, so
+    /// that retracting one of two leaves the fact.
+    pub repeated_facts: Vec<((PredId, Row), isize)>,
     /// This process's share of the rows of files partitioned across the
     /// processes of a cluster (each process holds a different list): its
     /// own workers insert them, local worker `l` of `L` those at positions
@@ -42,6 +47,16 @@ pub struct Blueprint {
 }
 
 impl Blueprint {
+    /// How many times each base fact every process holds is given.
+    pub fn given_facts(&self) -> std::collections::BTreeMap<(PredId, Row), isize> {
+        let mut counts: std::collections::BTreeMap<(PredId, Row), isize> =
+            self.facts.iter().map(|fact| (fact.clone(), 1)).collect();
+        for (fact, count) in &self.repeated_facts {
+            counts.insert(fact.clone(), *count);
+        }
+        counts
+    }
+
     /// True when some rule derives `predicate` or it is a lattice predicate
     /// (its relation is computed, not just its facts).
     pub fn is_derived(&self, predicate: PredId) -> bool {
@@ -239,6 +254,35 @@ pub struct AggregateBlueprint {
     pub literal: usize,
 }
 
+/// Keeps the first of each fact given more than once, in order; gives
+/// those facts with how many times each was given, sorted.
+fn remove_repeated_facts(facts: &mut Vec<(PredId, Row)>) -> Vec<((PredId, Row), isize)> {
+    let mut repeated: rustc_hash::FxHashMap<&(PredId, Row), isize> =
+        rustc_hash::FxHashMap::default();
+    let first: Vec<bool> = {
+        let mut seen = rustc_hash::FxHashSet::default();
+        seen.reserve(facts.len());
+        facts
+            .iter()
+            .map(|fact| {
+                let first = seen.insert(fact);
+                if !first {
+                    *repeated.entry(fact).or_insert(1) += 1;
+                }
+                first
+            })
+            .collect()
+    };
+    let mut repeated: Vec<((PredId, Row), isize)> = repeated
+        .into_iter()
+        .map(|(fact, count)| (fact.clone(), count))
+        .collect();
+    repeated.sort();
+    let mut first = first.into_iter();
+    facts.retain(|_| first.next().unwrap_or(true));
+    repeated
+}
+
 /// Compiles a checked, planned program.
 pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blueprint, EvalError> {
     let mut texts = TextPool::default();
@@ -273,6 +317,10 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
     }
     partitioned.sort();
     partitioned.dedup();
+    // A relation is a set, and the dataflow's inputs take it as one (no
+    // `distinct` over ten million events): a fact given twice is one fact.
+    let repeated_facts = remove_repeated_facts(&mut facts);
+    remove_repeated_facts(&mut local_facts);
     let mut strata = Vec::with_capacity(plan.strata.len());
     for (rank, stratum) in plan.strata.iter().enumerate() {
         let recursive = program.strata.get(rank).is_some_and(|s| s.recursive);
@@ -320,6 +368,7 @@ pub fn compile_program(program: &ir::Program, plan: &ProgramPlan) -> Result<Blue
         n_predicates: program.predicates.len(),
         arities: program.predicates.iter().map(|p| p.arity).collect(),
         facts,
+        repeated_facts,
         local_facts,
         partitioned,
         strata,
@@ -548,6 +597,36 @@ mod tests {
         assert!(session.load_text(text).is_ok(), "{text}");
         let (program, plan) = (session.program().unwrap(), session.plan().unwrap());
         compile_program(program, plan).unwrap()
+    }
+
+    #[test]
+    fn a_fact_given_twice_is_listed_once_and_counted_twice() {
+        let blueprint = blueprint_of("e(1). e(2). e(1). e(1). f(1). f(1).");
+        let one: Row = [Datum::Int(1)].into_iter().collect();
+        let two: Row = [Datum::Int(2)].into_iter().collect();
+        let (e, f) = (blueprint.facts[0].0, blueprint.facts[2].0);
+        let ours = |predicate: &PredId| [e, f].contains(predicate);
+        let facts: Vec<_> = blueprint
+            .facts
+            .iter()
+            .filter(|(predicate, _)| ours(predicate))
+            .cloned()
+            .collect();
+        assert_eq!(
+            facts,
+            vec![(e, one.clone()), (e, two.clone()), (f, one.clone())]
+        );
+        assert_eq!(
+            blueprint.repeated_facts,
+            vec![((e, one.clone()), 3), ((f, one.clone()), 2)]
+        );
+        let counts: Vec<isize> = blueprint
+            .given_facts()
+            .into_iter()
+            .filter(|((predicate, _), _)| ours(predicate))
+            .map(|(_, count)| count)
+            .collect();
+        assert_eq!(counts, vec![3, 1, 2]);
     }
 
     #[test]

@@ -78,12 +78,9 @@ pub fn fact_changes(
     if !same_program {
         return Ok(None);
     }
-    let mut counts: BTreeMap<(PredId, Row), isize> = BTreeMap::new();
-    for (predicate, row) in after.facts {
-        *counts.entry((predicate, row)).or_insert(0) += 1;
-    }
-    for (predicate, row) in before.facts {
-        *counts.entry((predicate, row)).or_insert(0) -= 1;
+    let mut counts = after.given_facts();
+    for (fact, count) in before.given_facts() {
+        *counts.entry(fact).or_insert(0) -= count;
     }
     Ok(Some(
         counts
@@ -175,10 +172,7 @@ impl LiveModel {
             },
         )
         .map_err(|error| EvalError::Internal(format!("cannot start dataflow workers: {error}")))?;
-        let mut facts = BTreeMap::new();
-        for (predicate, row) in &blueprint.facts {
-            *facts.entry((*predicate, row.clone())).or_insert(0) += 1;
-        }
+        let facts = blueprint.given_facts();
         let mut live = LiveModel {
             commands,
             replies,
@@ -257,14 +251,11 @@ impl LiveModel {
                 .or_insert(0);
             // Never below zero: a fact cannot be retracted more often than it was given.
             let diff = change.diff.max(-*count);
-            touched
-                .entry((change.predicate, row.clone()))
-                .or_insert(*count);
+            touched.entry((change.predicate, row)).or_insert(*count);
             *count += diff;
-            if diff != 0 {
-                batch.push((change.predicate, row, diff));
-            }
         }
+        // The inputs are sets (see `program`): the dataflow hears of a fact
+        // only when it appears or disappears, never of a second copy.
         for ((predicate, row), before) in &touched {
             let (predicate, before) = (*predicate, *before);
             let now = self
@@ -272,14 +263,18 @@ impl LiveModel {
                 .get(&(predicate, row.clone()))
                 .copied()
                 .unwrap_or(0);
+            let diff = isize::from(now > 0) - isize::from(before > 0);
+            if diff == 0 {
+                continue;
+            }
+            batch.push((predicate, row.clone(), diff));
             if self.blueprint.is_derived(predicate) {
                 continue;
             }
-            let row = row.clone();
-            if before == 0 && now > 0 {
-                base_added.entry(predicate).or_default().push(row);
-            } else if before > 0 && now == 0 {
-                base_removed.entry(predicate).or_default().push(row);
+            if diff > 0 {
+                base_added.entry(predicate).or_default().push(row.clone());
+            } else {
+                base_removed.entry(predicate).or_default().push(row.clone());
             }
         }
         // Only the facts this update touched can have dropped to zero: a
@@ -287,8 +282,8 @@ impl LiveModel {
         self.forget_absent(touched.keys());
         let mut changes = self.send(batch.clone())?;
         if let Some(error) = self.first_fault() {
-            for (predicate, row, diff) in &batch {
-                *self.facts.entry((*predicate, row.clone())).or_insert(0) -= diff;
+            for (fact, before) in &touched {
+                self.facts.insert(fact.clone(), *before);
             }
             self.forget_absent(touched.keys());
             let undo = batch

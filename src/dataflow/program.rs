@@ -106,11 +106,17 @@ impl WorkerDataflow {
                 evaluator: Rc::new(RefCell::new(Evaluator::default())),
                 monitor: Arc::clone(monitor),
             };
-            // A fact may be given twice; a relation is a set.
+            // The inputs are sets already (`compile_program` drops repeated
+            // facts, and a live model sends only a fact's appearance and
+            // disappearance), except a file partitioned across processes:
+            // two processes' shares may hold the same row.
             for (&predicate, collection) in &facts {
-                render
-                    .relations
-                    .insert(predicate, collection.clone().distinct());
+                let relation = if blueprint.partitioned.binary_search(&predicate).is_ok() {
+                    collection.clone().distinct()
+                } else {
+                    collection.clone()
+                };
+                render.relations.insert(predicate, relation);
             }
             let mut rounds = Vec::new();
             for stratum in &blueprint.strata {

@@ -281,6 +281,7 @@ mod tests {
                         n_predicates: 2,
                         arities: vec![1, 1],
                         facts: shared.clone(),
+                        repeated_facts: Vec::new(),
                         local_facts: local,
                         partitioned: vec![PredId(1)],
                         strata: Vec::new(),
