@@ -239,7 +239,7 @@ fn main() {
     }
     // The live model: batches of new events, then the same batches retracted.
     let start = Date::new(2015, 1, 1).expect("a date");
-    let predicate = program.facts[0].predicate;
+    let predicate = program.fact_rows[0].predicate;
     for workers in [1, 2] {
         let begun = Instant::now();
         let mut live = LiveModel::start(
@@ -318,7 +318,7 @@ fn single_updates(
     n: u64,
 ) {
     let start = Date::new(2015, 1, 1).expect("a date");
-    let predicate = program.facts[0].predicate;
+    let predicate = program.fact_rows[0].predicate;
     let mut live = LiveModel::start(program, plan, &options(1), Arc::new(AtomicBool::new(false)))
         .expect("starts");
     let mut samples = Vec::new();

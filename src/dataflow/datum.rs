@@ -56,6 +56,22 @@ impl Datum {
         }
     }
 
+    /// Packs the datum into `store` as `store.pack(&self.to_value())`
+    /// would, without making a `Value` (no text is copied).
+    pub fn pack_into(&self, store: &mut Store) -> Packed {
+        match self {
+            Datum::Int(number) => store.int(*number),
+            Datum::Decimal(decimal) => store.decimal(*decimal),
+            Datum::Date(days) => Store::date_days(*days),
+            Datum::Datetime(seconds, offset_minutes) => store.datetime(Datetime {
+                seconds: *seconds,
+                offset_minutes: *offset_minutes,
+            }),
+            Datum::Symbol(name) => store.symbol(name),
+            Datum::Str(text) => store.string(text),
+        }
+    }
+
     /// The value as users see it.
     pub fn to_value(&self) -> Value {
         match self {
@@ -116,25 +132,11 @@ pub struct Evaluator {
 impl Evaluator {
     /// Packs a datum into this worker's store.
     pub fn pack(&mut self, datum: &Datum) -> Packed {
-        match datum {
-            Datum::Int(number) => self.store.int(*number),
-            Datum::Decimal(decimal) => self.store.decimal(*decimal),
-            Datum::Date(days) => Store::date_days(*days),
-            Datum::Datetime(seconds, offset_minutes) => self.store.datetime(Datetime {
-                seconds: *seconds,
-                offset_minutes: *offset_minutes,
-            }),
-            Datum::Symbol(name) => {
-                let packed = self.store.symbol(name);
-                self.texts.entry(packed).or_insert_with(|| Arc::clone(name));
-                packed
-            }
-            Datum::Str(text) => {
-                let packed = self.store.string(text);
-                self.texts.entry(packed).or_insert_with(|| Arc::clone(text));
-                packed
-            }
+        let packed = datum.pack_into(&mut self.store);
+        if let Datum::Symbol(text) | Datum::Str(text) = datum {
+            self.texts.entry(packed).or_insert_with(|| Arc::clone(text));
         }
+        packed
     }
 
     /// Unpacks a value computed by the store.

@@ -169,7 +169,7 @@ impl Model {
                 .iter()
                 .map(|row| {
                     row.iter()
-                        .map(|datum| database.store.pack(&datum.to_value()))
+                        .map(|datum| datum.pack_into(&mut database.store))
                         .collect()
                 })
                 .collect();

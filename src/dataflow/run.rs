@@ -82,13 +82,17 @@ pub fn evaluate(
 ) -> Result<Option<Evaluation>, EvalError> {
     let blueprint = Arc::new(compile_program(program, plan)?);
     let model = evaluate_blueprint(&blueprint, options, cancel)?;
-    Ok(model.map(|model| Evaluation {
-        database: if options.eval.record_rounds {
+    Ok(model.map(|model| {
+        let mut database = if options.eval.record_rounds {
             model.to_database_with_rounds(store, &blueprint)
         } else {
             model.to_database(store)
-        },
-        answers: model.answers(program),
+        };
+        add_base_tuples(&mut database, &blueprint);
+        Evaluation {
+            database,
+            answers: model.answers(program),
+        }
     }))
 }
 
@@ -182,9 +186,11 @@ fn run_worker(
     if let Some(error) = first_fault(&dataflow.faults.borrow()) {
         return Err(error);
     }
+    // Base relations the dataflow does not gather go straight from the
+    // blueprint into the `Database` (`add_base_tuples`), never through the
+    // model's sorted sets of rows.
     let mut model = Model::new(blueprint.n_predicates, blueprint.queries.len());
     model.apply(&dataflow.outputs.borrow());
-    add_base_facts(&mut model, blueprint);
     Ok(Some(model))
 }
 
@@ -231,6 +237,29 @@ fn worker_share(
         .enumerate()
         .filter(move |(position, _)| position % n_local == index % n_local);
     facts.chain(local).map(|(_, fact)| fact)
+}
+
+/// Puts the facts of every base relation the dataflow does not gather into
+/// `database`, packed into its store (see [`add_base_facts`]).
+fn add_base_tuples(database: &mut Database, blueprint: &Blueprint) {
+    let mut by_predicate: Vec<Vec<crate::eval::Tuple>> = vec![Vec::new(); blueprint.n_predicates];
+    for (predicate, row) in &blueprint.facts {
+        if blueprint.is_gathered(*predicate) {
+            continue;
+        }
+        let tuple = row
+            .iter()
+            .map(|datum| datum.pack_into(&mut database.store))
+            .collect();
+        if let Some(tuples) = by_predicate.get_mut(predicate.0 as usize) {
+            tuples.push(tuple);
+        }
+    }
+    for (index, tuples) in by_predicate.into_iter().enumerate() {
+        if !tuples.is_empty() {
+            database.set_tuples(PredId(index as u32), tuples);
+        }
+    }
 }
 
 /// Puts the facts of every base relation the dataflow does not gather into
