@@ -300,6 +300,16 @@ fn main() {
                 );
             }
         }
+        // What the REPL and `run --follow` do after each update: hand the
+        // whole model over as the datafrog engine's `Database`.
+        let begun = Instant::now();
+        let database = live.database(Store::new());
+        println!(
+            "{:<34} {:>9.2} ms",
+            format!("live {workers}w: model as a Database"),
+            seconds(begun.elapsed()) * 1e3
+        );
+        drop(database);
         let counts: Vec<usize> = live
             .answers(&program)
             .iter()
