@@ -479,6 +479,8 @@ fn compare_live_of(
         .collect();
     let mut random = Random(seed ^ 0x5eed);
     let mut n_changed = 0;
+    // The model handed over once, then kept up to date by each update's changes.
+    let mut handed_over = live.database(Store::new());
     for step in 0..n_steps {
         let mut changes = Vec::new();
         for _ in 0..1 + random.below(3) {
@@ -509,6 +511,22 @@ fn compare_live_of(
             .map_err(|error| TestCaseError::fail(format!("step {step}: {error}\n{text}")))?;
         if !reported.is_empty() {
             n_changed += 1;
+        }
+        reported.apply_to(&mut handed_over);
+        let whole = live.database(Store::new());
+        for index in 0..checked_program.predicates.len() {
+            let predicate = ir::PredId(index as u32);
+            prop_assert_eq!(
+                sorted_rows(
+                    &handed_over.store,
+                    handed_over.relation(predicate).to_tuples()
+                ),
+                sorted_rows(&whole.store, whole.relation(predicate).to_tuples()),
+                "the handed-over model drifted at predicate {} after step {}\n{}",
+                index,
+                step,
+                text
+            );
         }
         let expected = program.evaluate();
         for (index, relation) in expected.iter().enumerate() {

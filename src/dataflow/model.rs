@@ -36,6 +36,26 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.relations.is_empty() && self.answers.is_empty()
     }
+
+    /// Brings `database`, the model as it was before these changes (made by
+    /// `Model::to_database` and kept up to date this way), to the model
+    /// after them, touching only the relations that changed: a handover
+    /// that costs the change, not the model.
+    pub fn apply_to(&self, database: &mut Database) {
+        for (predicate, (added, removed)) in &self.relations {
+            let mut pack = |rows: &[Row]| -> Vec<Tuple> {
+                rows.iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|datum| datum.pack_into(&mut database.store))
+                            .collect()
+                    })
+                    .collect()
+            };
+            let (added, removed) = (pack(added), pack(removed));
+            database.change_tuples(*predicate, &added, &removed);
+        }
+    }
 }
 
 impl Model {

@@ -176,6 +176,32 @@ impl Database {
         database
     }
 
+    /// Takes the tuples `removed` out of `predicate`'s relation and puts
+    /// `added` in, merging them into the sorted rows rather than building
+    /// the relation again: how a model kept up to date elsewhere (the
+    /// dataflow engine's live model) hands over a change. For a database
+    /// that records no rounds (a tuple put in here has no round).
+    pub fn change_tuples(&mut self, predicate: PredId, added: &[Tuple], removed: &[Tuple]) {
+        let old = self.take_relation(predicate);
+        let arity = added
+            .first()
+            .or(removed.first())
+            .map_or(old.arity(), |tuple| tuple.len());
+        let relation_of = |tuples: &[Tuple]| {
+            let mut rows = RelationBuilder::new(arity);
+            for tuple in tuples {
+                rows.push(tuple);
+            }
+            rows.finish()
+        };
+        let changed = if old.is_empty() {
+            relation_of(added)
+        } else {
+            old.into_changed(relation_of(added), &relation_of(removed))
+        };
+        self.set_relation(predicate, changed);
+    }
+
     /// Moves a relation out, leaving it empty (its indexes are dropped).
     pub(super) fn take_relation(&mut self, predicate: PredId) -> Relation {
         let arity = self.relation(predicate).arity();

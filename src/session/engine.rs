@@ -275,9 +275,10 @@ impl Session {
         }
         match result {
             Ok(changed) => {
-                let store = model.database.store.clone();
-                if let Some(live) = &self.live {
-                    model.database = live.model.database(store);
+                // Only the changed relations are handed over: a batch of
+                // events costs the relations it touches, not the model.
+                if self.live.is_some() {
+                    changed.apply_to(&mut model.database);
                 }
                 let changes = answer_changes(&model.program, &changed);
                 self.answer_changes = changes.clone();

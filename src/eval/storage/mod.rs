@@ -49,6 +49,28 @@ impl<'a> Runs<'a> {
     }
 }
 
+/// `old` (sorted, distinct) merged with `added` (sorted, distinct), without
+/// the rows of `removed` (sorted) that `old` holds.
+fn merge_changed<R: Ord>(old: Vec<R>, added: Vec<R>, removed: &[R]) -> Vec<R> {
+    let mut merged = Vec::with_capacity(old.len() + added.len());
+    let mut added = added.into_iter().peekable();
+    let mut removed = removed.iter().peekable();
+    for row in old {
+        while let Some(new) = added.next_if(|new| *new < row) {
+            merged.push(new);
+        }
+        // Already there: kept once.
+        added.next_if(|new| *new == row);
+        while removed.next_if(|gone| **gone < row).is_some() {}
+        if removed.next_if(|gone| **gone == row).is_some() {
+            continue;
+        }
+        merged.push(row);
+    }
+    merged.extend(added);
+    merged
+}
+
 /// A complete relation: its distinct rows, sorted in natural column order.
 #[derive(Clone, Debug)]
 pub struct Relation {
@@ -110,6 +132,35 @@ impl Relation {
         RelationIter {
             relation: self,
             next: 0,
+        }
+    }
+
+    /// This relation with the rows of `removed` taken out and those of
+    /// `added` put in (relations of its arity): one merge of sorted rows,
+    /// so the rows that stay are moved, never sorted again. A relation of
+    /// another width is left as it was.
+    pub fn into_changed(self, added: Relation, removed: &Relation) -> Relation {
+        if self.is_empty() && removed.is_empty() {
+            return added;
+        }
+        if added.arity != self.arity && !added.is_empty() {
+            return self;
+        }
+        let rows = match (self.rows, added.rows) {
+            (Rows::Pair(old), Rows::Pair(new)) => {
+                Rows::Pair(merge_changed(old, new, removed.typed()))
+            }
+            (Rows::Quad(old), Rows::Quad(new)) => {
+                Rows::Quad(merge_changed(old, new, removed.typed()))
+            }
+            (Rows::Boxed(old), Rows::Boxed(new)) => {
+                Rows::Boxed(merge_changed(old, new, removed.typed()))
+            }
+            (old, _) => old,
+        };
+        Relation {
+            arity: self.arity,
+            rows,
         }
     }
 
@@ -276,6 +327,35 @@ impl RelationBuilder {
 mod tests {
     use super::*;
     use crate::eval::Store;
+
+    #[test]
+    fn a_changed_relation_is_the_one_built_from_scratch() {
+        let mut store = Store::new();
+        for arity in 1..7 {
+            let build = |store: &mut Store, seeds: &[i64]| {
+                let mut builder = RelationBuilder::new(arity);
+                for seed in seeds {
+                    let row: Vec<Packed> = (0..arity)
+                        .map(|column| store.int(seed * 10 + column as i64))
+                        .collect();
+                    builder.push(&row);
+                }
+                builder.finish()
+            };
+            let old = build(&mut store, &[1, 3, 5, 7, 9]);
+            let added = build(&mut store, &[0, 4, 5, 10]);
+            let removed = build(&mut store, &[2, 3, 9]);
+            let changed = old.into_changed(added, &removed);
+            let expected = build(&mut store, &[0, 1, 4, 5, 7, 10]);
+            assert_eq!(changed.to_tuples(), expected.to_tuples(), "arity {arity}");
+            let from_nothing =
+                Relation::empty(arity).into_changed(build(&mut store, &[2, 1]), &Relation::EMPTY);
+            assert_eq!(
+                from_nothing.to_tuples(),
+                build(&mut store, &[1, 2]).to_tuples()
+            );
+        }
+    }
 
     #[test]
     fn builders_sort_deduplicate_and_read_back_every_width() {
