@@ -117,14 +117,14 @@ fn fold<'r>(
     for row in rows {
         let item = match value {
             Some(value) => {
-                let item = evaluator.evaluate(value, row)?;
+                let item = evaluator.evaluate(value, row.as_slice())?;
                 Some(evaluator.pack(&item))
             }
             None => None,
         };
         let mut projected = Vec::with_capacity(projection.len());
         for term in projection {
-            let datum = evaluator.evaluate(term, row)?;
+            let datum = evaluator.evaluate(term, row.as_slice())?;
             projected.push(evaluator.pack(&datum));
         }
         fold.add(item, projected, &mut evaluator.store)?;

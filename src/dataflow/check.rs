@@ -5,14 +5,15 @@
 //! own operators.
 //!
 //! The checks right after a join run inside the join itself
-//! ([`ExpressionChecks::run`] from the join's closure), so a pair of tuples
+//! ([`ExpressionChecks::test`] from the join's closure, on the binding's
+//! parts before they are put together), so a pair of tuples
 //! they reject is never a record: `accuses(A, B, D1), accuses(B, A, D2),
 //! D2 >= D1, D2 - D1 <= 30` keeps only the pairs within 30 days instead of
 //! materialising every pair of accusations first.
 
 use super::blueprint::CheckBlueprint;
-use super::datum::{Evaluator, Row};
-use super::expr::RowExpr;
+use super::datum::{Datum, Evaluator, Row};
+use super::expr::{Bindings, RowExpr};
 use super::fault::{Fault, Site};
 use super::render::{Render, Time};
 use crate::syntax::ast::CompareOp;
@@ -62,36 +63,88 @@ impl ExpressionChecks {
         ExpressionChecks { compiled, site }
     }
 
+    /// True when every check is a test (no assignment): they can then run
+    /// on a join's new binding before it is built ([`ExpressionChecks::test`]).
+    pub fn only_tests(&self) -> bool {
+        !self
+            .compiled
+            .iter()
+            .any(|check| matches!(check, Compiled::Assign(..)))
+    }
+
     /// Runs the checks in order over `row`, appending what assignments
     /// bind: `Ok(true)` when the binding passes, `Ok(false)` when a check
     /// fails (a partial function without a value fails its literal too),
     /// and the fault of the first evaluation error.
     pub fn run(&self, evaluator: &mut Evaluator, row: &mut Row) -> Result<bool, Fault> {
         for check in &self.compiled {
-            let (outcome, literal) = match check {
-                Compiled::Compare(op, lhs, rhs, literal) => (
-                    evaluator
-                        .evaluate(lhs, row)
-                        .and_then(|lhs| Ok((lhs, evaluator.evaluate(rhs, row)?)))
-                        .and_then(|(lhs, rhs)| evaluator.compare(*op, &lhs, &rhs)),
-                    *literal,
-                ),
-                Compiled::Assign(expr, literal) => (
-                    evaluator.evaluate(expr, row).map(|value| {
-                        row.push(value);
-                        true
-                    }),
-                    *literal,
-                ),
-                Compiled::Filter(expr, literal) => (evaluator.holds(expr, row), *literal),
-            };
-            match outcome {
-                Ok(true) => {}
-                Ok(false) | Err(crate::eval::ValueError::Undefined { .. }) => return Ok(false),
-                Err(error) => return Err(Fault::new(self.site, Some(literal), error)),
+            match self.outcome(check, evaluator, row.as_slice())? {
+                Verdict::Pass => {}
+                Verdict::Fail => return Ok(false),
+                Verdict::Bind(value) => row.push(value),
             }
         }
         Ok(true)
+    }
+
+    /// As [`ExpressionChecks::run`], for checks that are all tests, over a
+    /// binding read in place.
+    pub fn test<B: Bindings + ?Sized>(
+        &self,
+        evaluator: &mut Evaluator,
+        row: &B,
+    ) -> Result<bool, Fault> {
+        for check in &self.compiled {
+            if let Verdict::Fail = self.outcome(check, evaluator, row)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// What one check says about `row`.
+    fn outcome<B: Bindings + ?Sized>(
+        &self,
+        check: &Compiled,
+        evaluator: &mut Evaluator,
+        row: &B,
+    ) -> Result<Verdict, Fault> {
+        let (outcome, literal) = match check {
+            Compiled::Compare(op, lhs, rhs, literal) => (
+                evaluator
+                    .evaluate(lhs, row)
+                    .and_then(|lhs| Ok((lhs, evaluator.evaluate(rhs, row)?)))
+                    .and_then(|(lhs, rhs)| evaluator.compare(*op, &lhs, &rhs))
+                    .map(Verdict::from),
+                *literal,
+            ),
+            Compiled::Assign(expr, literal) => {
+                (evaluator.evaluate(expr, row).map(Verdict::Bind), *literal)
+            }
+            Compiled::Filter(expr, literal) => {
+                (evaluator.holds(expr, row).map(Verdict::from), *literal)
+            }
+        };
+        match outcome {
+            Ok(verdict) => Ok(verdict),
+            // A partial function without a value fails its literal.
+            Err(crate::eval::ValueError::Undefined { .. }) => Ok(Verdict::Fail),
+            Err(error) => Err(Fault::new(self.site, Some(literal), error)),
+        }
+    }
+}
+
+/// What a check says about a binding.
+enum Verdict {
+    Pass,
+    Fail,
+    /// An assignment's value, to append.
+    Bind(Datum),
+}
+
+impl From<bool> for Verdict {
+    fn from(holds: bool) -> Verdict {
+        if holds { Verdict::Pass } else { Verdict::Fail }
     }
 }
 

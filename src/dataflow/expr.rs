@@ -8,7 +8,7 @@
 //! matching pair, so packing a whole row each time would dominate). Owns no
 //! arithmetic, comparison or built-in function.
 
-use super::datum::{Datum, Evaluator};
+use super::datum::{Datum, Evaluator, Row};
 use crate::analysis::ir::{Expr, VarId};
 use crate::eval::{CompiledExpr, EvalError, Packed, ValueError};
 use crate::syntax::ast::CompareOp;
@@ -43,6 +43,57 @@ pub fn position(layout: &[VarId], var: VarId) -> Result<usize, EvalError> {
         })
 }
 
+/// A binding read by position: a built row, or the parts of a join's new
+/// binding before they are put together.
+pub trait Bindings {
+    /// How many values the binding holds.
+    fn width(&self) -> usize;
+    /// The value at `position`.
+    fn at(&self, position: usize) -> Option<&Datum>;
+}
+
+impl Bindings for [Datum] {
+    fn width(&self) -> usize {
+        self.len()
+    }
+
+    fn at(&self, position: usize) -> Option<&Datum> {
+        self.get(position)
+    }
+}
+
+/// A join's new binding before it is built: the key, the carried values,
+/// then what the atom binds. Checks read it in place, so a pair they reject
+/// costs no row.
+pub struct JoinedParts<'a>(pub [&'a [Datum]; 3]);
+
+impl JoinedParts<'_> {
+    /// The binding as a row, of exactly its width.
+    pub fn to_row(&self) -> Row {
+        let mut row = Row::with_capacity(self.width());
+        for part in self.0 {
+            row.extend(part.iter().cloned());
+        }
+        row
+    }
+}
+
+impl Bindings for JoinedParts<'_> {
+    fn width(&self) -> usize {
+        self.0.iter().map(|part| part.len()).sum()
+    }
+
+    fn at(&self, mut position: usize) -> Option<&Datum> {
+        for part in self.0 {
+            if let Some(datum) = part.get(position) {
+                return Some(datum);
+            }
+            position -= part.len();
+        }
+        None
+    }
+}
+
 /// An expression compiled against one worker's store, with the row
 /// positions it reads.
 pub struct RowExpr {
@@ -75,15 +126,23 @@ impl Evaluator {
     }
 
     /// The value of `expr` over `row`.
-    pub fn evaluate(&mut self, expr: &RowExpr, row: &[Datum]) -> Result<Datum, ValueError> {
-        if let CompiledExpr::Slot(position) = expr.compiled {
-            return Ok(row.get(position).cloned().unwrap_or(Datum::Int(0)));
+    pub fn evaluate<B: Bindings + ?Sized>(
+        &mut self,
+        expr: &RowExpr,
+        row: &B,
+    ) -> Result<Datum, ValueError> {
+        match expr.compiled {
+            CompiledExpr::Slot(position) => {
+                return Ok(row.at(position).cloned().unwrap_or(Datum::Int(0)));
+            }
+            CompiledExpr::Const(value) => return Ok(self.unpack(value)),
+            _ => {}
         }
         let mut slots = std::mem::take(&mut self.slots);
         slots.clear();
-        slots.resize(row.len(), Packed::default());
+        slots.resize(row.width(), Packed::default());
         for &position in &expr.reads {
-            if let Some(datum) = row.get(position) {
+            if let Some(datum) = row.at(position) {
                 slots[position] = self.pack(datum);
             }
         }
@@ -93,7 +152,11 @@ impl Evaluator {
     }
 
     /// True when a standalone boolean built-in holds (it yields the integer 1).
-    pub fn holds(&mut self, expr: &RowExpr, row: &[Datum]) -> Result<bool, ValueError> {
+    pub fn holds<B: Bindings + ?Sized>(
+        &mut self,
+        expr: &RowExpr,
+        row: &B,
+    ) -> Result<bool, ValueError> {
         Ok(self.evaluate(expr, row)? == Datum::Int(1))
     }
 

@@ -77,7 +77,7 @@ pub fn render_conjunction<'s, T: Time>(
         let mut evaluator = evaluator.borrow_mut();
         output
             .iter()
-            .map(|expr| evaluator.evaluate(expr, &row))
+            .map(|expr| evaluator.evaluate(expr, row.as_slice()))
             .collect::<Result<Row, _>>()
             .map_err(|error| Fault::new(site, None, error))
     });
@@ -95,9 +95,7 @@ fn join_and_check<'s, T: Time>(
     site: Site,
 ) -> VecCollection<'s, T, Row> {
     if n_pushed == 0 {
-        return join(bindings, relation, stage, |binding| {
-            Some(std::mem::take(binding))
-        });
+        return join(bindings, relation, stage, |parts| Some(parts.to_row()));
     }
     let checks = ExpressionChecks::compile(
         &mut render.evaluator.borrow_mut(),
@@ -105,9 +103,19 @@ fn join_and_check<'s, T: Time>(
         site,
     );
     let evaluator = render.evaluator.clone();
-    let outcomes = join(bindings, relation, stage, move |binding| {
-        match checks.run(&mut evaluator.borrow_mut(), binding) {
-            Ok(true) => Some(Ok(std::mem::take(binding))),
+    let outcomes = join(bindings, relation, stage, move |parts| {
+        let mut evaluator = evaluator.borrow_mut();
+        if checks.only_tests() {
+            // Tests read the parts in place: a rejected pair costs no row.
+            return match checks.test(&mut evaluator, &parts) {
+                Ok(true) => Some(Ok(parts.to_row())),
+                Ok(false) => None,
+                Err(fault) => Some(Err(fault)),
+            };
+        }
+        let mut row = parts.to_row();
+        match checks.run(&mut evaluator, &mut row) {
+            Ok(true) => Some(Ok(row)),
             Ok(false) => None,
             Err(fault) => Some(Err(fault)),
         }
