@@ -194,11 +194,7 @@ impl Database {
             }
             rows.finish()
         };
-        let changed = if old.is_empty() {
-            relation_of(added)
-        } else {
-            old.into_changed(relation_of(added), &relation_of(removed))
-        };
+        let changed = old.into_changed(relation_of(added), &relation_of(removed));
         self.set_relation(predicate, changed);
     }
 

@@ -140,7 +140,7 @@ impl Relation {
     /// so the rows that stay are moved, never sorted again. A relation of
     /// another width is left as it was.
     pub fn into_changed(self, added: Relation, removed: &Relation) -> Relation {
-        if self.is_empty() && removed.is_empty() {
+        if self.is_empty() {
             return added;
         }
         if added.arity != self.arity && !added.is_empty() {
