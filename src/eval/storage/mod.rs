@@ -354,6 +354,10 @@ mod tests {
                 from_nothing.to_tuples(),
                 build(&mut store, &[1, 2]).to_tuples()
             );
+            // A relation never set (no columns) takes what is added, whatever is removed.
+            let removed = build(&mut store, &[3]);
+            let never_set = Relation::EMPTY.into_changed(build(&mut store, &[4]), &removed);
+            assert_eq!(never_set.to_tuples(), build(&mut store, &[4]).to_tuples());
         }
     }
 
