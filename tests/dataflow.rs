@@ -456,18 +456,8 @@ fn compare_live_of(
     program.constraints.clear();
     let text = program.print();
     let (checked_program, plan) = checked(&text);
-    let options = DataflowOptions {
-        eval: EvalOptions::default(),
-        workers,
-        cluster: None,
-    };
-    let mut live = LiveModel::start(
-        &checked_program,
-        &plan,
-        &options,
-        Arc::new(AtomicBool::new(false)),
-    )
-    .map_err(|error| TestCaseError::fail(format!("start: {error}\n{text}")))?;
+    let mut live = start_live(&checked_program, &plan, workers)
+        .map_err(|error| TestCaseError::fail(format!("start: {error}\n{text}")))?;
     let ids: Vec<ir::PredId> = program
         .predicates
         .iter()
@@ -586,18 +576,7 @@ fn live_lattices_find_the_next_best_path_when_the_best_is_retracted() {
                 d(X, Y, min W) :- e(X, Y, W).\n\
                 d(X, Z, min D) :- d(X, Y, D1), e(Y, Z, W), D = D1 + W.";
     let (checked_program, plan) = checked(text);
-    let options = DataflowOptions {
-        eval: EvalOptions::default(),
-        workers: 2,
-        cluster: None,
-    };
-    let mut live = LiveModel::start(
-        &checked_program,
-        &plan,
-        &options,
-        Arc::new(AtomicBool::new(false)),
-    )
-    .expect("starts");
+    let mut live = start_live(&checked_program, &plan, 2).expect("starts");
     let (e, d) = (
         checked_program.predicate_id("e").expect("e"),
         checked_program.predicate_id("d").expect("d"),
@@ -649,13 +628,7 @@ fn live_negation_and_aggregates_follow_retractions() {
         ?- total(W, S).
         ?- silent(W).";
     let (program, plan) = checked(text);
-    let mut live = LiveModel::start(
-        &program,
-        &plan,
-        &DataflowOptions::default(),
-        Arc::new(AtomicBool::new(false)),
-    )
-    .unwrap();
+    let mut live = start_live(&program, &plan, 1).unwrap();
     let claim = program.predicate_id("claim").unwrap();
     let int = Value::Integer;
     let sym = |name: &str| Value::Symbol(name.into());
@@ -727,13 +700,7 @@ fn live_update_with_an_error_is_undone() {
     let (program, plan) = checked(text);
     let n = program.predicate_id("n").unwrap();
     for workers in [1, 2] {
-        let options = DataflowOptions {
-            eval: EvalOptions::default(),
-            workers,
-            cluster: None,
-        };
-        let mut live =
-            LiveModel::start(&program, &plan, &options, Arc::new(AtomicBool::new(false))).unwrap();
+        let mut live = start_live(&program, &plan, workers).unwrap();
         let before = live.model().clone();
         let error = live
             .update(&[FactChange {
@@ -968,6 +935,20 @@ fn aggregates_and_arithmetic_inside_a_recursion() {
     );
 }
 
+/// A live model of `program` on `workers` threads, under the default limits.
+fn start_live(
+    program: &ir::Program,
+    plan: &ProgramPlan,
+    workers: usize,
+) -> Result<LiveModel, EvalError> {
+    let options = DataflowOptions {
+        eval: EvalOptions::default(),
+        workers,
+        cluster: None,
+    };
+    LiveModel::start(program, plan, &options, Arc::new(AtomicBool::new(false)))
+}
+
 /// The live model's relations, decoded and sorted as `datafrog` sorts them.
 fn live_relations(live: &LiveModel, program: &ir::Program) -> Vec<Vec<Vec<Value>>> {
     let database = live.database(Store::new());
@@ -982,17 +963,7 @@ fn live_relations(live: &LiveModel, program: &ir::Program) -> Vec<Vec<Vec<Value>
 #[test]
 fn live_model_of_the_news_follows_retractions_of_its_facts() {
     let (program, plan) = checked_file(std::path::Path::new("examples/04_negation.dl"));
-    let mut live = LiveModel::start(
-        &program,
-        &plan,
-        &DataflowOptions {
-            eval: EvalOptions::default(),
-            workers: 2,
-            cluster: None,
-        },
-        Arc::new(AtomicBool::new(false)),
-    )
-    .unwrap();
+    let mut live = start_live(&program, &plan, 2).unwrap();
     let original = datafrog(&program, &plan, Limits::default()).unwrap();
     assert_eq!(live_relations(&live, &program), original.relations);
     let n_facts = program.facts.len();
@@ -1049,13 +1020,7 @@ fn a_live_model_follows_an_input_that_changes_only_facts() {
         .unwrap()
         .expect("only facts differ");
     assert_eq!(changes.len(), 4, "{changes:?}");
-    let mut live = LiveModel::start(
-        &old,
-        &old_plan,
-        &DataflowOptions::default(),
-        Arc::new(AtomicBool::new(false)),
-    )
-    .unwrap();
+    let mut live = start_live(&old, &old_plan, 1).unwrap();
     live.update(&changes).unwrap();
     let expected = datafrog(&new, &new_plan, Limits::default()).unwrap();
     assert_eq!(live_relations(&live, &new), expected.relations);
