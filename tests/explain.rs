@@ -40,7 +40,17 @@ struct Checker<'a> {
     n_steps: usize,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    /// A checker that has seen nothing yet; `require_citations` as the field says.
+    fn new(session: &'a mut Session, require_citations: bool) -> Checker<'a> {
+        Checker {
+            session,
+            seen: Vec::new(),
+            require_citations,
+            n_steps: 0,
+        }
+    }
+
     fn node(&mut self, node: &Derivation, ancestors: &mut Vec<String>) {
         assert!(
             !ancestors.contains(&node.fact),
@@ -264,12 +274,7 @@ fn every_answer_of_every_example_has_a_checked_derivation() {
                     .step
                     .as_ref()
                     .unwrap_or_else(|| panic!("no explanation of a row of {}", answer.query));
-                let mut checker = Checker {
-                    session: &mut session,
-                    seen: Vec::new(),
-                    require_citations: true,
-                    n_steps: 0,
-                };
+                let mut checker = Checker::new(&mut session, true);
                 checker.step(step, None);
                 for child in &step.children {
                     checker.node(child, &mut Vec::new());
@@ -296,12 +301,7 @@ fn the_checker_rejects_a_forged_step() {
         ..derivation
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut checker = Checker {
-            session: &mut session,
-            seen: Vec::new(),
-            require_citations: true,
-            n_steps: 0,
-        };
+        let mut checker = Checker::new(&mut session, true);
         checker.node(&forged, &mut Vec::new());
     }));
     assert!(outcome.is_err(), "a forged derivation passed the re-check");
@@ -486,12 +486,7 @@ fn deep_trees_are_cut_with_a_note() {
     );
     // Unlimited, the chain has five rule steps and is re-checked.
     let derivation = session.why_with("path(1, 6)", &deep()).expect("holds");
-    let mut checker = Checker {
-        session: &mut session,
-        seen: Vec::new(),
-        require_citations: false,
-        n_steps: 0,
-    };
+    let mut checker = Checker::new(&mut session, false);
     checker.node(&derivation, &mut Vec::new());
     assert_eq!(checker.n_steps, 5);
 }
@@ -676,12 +671,7 @@ fn a_lattice_value_is_explained_by_the_derivation_that_gives_exactly_it() {
         "{}",
         render_why_text(&derivation)
     );
-    let mut checker = Checker {
-        session: &mut session,
-        seen: Vec::new(),
-        require_citations: false,
-        n_steps: 0,
-    };
+    let mut checker = Checker::new(&mut session, false);
     checker.node(&derivation, &mut Vec::new());
     assert_eq!(checker.n_steps, 3);
     // A value the lattice replaced is not an answer, so it has no
